@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { StartupError } from '../errors/gateway-error.js';
+import type { ModelInfo } from '../contract/openai.js';
+import type { Timeouts } from '../contract/provider.js';
+import { interpolate } from './interpolate.js';
+import { Problems, type PathSegment } from './problems.js';
+import { configSchema, providerCoreProperties } from './schema.js';
+import { resolveSecrets } from './secrets.js';
+import type { Config, ModelRoute, ProviderConfig, RouteTarget } from './types.js';
+import { validateInto } from './validate.js';
+
+export const DEFAULT_TIMEOUTS: Timeouts = { firstByteMs: 120_000, idleMs: 120_000, totalMs: 600_000 };
+
+/** Command-line and environment values that beat the file. */
+export interface Overrides {
+  host?: string;
+  port?: number;
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  overrides?: Overrides;
+}
+
+/** A parsed config plus the problems found so far; plugin checks add theirs before anyone throws. */
+export interface ConfigDraft {
+  config: Config;
+  problems: Problems;
+}
+
+/** Read, parse, interpolate and check a config file. Throws only when the file cannot be read or parsed. */
+export function readConfigFile(file: string, options: LoadOptions = {}): ConfigDraft {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new StartupError('SWB_ERR_CONFIG_UNREADABLE', `cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length) {
+    const msgs = doc.errors.map((e) => {
+      const pos = e.linePos?.[0];
+      return `${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${e.message.split('\n')[0]}`;
+    });
+    throw new StartupError('SWB_ERR_CONFIG_INVALID', `${path} is not valid YAML:`, msgs);
+  }
+  const problems = new Problems(doc, lines);
+  return { config: buildConfig(doc.toJS() ?? {}, { ...options, dir: dirname(path), path }, problems), problems };
+}
+
+/** A draft from a plain object instead of a file (tests, embedding). */
+export function readConfigObject(raw: unknown, options: LoadOptions & { dir: string }): ConfigDraft {
+  const problems = new Problems();
+  return { config: buildConfig(raw, options, problems), problems };
+}
+
+/** Build a config from a plain object (a parsed file, or a test's literal). */
+export function buildConfig(
+  raw: unknown,
+  options: LoadOptions & { dir: string; path?: string },
+  problems: Problems = new Problems(),
+): Config {
+  const env = options.env ?? process.env;
+  const data = interpolate(raw, env, problems) as Record<string, unknown>;
+  validateInto(configSchema, data, [], problems);
+  const server = (data.server ?? {}) as Config['server'];
+  const auth = (data.auth ?? {}) as { apiKeys?: unknown; adminKey?: string };
+  const providers = providersOf(data.providers, options.dir, env, problems);
+  const config: Config = {
+    server: {
+      ...server,
+      host: options.overrides?.host ?? server.host,
+      port: options.overrides?.port ?? server.port,
+    },
+    auth: {
+      apiKeys: resolveSecrets(auth.apiKeys, options.dir, env, problems, ['auth', 'apiKeys']).map((c) => c.secret),
+      adminKey: auth.adminKey ? auth.adminKey : undefined,
+    },
+    providers,
+    models: routesOf(data.models, providers, problems),
+    plugins: Object.entries((data.plugins ?? {}) as Record<string, unknown>)
+      .filter(([, v]) => v !== false)
+      .map(([name, v]) => ({ name, options: v && typeof v === 'object' ? (v as Record<string, unknown>) : {} })),
+    path: options.path,
+    dir: options.dir,
+  };
+  return config;
+}
+
+/** Throw the collected problems as one start-up error, one line each. */
+export function assertNoProblems(draft: ConfigDraft): Config {
+  if (draft.problems.size === 0) return draft.config;
+  const where = draft.config.path ?? 'the configuration';
+  throw new StartupError('SWB_ERR_CONFIG_INVALID', `invalid configuration in ${where}:`, draft.problems.format());
+}
+
+function providersOf(list: unknown, dir: string, env: NodeJS.ProcessEnv, problems: Problems): ProviderConfig[] {
+  if (!Array.isArray(list)) return [];
+  const seen = new Map<string, number>();
+  const out: ProviderConfig[] = [];
+  list.forEach((entry, index) => {
+    if (!entry || typeof entry !== 'object') return;
+    const e = entry as Record<string, unknown>;
+    const id = typeof e.id === 'string' ? e.id : `#${index}`;
+    const at: PathSegment[] = ['providers', index];
+    if (seen.has(id)) problems.add([...at, 'id'], `duplicate provider id "${id}" (also providers[${seen.get(id)}])`);
+    seen.set(id, index);
+    const credentials = resolveSecrets(e.credentials, dir, env, problems, [...at, 'credentials']);
+    if (typeof e.apiKey === 'string' && e.apiKey.trim()) credentials.unshift({ secret: e.apiKey.trim() });
+    const options: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(e)) if (!(k in providerCoreProperties)) options[k] = v;
+    out.push({
+      id,
+      plugin: String(e.plugin ?? ''),
+      enabled: e.enabled !== false,
+      credentials,
+      timeouts: { ...DEFAULT_TIMEOUTS, ...(e.timeouts as Partial<Timeouts> | undefined) },
+      models: Array.isArray(e.models)
+        ? (e.models as unknown[]).map((m) => (typeof m === 'string' ? { id: m } : (m as ModelInfo)))
+        : undefined,
+      modelsCacheTtlMs: typeof e.modelsCacheTtlMs === 'number' ? e.modelsCacheTtlMs : 600_000,
+      options,
+      index,
+    });
+  });
+  return out;
+}
+
+function routesOf(spec: unknown, providers: ProviderConfig[], problems: Problems): ModelRoute[] {
+  if (!spec || typeof spec !== 'object') return [];
+  const ids = providers.map((p) => p.id);
+  const routes: ModelRoute[] = [];
+  for (const [alias, value] of Object.entries(spec as Record<string, unknown>)) {
+    const at: PathSegment[] = ['models', alias];
+    let raw: unknown[];
+    let description: string | undefined;
+    let targetsAt = at;
+    if (typeof value === 'string') raw = [value];
+    else if (Array.isArray(value)) raw = value;
+    else if (value && typeof value === 'object' && Array.isArray((value as { targets?: unknown }).targets)) {
+      raw = (value as { targets: unknown[] }).targets;
+      description = (value as { description?: string }).description;
+      targetsAt = [...at, 'targets'];
+    } else continue; // the schema already reported it
+    const targets: RouteTarget[] = [];
+    raw.forEach((t, i) => {
+      const tAt = typeof value === 'string' ? at : [...targetsAt, i];
+      const target = toTarget(t);
+      if (!target) {
+        problems.add(tAt, `expected "provider/model", got ${JSON.stringify(t)}`);
+        return;
+      }
+      const provider = providers.find((p) => p.id === target.provider);
+      if (!provider) problems.add(tAt, `unknown provider "${target.provider}"; known: ${ids.join(', ') || '(none)'}`);
+      else if (provider.enabled) targets.push(target);
+    });
+    routes.push({ id: alias, targets, description });
+  }
+  return routes;
+}
+
+function toTarget(t: unknown): RouteTarget | undefined {
+  if (typeof t === 'string') {
+    const slash = t.indexOf('/');
+    if (slash <= 0 || slash === t.length - 1) return undefined;
+    return { provider: t.slice(0, slash), model: t.slice(slash + 1) };
+  }
+  if (t && typeof t === 'object') {
+    const { provider, model } = t as RouteTarget;
+    if (typeof provider === 'string' && typeof model === 'string') return { provider, model };
+  }
+  return undefined;
+}

@@ -1,0 +1,158 @@
+import type { JsonSchema } from '../contract/provider.js';
+
+/**
+ * JSON Schema of config.yaml's core keys. `expected` is our own annotation: when a union fails,
+ * the validator reports it instead of every branch's complaint.
+ */
+const secret = { type: 'string' };
+const fileRef = {
+  type: 'object',
+  properties: { file: { type: 'string', minLength: 1 } },
+  required: ['file'],
+  additionalProperties: false,
+};
+const envRef = {
+  type: 'object',
+  properties: { env: { type: 'string', minLength: 1 } },
+  required: ['env'],
+  additionalProperties: false,
+};
+const credentialObject = {
+  type: 'object',
+  properties: {
+    value: { type: 'string' },
+    file: { type: 'string', minLength: 1 },
+    env: { type: 'string', minLength: 1 },
+    name: { type: 'string', minLength: 1 },
+    tier: { type: 'string' },
+    tags: { type: 'array', items: { type: 'string' } },
+    note: { type: 'string' },
+  },
+  additionalProperties: false,
+};
+
+/** A list of secrets: inline strings, `{ file }`, `{ env }` or `{ value, name, ... }` items. */
+export const secretListSchema: JsonSchema = {
+  expected: 'a string, a list, { file: path } or { env: NAME }',
+  anyOf: [
+    secret,
+    fileRef,
+    envRef,
+    {
+      type: 'array',
+      items: { expected: 'a string or { value | file | env, name, tier, tags, note }', anyOf: [secret, credentialObject] },
+    },
+  ],
+};
+
+const timeouts = {
+  type: 'object',
+  properties: {
+    firstByteMs: { type: 'integer', minimum: 1 },
+    idleMs: { type: 'integer', minimum: 1 },
+    totalMs: { type: 'integer', minimum: 1 },
+  },
+  additionalProperties: false,
+};
+
+const modelEntry = {
+  expected: 'a model id or { id, owned_by }',
+  anyOf: [
+    { type: 'string', minLength: 1 },
+    {
+      type: 'object',
+      properties: { id: { type: 'string', minLength: 1 }, owned_by: { type: 'string' } },
+      required: ['id'],
+    },
+  ],
+};
+
+/** Keys every `providers[]` entry may have; the rest belong to the plugin's own schema. */
+export const providerCoreProperties: Record<string, JsonSchema> = {
+  id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
+  plugin: { type: 'string', minLength: 1 },
+  enabled: { type: 'boolean', default: true },
+  apiKey: { type: 'string' },
+  credentials: secretListSchema,
+  timeouts,
+  models: { type: 'array', items: modelEntry },
+  modelsCacheTtlMs: { type: 'integer', minimum: 0, default: 600_000 },
+};
+
+const target = {
+  expected: '"provider/model" or { provider, model }',
+  anyOf: [
+    { type: 'string', minLength: 1 },
+    {
+      type: 'object',
+      properties: { provider: { type: 'string', minLength: 1 }, model: { type: 'string', minLength: 1 } },
+      required: ['provider', 'model'],
+      additionalProperties: false,
+    },
+  ],
+};
+
+export const configSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    server: {
+      type: 'object',
+      properties: {
+        host: { type: 'string', minLength: 1, default: '0.0.0.0' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 8000 },
+        bodyLimit: { type: 'integer', minimum: 1024, default: 20 * 1024 * 1024 },
+        logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+        accessLog: { type: 'boolean', default: true },
+        trustProxy: { type: 'boolean', default: false },
+      },
+      additionalProperties: false,
+      default: {},
+    },
+    auth: {
+      type: 'object',
+      properties: {
+        apiKeys: secretListSchema,
+        adminKey: { type: 'string' },
+      },
+      additionalProperties: false,
+      default: {},
+    },
+    providers: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        properties: providerCoreProperties,
+        required: ['id', 'plugin'],
+        additionalProperties: true,
+      },
+    },
+    models: {
+      type: 'object',
+      additionalProperties: {
+        expected: '"provider/model", a list of them, or { targets: [...], description }',
+        anyOf: [
+          target,
+          { type: 'array', minItems: 1, items: target },
+          {
+            type: 'object',
+            properties: {
+              targets: { type: 'array', minItems: 1, items: target },
+              description: { type: 'string' },
+            },
+            required: ['targets'],
+            additionalProperties: false,
+          },
+        ],
+      },
+      default: {},
+    },
+    plugins: {
+      type: 'object',
+      additionalProperties: { expected: 'an options object, true or null', type: ['object', 'boolean', 'null'] },
+      default: {},
+    },
+  },
+  required: ['providers'],
+  additionalProperties: false,
+};

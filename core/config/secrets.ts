@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { CredentialEntry } from './types.js';
+import type { PathSegment, Problems } from './problems.js';
+
+type SecretItem = string | { value?: string; file?: string; env?: string; name?: string; tier?: string; tags?: string[]; note?: string };
+
+/**
+ * Resolve a secret list (already schema-checked) into entries: inline strings, `{ file }` (one
+ * secret per line, `#` comments), `{ env: NAME }` (comma or newline separated). Empty entries are
+ * dropped so `${TOKEN:-}` can stand for "none".
+ */
+export function resolveSecrets(
+  spec: unknown,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  problems: Problems,
+  path: PathSegment[],
+): CredentialEntry[] {
+  if (spec === undefined || spec === null) return [];
+  const items: SecretItem[] = Array.isArray(spec) ? (spec as SecretItem[]) : [spec as SecretItem];
+  const out: CredentialEntry[] = [];
+  items.forEach((item, i) => {
+    const at = Array.isArray(spec) ? [...path, i] : path;
+    if (typeof item === 'string') {
+      push(out, item, {});
+      return;
+    }
+    const { value, file, env: envName, ...meta } = item;
+    const sources = [value !== undefined, file !== undefined, envName !== undefined].filter(Boolean).length;
+    if (sources !== 1) {
+      problems.add(at, 'give exactly one of value, file or env');
+      return;
+    }
+    if (value !== undefined) push(out, value, meta);
+    else if (file !== undefined) {
+      const text = readSecretFile(resolve(dir, file), problems, [...at, 'file']);
+      for (const line of splitLines(text)) push(out, line, {});
+    } else if (envName !== undefined) {
+      for (const part of (env[envName] ?? '').split(/[,\n]/)) push(out, part, {});
+    }
+  });
+  return out;
+}
+
+function push(out: CredentialEntry[], secret: string, meta: Omit<CredentialEntry, 'secret'>): void {
+  const s = secret.trim();
+  if (s) out.push({ secret: s, ...meta });
+}
+
+function readSecretFile(file: string, problems: Problems, path: PathSegment[]): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    problems.add(path, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    return '';
+  }
+}
+
+function splitLines(text: string): string[] {
+  return text.split(/\r?\n/).filter((l) => !l.trim().startsWith('#'));
+}

@@ -1,0 +1,63 @@
+import type { ModelInfo } from '../contract/openai.js';
+import type { Timeouts } from '../contract/provider.js';
+
+/** A credential after its source (inline, env, file) was read. */
+export interface CredentialEntry {
+  secret: string;
+  name?: string;
+  tier?: string;
+  tags?: string[];
+  note?: string;
+}
+
+export interface ProviderConfig {
+  id: string;
+  plugin: string;
+  enabled: boolean;
+  credentials: CredentialEntry[];
+  timeouts: Timeouts;
+  /** Static model list; when absent the provider's `listModels` is asked and cached. */
+  models?: ModelInfo[];
+  modelsCacheTtlMs: number;
+  /** The plugin's own keys, validated against its schema. */
+  options: Record<string, unknown>;
+  /** Position in `providers:`, for messages that name the YAML path. */
+  index: number;
+}
+
+export interface RouteTarget {
+  provider: string;
+  model: string;
+}
+
+export interface ModelRoute {
+  id: string;
+  targets: RouteTarget[];
+  description?: string;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  bodyLimit: number;
+  logLevel: string;
+  accessLog: boolean;
+  trustProxy: boolean;
+}
+
+export interface ExtensionConfig {
+  name: string;
+  options: Record<string, unknown>;
+}
+
+export interface Config {
+  server: ServerConfig;
+  auth: { apiKeys: string[]; adminKey?: string };
+  providers: ProviderConfig[];
+  models: ModelRoute[];
+  plugins: ExtensionConfig[];
+  /** Absolute path of the file, or undefined for a config built in code. */
+  path?: string;
+  /** Folder relative paths in the config resolve against. */
+  dir: string;
+}

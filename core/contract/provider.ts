@@ -1,0 +1,147 @@
+import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse, ModelInfo } from './openai.js';
+import type { RawJson } from '../canonical/raw.js';
+import type { CallSignal } from '../upstream/call-signal.js';
+
+/** Version of the provider and extension contract; a plugin declaring another one is refused. */
+export const CONTRACT_VERSION = 1;
+
+/** A JSON Schema object (draft-07, as understood by ajv). */
+export type JsonSchema = Record<string, unknown>;
+
+/** The logging surface plugins get (pino's, without the framework). */
+export interface Logger {
+  debug(obj: unknown, msg?: string): void;
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/**
+ * The closed set of failure kinds. A provider's `classify` maps each upstream failure to one, and
+ * the core decides from the kind alone whether to fail over, retry, cool a credential down or
+ * answer the client.
+ */
+export type FailureKind =
+  /** 5xx, reset, timeout, garbage: try elsewhere */
+  | 'transient'
+  /** 429 with quota left: retry later, honour the stated wait */
+  | 'rate_limited'
+  /** this credential is spent until its window resets */
+  | 'quota_exhausted'
+  /** 401/403: the credential is bad */
+  | 'credential_invalid'
+  /** this credential may not use this model */
+  | 'credential_model_denied'
+  /** the client's fault: returned as is, never retried, nobody blamed */
+  | 'request_invalid'
+  /** the whole upstream is down or retired */
+  | 'provider_gone';
+
+export const FAILURE_KINDS: readonly FailureKind[] = [
+  'transient',
+  'rate_limited',
+  'quota_exhausted',
+  'credential_invalid',
+  'credential_model_denied',
+  'request_invalid',
+  'provider_gone',
+];
+
+/** What went wrong with one upstream call, as the core saw it. */
+export interface UpstreamFailure {
+  /** The upstream's HTTP status, when it answered. */
+  status?: number;
+  /** The upstream's response headers, lower-case names. */
+  headers?: Record<string, string | string[] | undefined>;
+  /** The upstream's response body (truncated), when it answered. */
+  body?: string;
+  /** Transport error code: `ECONNREFUSED`, `UND_ERR_SOCKET`, ... */
+  code?: string;
+  /** One of Switchboard's timeouts (or undici's) ended the call. */
+  timeout?: boolean;
+  /** The upstream answered outside its protocol (bad JSON, broken frames, wrong content type). */
+  malformed?: boolean;
+  /** The upstream model the call was for. */
+  model: string;
+  /** The error as thrown. */
+  error: Error;
+}
+
+/** One credential from the provider's pool. */
+export interface Credential {
+  /** Safe to show: the configured name or a masked form of the secret (`ghp_…abcd`). */
+  readonly id: string;
+  /** The secret itself: send it upstream, never log it. */
+  readonly secret: string;
+  readonly name?: string;
+  readonly tier?: string;
+  readonly tags?: readonly string[];
+}
+
+/** Per-call timeouts in milliseconds; the core enforces them through `call.signal`. */
+export interface Timeouts {
+  /** request start to first chunk (or to the whole response when not streaming) */
+  firstByteMs: number;
+  /** longest silence between two chunks */
+  idleMs: number;
+  /** whole call, including failover */
+  totalMs: number;
+}
+
+/** What a provider gets with every call. */
+export interface CallContext {
+  /** The provider's configured id. */
+  readonly providerId: string;
+  /** The upstream model id (already resolved from the client's model). */
+  readonly model: string;
+  /** The leased credential; undefined for providers configured without any. */
+  readonly credential: Credential | undefined;
+  /** Aborted when the client goes away or a timeout fires; pass it to undici. */
+  readonly signal: CallSignal;
+  readonly timeouts: Timeouts;
+  readonly log: Logger;
+}
+
+/** A provider instance, created once per configured provider. */
+export interface Provider {
+  /** The models this upstream serves. Called at start-up and when the core's cache expires. */
+  listModels(signal?: CallSignal): Promise<ModelInfo[]> | ModelInfo[];
+  /** Stream a chat completion. The iterable must end after the finish (and usage) chunks. */
+  chat(request: ChatRequest, call: CallContext): AsyncIterable<ChatChunk>;
+  /** Optional non-streaming path, for upstreams with their own JSON answer; else the core folds `chat`. */
+  complete?(request: ChatRequest, call: CallContext): Promise<ChatCompletion | RawJson<ChatCompletion>>;
+  embeddings?(request: EmbeddingsRequest, call: CallContext): Promise<EmbeddingsResponse | RawJson<EmbeddingsResponse>>;
+  /** Map a failure to its kind; the core's HTTP-status default is used when absent. */
+  classify?(failure: UpstreamFailure): FailureKind;
+  /** Release sockets and timers on shutdown. */
+  close?(): Promise<void> | void;
+}
+
+/** What `create` receives. */
+export interface ProviderInit<Options> {
+  /** The provider's configured id (`providers[].id`). */
+  id: string;
+  /** Plugin options, validated against `optionsSchema` with defaults applied. */
+  options: Options;
+  credentials: readonly Credential[];
+  /** Folder of the config file; resolve relative paths against it. */
+  configDir: string;
+  log: Logger;
+}
+
+/** The default export of a provider plugin module. */
+export interface ProviderPlugin<Options = Record<string, unknown>> {
+  kind: 'provider';
+  contractVersion: typeof CONTRACT_VERSION;
+  /** Plugin name, as written after `plugin:` for built-ins. */
+  name: string;
+  /** JSON Schema of the plugin's own keys in its `providers[]` entry. */
+  optionsSchema: JsonSchema;
+  create(init: ProviderInit<Options>): Provider | Promise<Provider>;
+}
+
+/** Identity helper that gives a plugin literal its types. */
+export function defineProvider<Options>(plugin: ProviderPlugin<Options>): ProviderPlugin<Options> {
+  return plugin;
+}

@@ -1,0 +1,45 @@
+import type { Credential } from '../contract/provider.js';
+import type { CredentialEntry } from '../config/types.js';
+
+/**
+ * What a credential looks like wherever it is shown: its configured name, or a recognisable but
+ * useless form of the secret (`ghp_…abcd`). Short secrets show nothing of themselves.
+ */
+export function maskSecret(secret: string): string {
+  if (secret.length < 12) return '…';
+  const prefix = /^[A-Za-z]{2,8}[_-]/.exec(secret)?.[0] ?? '';
+  return `${prefix}…${secret.slice(-4)}`;
+}
+
+export function toCredential(entry: CredentialEntry): Credential {
+  const c: { -readonly [K in keyof Credential]: Credential[K] } = {
+    id: entry.name ?? maskSecret(entry.secret),
+    secret: entry.secret,
+  };
+  if (entry.name) c.name = entry.name;
+  if (entry.tier) c.tier = entry.tier;
+  if (entry.tags) c.tags = entry.tags;
+  // `secret` stays enumerable for plugins, but JSON and util.inspect never print it.
+  Object.defineProperty(c, 'toJSON', { value: () => ({ id: c.id, name: c.name, tier: c.tier, tags: c.tags }) });
+  Object.defineProperty(c, Symbol.for('nodejs.util.inspect.custom'), { value: () => `Credential(${c.id})` });
+  return c;
+}
+
+/** Round-robin over a provider's credentials. (The credential-pool work replaces this.) */
+export class CredentialRing {
+  readonly list: readonly Credential[];
+  #next = 0;
+
+  constructor(entries: readonly CredentialEntry[]) {
+    this.list = entries.map(toCredential);
+  }
+
+  /** The next credential in turn, or undefined when the provider has none. */
+  next(): Credential | undefined {
+    const n = this.list.length;
+    if (n === 0) return undefined;
+    const c = this.list[this.#next];
+    this.#next = (this.#next + 1) % n;
+    return c;
+  }
+}

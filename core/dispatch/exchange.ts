@@ -1,0 +1,95 @@
+import type { Timeouts } from '../contract/provider.js';
+import { CallSignal } from '../upstream/call-signal.js';
+
+export type TimeoutKind = 'first_byte' | 'idle' | 'total';
+
+/** Why an exchange's signal was aborted. */
+export class ExchangeAbort extends Error {
+  constructor(readonly reason: TimeoutKind | 'client_gone') {
+    super(reason === 'client_gone' ? 'client disconnected' : `upstream ${reason.replace('_', '-')} timeout`);
+    this.name = reason === 'client_gone' ? 'ClientGone' : 'TimeoutError';
+  }
+}
+
+/**
+ * The life of one client request against its upstream attempts: the abort signal of the current
+ * attempt and the three timeouts. One timer serves all three: it is armed for the nearest
+ * deadline and, when it fires, re-checks and re-arms; chunks only stamp `lastChunkAt`, so the
+ * per-chunk cost is an assignment rather than a timer reset.
+ */
+export class Exchange {
+  signal = new CallSignal();
+  timedOut: TimeoutKind | undefined;
+  clientGone = false;
+  lastChunkAt = 0;
+  #timeouts: Timeouts | undefined;
+  #attemptStart = 0;
+  #totalDeadline = 0;
+  #streaming = false;
+  #timer: NodeJS.Timeout | undefined;
+  #done = false;
+
+  /** Start an upstream attempt with its provider's timeouts; returns the attempt's signal. */
+  beginAttempt(timeouts: Timeouts): CallSignal {
+    const now = Date.now();
+    if (this.#timeouts) this.signal = new CallSignal(); // a new attempt must not inherit an abort
+    this.#timeouts = timeouts;
+    this.#attemptStart = now;
+    this.#streaming = false;
+    this.timedOut = undefined;
+    if (!this.#totalDeadline) this.#totalDeadline = now + timeouts.totalMs;
+    this.#arm(now);
+    return this.signal;
+  }
+
+  /** The first chunk arrived: from now on the idle timeout applies. */
+  firstChunk(): void {
+    this.#streaming = true;
+    this.lastChunkAt = Date.now();
+  }
+
+  /** Total time is up: no point trying another target. */
+  get expired(): boolean {
+    return this.#totalDeadline !== 0 && Date.now() >= this.#totalDeadline;
+  }
+
+  /** The client went away: abort whatever is in flight. */
+  readonly clientClosed = (): void => {
+    if (this.#done) return;
+    this.clientGone = true;
+    this.signal.abort(new ExchangeAbort('client_gone'));
+    this.finish();
+  };
+
+  finish(): void {
+    this.#done = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #deadline(): { at: number; kind: TimeoutKind } {
+    const t = this.#timeouts as Timeouts;
+    const phase = this.#streaming ? this.lastChunkAt + t.idleMs : this.#attemptStart + t.firstByteMs;
+    return phase < this.#totalDeadline
+      ? { at: phase, kind: this.#streaming ? 'idle' : 'first_byte' }
+      : { at: this.#totalDeadline, kind: 'total' };
+  }
+
+  #arm(now: number): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(this.#onTimer, Math.max(0, this.#deadline().at - now));
+  }
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    if (this.#done) return;
+    const now = Date.now();
+    const d = this.#deadline();
+    if (now < d.at) {
+      this.#arm(now);
+      return;
+    }
+    this.timedOut = d.kind;
+    this.signal.abort(new ExchangeAbort(d.kind));
+  };
+}

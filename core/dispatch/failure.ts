@@ -1,0 +1,105 @@
+import type { FailureKind, UpstreamFailure } from '../contract/provider.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { UpstreamError } from '../upstream/upstream-error.js';
+import { ExchangeAbort, type Exchange } from './exchange.js';
+
+const UNDICI_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+
+/** Describe what a provider threw, for `classify`. */
+export function toFailure(err: unknown, model: string, ex: Exchange): UpstreamFailure {
+  const error = err instanceof Error ? err : new Error(String(err));
+  const code = (error as NodeJS.ErrnoException).code;
+  const failure: UpstreamFailure = { model, error };
+  if (code) failure.code = code;
+  if (ex.timedOut || (code && UNDICI_TIMEOUTS.has(code)) || (error instanceof ExchangeAbort && error.reason !== 'client_gone')) {
+    failure.timeout = true;
+  }
+  if (error instanceof UpstreamError) {
+    if (error.status !== undefined) failure.status = error.status;
+    if (error.headers) failure.headers = error.headers;
+    if (error.body !== undefined) failure.body = error.body;
+    if (error.malformed) failure.malformed = true;
+  } else if (error instanceof SyntaxError) {
+    failure.malformed = true;
+  }
+  return failure;
+}
+
+interface UpstreamEnvelope {
+  message?: string;
+  type?: string;
+  param?: string | null;
+  code?: string | number | null;
+}
+
+/** The upstream's own error object, from an OpenAI-style (or close enough) body. */
+export function upstreamErrorBody(body: string | undefined): UpstreamEnvelope | undefined {
+  if (!body) return undefined;
+  const text = body.trim();
+  if (text.startsWith('{')) {
+    try {
+      const j = JSON.parse(text) as Record<string, unknown>;
+      const e = j.error;
+      if (e && typeof e === 'object') return e as UpstreamEnvelope;
+      if (typeof e === 'string') return { message: e };
+      if (typeof j.message === 'string') return { message: j.message };
+      if (typeof j.detail === 'string') return { message: j.detail };
+    } catch {
+      // not JSON after all: fall through to the text
+    }
+  }
+  if (text.startsWith('<')) return { message: 'the upstream answered with an HTML page' };
+  return text ? { message: text.replace(/\s+/g, ' ').slice(0, 300) } : undefined;
+}
+
+const header = (f: UpstreamFailure, name: string): string | undefined => {
+  const v = f.headers?.[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+/** Remove every known secret from text bound for a client or a log. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s && out.includes(s)) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+/** Turn the failure that ended a request into the error the client sees. */
+export function failureToError(kind: FailureKind, f: UpstreamFailure, providerId: string, secrets: readonly string[]): GatewayError {
+  const up = upstreamErrorBody(f.body);
+  const said = up?.message ? `: ${redact(String(up.message), secrets)}` : '';
+  const where = `upstream "${providerId}" (model ${f.model})`;
+  switch (kind) {
+    case 'request_invalid':
+      return new GatewayError('SWB_ERR_UPSTREAM_REJECTED', up?.message ? redact(String(up.message), secrets) : `${where} rejected the request (HTTP ${f.status})`, {
+        status: f.status && f.status >= 400 && f.status < 500 ? f.status : 400,
+        type: typeof up?.type === 'string' ? up.type : undefined,
+        param: typeof up?.param === 'string' ? up.param : null,
+        code: up?.code === undefined || up.code === null ? null : String(up.code),
+        cause: f.error,
+      });
+    case 'rate_limited':
+    case 'quota_exhausted': {
+      const retryAfter = header(f, 'retry-after');
+      return new GatewayError('SWB_ERR_UPSTREAM_RATE_LIMITED', `${where} is rate limited${said}`, {
+        headers: retryAfter ? { 'retry-after': retryAfter } : undefined,
+        cause: f.error,
+      });
+    }
+    case 'credential_invalid':
+    case 'credential_model_denied':
+      return new GatewayError('SWB_ERR_NO_UPSTREAM', `${where} refused Switchboard's credential (HTTP ${f.status ?? '?'})${said}`, { cause: f.error });
+    case 'provider_gone':
+      return new GatewayError('SWB_ERR_NO_UPSTREAM', `${where} is gone (HTTP ${f.status ?? '?'})${said}`, { cause: f.error });
+    default:
+      break;
+  }
+  if (f.timeout) {
+    const what = f.error instanceof ExchangeAbort ? f.error.message : 'upstream timeout';
+    return new GatewayError('SWB_ERR_UPSTREAM_TIMEOUT', `${where}: ${what}`, { cause: f.error });
+  }
+  if (f.malformed) return new GatewayError('SWB_ERR_BAD_UPSTREAM_RESPONSE', `${where} sent an invalid response: ${redact(f.error.message, secrets)}`, { cause: f.error });
+  if (f.status !== undefined) return new GatewayError('SWB_ERR_UPSTREAM_ERROR', `${where} failed with HTTP ${f.status}${said}`, { cause: f.error });
+  if (up?.message) return new GatewayError('SWB_ERR_UPSTREAM_ERROR', `${where} reported an error${said}`, { cause: f.error });
+  return new GatewayError('SWB_ERR_NO_UPSTREAM', `could not reach ${where}: ${f.code ?? redact(f.error.message, secrets)}`, { cause: f.error });
+}

@@ -1,0 +1,37 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest, onRequestHookHandler } from 'fastify';
+import { GatewayError } from '../errors/gateway-error.js';
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** The key a client presented: `Authorization: Bearer <key>` or `x-api-key: <key>`. */
+export function presentedKey(request: FastifyRequest, altHeader = 'x-api-key'): string | undefined {
+  const auth = request.headers.authorization;
+  if (auth) {
+    const space = auth.indexOf(' ');
+    if (space > 0 && auth.slice(0, space).toLowerCase() === 'bearer') return auth.slice(space + 1).trim();
+  }
+  const alt = request.headers[altHeader];
+  return typeof alt === 'string' && alt ? alt.trim() : undefined;
+}
+
+/**
+ * A hook admitting requests that carry one of `keys`. Keys are compared as SHA-256 digests with
+ * `timingSafeEqual`, against every key without stopping early, so timing reveals neither a key's
+ * length nor which one matched.
+ */
+export function keyGuard(keys: readonly string[], opts: { header?: string; what?: string } = {}): onRequestHookHandler {
+  const digests = keys.map(digest);
+  const what = opts.what ?? 'API key';
+  return function keyGuardHook(request, _reply, done) {
+    const key = presentedKey(request, opts.header);
+    if (!key) {
+      done(new GatewayError('SWB_ERR_MISSING_API_KEY', `You didn't provide an ${what}. Send it as 'Authorization: Bearer <key>' (or the ${opts.header ?? 'x-api-key'} header).`));
+      return;
+    }
+    const d = digest(key);
+    let ok = false;
+    for (const k of digests) ok = timingSafeEqual(d, k) || ok;
+    done(ok ? undefined : new GatewayError('SWB_ERR_INVALID_API_KEY', `Incorrect ${what} provided.`));
+  };
+}

@@ -1,0 +1,82 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ChatRequest } from '../contract/openai.js';
+import { makeChunk } from '../canonical/chunks.js';
+import { peekChunk } from '../canonical/raw.js';
+import type { Dispatcher, OpenStream } from '../dispatch/dispatcher.js';
+import { Exchange } from '../dispatch/exchange.js';
+import type { ChatFormat } from './chat-format.js';
+import { SseWriter } from './sse-writer.js';
+
+export interface ResponderDeps {
+  dispatcher: Dispatcher;
+  accessLog: boolean;
+}
+
+/** Answer a chat request (any front door that speaks chat underneath), streaming or not. */
+export async function respondChat(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  body: ChatRequest,
+  format: ChatFormat,
+  deps: ResponderDeps,
+): Promise<void> {
+  const ex = new Exchange();
+  const res = reply.raw;
+  res.on('close', ex.clientClosed);
+  const started = Date.now();
+  try {
+    if (body.stream) {
+      // Errors before the first chunk propagate to the error handler as a JSON error response.
+      const stream = await deps.dispatcher.openChat(body, ex, request.log);
+      reply.hijack();
+      await pump(stream, format, ex, new SseWriter(res), deps, request);
+      if (deps.accessLog) {
+        request.log.info({ model: body.model, provider: stream.handle.id, stream: true, ms: Date.now() - started }, 'chat stream served');
+      }
+      return;
+    }
+    const served = await deps.dispatcher.complete(body, ex, request.log);
+    reply.header('content-type', 'application/json').send(format.completion(served.value));
+    if (deps.accessLog) {
+      request.log.info({ model: body.model, provider: served.handle.id, stream: false, ms: Date.now() - started }, 'chat served');
+    }
+  } finally {
+    ex.finish();
+    res.off('close', ex.clientClosed);
+  }
+}
+
+/**
+ * Write a committed stream to the client. After the first byte a failure can only be reported
+ * inside the stream: a final error event and no `[DONE]`, so no client takes it for complete.
+ */
+async function pump(stream: OpenStream, format: ChatFormat, ex: Exchange, out: SseWriter, deps: ResponderDeps, request: FastifyRequest): Promise<void> {
+  out.open();
+  const first = peekChunk(stream.first);
+  if (first.choices?.length && first.choices[0].delta?.role === undefined) {
+    // OpenAI streams open with the role; some upstreams skip it and some clients depend on it.
+    const role = format.chunk(makeChunk(first, { role: 'assistant', content: '' }));
+    if (role !== undefined) out.data(role);
+  }
+  const text = format.chunk(stream.first);
+  if (text !== undefined) out.data(text);
+  try {
+    for (;;) {
+      const next = await stream.rest.next();
+      if (next.done) break;
+      ex.lastChunkAt = Date.now();
+      const t = format.chunk(next.value);
+      if (t !== undefined) out.data(t);
+      if (out.congested) {
+        await out.drained();
+        ex.lastChunkAt = Date.now();
+      }
+    }
+    out.done();
+  } catch (err) {
+    if (ex.clientGone) return;
+    const e = deps.dispatcher.streamError(err, stream, ex);
+    request.log.warn({ provider: stream.handle.id, model: stream.target.model, code: e.id, err: e.message }, 'upstream failed mid-stream');
+    out.fail(JSON.stringify(e.toEnvelope()));
+  }
+}

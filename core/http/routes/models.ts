@@ -1,0 +1,56 @@
+import type { FastifyInstance } from 'fastify';
+import type { ModelInfo } from '../../contract/openai.js';
+import { modelNotFound } from '../../routing/router.js';
+
+interface ModelObject {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+}
+
+/**
+ * `GET /v1/models` lists the configured aliases first, then every provider's models as
+ * `provider/model`, an id that always routes to exactly that provider.
+ */
+export async function modelRoutes(app: FastifyInstance): Promise<void> {
+  const { router, providers, catalog } = app.switchboard;
+  const bootTime = Math.floor(Date.now() / 1000);
+  const toObject = (id: string, m: ModelInfo | undefined, owner: string): ModelObject => ({
+    id,
+    object: 'model',
+    created: typeof m?.created === 'number' ? m.created : bootTime,
+    owned_by: typeof m?.owned_by === 'string' ? m.owned_by : owner,
+  });
+
+  const all = async (): Promise<ModelObject[]> => {
+    const out = router.aliases.map((r) => toObject(r.model, undefined, 'switchboard'));
+    const lists = await Promise.all(providers.handles.map((h) => catalog.list(h)));
+    providers.handles.forEach((h, i) => {
+      for (const m of lists[i]) out.push(toObject(`${h.id}/${m.id}`, m, h.id));
+    });
+    return out;
+  };
+
+  app.get('/v1/models', async (_request, reply) => {
+    return reply.header('content-type', 'application/json').send(JSON.stringify({ object: 'list', data: await all() }));
+  });
+
+  // A wildcard, so ids with slashes (`github/openai/gpt-4o-mini`) work encoded or not.
+  app.get('/v1/models/*', async (request, reply) => {
+    const id = decodeURIComponent((request.params as { '*': string })['*']);
+    const list = await all();
+    const found = list.find((m) => m.id === id) ?? (await plain(id));
+    if (!found) throw modelNotFound(id);
+    return reply.header('content-type', 'application/json').send(JSON.stringify(found));
+  });
+
+  /** A bare upstream id (`gpt-4o-mini`) that some provider lists. */
+  async function plain(id: string): Promise<ModelObject | undefined> {
+    for (const h of providers.handles) {
+      const m = (await catalog.list(h)).find((x) => x.id === id);
+      if (m) return toObject(id, m, h.id);
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,28 @@
+import type { onRequestHookHandler } from 'fastify';
+import type { DependencyContainer } from 'tsyringe';
+import type { Config } from '../config/types.js';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
+import type { ModelCatalog } from '../routing/model-catalog.js';
+import type { ProviderRegistry } from '../routing/provider-registry.js';
+import type { ModelRouter } from '../routing/router.js';
+
+/** The core services, as routes and extension plugins reach them (`app.switchboard`). */
+export interface SwitchboardServices {
+  /** This app's DI container (a child of tsyringe's root): resolve core tokens from it. */
+  container: DependencyContainer;
+  config: Config;
+  providers: ProviderRegistry;
+  catalog: ModelCatalog;
+  router: ModelRouter;
+  dispatcher: Dispatcher;
+  /** onRequest hooks: client API keys (undefined when the server runs open) and the admin key. */
+  guards: { apiKey: onRequestHookHandler | undefined; adminKey: onRequestHookHandler };
+  /** False until start-up finished and again once shutdown begins. */
+  ready: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    switchboard: SwitchboardServices;
+  }
+}

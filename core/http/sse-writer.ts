@@ -1,0 +1,75 @@
+import type { ServerResponse } from 'node:http';
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  // nginx and friends otherwise buffer the stream
+  'x-accel-buffering': 'no',
+};
+
+/**
+ * Writes server-sent events to a client, batching every event of one tick into a single socket
+ * write: an upstream read usually carries several events, and one syscall per event is the
+ * largest avoidable cost of proxying a stream.
+ */
+export class SseWriter {
+  #pending = '';
+  #scheduled = false;
+
+  constructor(private readonly res: ServerResponse) {}
+
+  /** Send the status line and headers (they leave with the first batch). */
+  open(extraHeaders?: Record<string, string>): void {
+    this.res.writeHead(200, extraHeaders ? { ...SSE_HEADERS, ...extraHeaders } : SSE_HEADERS);
+  }
+
+  /** Queue one `data:` event whose payload is already JSON text. */
+  data(json: string): void {
+    this.#pending += `data: ${json}\n\n`;
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      process.nextTick(this.#flush);
+    }
+  }
+
+  /** True when the client is not keeping up; wait for {@link drained} before producing more. */
+  get congested(): boolean {
+    return this.res.writableNeedDrain;
+  }
+
+  drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.on('drain', done);
+      this.res.on('close', done);
+    });
+  }
+
+  /** End the stream normally: `data: [DONE]`. */
+  done(): void {
+    this.#end('data: [DONE]\n\n');
+  }
+
+  /** End the stream with an error event and no `[DONE]`, so no client mistakes it for complete. */
+  fail(errorJson: string): void {
+    this.#end(`data: ${errorJson}\n\n`);
+  }
+
+  #end(last: string): void {
+    const text = this.#pending + last;
+    this.#pending = '';
+    if (!this.res.destroyed) this.res.end(text);
+  }
+
+  readonly #flush = (): void => {
+    this.#scheduled = false;
+    if (!this.#pending || this.res.writableEnded || this.res.destroyed) return;
+    const text = this.#pending;
+    this.#pending = '';
+    this.res.write(text);
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * The public surface of the core: everything a plugin may import. Plugins import from here and
+ * nowhere else in core/, so the internals can move without breaking them.
+ */
+export type * from './contract/openai.js';
+export {
+  CONTRACT_VERSION,
+  FAILURE_KINDS,
+  defineProvider,
+  type CallContext,
+  type Credential,
+  type FailureKind,
+  type JsonSchema,
+  type Logger,
+  type Provider,
+  type ProviderInit,
+  type ProviderPlugin,
+  type Timeouts,
+  type UpstreamFailure,
+} from './contract/provider.js';
+export { defineExtension, type ExtensionPlugin } from './contract/extension.js';
+
+export { RawJson, RawChatChunk, jsonText, jsonValue, peekChunk } from './canonical/raw.js';
+export { makeChunk, completionId, nowSeconds, completionToChunks } from './canonical/chunks.js';
+export { CompletionFolder } from './canonical/fold.js';
+
+export { CallSignal } from './upstream/call-signal.js';
+export { SseParser, type SseEvent } from './upstream/sse-parser.js';
+export { UpstreamError, readBounded } from './upstream/upstream-error.js';
+export { createUpstreamDispatcher, requestUpstream, type UpstreamClientOptions, type UpstreamRequest } from './upstream/http-client.js';
+export { classifyHttpFailure } from './upstream/classify.js';
+
+export { GatewayError } from './errors/gateway-error.js';
+export { ERRORS, type ErrorId } from './errors/registry.js';
+export * from './tokens.js';
+export type { SwitchboardServices } from './http/services.js';

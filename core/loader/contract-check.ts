@@ -1,0 +1,44 @@
+import { CONTRACT_VERSION, type ProviderPlugin } from '../contract/provider.js';
+import type { ExtensionPlugin } from '../contract/extension.js';
+
+type Kind = 'provider' | 'extension';
+
+/** Why `value` is not a usable plugin of `kind`, one reason per entry (empty when it is). */
+export function contractProblems(value: unknown, kind: Kind): string[] {
+  if (!value || typeof value !== 'object') return ['does not export a plugin object (default export)'];
+  const p = value as Record<string, unknown>;
+  if (p.kind !== kind) {
+    if (p.kind === 'extension') return ['is an extension plugin: enable it under plugins:, not providers:'];
+    if (p.kind === 'provider') return ['is a provider plugin: list it under providers:, not plugins:'];
+    return [`declares kind ${JSON.stringify(p.kind)}; expected "${kind}"`];
+  }
+  const out: string[] = [];
+  if (p.contractVersion !== CONTRACT_VERSION) {
+    out.push(`declares contractVersion ${JSON.stringify(p.contractVersion)}; this Switchboard speaks contract ${CONTRACT_VERSION}`);
+  }
+  if (typeof p.name !== 'string' || !p.name) out.push('is missing name (a string)');
+  const schema = p.optionsSchema as Record<string, unknown> | undefined;
+  if (kind === 'provider' || schema !== undefined) {
+    if (!schema || typeof schema !== 'object' || schema.type !== 'object') {
+      out.push('is missing optionsSchema (a JSON Schema with type "object")');
+    }
+  }
+  const fn = kind === 'provider' ? 'create' : 'register';
+  if (typeof p[fn] !== 'function') out.push(`is missing ${fn}()`);
+  return out;
+}
+
+/** Why a created provider instance cannot serve (empty when it can). */
+export function instanceProblems(instance: unknown): string[] {
+  if (!instance || typeof instance !== 'object') return ['create() did not return a provider object'];
+  const p = instance as Record<string, unknown>;
+  const out: string[] = [];
+  for (const m of ['chat', 'listModels']) if (typeof p[m] !== 'function') out.push(`provider is missing ${m}()`);
+  for (const m of ['complete', 'embeddings', 'classify', 'close']) {
+    if (p[m] !== undefined && typeof p[m] !== 'function') out.push(`provider member ${m} must be a function`);
+  }
+  return out;
+}
+
+export const isProviderPlugin = (v: unknown): v is ProviderPlugin => contractProblems(v, 'provider').length === 0;
+export const isExtensionPlugin = (v: unknown): v is ExtensionPlugin => contractProblems(v, 'extension').length === 0;

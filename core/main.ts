@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { buildApp } from './app.js';
+import { parseCli, USAGE } from './cli-args.js';
+import { StartupError } from './errors/gateway-error.js';
+import { prepare } from './startup.js';
+
+/** How long shutdown waits for in-flight streams before closing their sockets. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  const cli = parseCli(process.argv.slice(2), process.env);
+  if (cli.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const prepared = await prepare({ file: cli.configPath }, { overrides: { host: cli.host, port: cli.port } });
+  if (cli.check) {
+    process.stdout.write(`${prepared.config.path}: OK (${prepared.plugins.providers.length} providers, ${prepared.config.models.length} model routes)\n`);
+    return;
+  }
+  const app = await buildApp(prepared);
+  const { host, port } = prepared.config.server;
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    throw new StartupError('SWB_ERR_LISTEN', `cannot listen on ${host}:${port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  app.log.info(
+    { providers: prepared.plugins.providers.map((p) => p.config.id), routes: prepared.config.models.length },
+    `Switchboard serving the OpenAI API at http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${(app.server.address() as { port: number }).port}/v1`,
+  );
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      app.log.warn('grace period over: closing open connections');
+      app.server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      (err: Error) => {
+        app.log.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof StartupError) {
+    process.stderr.write(`switchboard: ${err.message}\n`);
+  } else if (err instanceof Error && /^(invalid port|Unknown option|Option)/.test(err.message)) {
+    process.stderr.write(`switchboard: ${err.message}\n\n${USAGE}`);
+  } else {
+    process.stderr.write(`switchboard: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,50 @@
+type Listener = (event?: unknown) => void;
+
+/**
+ * A minimal abort signal: the part of `AbortSignal` undici and most code use (`aborted`, `reason`,
+ * `addEventListener`/`removeEventListener('abort')`). An `AbortController` per request plus its
+ * EventTarget listeners costs measurably on the hot path; this is a field and an array.
+ * Use {@link CallSignal.toAbortSignal} where a real `AbortSignal` is required (fetch).
+ */
+export class CallSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  #listeners: Listener[] | undefined;
+  #real: AbortController | undefined;
+
+  addEventListener(type: string, listener: Listener): void {
+    if (type !== 'abort') return;
+    if (this.aborted) return;
+    (this.#listeners ??= []).push(listener);
+  }
+
+  removeEventListener(type: string, listener: Listener): void {
+    if (type !== 'abort' || !this.#listeners) return;
+    const i = this.#listeners.indexOf(listener);
+    if (i !== -1) this.#listeners.splice(i, 1);
+  }
+
+  throwIfAborted(): void {
+    if (this.aborted) throw this.reason;
+  }
+
+  /** Abort once; later calls are ignored. */
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    if (listeners) for (const l of listeners) l({ type: 'abort' });
+  }
+
+  /** A real AbortSignal that follows this one (created on first use). */
+  toAbortSignal(): AbortSignal {
+    if (!this.#real) {
+      const ctl = (this.#real = new AbortController());
+      if (this.aborted) ctl.abort(this.reason);
+      else this.addEventListener('abort', () => ctl.abort(this.reason));
+    }
+    return this.#real.signal;
+  }
+}

@@ -1,0 +1,58 @@
+import { Pool, ProxyAgent, type Dispatcher } from 'undici';
+import type { CallSignal } from './call-signal.js';
+import { UpstreamError } from './upstream-error.js';
+
+export interface UpstreamClientOptions {
+  /** Upstream base URL; its origin gets one keep-alive pool. */
+  baseUrl: string;
+  /** Send through this HTTP(S) proxy instead (undici ProxyAgent). */
+  proxyUrl?: string;
+  /** Sockets kept per origin. */
+  connections?: number;
+  keepAliveTimeoutMs?: number;
+  connectTimeoutMs?: number;
+}
+
+/**
+ * One keep-alive connection pool per upstream origin (or a ProxyAgent). Switchboard enforces its
+ * own first-byte/idle/total timeouts through the call signal, so undici's are only a backstop.
+ */
+export function createUpstreamDispatcher(opts: UpstreamClientOptions): Dispatcher {
+  const common = {
+    connections: opts.connections ?? 64,
+    pipelining: 1,
+    keepAliveTimeout: opts.keepAliveTimeoutMs ?? 30_000,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    connect: { timeout: opts.connectTimeoutMs ?? 10_000 },
+  };
+  if (opts.proxyUrl) return new ProxyAgent({ uri: opts.proxyUrl, ...common });
+  return new Pool(new URL(opts.baseUrl).origin, common);
+}
+
+export interface UpstreamRequest {
+  origin: string;
+  path: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+  signal: CallSignal;
+}
+
+/**
+ * Send a request and return the 2xx response; any other status becomes an {@link UpstreamError}
+ * carrying the status, headers and (bounded) body for `classify`.
+ */
+export async function requestUpstream(dispatcher: Dispatcher, req: UpstreamRequest): Promise<Dispatcher.ResponseData> {
+  const res = await dispatcher.request({
+    origin: req.origin,
+    path: req.path,
+    method: req.method,
+    headers: req.headers,
+    body: req.body,
+    // CallSignal implements the EventTarget half of AbortSignal that undici uses.
+    signal: req.signal as unknown as AbortSignal,
+  });
+  if (res.statusCode >= 200 && res.statusCode < 300) return res;
+  throw await UpstreamError.fromResponse(res);
+}

@@ -1,0 +1,56 @@
+import type { Dispatcher } from 'undici';
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/** Longest upstream error body kept; enough for any JSON error, bounded against floods. */
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+/**
+ * An upstream answered, but not with what we asked for: a non-2xx status, or a body outside the
+ * protocol (`malformed`). Providers throw it; the core classifies it and decides what to do.
+ */
+export class UpstreamError extends Error {
+  readonly status: number | undefined;
+  readonly headers: Headers | undefined;
+  readonly body: string | undefined;
+  readonly malformed: boolean;
+
+  constructor(message: string, init: { status?: number; headers?: Headers; body?: string; malformed?: boolean } = {}) {
+    super(message);
+    this.name = 'UpstreamError';
+    this.status = init.status;
+    this.headers = init.headers;
+    this.body = init.body;
+    this.malformed = init.malformed ?? false;
+  }
+
+  /** The upstream broke its protocol (bad JSON, broken frames, wrong content type). */
+  static malformed(message: string, body?: string): UpstreamError {
+    return new UpstreamError(message, { malformed: true, body: body?.slice(0, 2048) });
+  }
+
+  /** Read (a bounded part of) a non-2xx response and turn it into an error. */
+  static async fromResponse(res: Dispatcher.ResponseData): Promise<UpstreamError> {
+    const body = await readBounded(res.body, ERROR_BODY_LIMIT);
+    return new UpstreamError(`upstream answered HTTP ${res.statusCode}`, {
+      status: res.statusCode,
+      headers: res.headers,
+      body,
+    });
+  }
+}
+
+/** Read a body as text up to `limit` bytes and discard the rest. */
+export async function readBounded(body: AsyncIterable<Buffer> & { destroy?: () => void }, limit: number): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      if (size < limit) parts.push(chunk.subarray(0, limit - size));
+      size += chunk.length;
+    }
+  } catch {
+    // A body cut short still tells us something; keep what arrived.
+  }
+  return Buffer.concat(parts).toString('utf8');
+}

@@ -1,0 +1,138 @@
+import {
+  CONTRACT_VERSION,
+  CallSignal,
+  RawJson,
+  UpstreamError,
+  completionToChunks,
+  createUpstreamDispatcher,
+  defineProvider,
+  requestUpstream,
+  type CallContext,
+  type ChatChunk,
+  type ChatCompletion,
+  type ChatRequest,
+  type Credential,
+  type ModelInfo,
+} from '../../core/index.js';
+import { sseChunks } from './sse-chunks.js';
+
+interface Options {
+  baseUrl: string;
+  headers?: Record<string, string>;
+  proxyUrl?: string;
+  connections: number;
+  keepAliveTimeoutMs: number;
+  connectTimeoutMs: number;
+  discoveryTimeoutMs: number;
+}
+
+/**
+ * Any upstream that speaks the OpenAI API: OpenAI, Groq, OpenRouter, Together, vLLM, Ollama,
+ * llama.cpp, LM Studio. Requests pass through with only `model` (and `stream`) set; answers come
+ * back as the upstream wrote them.
+ */
+export default defineProvider<Options>({
+  kind: 'provider',
+  contractVersion: CONTRACT_VERSION,
+  name: 'openai-compatible',
+  optionsSchema: {
+    type: 'object',
+    required: ['baseUrl'],
+    properties: {
+      baseUrl: { type: 'string', pattern: '^https?://' },
+      headers: { type: 'object', additionalProperties: { type: 'string' } },
+      proxyUrl: { type: 'string', pattern: '^https?://' },
+      connections: { type: 'integer', minimum: 1, default: 64 },
+      keepAliveTimeoutMs: { type: 'integer', minimum: 1, default: 30_000 },
+      connectTimeoutMs: { type: 'integer', minimum: 1, default: 10_000 },
+      discoveryTimeoutMs: { type: 'integer', minimum: 1, default: 10_000 },
+    },
+  },
+  create({ options, credentials }) {
+    const url = new URL(options.baseUrl);
+    const origin = url.origin;
+    const base = url.pathname.replace(/\/+$/, '');
+    const dispatcher = createUpstreamDispatcher({
+      baseUrl: options.baseUrl,
+      proxyUrl: options.proxyUrl,
+      connections: options.connections,
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+      connectTimeoutMs: options.connectTimeoutMs,
+    });
+    // Headers per credential are built once, not per request.
+    const anonymous = { 'content-type': 'application/json', ...options.headers };
+    const byCredential = new Map<Credential, Record<string, string>>(
+      credentials.map((c) => [c, { ...anonymous, authorization: `Bearer ${c.secret}` }]),
+    );
+    const headers = (c: Credential | undefined) => (c && byCredential.get(c)) || anonymous;
+    const post = (path: string, body: unknown, call: CallContext) =>
+      requestUpstream(dispatcher, { origin, path: base + path, method: 'POST', headers: headers(call.credential), body: JSON.stringify(body), signal: call.signal });
+
+    async function* chat(request: ChatRequest, call: CallContext): AsyncGenerator<ChatChunk> {
+      const includeUsage = request.stream_options?.include_usage === true;
+      request.stream = true;
+      const res = await post('/chat/completions', request, call);
+      const type = String(res.headers['content-type'] ?? '');
+      if (type.includes('text/event-stream')) {
+        yield* sseChunks(res.body);
+        return;
+      }
+      // Some servers answer stream requests with one JSON body; replay it as a stream.
+      const completion = parseObject<ChatCompletion>(await res.body.text(), type);
+      yield* completionToChunks(completion, includeUsage);
+    }
+
+    return {
+      chat,
+
+      async complete(request, call) {
+        const res = await post('/chat/completions', request, call);
+        return new RawJson<ChatCompletion>(checkObject(await res.body.text(), String(res.headers['content-type'] ?? '')));
+      },
+
+      async embeddings(request, call) {
+        const res = await post('/embeddings', request, call);
+        return new RawJson(checkObject(await res.body.text(), String(res.headers['content-type'] ?? '')));
+      },
+
+      async listModels(): Promise<ModelInfo[]> {
+        const signal = new CallSignal();
+        const timer = setTimeout(() => signal.abort(new Error('model discovery timed out')), options.discoveryTimeoutMs);
+        try {
+          const res = await requestUpstream(dispatcher, { origin, path: `${base}/models`, method: 'GET', headers: headers(credentials[0]), signal });
+          const body = parseObject<{ data?: ModelInfo[] } | ModelInfo[]>(await res.body.text(), String(res.headers['content-type'] ?? ''));
+          const list = Array.isArray(body) ? body : (body.data ?? []);
+          return list.filter((m) => m && typeof m.id === 'string');
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+
+      async close() {
+        await dispatcher.close();
+      },
+    };
+  },
+});
+
+/**
+ * Cheap check that a body is a JSON object and not an in-band error; the text itself is
+ * forwarded, so it is not parsed here.
+ */
+function checkObject(text: string, type: string): string {
+  const t = text.trimEnd();
+  if (!t.startsWith('{') || !t.endsWith('}')) {
+    throw UpstreamError.malformed(`the upstream answered ${type || 'without a content type'}, not a JSON object`, text);
+  }
+  if (/^\{\s*"error"\s*:/.test(t)) throw new UpstreamError('the upstream reported an error', { body: t });
+  return t;
+}
+
+function parseObject<T>(text: string, type: string): T {
+  const t = checkObject(text, type);
+  try {
+    return JSON.parse(t) as T;
+  } catch {
+    throw UpstreamError.malformed('the upstream answered with broken JSON', text);
+  }
+}
