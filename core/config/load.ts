@@ -43,8 +43,8 @@ export function readConfigFile(file: string, options: LoadOptions = {}): ConfigD
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length) {
     const msgs = doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
-      return `${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${e.message.split('\n')[0]}`;
+      const pos = lines.linePos(e.pos[0]);
+      return `line ${pos.line}, column ${pos.col}: ${e.message.split('\n')[0]}`;
     });
     throw new StartupError('SWB_ERR_CONFIG_INVALID', `${path} is not valid YAML:`, msgs);
   }
@@ -94,8 +94,8 @@ export function buildConfig(
 /** Throw the collected problems as one start-up error, one line each. */
 export function assertNoProblems(draft: ConfigDraft): Config {
   if (draft.problems.size === 0) return draft.config;
-  const where = draft.config.path ?? 'the configuration';
-  throw new StartupError('SWB_ERR_CONFIG_INVALID', `invalid configuration in ${where}:`, draft.problems.format());
+  const where = draft.config.path ? ` in ${draft.config.path}` : '';
+  throw new StartupError('SWB_ERR_CONFIG_INVALID', `invalid configuration${where}:`, draft.problems.format());
 }
 
 function providersOf(list: unknown, dir: string, env: NodeJS.ProcessEnv, problems: Problems): ProviderConfig[] {

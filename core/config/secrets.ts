@@ -29,7 +29,8 @@ export function resolveSecrets(
     const { value, file, env: envName, ...meta } = item;
     const sources = [value !== undefined, file !== undefined, envName !== undefined].filter(Boolean).length;
     if (sources !== 1) {
-      problems.add(at, 'give exactly one of value, file or env');
+      // a lone object without a source already failed the schema; say it once
+      if (Array.isArray(spec) || sources > 1) problems.add(at, 'give exactly one of value, file or env');
       return;
     }
     if (value !== undefined) push(out, value, meta);

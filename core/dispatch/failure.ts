@@ -3,6 +3,9 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { UpstreamError } from '../upstream/upstream-error.js';
 import { ExchangeAbort, type Exchange } from './exchange.js';
 
+/** Transport errors that mean the upstream was never reached (as opposed to lost mid-answer). */
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT']);
+
 const UNDICI_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
 /** Describe what a provider threw, for `classify`. */
@@ -101,5 +104,7 @@ export function failureToError(kind: FailureKind, f: UpstreamFailure, providerId
   if (f.malformed) return new GatewayError('SWB_ERR_BAD_UPSTREAM_RESPONSE', `${where} sent an invalid response: ${redact(f.error.message, secrets)}`, { cause: f.error });
   if (f.status !== undefined) return new GatewayError('SWB_ERR_UPSTREAM_ERROR', `${where} failed with HTTP ${f.status}${said}`, { cause: f.error });
   if (up?.message) return new GatewayError('SWB_ERR_UPSTREAM_ERROR', `${where} reported an error${said}`, { cause: f.error });
-  return new GatewayError('SWB_ERR_NO_UPSTREAM', `could not reach ${where}: ${f.code ?? redact(f.error.message, secrets)}`, { cause: f.error });
+  const detail = f.code ?? redact(f.error.message, secrets);
+  if (f.code && CONNECT_CODES.has(f.code)) return new GatewayError('SWB_ERR_NO_UPSTREAM', `could not reach ${where}: ${detail}`, { cause: f.error });
+  return new GatewayError('SWB_ERR_UPSTREAM_ERROR', `the connection to ${where} failed: ${detail}`, { cause: f.error });
 }

@@ -181,6 +181,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       if (res.destroyed) return;
       if (b.kind === 'stall-after-first' && i === 2) return; // role + first content sent
       if (b.kind === 'cut-after' && i === b.chunks) {
+        await sleep(30); // let the sent chunks arrive before the reset
         res.socket?.destroy();
         return;
       }

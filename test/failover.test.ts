@@ -1,0 +1,109 @@
+/**
+ * Ordered fallback targets: a failure before the first byte moves to the next target without the
+ * client noticing; the client's own mistakes and failures after the first byte do not.
+ */
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { defaultReply, startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
+import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+
+let a: FakeOpenAI;
+let b: FakeOpenAI;
+let sb: RunningSwitchboard;
+let client: OpenAI;
+
+beforeAll(async () => {
+  a = await startFakeOpenAI();
+  b = await startFakeOpenAI();
+  const timeouts = { firstByteMs: 800, idleMs: 800, totalMs: 10_000 };
+  sb = await startSwitchboard({
+    providers: [
+      // static model lists: no discovery requests to muddle the counts
+      { id: 'a', plugin: 'openai-compatible', baseUrl: a.url, timeouts, models: ['gpt-4o-mini'] },
+      { id: 'b', plugin: 'openai-compatible', baseUrl: b.url, timeouts, models: ['gpt-4o'] },
+    ],
+    models: { smart: { targets: ['a/gpt-4o-mini', { provider: 'b', model: 'gpt-4o' }], description: 'a, else b' } },
+  });
+  client = new OpenAI({ baseURL: sb.baseURL, apiKey: 'none', maxRetries: 0 });
+});
+afterAll(async () => {
+  await sb?.close();
+  await a?.close();
+  await b?.close();
+});
+beforeEach(() => {
+  a.requests.length = 0;
+  b.requests.length = 0;
+});
+
+const messages = [{ role: 'user' as const, content: 'fail over, please' }];
+const expected = defaultReply({ messages });
+
+async function streamText(): Promise<string> {
+  const s = await client.chat.completions.create({ model: 'smart', messages, stream: true });
+  let text = '';
+  for await (const c of s) text += c.choices[0]?.delta.content ?? '';
+  return text;
+}
+
+describe('failover', () => {
+  it('uses the first target when it answers', async () => {
+    await client.chat.completions.create({ model: 'smart', messages });
+    expect(a.requests).toHaveLength(1);
+    expect(b.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['a 500', { kind: 'status', status: 500 } as const],
+    ['a reset', { kind: 'reset' } as const],
+    ['a 429', { kind: 'status', status: 429 } as const],
+    ['garbage', { kind: 'raw', contentType: 'text/html', pieces: ['<html>'] } as const],
+  ])('non-stream: %s moves to the next target', async (_name, behaviour) => {
+    a.script(behaviour);
+    const r = await client.chat.completions.create({ model: 'smart', messages });
+    expect(r.choices[0].message.content).toBe(expected);
+    expect(b.requests.at(-1)!.body?.model).toBe('gpt-4o');
+  });
+
+  it('stream: a 503 before the first byte is invisible to a streaming client', async () => {
+    a.script({ kind: 'status', status: 503 });
+    expect(await streamText()).toBe(expected);
+    expect(a.requests).toHaveLength(1);
+    expect(b.requests).toHaveLength(1);
+  });
+
+  it('stream: a hang hits the first-byte timeout, then the next target serves', async () => {
+    a.script({ kind: 'hang' });
+    const started = Date.now();
+    expect(await streamText()).toBe(expected);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(750);
+  });
+
+  it("a 400 is the client's mistake: returned as is, never tried elsewhere", async () => {
+    a.script({ kind: 'status', status: 400, body: { error: { message: 'bad messages', type: 'invalid_request_error', param: 'messages', code: null } } });
+    const err = await client.chat.completions.create({ model: 'smart', messages }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(b.requests).toHaveLength(0);
+  });
+
+  it('after the first byte the stream is committed: a failure ends it, no failover', async () => {
+    a.script({ kind: 'cut-after', chunks: 3 });
+    const err = await streamText().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(b.requests).toHaveLength(0);
+  });
+
+  it('when every target fails, the last failure is reported', async () => {
+    a.script({ kind: 'status', status: 500 });
+    b.script({ kind: 'status', status: 502 });
+    const err = await client.chat.completions.create({ model: 'smart', messages }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).message).toContain('"b"');
+  });
+
+  it('lists the alias in /v1/models', async () => {
+    const ids = [];
+    for await (const m of client.models.list()) ids.push(m.id);
+    expect(ids[0]).toBe('smart');
+  });
+});
