@@ -176,3 +176,14 @@ describe('embeddings', () => {
     expect(r.data[0].embedding.every((x) => typeof x === 'number')).toBe(true);
   });
 });
+
+describe('upstream quirks', () => {
+  it('an upstream that answers a stream request with plain JSON is replayed as a stream', async () => {
+    const completion = { id: 'chatcmpl-j', object: 'chat.completion', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, message: { role: 'assistant', content: 'json instead' }, finish_reason: 'stop' }] };
+    upstream.script({ kind: 'raw', contentType: 'application/json', pieces: [JSON.stringify(completion)] });
+    const s = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: ask, stream: true });
+    let text = '';
+    for await (const c of s) text += c.choices[0]?.delta.content ?? '';
+    expect(text).toBe('json instead');
+  });
+});

@@ -1,0 +1,80 @@
+/** The real process: `node --import tsx core/main.ts`, as `npm start` runs it. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const dir = mkdtempSync(join(tmpdir(), 'swb-cli-'));
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'core/main.ts', ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d));
+  child.stderr.on('data', (d: Buffer) => (err += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, exited, out: () => out, err: () => err };
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+describe('switchboard process', () => {
+  it('refuses an invalid config with one line per problem and exit code 1', async () => {
+    const f = join(dir, 'bad.yaml');
+    writeFileSync(f, 'providers:\n  - id: x\n    plugin: opena1\n  - id: y\n    plugin: mock\n    chunkDelayMs: slow\n');
+    const p = run(['--config', f]);
+    expect(await p.exited).toBe(1);
+    expect(p.err()).toContain(`invalid configuration in ${f}:`);
+    expect(p.err()).toContain('providers[0].plugin: unknown plugin "opena1"; known: mock, openai-compatible (line 3)');
+    expect(p.err()).toContain('providers[1].chunkDelayMs: expected an integer, got "slow" (line 6)');
+    expect(p.err()).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('--check validates without serving', async () => {
+    const p = run(['--check', '--config', 'config.yaml']);
+    expect(await p.exited).toBe(0);
+    expect(p.out()).toMatch(/config\.yaml: OK \(1 providers, 1 model routes\)/);
+  });
+
+  it('serves the bundled config on PORT, answers probes, warns once about open auth, and stops on SIGTERM', async () => {
+    const port = await freePort();
+    const p = run([], { PORT: String(port), HOST: '127.0.0.1' });
+    try {
+      await expect.poll(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0), { timeout: 10_000, interval: 100 }).toBe(200);
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(await ready.json()).toEqual({ status: 'ready', providers: [{ id: 'mock', plugin: 'mock' }] });
+      const chat = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'default', messages: [{ role: 'user', content: 'ping' }] }),
+      });
+      expect(((await chat.json()) as { choices: { message: { content: string } }[] }).choices[0].message.content).toBe('ping');
+      expect(p.out().match(/accepts requests without an API key/g)).toHaveLength(1);
+    } finally {
+      p.child.kill('SIGTERM');
+    }
+    expect(await p.exited).toBe(0);
+  });
+
+  it('--port beats PORT and --host is honoured', async () => {
+    const port = await freePort();
+    const p = run(['--port', String(port), '--host', '127.0.0.1'], { PORT: '1' });
+    try {
+      await expect.poll(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0), { timeout: 10_000, interval: 100 }).toBe(200);
+    } finally {
+      p.child.kill('SIGTERM');
+    }
+    expect(await p.exited).toBe(0);
+  });
+});
