@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { completionToChunks } from '../core/canonical/chunks.js';
 import { CompletionFolder } from '../core/canonical/fold.js';
 import { RawChatChunk, jsonText, peekChunk } from '../core/canonical/raw.js';
-import type { ChatChunk } from '../core/contract/openai.js';
+import type { ChatChunk, ChunkDelta } from '../core/contract/openai.js';
 
 const text = '{"id":"c1","object":"chat.completion.chunk","created":5,"model":"m",  "choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}],"x_extra":1}';
 
@@ -29,7 +29,7 @@ describe('RawChatChunk', () => {
 });
 
 const base = { id: 'c', object: 'chat.completion.chunk' as const, created: 1, model: 'm' };
-const ch = (index: number, delta: object, finish: string | null = null): ChatChunk => ({ ...base, choices: [{ index, delta, finish_reason: finish }] });
+const ch = (index: number, delta: ChunkDelta, finish: string | null = null): ChatChunk => ({ ...base, choices: [{ index, delta, finish_reason: finish }] });
 
 describe('CompletionFolder', () => {
   it('joins content, reasoning and tool-call fragments per choice', () => {

@@ -30,7 +30,7 @@ export type Behaviour =
   /** destroy the socket without answering */
   | { kind: 'reset' }
   /** write these exact pieces (with `contentType`), each as its own write */
-  | { kind: 'raw'; contentType: string; pieces: string[]; status?: number }
+  | { kind: 'raw'; contentType: string; pieces: readonly string[]; status?: number }
   /** stream a tool call in fragments */
   | { kind: 'tool-call'; name: string; args: string }
   /** stream with an Azure-style empty-choices prelude first */
