@@ -5,7 +5,10 @@ import type { Config } from './config/types.js';
 import type { Logger } from './contract/provider.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { GatewayError } from './errors/gateway-error.js';
+import type { Logger as PinoLogger } from 'pino';
+import { AccessLog } from './http/access-log.js';
 import { keyGuard } from './http/auth.js';
+import { createLogger } from './logging.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { chatRoutes } from './http/routes/chat.js';
 import { completionRoutes } from './http/routes/completions.js';
@@ -26,9 +29,6 @@ export interface BuildOptions {
   logger?: FastifyBaseLogger;
 }
 
-/** Never let a credential or client key reach a log line through a logged request. */
-const REDACT = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-admin-key"]', 'req.headers.cookie'];
-
 /**
  * Build the fastify app (without listening): the composition root. Everything the process
  * shares lives in a child container of tsyringe's root, so two apps in one process (tests) never
@@ -37,7 +37,7 @@ const REDACT = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.he
 export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const { config } = opts;
   const app = Fastify({
-    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: { level: config.server.logLevel, redact: REDACT } }),
+    loggerInstance: opts.logger ?? createLogger(config.server),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.server.bodyLimit,
     trustProxy: config.server.trustProxy,
@@ -66,6 +66,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     catalog: container.resolve(MODEL_CATALOG),
     router: container.resolve(MODEL_ROUTER),
     dispatcher: container.resolve(DISPATCHER),
+    accessLog: undefined,
     guards: {
       apiKey: config.auth.apiKeys.length ? keyGuard(config.auth.apiKeys) : undefined,
       adminKey: config.auth.adminKey
@@ -74,6 +75,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     },
     ready: false,
   };
+  const access = new AccessLog(app.log as unknown as PinoLogger);
+  if (config.server.accessLog && access.enabled) services.accessLog = access;
   app.decorate('switchboard', services);
   if (!services.guards.apiKey) app.log.warn('auth.apiKeys is empty: Switchboard accepts requests without an API key');
 
@@ -98,6 +101,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     services.ready = false;
   });
   app.addHook('onClose', async () => {
+    access.flush();
     await services.providers.close();
     await container.dispose();
   });

@@ -57,20 +57,7 @@ export class Dispatcher {
    * folded. Nothing reaches the client before the end, so even a failure mid-stream fails over.
    */
   complete(request: ChatRequest, ex: Exchange, log: Logger = this.log): Promise<Served<ChatCompletion | RawJson<ChatCompletion>>> {
-    return this.#run(request, ex, log, async (h, req, call) => {
-      if (h.instance.complete) return h.instance.complete(req, call);
-      const folder = new CompletionFolder();
-      let first = true;
-      for await (const chunk of h.instance.chat(req, call)) {
-        if (first) {
-          ex.firstChunk();
-          first = false;
-        } else ex.lastChunkAt = Date.now();
-        folder.add(chunk);
-      }
-      if (first) throw UpstreamError.malformed('the upstream stream ended without a chunk');
-      return folder.result();
-    });
+    return this.#run(request, ex, log, (h, req, call) => (h.instance.complete ? h.instance.complete(req, call) : fold(h, req, call, ex)));
   }
 
   embeddings(request: EmbeddingsRequest, ex: Exchange, log: Logger = this.log): Promise<Served<EmbeddingsResponse | RawJson<EmbeddingsResponse>>> {
@@ -90,8 +77,14 @@ export class Dispatcher {
   }
 
   async #run<T>(request: ChatRequest | EmbeddingsRequest, ex: Exchange, log: Logger, op: Op<T>): Promise<Served<T>> {
-    const route: Route = await this.router.resolve(request.model);
+    const resolved = this.router.resolve(request.model);
+    // aliases and provider/model resolve synchronously: no microtask for them
+    const route: Route = resolved instanceof Promise ? await resolved : resolved;
     let last: { kind: FailureKind; failure: UpstreamFailure; handle: ProviderHandle } | undefined;
+    // Providers may set top-level fields of the request they get; with fallbacks to try, each
+    // attempt gets its own shallow copy of the original. A lone target needs no copy.
+    const pristine = route.targets.length > 1 ? { ...request } : undefined;
+    let attempt = 0;
     for (const target of route.targets) {
       const handle = this.registry.get(target.provider);
       if (!handle) continue;
@@ -104,8 +97,9 @@ export class Dispatcher {
         timeouts: handle.config.timeouts,
         log,
       };
-      // A fresh shallow copy per attempt: providers may set top-level fields (model, stream) freely.
-      const req = { ...request, model: target.model } as ChatRequest & EmbeddingsRequest;
+      const req = (pristine && attempt > 0 ? { ...pristine } : request) as ChatRequest & EmbeddingsRequest;
+      req.model = target.model;
+      attempt++;
       try {
         const value = await op(handle, req, call);
         return { value, handle, target };
@@ -126,4 +120,19 @@ export class Dispatcher {
     if (last) throw failureToError(last.kind, last.failure, last.handle.id, last.handle.secrets);
     throw new GatewayError('SWB_ERR_NO_UPSTREAM', `No enabled provider can serve model '${route.model}'.`, { param: 'model' });
   }
+}
+
+/** A provider's stream folded into one completion, for providers without `complete`. */
+async function fold(h: ProviderHandle, req: ChatRequest, call: CallContext, ex: Exchange): Promise<ChatCompletion> {
+  const folder = new CompletionFolder();
+  let first = true;
+  for await (const chunk of h.instance.chat(req, call)) {
+    if (first) {
+      ex.firstChunk();
+      first = false;
+    } else ex.lastChunkAt = Date.now();
+    folder.add(chunk);
+  }
+  if (first) throw UpstreamError.malformed('the upstream stream ended without a chunk');
+  return folder.result();
 }

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Timeouts } from '../contract/provider.js';
 import { CallSignal } from '../upstream/call-signal.js';
 
@@ -54,12 +55,22 @@ export class Exchange {
   }
 
   /** The client went away: abort whatever is in flight. */
-  readonly clientClosed = (): void => {
+  clientClosed(): void {
     if (this.#done) return;
     this.clientGone = true;
     this.signal.abort(new ExchangeAbort('client_gone'));
     this.finish();
-  };
+  }
+
+  /** Abort this exchange when `res` closes before the answer is complete; undo with {@link unwatch}. */
+  watch(res: ServerResponse): void {
+    (res as WatchedResponse)[EXCHANGE] = this;
+    res.on('close', onResponseClose);
+  }
+
+  unwatch(res: ServerResponse): void {
+    res.off('close', onResponseClose);
+  }
 
   finish(): void {
     this.#done = true;
@@ -77,10 +88,12 @@ export class Exchange {
 
   #arm(now: number): void {
     if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(this.#onTimer, Math.max(0, this.#deadline().at - now));
+    // The exchange rides along as the timer's argument: no closure per request.
+    this.#timer = setTimeout(onExchangeTimer, Math.max(0, this.#deadline().at - now), this);
   }
 
-  readonly #onTimer = (): void => {
+  /** @internal the timer fired: time out, or re-arm for the next deadline. */
+  onTimer(): void {
     this.#timer = undefined;
     if (this.#done) return;
     const now = Date.now();
@@ -91,5 +104,16 @@ export class Exchange {
     }
     this.timedOut = d.kind;
     this.signal.abort(new ExchangeAbort(d.kind));
-  };
+  }
+}
+
+const EXCHANGE = Symbol('switchboard.exchange');
+type WatchedResponse = ServerResponse & { [EXCHANGE]?: Exchange };
+
+function onResponseClose(this: WatchedResponse): void {
+  this[EXCHANGE]?.clientClosed();
+}
+
+function onExchangeTimer(ex: Exchange): void {
+  ex.onTimer();
 }

@@ -4,12 +4,14 @@ import { makeChunk } from '../canonical/chunks.js';
 import { peekChunk } from '../canonical/raw.js';
 import type { Dispatcher, OpenStream } from '../dispatch/dispatcher.js';
 import { Exchange } from '../dispatch/exchange.js';
+import type { AccessLog } from './access-log.js';
 import type { ChatFormat } from './chat-format.js';
 import { SseWriter } from './sse-writer.js';
 
 export interface ResponderDeps {
   dispatcher: Dispatcher;
-  accessLog: boolean;
+  /** Undefined when `server.accessLog` is off or the log level hides info. */
+  accessLog: AccessLog | undefined;
 }
 
 /** Answer a chat request (any front door that speaks chat underneath), streaming or not. */
@@ -22,27 +24,24 @@ export async function respondChat(
 ): Promise<void> {
   const ex = new Exchange();
   const res = reply.raw;
-  res.on('close', ex.clientClosed);
+  ex.watch(res);
   const started = Date.now();
+  const model = body.model; // dispatch may rewrite body.model to the upstream's id
   try {
     if (body.stream) {
       // Errors before the first chunk propagate to the error handler as a JSON error response.
       const stream = await deps.dispatcher.openChat(body, ex, request.log);
       reply.hijack();
       await pump(stream, format, ex, new SseWriter(res), deps, request);
-      if (deps.accessLog) {
-        request.log.info({ model: body.model, provider: stream.handle.id, stream: true, ms: Date.now() - started }, 'chat stream served');
-      }
+      deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: stream.handle.id, stream: true });
       return;
     }
     const served = await deps.dispatcher.complete(body, ex, request.log);
     reply.header('content-type', 'application/json').send(format.completion(served.value));
-    if (deps.accessLog) {
-      request.log.info({ model: body.model, provider: served.handle.id, stream: false, ms: Date.now() - started }, 'chat served');
-    }
+    deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: served.handle.id, stream: false });
   } finally {
     ex.finish();
-    res.off('close', ex.clientClosed);
+    ex.unwatch(res);
   }
 }
 

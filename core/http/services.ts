@@ -2,6 +2,7 @@ import type { onRequestHookHandler } from 'fastify';
 import type { DependencyContainer } from 'tsyringe';
 import type { Config } from '../config/types.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
+import type { AccessLog } from './access-log.js';
 import type { ModelCatalog } from '../routing/model-catalog.js';
 import type { ProviderRegistry } from '../routing/provider-registry.js';
 import type { ModelRouter } from '../routing/router.js';
@@ -15,6 +16,8 @@ export interface SwitchboardServices {
   catalog: ModelCatalog;
   router: ModelRouter;
   dispatcher: Dispatcher;
+  /** The batched access log; undefined when `server.accessLog` is off or info is hidden. */
+  accessLog: AccessLog | undefined;
   /** onRequest hooks: client API keys (undefined when the server runs open) and the admin key. */
   guards: { apiKey: onRequestHookHandler | undefined; adminKey: onRequestHookHandler };
   /** False until start-up finished and again once shutdown begins. */

@@ -8,13 +8,13 @@ export async function embeddingRoutes(app: FastifyInstance): Promise<void> {
   const { dispatcher } = app.switchboard;
   app.post('/v1/embeddings', { schema: { body: embeddingsBodySchema } }, async (request, reply) => {
     const ex = new Exchange();
-    reply.raw.on('close', ex.clientClosed);
+    ex.watch(reply.raw);
     try {
       const served = await dispatcher.embeddings(request.body as EmbeddingsRequest, ex, request.log);
       return reply.header('content-type', 'application/json').send(jsonText(served.value));
     } finally {
       ex.finish();
-      reply.raw.off('close', ex.clientClosed);
+      ex.unwatch(reply.raw);
     }
   });
 }

@@ -1,0 +1,58 @@
+import { hostname } from 'node:os';
+import { pino, type Logger as PinoLogger } from 'pino';
+
+/** Longest a line waits in the buffer; shorter under load, when the buffer fills first. */
+const FLUSH_MS = 1000;
+const FLUSH_BYTES = 16 * 1024;
+
+interface Writable {
+  write(text: string): unknown;
+}
+
+/** One served request, as the access log records it. */
+export interface AccessEntry {
+  reqId: string;
+  status: number;
+  ms: number;
+  model: string;
+  provider: string;
+  stream: boolean;
+}
+
+/**
+ * The access log: one JSON line per served request, in pino's format and on pino's stream, but
+ * formatted here and written in batches. Through pino, each line cost more than a tenth of a
+ * proxied request (object merge, serializers, redaction, one write per line); here it is one
+ * string and, under load, one write per few hundred lines. Lines wait at most a second.
+ */
+export class AccessLog {
+  #buffer = '';
+  #timer: NodeJS.Timeout | undefined;
+  readonly #out: Writable;
+  readonly #prefix: string;
+  /** False when the log level hides info lines. */
+  readonly enabled: boolean;
+
+  constructor(logger: PinoLogger) {
+    this.enabled = logger.isLevelEnabled('info');
+    this.#out = (logger as unknown as Record<symbol, Writable>)[pino.symbols.streamSym];
+    this.#prefix = `,"pid":${process.pid},"hostname":${JSON.stringify(hostname())},"reqId":`;
+  }
+
+  record(e: AccessEntry): void {
+    this.#buffer +=
+      `{"level":30,"time":${Date.now()}${this.#prefix}${JSON.stringify(e.reqId)},"status":${e.status},"ms":${e.ms},` +
+      `"model":${JSON.stringify(e.model)},"provider":${JSON.stringify(e.provider)},"stream":${e.stream},"msg":"served"}\n`;
+    if (this.#buffer.length >= FLUSH_BYTES) this.flush();
+    else this.#timer ??= setTimeout(this.flush, FLUSH_MS).unref();
+  }
+
+  readonly flush = (): void => {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (!this.#buffer) return;
+    const text = this.#buffer;
+    this.#buffer = '';
+    this.#out.write(text);
+  };
+}
