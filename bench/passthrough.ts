@@ -3,7 +3,7 @@
  * It buffers the request body, forwards it unchanged through an undici Pool and pipes the answer
  * back as it arrives (SSE chunk by chunk). No JSON parsing, no auth, no logging.
  *
- *   node --import tsx bench/passthrough.ts --port N --upstream http://127.0.0.1:M
+ *   node dist/bench/passthrough.js --port N --upstream http://127.0.0.1:M   (after npm run build)
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';

@@ -3,7 +3,7 @@
  * upstream, all on 127.0.0.1. See bench/README.md for what is measured and the BENCH_* knobs.
  * Progress goes to stderr; the result table to stdout and bench/results/<timestamp>/.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +15,18 @@ import { renderText, summarize, writeResults, type Run, type Settings, type Targ
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
-// Both gateways run with the flags `npm start` uses, so neither gets a GC or loader advantage.
-const NODE_FLAGS = ['--max-semi-space-size=4', '--import', 'tsx'];
+// Every process runs with the node flags `npm start` uses (read from package.json, so the bench
+// follows any change there), so no gateway gets a GC or loader advantage. BENCH_NODE_FLAGS
+// overrides them, for trying a flag before changing the start script.
+const NODE_FLAGS = nodeFlags();
+
+function nodeFlags(): string[] {
+  if (process.env.BENCH_NODE_FLAGS) return process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean);
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const m = /^node\s+(.*?)\s*dist\/core\/main\.js/.exec(pkg.scripts.start);
+  if (!m) throw new Error(`cannot read node flags from the start script: ${pkg.scripts.start}`);
+  return m[1].split(/\s+/).filter(Boolean);
+}
 
 function intKnob(name: string, fallback: number, min: number): number {
   const text = process.env[name];
@@ -61,14 +71,14 @@ async function main(tmp: string): Promise<void> {
   const env = process.env;
 
   const upPort = await freePort(env.BENCH_UPSTREAM_PORT);
-  const upstream = startNode('upstream', [...NODE_FLAGS, 'bench/upstream.ts', '--port', String(upPort), '--chunks', String(s.chunks)], upPort, ROOT, tmp);
+  const upstream = startNode('upstream', [...NODE_FLAGS, 'dist/bench/upstream.js', '--port', String(upPort), '--chunks', String(s.chunks)], upPort, ROOT, tmp);
   await waitReady(upstream, '/health');
 
   const ptPort = await freePort(env.BENCH_PASSTHROUGH_PORT);
-  const passthrough = startNode('passthrough', [...NODE_FLAGS, 'bench/passthrough.ts', '--port', String(ptPort), '--upstream', upstream.origin], ptPort, ROOT, tmp);
+  const passthrough = startNode('passthrough', [...NODE_FLAGS, 'dist/bench/passthrough.js', '--port', String(ptPort), '--upstream', upstream.origin], ptPort, ROOT, tmp);
   const sbPort = await freePort(env.BENCH_SWITCHBOARD_PORT);
   const config = writeBenchConfig(tmp, sbPort, upPort);
-  const switchboard = startNode('switchboard', [...NODE_FLAGS, 'core/main.ts', '--config', config, '--port', String(sbPort)], sbPort, ROOT, tmp);
+  const switchboard = startNode('switchboard', [...NODE_FLAGS, 'dist/core/main.js', '--config', config, '--port', String(sbPort)], sbPort, ROOT, tmp);
   await Promise.all([waitReady(passthrough, '/health'), waitReady(switchboard, '/readyz')]);
   log(`upstream ${upstream.origin} (pid ${upstream.pid}), passthrough ${passthrough.origin} (pid ${passthrough.pid}), switchboard ${switchboard.origin} (pid ${switchboard.pid})`);
 

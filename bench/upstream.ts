@@ -2,7 +2,7 @@
  * Fast OpenAI-compatible mock upstream for the benchmark. Every answer is prebuilt at start-up so
  * the mock costs as little CPU as possible and the gateway under test dominates the profile.
  *
- *   node --import tsx bench/upstream.ts --port N [--chunks 20]
+ *   node dist/bench/upstream.js --port N [--chunks 20]   (after npm run build)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';

@@ -73,3 +73,18 @@ describe('CompletionFolder', () => {
     expect(f.result()).toMatchObject({ id: 'x', choices: [{ message: { content: 'whole answer' }, finish_reason: 'stop' }], usage: completion.usage });
   });
 });
+
+describe('brands', () => {
+  it('instanceof holds for objects made by a second copy of the core (a plugin importing the sources)', async () => {
+    const copy = (await import(/* @vite-ignore */ new URL('../core/canonical/raw.ts?copy', import.meta.url).href)) as typeof import('../core/canonical/raw.js');
+    const errors = (await import(/* @vite-ignore */ new URL('../core/upstream/upstream-error.ts?copy', import.meta.url).href)) as typeof import('../core/upstream/upstream-error.js');
+    const { UpstreamError } = await import('../core/upstream/upstream-error.js');
+    expect(copy.RawChatChunk).not.toBe(RawChatChunk);
+    const foreign = new copy.RawChatChunk(text);
+    expect(foreign instanceof RawChatChunk).toBe(true);
+    expect(jsonText(foreign)).toBe(text);
+    expect(new errors.UpstreamError('x', { status: 429 }) instanceof UpstreamError).toBe(true);
+    expect(new Error('x') instanceof UpstreamError).toBe(false);
+    expect({} instanceof RawChatChunk).toBe(false);
+  });
+});

@@ -1,4 +1,4 @@
-/** The real process: `node --import tsx core/main.ts`, as `npm start` runs it. */
+/** The real process: the compiled `dist/core/main.js` that `npm start` runs (`npm test` builds it first). */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const dir = mkdtempSync(join(tmpdir(), 'swb-cli-'));
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'core/main.ts', ...args], {
+  const child = spawn(process.execPath, ['dist/core/main.js', ...args], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -72,6 +72,26 @@ describe('switchboard process', () => {
     const p = run(['--port', String(port), '--host', '127.0.0.1'], { PORT: '1' });
     try {
       await expect.poll(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0), { timeout: 10_000, interval: 100 }).toBe(200);
+    } finally {
+      p.child.kill('SIGTERM');
+    }
+    expect(await p.exited).toBe(0);
+  });
+
+  it('the compiled build loads a TypeScript plugin by path', async () => {
+    const port = await freePort();
+    const fixtures = new URL('./fixtures/plugins/', import.meta.url).pathname;
+    const f = join(dir, 'ts-plugin.yaml');
+    writeFileSync(f, `server: { host: 127.0.0.1, port: ${port} }\nproviders:\n  - { id: loud, plugin: ${fixtures}shout-provider.ts }\n`);
+    const p = run(['--config', f]);
+    try {
+      await expect.poll(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0), { timeout: 10_000, interval: 100 }).toBe(200);
+      const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'loud/loud', messages: [{ role: 'user', content: 'typed' }] }),
+      });
+      expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0].message.content).toBe('HEY TYPED');
     } finally {
       p.child.kill('SIGTERM');
     }

@@ -1,10 +1,19 @@
 import type { ChatChunk, ChunkChoice, Usage } from '../contract/openai.js';
+import { branded } from './brand.js';
 
 /**
  * A JSON document kept as the upstream sent it. Re-serialising a body nobody changes costs more
  * than the rest of the request path, so the text is forwarded as is and parsed only on demand.
  */
+const RAW_JSON = branded('RawJson');
+const RAW_CHUNK = branded('RawChatChunk');
+
 export class RawJson<T> {
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return RAW_JSON.is(value);
+  }
+
+  readonly [RAW_JSON.mark] = true;
   #value: T | undefined;
 
   constructor(readonly text: string) {}
@@ -35,6 +44,11 @@ export function jsonValue<T>(value: T | RawJson<T>): T {
  * is dropped and the chunk is re-serialised; code that only looks uses {@link peek}.
  */
 export class RawChatChunk implements ChatChunk {
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return RAW_CHUNK.is(value);
+  }
+
+  readonly [RAW_CHUNK.mark] = true;
   #text: string | undefined;
   #parsed: ChatChunk | undefined;
 

@@ -6,9 +6,11 @@ export type TimeoutKind = 'first_byte' | 'idle' | 'total';
 
 /** Why an exchange's signal was aborted. */
 export class ExchangeAbort extends Error {
-  constructor(readonly reason: TimeoutKind | 'client_gone') {
-    super(reason === 'client_gone' ? 'client disconnected' : `upstream ${reason.replace('_', '-')} timeout`);
-    this.name = reason === 'client_gone' ? 'ClientGone' : 'TimeoutError';
+  constructor(readonly reason: TimeoutKind | 'client_gone' | 'released') {
+    super(
+      reason === 'client_gone' ? 'client disconnected' : reason === 'released' ? 'request finished' : `upstream ${reason.replace('_', '-')} timeout`,
+    );
+    this.name = reason === 'client_gone' ? 'ClientGone' : reason === 'released' ? 'Released' : 'TimeoutError';
   }
 }
 
@@ -72,10 +74,15 @@ export class Exchange {
     res.off('close', onResponseClose);
   }
 
+  /**
+   * The request is over. Whatever upstream call is still attached to the signal (a body nobody
+   * will read, after an error on our side) is aborted so its socket is not left paused.
+   */
   finish(): void {
     this.#done = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.signal.abort(new ExchangeAbort('released'));
   }
 
   #deadline(): { at: number; kind: TimeoutKind } {

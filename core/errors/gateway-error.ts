@@ -1,3 +1,4 @@
+import { branded } from '../canonical/brand.js';
 import { ERRORS, type ErrorId } from './registry.js';
 
 export interface ErrorEnvelope {
@@ -16,7 +17,14 @@ export interface GatewayErrorOptions {
 }
 
 /** An error meant for the client: it knows its status and renders as the OpenAI envelope. */
+const BRAND = branded('GatewayError');
+
 export class GatewayError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return BRAND.is(value);
+  }
+
+  readonly [BRAND.mark] = true;
   readonly id: ErrorId;
   readonly status: number;
   readonly type: string;

@@ -23,6 +23,20 @@ function entryFile(folder: string): string | undefined {
   return undefined;
 }
 
+/** Under tsx or vitest the core itself is TypeScript, and `.ts` plugins import as they are. */
+const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
+let typescript: Promise<void> | undefined;
+
+/**
+ * The compiled build (`npm start`) has no TypeScript loader; a `.ts` plugin brings in tsx's, on
+ * first need only: the loader runs in a worker thread that costs tens of MB for everyone else.
+ */
+function enableTypeScript(): Promise<void> {
+  return (typescript ??= import('tsx/esm/api').then((tsx) => {
+    tsx.register();
+  }));
+}
+
 const looksLikePath = (spec: string) => spec.startsWith('.') || isAbsolute(spec) || /\.(m?[jt]s)$/.test(spec);
 
 /**
@@ -49,6 +63,7 @@ export async function importPlugin(
     target = found;
   }
   try {
+    if (/\.[mc]?ts$/.test(target) && !RUNNING_FROM_SOURCE) await enableTypeScript();
     const mod = (await import(target)) as { default?: unknown };
     return { plugin: mod.default ?? mod };
   } catch (err) {

@@ -1,0 +1,56 @@
+/** The access log: one line per served request, batched, in pino's format, never with secrets. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
+import { startSwitchboard, upstreamConfig, type RunningSwitchboard } from './helpers/switchboard.js';
+
+let upstream: FakeOpenAI | undefined;
+let sb: RunningSwitchboard | undefined;
+afterEach(async () => {
+  await sb?.close();
+  await upstream?.close();
+});
+
+async function serve(extra: Record<string, unknown> = {}) {
+  upstream = await startFakeOpenAI();
+  sb = await startSwitchboard(upstreamConfig(upstream.url, extra));
+  for (const stream of [false, true]) {
+    const res = await fetch(`${sb.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-test-client', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await res.text();
+  }
+  return sb;
+}
+
+describe('access log', () => {
+  it('records each served request with the requested model and the provider that served it', async () => {
+    const s = await serve();
+    s.app.switchboard.accessLog?.flush();
+    const lines = s.logs.filter((l) => l.msg === 'served');
+    expect(lines).toHaveLength(2);
+    expect(lines.map((l) => l.stream)).toEqual([false, true]);
+    for (const l of lines) {
+      expect(l).toMatchObject({ level: 30, status: 200, model: 'gpt-4o-mini', provider: 'up' });
+      expect(typeof l.reqId).toBe('string');
+      expect(l.ms).toBeGreaterThanOrEqual(0);
+    }
+    expect(s.logText()).not.toContain('sk-test-client');
+    expect(s.logText()).not.toContain('sk-upstream-secret');
+  });
+
+  it('batches lines and writes them out within a second', async () => {
+    const s = await serve();
+    expect(s.logs.filter((l) => l.msg === 'served')).toHaveLength(0);
+    await expect.poll(() => s.logs.filter((l) => l.msg === 'served').length, { timeout: 2000 }).toBe(2);
+  });
+
+  it('is off with server.accessLog: false', async () => {
+    const s = await serve({ server: { accessLog: false } });
+    expect(s.app.switchboard.accessLog).toBeUndefined();
+    await s.close();
+    sb = undefined;
+    expect(s.logs.filter((l) => l.msg === 'served')).toHaveLength(0);
+  });
+});
