@@ -39,6 +39,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: opts.logger ?? createLogger(config.server),
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request: lines about a request carry its reqId explicitly.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: config.server.bodyLimit,
     trustProxy: config.server.trustProxy,
     keepAliveTimeout: 72_000,

@@ -41,8 +41,8 @@ export class Dispatcher {
   ) {}
 
   /** Open a chat stream and pull its first chunk. */
-  async openChat(request: ChatRequest, ex: Exchange, log: Logger = this.log): Promise<OpenStream> {
-    const served = await this.#run(request, ex, log, async (h, req, call) => {
+  async openChat(request: ChatRequest, ex: Exchange): Promise<OpenStream> {
+    const served = await this.#run(request, ex, async (h, req, call) => {
       const rest = h.instance.chat(req, call)[Symbol.asyncIterator]();
       const first = await rest.next();
       if (first.done) throw UpstreamError.malformed('the upstream stream ended before its first chunk');
@@ -56,12 +56,12 @@ export class Dispatcher {
    * A whole completion: the provider's own non-streaming answer when it has one, else its stream
    * folded. Nothing reaches the client before the end, so even a failure mid-stream fails over.
    */
-  complete(request: ChatRequest, ex: Exchange, log: Logger = this.log): Promise<Served<ChatCompletion | RawJson<ChatCompletion>>> {
-    return this.#run(request, ex, log, (h, req, call) => (h.instance.complete ? h.instance.complete(req, call) : fold(h, req, call, ex)));
+  complete(request: ChatRequest, ex: Exchange): Promise<Served<ChatCompletion | RawJson<ChatCompletion>>> {
+    return this.#run(request, ex, (h, req, call) => (h.instance.complete ? h.instance.complete(req, call) : fold(h, req, call, ex)));
   }
 
-  embeddings(request: EmbeddingsRequest, ex: Exchange, log: Logger = this.log): Promise<Served<EmbeddingsResponse | RawJson<EmbeddingsResponse>>> {
-    return this.#run(request as ChatRequest & EmbeddingsRequest, ex, log, async (h, req, call) => {
+  embeddings(request: EmbeddingsRequest, ex: Exchange): Promise<Served<EmbeddingsResponse | RawJson<EmbeddingsResponse>>> {
+    return this.#run(request as ChatRequest & EmbeddingsRequest, ex, async (h, req, call) => {
       if (!h.instance.embeddings) {
         throw new GatewayError('SWB_ERR_UNSUPPORTED_OPERATION', `provider "${h.id}" does not serve embeddings (model ${req.model})`, { param: 'model' });
       }
@@ -76,7 +76,7 @@ export class Dispatcher {
     return failureToError(stream.handle.classify(failure), failure, stream.handle.id, stream.handle.secrets);
   }
 
-  async #run<T>(request: ChatRequest | EmbeddingsRequest, ex: Exchange, log: Logger, op: Op<T>): Promise<Served<T>> {
+  async #run<T>(request: ChatRequest | EmbeddingsRequest, ex: Exchange, op: Op<T>): Promise<Served<T>> {
     const resolved = this.router.resolve(request.model);
     // aliases and provider/model resolve synchronously: no microtask for them
     const route: Route = resolved instanceof Promise ? await resolved : resolved;
@@ -95,7 +95,7 @@ export class Dispatcher {
         credential: handle.credentials.next(),
         signal,
         timeouts: handle.config.timeouts,
-        log,
+        log: handle.log,
       };
       const req = (pristine && attempt > 0 ? { ...pristine } : request) as ChatRequest & EmbeddingsRequest;
       req.model = target.model;
@@ -108,8 +108,8 @@ export class Dispatcher {
         if (ex.clientGone) throw err;
         const failure = toFailure(err, target.model, ex);
         const kind = handle.classify(failure);
-        log.warn(
-          { provider: handle.id, model: target.model, credential: call.credential?.id, kind, status: failure.status, code: failure.code, timeout: failure.timeout },
+        this.log.warn(
+          { reqId: ex.reqId, provider: handle.id, model: target.model, credential: call.credential?.id, kind, status: failure.status, code: failure.code, timeout: failure.timeout },
           'upstream attempt failed',
         );
         if (kind === 'request_invalid') throw failureToError(kind, failure, handle.id, handle.secrets);

@@ -32,6 +32,9 @@ export class Exchange {
   #timer: NodeJS.Timeout | undefined;
   #done = false;
 
+  /** @param reqId the request's id, for log lines about it */
+  constructor(readonly reqId: string) {}
+
   /** Start an upstream attempt with its provider's timeouts; returns the attempt's signal. */
   beginAttempt(timeouts: Timeouts): CallSignal {
     const now = Date.now();
@@ -82,7 +85,9 @@ export class Exchange {
     this.#done = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.signal.abort(new ExchangeAbort('released'));
+    // Usually nothing is attached any more; the shared reason spares an Error (and its stack
+    // trace) per request.
+    if (this.signal.listening) this.signal.abort(RELEASED);
   }
 
   #deadline(): { at: number; kind: TimeoutKind } {
@@ -114,6 +119,7 @@ export class Exchange {
   }
 }
 
+const RELEASED = new ExchangeAbort('released');
 const EXCHANGE = Symbol('switchboard.exchange');
 type WatchedResponse = ServerResponse & { [EXCHANGE]?: Exchange };
 

@@ -22,7 +22,7 @@ export async function respondChat(
   format: ChatFormat,
   deps: ResponderDeps,
 ): Promise<void> {
-  const ex = new Exchange();
+  const ex = new Exchange(request.id);
   const res = reply.raw;
   ex.watch(res);
   const started = Date.now();
@@ -30,13 +30,13 @@ export async function respondChat(
   try {
     if (body.stream) {
       // Errors before the first chunk propagate to the error handler as a JSON error response.
-      const stream = await deps.dispatcher.openChat(body, ex, request.log);
+      const stream = await deps.dispatcher.openChat(body, ex);
       reply.hijack();
       await pump(stream, format, ex, new SseWriter(res), deps, request);
       deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: stream.handle.id, stream: true });
       return;
     }
-    const served = await deps.dispatcher.complete(body, ex, request.log);
+    const served = await deps.dispatcher.complete(body, ex);
     reply.header('content-type', 'application/json').send(format.completion(served.value));
     deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: served.handle.id, stream: false });
   } finally {
@@ -75,7 +75,7 @@ async function pump(stream: OpenStream, format: ChatFormat, ex: Exchange, out: S
   } catch (err) {
     if (ex.clientGone) return;
     const e = deps.dispatcher.streamError(err, stream, ex);
-    request.log.warn({ provider: stream.handle.id, model: stream.target.model, code: e.id, err: e.message }, 'upstream failed mid-stream');
+    request.log.warn({ reqId: request.id, provider: stream.handle.id, model: stream.target.model, code: e.id, err: e.message }, 'upstream failed mid-stream');
     out.fail(JSON.stringify(e.toEnvelope()));
   }
 }

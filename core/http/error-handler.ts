@@ -86,8 +86,8 @@ export function sendError(reply: FastifyReply, e: GatewayError): FastifyReply {
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const e = toGatewayError(err);
-    if (e.status >= 500 && e.id === 'SWB_ERR_INTERNAL') request.log.error({ err }, 'unhandled error');
-    else request.log.info({ status: e.status, code: e.id }, e.message);
+    if (e.status >= 500 && e.id === 'SWB_ERR_INTERNAL') request.log.error({ reqId: request.id, err }, 'unhandled error');
+    else request.log.info({ reqId: request.id, status: e.status, code: e.id }, e.message);
     return sendError(reply, e);
   });
   app.setNotFoundHandler((request, reply) =>

@@ -24,6 +24,11 @@ export class CallSignal {
     if (i !== -1) this.#listeners.splice(i, 1);
   }
 
+  /** Whether anything still listens for the abort. */
+  get listening(): boolean {
+    return this.#listeners !== undefined && this.#listeners.length > 0;
+  }
+
   throwIfAborted(): void {
     if (this.aborted) throw this.reason;
   }

@@ -7,10 +7,10 @@ import { embeddingsBodySchema } from '../schemas.js';
 export async function embeddingRoutes(app: FastifyInstance): Promise<void> {
   const { dispatcher } = app.switchboard;
   app.post('/v1/embeddings', { schema: { body: embeddingsBodySchema } }, async (request, reply) => {
-    const ex = new Exchange();
+    const ex = new Exchange(request.id);
     ex.watch(reply.raw);
     try {
-      const served = await dispatcher.embeddings(request.body as EmbeddingsRequest, ex, request.log);
+      const served = await dispatcher.embeddings(request.body as EmbeddingsRequest, ex);
       return reply.header('content-type', 'application/json').send(jsonText(served.value));
     } finally {
       ex.finish();
