@@ -162,3 +162,12 @@ describe('client disconnects', () => {
     expect(rec.closedAt! - aborted).toBeLessThan(1000);
   });
 });
+
+describe('a broken first chunk', () => {
+  it('that only looks like JSON is caught before anything is sent: a clean 502', async () => {
+    upstream.script({ kind: 'raw', contentType: 'text/event-stream', pieces: ['data: {"id": "c1", "choices": [oops]}\n\n', 'data: [DONE]\n\n'] });
+    const r = await rawStream();
+    expect(r.status).toBe(502);
+    expect(JSON.parse(r.events[0]).error.code).toBe('bad_upstream_response');
+  });
+});

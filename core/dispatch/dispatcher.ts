@@ -1,6 +1,6 @@
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse } from '../contract/openai.js';
 import type { CallContext, FailureKind, Logger, UpstreamFailure } from '../contract/provider.js';
-import type { RawJson } from '../canonical/raw.js';
+import { peekChunk, type RawJson } from '../canonical/raw.js';
 import { CompletionFolder } from '../canonical/fold.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { RouteTarget } from '../config/types.js';
@@ -46,6 +46,8 @@ export class Dispatcher {
       const rest = h.instance.chat(req, call)[Symbol.asyncIterator]();
       const first = await rest.next();
       if (first.done) throw UpstreamError.malformed('the upstream stream ended before its first chunk');
+      // Parse the first chunk now, while a broken one can still fail over (the responder reads it).
+      peekChunk(first.value);
       ex.firstChunk();
       return { first: first.value, rest };
     });
