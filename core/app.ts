@@ -1,13 +1,10 @@
 import 'reflect-metadata';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { container as rootContainer, instanceCachingFactory } from 'tsyringe';
 import type { Config } from './config/types.js';
 import type { Logger } from './contract/provider.js';
-import { Dispatcher } from './dispatch/dispatcher.js';
-import { GatewayError } from './errors/gateway-error.js';
 import type { Logger as PinoLogger } from 'pino';
+import { composeServices } from './composition.js';
 import { AccessLog } from './http/access-log.js';
-import { keyGuard } from './http/auth.js';
 import { createLogger } from './logging.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { chatRoutes } from './http/routes/chat.js';
@@ -15,12 +12,7 @@ import { completionRoutes } from './http/routes/completions.js';
 import { embeddingRoutes } from './http/routes/embeddings.js';
 import { healthRoutes } from './http/routes/health.js';
 import { modelRoutes } from './http/routes/models.js';
-import type { SwitchboardServices } from './http/services.js';
 import type { ResolvedPlugins } from './loader/resolve-plugins.js';
-import { ModelCatalog } from './routing/model-catalog.js';
-import { createProviders } from './routing/provider-registry.js';
-import { ModelRouter } from './routing/router.js';
-import { CONFIG, DISPATCHER, LOGGER, MODEL_CATALOG, MODEL_ROUTER, PROVIDERS } from './tokens.js';
 
 export interface BuildOptions {
   config: Config;
@@ -29,11 +21,7 @@ export interface BuildOptions {
   logger?: FastifyBaseLogger;
 }
 
-/**
- * Build the fastify app (without listening): the composition root. Everything the process
- * shares lives in a child container of tsyringe's root, so two apps in one process (tests) never
- * see each other's services.
- */
+/** Build the fastify app, without listening: tests use port 0 or `inject`, main.ts listens. */
 export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const { config } = opts;
   const app = Fastify({
@@ -47,36 +35,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     // Validation reports types as the client sent them: no coercion, no defaults, no stripping.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, allowUnionTypes: true } },
   });
-  const log = app.log as unknown as Logger;
-
-  const container = rootContainer.createChildContainer();
-  container.register(CONFIG, { useValue: config });
-  container.register(LOGGER, { useValue: log });
-  container.register(PROVIDERS, { useValue: await createProviders(opts.plugins.providers, log, config.dir) });
-  container.register(MODEL_CATALOG, { useFactory: instanceCachingFactory((c) => new ModelCatalog(c.resolve(PROVIDERS))) });
-  container.register(MODEL_ROUTER, {
-    useFactory: instanceCachingFactory((c) => new ModelRouter(config.models, c.resolve(PROVIDERS), c.resolve(MODEL_CATALOG))),
-  });
-  container.register(DISPATCHER, {
-    useFactory: instanceCachingFactory((c) => new Dispatcher(c.resolve(MODEL_ROUTER), c.resolve(PROVIDERS), log)),
-  });
-
-  const services: SwitchboardServices = {
-    container,
-    config,
-    providers: container.resolve(PROVIDERS),
-    catalog: container.resolve(MODEL_CATALOG),
-    router: container.resolve(MODEL_ROUTER),
-    dispatcher: container.resolve(DISPATCHER),
-    accessLog: undefined,
-    guards: {
-      apiKey: config.auth.apiKeys.length ? keyGuard(config.auth.apiKeys) : undefined,
-      adminKey: config.auth.adminKey
-        ? keyGuard([config.auth.adminKey], { header: 'x-admin-key', what: 'admin key' })
-        : (_req, _reply, done) => done(new GatewayError('SWB_ERR_INVALID_API_KEY', 'Admin endpoints are disabled: set auth.adminKey to enable them.')),
-    },
-    ready: false,
-  };
+  const services = await composeServices(config, opts.plugins, app.log as unknown as Logger);
   const access = new AccessLog(app.log as unknown as PinoLogger);
   if (config.server.accessLog && access.enabled) services.accessLog = access;
   app.decorate('switchboard', services);
@@ -105,7 +64,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     access.flush();
     await services.providers.close();
-    await container.dispose();
+    await services.container.dispose();
   });
   return app;
 }

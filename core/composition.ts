@@ -1,0 +1,47 @@
+import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
+import type { Config } from './config/types.js';
+import type { Logger } from './contract/provider.js';
+import { Dispatcher } from './dispatch/dispatcher.js';
+import { GatewayError } from './errors/gateway-error.js';
+import { keyGuard } from './http/auth.js';
+import type { SwitchboardServices } from './http/services.js';
+import type { ResolvedPlugins } from './loader/resolve-plugins.js';
+import { ModelCatalog } from './routing/model-catalog.js';
+import { createProviders } from './routing/provider-registry.js';
+import { ModelRouter } from './routing/router.js';
+import { CONFIG, DISPATCHER, LOGGER, MODEL_CATALOG, MODEL_ROUTER, PROVIDERS } from './tokens.js';
+
+/**
+ * The composition root: every core service, wired in a child container of tsyringe's root so two
+ * apps in one process (tests) never share one. Explicit tokens and factories only: no decorator
+ * metadata, which esbuild does not emit.
+ */
+export async function composeServices(config: Config, plugins: ResolvedPlugins, log: Logger): Promise<SwitchboardServices> {
+  const container: DependencyContainer = rootContainer.createChildContainer();
+  container.register(CONFIG, { useValue: config });
+  container.register(LOGGER, { useValue: log });
+  container.register(PROVIDERS, { useValue: await createProviders(plugins.providers, log, config.dir) });
+  container.register(MODEL_CATALOG, { useFactory: instanceCachingFactory((c) => new ModelCatalog(c.resolve(PROVIDERS))) });
+  container.register(MODEL_ROUTER, {
+    useFactory: instanceCachingFactory((c) => new ModelRouter(config.models, c.resolve(PROVIDERS), c.resolve(MODEL_CATALOG))),
+  });
+  container.register(DISPATCHER, {
+    useFactory: instanceCachingFactory((c) => new Dispatcher(c.resolve(MODEL_ROUTER), c.resolve(PROVIDERS), c.resolve(LOGGER))),
+  });
+  return {
+    container,
+    config,
+    providers: container.resolve(PROVIDERS),
+    catalog: container.resolve(MODEL_CATALOG),
+    router: container.resolve(MODEL_ROUTER),
+    dispatcher: container.resolve(DISPATCHER),
+    accessLog: undefined,
+    guards: {
+      apiKey: config.auth.apiKeys.length ? keyGuard(config.auth.apiKeys) : undefined,
+      adminKey: config.auth.adminKey
+        ? keyGuard([config.auth.adminKey], { header: 'x-admin-key', what: 'admin key' })
+        : (_req, _reply, done) => done(new GatewayError('SWB_ERR_INVALID_API_KEY', 'Admin endpoints are disabled: set auth.adminKey to enable them.')),
+    },
+    ready: false,
+  };
+}
