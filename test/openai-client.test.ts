@@ -154,6 +154,11 @@ describe('models', () => {
     expect(((await raw.json()) as { id: string }).id).toBe('up/gpt-4o-mini');
   });
 
+  it('an id with a percent sign is an ordinary unknown id, not a crash', async () => {
+    const res = await fetch(`${sb.baseURL}/models/a%25b`, { headers: { authorization: 'Bearer sk-test-client' } });
+    expect(res.status).toBe(404);
+  });
+
   it('404s an unknown model id with model_not_found', async () => {
     const err = await client.models.retrieve('nope/never').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);

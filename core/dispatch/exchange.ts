@@ -4,13 +4,25 @@ import { CallSignal } from '../upstream/call-signal.js';
 
 export type TimeoutKind = 'first_byte' | 'idle' | 'total';
 
+type AbortReason = TimeoutKind | 'client_gone' | 'released';
+
+const ABORTS: Record<AbortReason, [name: string, message: string]> = {
+  first_byte: ['TimeoutError', 'upstream first-byte timeout'],
+  idle: ['TimeoutError', 'upstream idle timeout'],
+  total: ['TimeoutError', 'upstream total timeout'],
+  client_gone: ['ClientGone', 'client disconnected'],
+  released: ['Released', 'request finished'],
+};
+
 /** Why an exchange's signal was aborted. */
 export class ExchangeAbort extends Error {
-  constructor(readonly reason: TimeoutKind | 'client_gone' | 'released') {
-    super(
-      reason === 'client_gone' ? 'client disconnected' : reason === 'released' ? 'request finished' : `upstream ${reason.replace('_', '-')} timeout`,
-    );
-    this.name = reason === 'client_gone' ? 'ClientGone' : reason === 'released' ? 'Released' : 'TimeoutError';
+  constructor(readonly reason: AbortReason) {
+    super(ABORTS[reason][1]);
+    this.name = ABORTS[reason][0];
+  }
+
+  get isTimeout(): boolean {
+    return this.name === 'TimeoutError';
   }
 }
 

@@ -14,7 +14,7 @@ export function toFailure(err: unknown, model: string, ex: Exchange): UpstreamFa
   const code = (error as NodeJS.ErrnoException).code;
   const failure: UpstreamFailure = { model, error };
   if (code) failure.code = code;
-  if (ex.timedOut || (code && UNDICI_TIMEOUTS.has(code)) || (error instanceof ExchangeAbort && error.reason !== 'client_gone' && error.reason !== 'released')) {
+  if (ex.timedOut || (code && UNDICI_TIMEOUTS.has(code)) || (error instanceof ExchangeAbort && error.isTimeout)) {
     failure.timeout = true;
   }
   if (error instanceof UpstreamError) {

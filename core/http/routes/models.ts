@@ -36,9 +36,10 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
     return reply.header('content-type', 'application/json').send(JSON.stringify({ object: 'list', data: await all() }));
   });
 
-  // A wildcard, so ids with slashes (`github/openai/gpt-4o-mini`) work encoded or not.
+  // A wildcard, so ids with slashes (`github/openai/gpt-4o-mini`) work encoded or not; the router
+  // has already percent-decoded it.
   app.get('/v1/models/*', async (request, reply) => {
-    const id = decodeURIComponent((request.params as { '*': string })['*']);
+    const id = (request.params as { '*': string })['*'];
     const list = await all();
     const found = list.find((m) => m.id === id) ?? (await plain(id));
     if (!found) throw modelNotFound(id);
