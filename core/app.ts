@@ -4,6 +4,7 @@ import type { Config } from './config/types.js';
 import type { Logger } from './contract/provider.js';
 import type { Logger as PinoLogger } from 'pino';
 import { composeServices } from './composition.js';
+import { GatewayError } from './errors/gateway-error.js';
 import { AccessLog } from './http/access-log.js';
 import { createLogger } from './logging.js';
 import { installErrorHandling } from './http/error-handler.js';
@@ -32,6 +33,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     bodyLimit: config.server.bodyLimit,
     trustProxy: config.server.trustProxy,
     keepAliveTimeout: 72_000,
+    // While closing, requests still arriving on kept-alive sockets get our 503 envelope, not fastify's.
+    return503OnClosing: false,
     // Validation reports types as the client sent them: no coercion, no defaults, no stripping.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, allowUnionTypes: true } },
   });
@@ -44,6 +47,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   installErrorHandling(app);
   await app.register(healthRoutes);
   await app.register(async (v1) => {
+    v1.addHook('onRequest', (_request, _reply, done) =>
+      done(services.ready ? undefined : new GatewayError('SWB_ERR_NOT_READY', 'Switchboard is shutting down; retry on another instance.')),
+    );
     if (services.guards.apiKey) v1.addHook('onRequest', services.guards.apiKey);
     await v1.register(chatRoutes);
     await v1.register(completionRoutes);

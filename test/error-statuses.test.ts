@@ -190,3 +190,16 @@ describe('upstream failures', () => {
     expect(sb.logText()).not.toContain('sk-upstream-secret-0123456789');
   });
 });
+
+describe('503 while shutting down', () => {
+  it('a request that arrives after shutdown began gets the envelope, not a bare 503', async () => {
+    sb.app.switchboard.ready = false;
+    try {
+      const r = await post('/chat/completions', JSON.stringify({ model: 'gpt-4o-mini', messages }));
+      expect(r.status).toBe(503);
+      expect(r.json.error.code).toBe('not_ready');
+    } finally {
+      sb.app.switchboard.ready = true;
+    }
+  });
+});

@@ -80,3 +80,23 @@ describe('third-party plugins', () => {
     expect(msg).toContain('plugins../hello-extension.ts.word: is required');
   });
 });
+
+describe('extension hooks and the core routes', () => {
+  it('headers set by a global hook reach streaming answers too', async () => {
+    const sb = await startSwitchboard({ providers: [{ id: 'm', plugin: 'mock' }], plugins: { './trace-extension.ts': {} } }, { dir: fixtures });
+    try {
+      for (const stream of [false, true]) {
+        const res = await fetch(`${sb.baseURL}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'echo', stream, messages: [{ role: 'user', content: 'x' }] }),
+        });
+        await res.text();
+        expect(res.headers.get('x-trace')).toBe('traced-1');
+        if (stream) expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      }
+    } finally {
+      await sb.close();
+    }
+  });
+});

@@ -32,7 +32,9 @@ export async function respondChat(
       // Errors before the first chunk propagate to the error handler as a JSON error response.
       const stream = await deps.dispatcher.openChat(body, ex);
       reply.hijack();
-      await pump(stream, format, ex, new SseWriter(res), deps, request);
+      const out = new SseWriter(res);
+      out.open(reply.getHeaders());
+      await pump(stream, format, ex, out, deps, request);
       deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: stream.handle.id, stream: true });
       return;
     }
@@ -50,7 +52,6 @@ export async function respondChat(
  * inside the stream: a final error event and no `[DONE]`, so no client takes it for complete.
  */
 async function pump(stream: OpenStream, format: ChatFormat, ex: Exchange, out: SseWriter, deps: ResponderDeps, request: FastifyRequest): Promise<void> {
-  out.open();
   const first = peekChunk(stream.first);
   if (first.choices?.length && first.choices[0].delta?.role === undefined) {
     // OpenAI streams open with the role; some upstreams skip it and some clients depend on it.

@@ -18,9 +18,12 @@ export class SseWriter {
 
   constructor(private readonly res: ServerResponse) {}
 
-  /** Send the status line and headers (they leave with the first batch). */
-  open(extraHeaders?: Record<string, string>): void {
-    this.res.writeHead(200, extraHeaders ? { ...SSE_HEADERS, ...extraHeaders } : SSE_HEADERS);
+  /**
+   * Send the status line and headers (they leave with the first batch). `headers` are the ones
+   * hooks already set on the reply (CORS, request ids): a hijacked reply would lose them.
+   */
+  open(headers?: Record<string, unknown>): void {
+    this.res.writeHead(200, headers && Object.keys(headers).length ? { ...headers, ...SSE_HEADERS } : SSE_HEADERS);
   }
 
   /** Queue one `data:` event whose payload is already JSON text. */
