@@ -107,3 +107,49 @@ describe('failover', () => {
     expect(ids[0]).toBe('smart');
   });
 });
+
+describe('the total timeout spans every attempt', () => {
+  it('stops failing over when the total time is up', async () => {
+    const sb2 = await startSwitchboard({
+      providers: [
+        { id: 'a', plugin: 'openai-compatible', baseUrl: a.url, timeouts: { firstByteMs: 700, idleMs: 700, totalMs: 1000 }, models: ['gpt-4o-mini'] },
+        { id: 'b', plugin: 'openai-compatible', baseUrl: b.url, timeouts: { firstByteMs: 700, idleMs: 700, totalMs: 1000 }, models: ['gpt-4o'] },
+      ],
+      models: { slow: ['a/gpt-4o-mini', 'b/gpt-4o'] },
+    });
+    try {
+      a.script({ kind: 'hang' });
+      b.script({ kind: 'hang' });
+      const c = new OpenAI({ baseURL: sb2.baseURL, apiKey: 'none', maxRetries: 0 });
+      const started = Date.now();
+      const err = await c.chat.completions.create({ model: 'slow', messages }).catch((e: unknown) => e);
+      const elapsed = Date.now() - started;
+      expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(504);
+      expect(elapsed).toBeGreaterThanOrEqual(950);
+      expect(elapsed).toBeLessThan(1400); // not 700 + 700
+      expect(b.requests).toHaveLength(1); // b was tried, with what time was left
+    } finally {
+      await sb2.close();
+    }
+  });
+
+  it('skips targets on a disabled provider', async () => {
+    const sb3 = await startSwitchboard({
+      providers: [
+        { id: 'a', plugin: 'openai-compatible', baseUrl: a.url, enabled: false },
+        { id: 'm', plugin: 'mock' },
+      ],
+      models: { either: ['a/gpt-4o-mini', 'm/echo'] },
+    });
+    try {
+      const c = new OpenAI({ baseURL: sb3.baseURL, apiKey: 'none', maxRetries: 0 });
+      const r = await c.chat.completions.create({ model: 'either', messages });
+      expect(r.choices[0].message.content).toBe('fail over, please');
+      expect(a.requests).toHaveLength(0);
+      const ids = (await c.models.list()).data.map((m) => m.id);
+      expect(ids).not.toContain('a/gpt-4o-mini');
+    } finally {
+      await sb3.close();
+    }
+  });
+});
