@@ -38,8 +38,8 @@ export async function composeServices(config: Config, plugins: ResolvedPlugins, 
     accessLog: undefined,
     guards: {
       apiKey: config.auth.apiKeys.length ? keyGuard(config.auth.apiKeys) : undefined,
-      adminKey: config.auth.adminKey
-        ? keyGuard([config.auth.adminKey], { header: 'x-admin-key', what: 'admin key' })
+      adminKey: config.auth.adminKeys.length
+        ? keyGuard(config.auth.adminKeys, { header: 'x-admin-key', what: 'admin key' })
         : (_req, _reply, done) => done(new GatewayError('SWB_ERR_INVALID_API_KEY', 'Admin endpoints are disabled: set auth.adminKey to enable them.')),
     },
     ready: false,

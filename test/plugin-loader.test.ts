@@ -100,3 +100,32 @@ describe('extension hooks and the core routes', () => {
     }
   });
 });
+
+describe('the admin-key guard extensions use', () => {
+  it('is closed, not open, when no admin key is configured', async () => {
+    const sb = await startSwitchboard({ providers: [{ id: 'm', plugin: 'mock' }], plugins: { './admin-extension.ts': {} } }, { dir: fixtures });
+    try {
+      const res = await fetch(`${sb.origin}/v1/admin-probe`);
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/disabled: set auth.adminKey/);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it('accepts the admin key (from env) as Bearer or x-admin-key, and nothing else', async () => {
+    const sb = await startSwitchboard(
+      { auth: { apiKeys: ['client-key'], adminKey: { env: 'SWB_ADMIN' } }, providers: [{ id: 'm', plugin: 'mock' }], plugins: { './admin-extension.ts': {} } },
+      { dir: fixtures, env: { SWB_ADMIN: 'admin-secret-123' } },
+    );
+    try {
+      const get = (headers: Record<string, string>) => fetch(`${sb.origin}/v1/admin-probe`, { headers }).then((r) => r.status);
+      expect(await get({ authorization: 'Bearer admin-secret-123' })).toBe(200);
+      expect(await get({ 'x-admin-key': 'admin-secret-123' })).toBe(200);
+      expect(await get({ authorization: 'Bearer client-key' })).toBe(401);
+      expect(await get({})).toBe(401);
+    } finally {
+      await sb.close();
+    }
+  });
+});

@@ -68,7 +68,7 @@ export function buildConfig(
   const data = interpolate(raw, env, problems) as Record<string, unknown>;
   validateInto(configSchema, data, [], problems);
   const server = (data.server ?? {}) as Config['server'];
-  const auth = (data.auth ?? {}) as { apiKeys?: unknown; adminKey?: string };
+  const auth = (data.auth ?? {}) as { apiKeys?: unknown; adminKey?: unknown };
   const providers = providersOf(data.providers, options.dir, env, problems);
   const config: Config = {
     server: {
@@ -78,7 +78,7 @@ export function buildConfig(
     },
     auth: {
       apiKeys: resolveSecrets(auth.apiKeys, options.dir, env, problems, ['auth', 'apiKeys']).map((c) => c.secret),
-      adminKey: auth.adminKey ? auth.adminKey : undefined,
+      adminKeys: resolveSecrets(auth.adminKey, options.dir, env, problems, ['auth', 'adminKey']).map((c) => c.secret),
     },
     providers,
     models: routesOf(data.models, providers, problems),

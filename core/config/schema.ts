@@ -112,7 +112,7 @@ export const configSchema: JsonSchema = {
       type: 'object',
       properties: {
         apiKeys: secretListSchema,
-        adminKey: { type: 'string' },
+        adminKey: secretListSchema,
       },
       additionalProperties: false,
       default: {},

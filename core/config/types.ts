@@ -52,7 +52,8 @@ export interface ExtensionConfig {
 
 export interface Config {
   server: ServerConfig;
-  auth: { apiKeys: string[]; adminKey?: string };
+  /** Client keys, and the admin keys for admin endpoints (from `auth.adminKey`). */
+  auth: { apiKeys: string[]; adminKeys: string[] };
   providers: ProviderConfig[];
   models: ModelRoute[];
   plugins: ExtensionConfig[];
