@@ -47,10 +47,13 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   installErrorHandling(app);
   await app.register(healthRoutes);
   await app.register(async (v1) => {
-    v1.addHook('onRequest', (_request, _reply, done) =>
-      done(services.ready ? undefined : new GatewayError('SWB_ERR_NOT_READY', 'Switchboard is shutting down; retry on another instance.')),
-    );
-    if (services.guards.apiKey) v1.addHook('onRequest', services.guards.apiKey);
+    // One hook, not two: each hook is a step on every request.
+    const apiKey = services.guards.apiKey;
+    v1.addHook('onRequest', function admit(request, reply, done) {
+      if (!services.ready) done(new GatewayError('SWB_ERR_NOT_READY', 'Switchboard is shutting down; retry on another instance.'));
+      else if (apiKey) apiKey.call(this, request, reply, done);
+      else done();
+    });
     await v1.register(chatRoutes);
     await v1.register(completionRoutes);
     await v1.register(embeddingRoutes);

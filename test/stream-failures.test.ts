@@ -2,6 +2,7 @@
  * Upstreams that break mid-answer: malformed SSE, cuts, silence, and clients that leave.
  */
 import http from 'node:http';
+import net from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
@@ -160,6 +161,23 @@ describe('client disconnects', () => {
     const rec = upstream.requests.at(-1)!;
     await expect.poll(() => rec.closedAt, { timeout: 1000, interval: 20 }).toBeDefined();
     expect(rec.closedAt! - aborted).toBeLessThan(1000);
+  });
+});
+
+describe('pipelined requests on one socket', () => {
+  it('closing the socket aborts both upstream calls', async () => {
+    upstream.script({ kind: 'hang' }, { kind: 'hang' });
+    const before = upstream.requests.length;
+    const payload = body({ stream: false });
+    const one = `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-test-client\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`;
+    const { port } = new URL(sb.baseURL);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write(one + one);
+    await expect.poll(() => upstream.requests.length, { timeout: 1000 }).toBe(before + 2);
+    socket.destroy();
+    const [a, b] = upstream.requests.slice(-2);
+    await expect.poll(() => Boolean(a.closedAt && b.closedAt), { timeout: 1000, interval: 20 }).toBe(true);
   });
 });
 

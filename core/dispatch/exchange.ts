@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Timeouts } from '../contract/provider.js';
 import { CallSignal } from '../upstream/call-signal.js';
 
@@ -79,14 +80,30 @@ export class Exchange {
     this.finish();
   }
 
-  /** Abort this exchange when `res` closes before the answer is complete; undo with {@link unwatch}. */
+  /**
+   * Abort this exchange if the client's connection closes before the answer is complete; undo
+   * with {@link unwatch}. A kept-alive socket carries one request at a time, so it gets one
+   * 'close' listener for its whole life and points at its current exchange: no listener is added
+   * and removed per request. (A pipelined second request falls back to a listener on its response.)
+   */
   watch(res: ServerResponse): void {
-    (res as WatchedResponse)[EXCHANGE] = this;
-    res.on('close', onResponseClose);
+    const socket = res.socket as WatchedSocket | null;
+    if (socket && socket[EXCHANGE] === undefined) {
+      if (!socket[WATCHED]) {
+        socket[WATCHED] = true;
+        socket.once('close', onSocketClose);
+      }
+      socket[EXCHANGE] = this;
+    } else {
+      (res as WatchedResponse)[EXCHANGE] = this;
+      res.on('close', onResponseClose);
+    }
   }
 
   unwatch(res: ServerResponse): void {
-    res.off('close', onResponseClose);
+    const socket = res.socket as WatchedSocket | null;
+    if (socket && socket[EXCHANGE] === this) socket[EXCHANGE] = undefined;
+    else res.off('close', onResponseClose);
   }
 
   /**
@@ -133,9 +150,15 @@ export class Exchange {
 
 const RELEASED = new ExchangeAbort('released');
 const EXCHANGE = Symbol('switchboard.exchange');
+const WATCHED = Symbol('switchboard.watched');
 type WatchedResponse = ServerResponse & { [EXCHANGE]?: Exchange };
+type WatchedSocket = Socket & { [EXCHANGE]?: Exchange; [WATCHED]?: boolean };
 
 function onResponseClose(this: WatchedResponse): void {
+  this[EXCHANGE]?.clientClosed();
+}
+
+function onSocketClose(this: WatchedSocket): void {
   this[EXCHANGE]?.clientClosed();
 }
 
