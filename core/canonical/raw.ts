@@ -1,13 +1,13 @@
 import type { ChatChunk, ChunkChoice, Usage } from '../contract/openai.js';
 import { branded } from './brand.js';
 
+const RAW_JSON = branded('RawJson');
+const RAW_CHUNK = branded('RawChatChunk');
+
 /**
  * A JSON document kept as the upstream sent it. Re-serialising a body nobody changes costs more
  * than the rest of the request path, so the text is forwarded as is and parsed only on demand.
  */
-const RAW_JSON = branded('RawJson');
-const RAW_CHUNK = branded('RawChatChunk');
-
 export class RawJson<T> {
   static [Symbol.hasInstance](value: unknown): boolean {
     return RAW_JSON.is(value);
@@ -30,7 +30,7 @@ export class RawJson<T> {
 
 /** Text of a value that may be raw: the raw text, or its JSON serialisation. */
 export function jsonText(value: unknown): string {
-  return value instanceof RawJson || value instanceof RawChatChunk ? value.text : JSON.stringify(value);
+  return RAW_CHUNK.is(value) || RAW_JSON.is(value) ? (value as RawJson<unknown>).text : JSON.stringify(value);
 }
 
 /** The parsed form of a value that may be raw. */

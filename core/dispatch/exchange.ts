@@ -44,9 +44,18 @@ export class Exchange {
   #streaming = false;
   #timer: NodeJS.Timeout | undefined;
   #done = false;
+  #res: ServerResponse | undefined;
 
-  /** @param reqId the request's id, for log lines about it */
-  constructor(readonly reqId: string) {}
+  /**
+   * @param reqId the request's id, for log lines about it
+   * @param res the client's response: the exchange aborts if its connection closes first
+   */
+  constructor(
+    readonly reqId: string,
+    res?: ServerResponse,
+  ) {
+    if (res) this.#watch(res);
+  }
 
   /** Start an upstream attempt with its provider's timeouts; returns the attempt's signal. */
   beginAttempt(timeouts: Timeouts): CallSignal {
@@ -81,12 +90,13 @@ export class Exchange {
   }
 
   /**
-   * Abort this exchange if the client's connection closes before the answer is complete; undo
-   * with {@link unwatch}. A kept-alive socket carries one request at a time, so it gets one
-   * 'close' listener for its whole life and points at its current exchange: no listener is added
-   * and removed per request. (A pipelined second request falls back to a listener on its response.)
+   * Abort this exchange if the client's connection closes before the answer is complete. A
+   * kept-alive socket carries one request at a time, so it gets one 'close' listener for its whole
+   * life and points at its current exchange: no listener is added and removed per request. (A
+   * pipelined second request falls back to a listener on its response.)
    */
-  watch(res: ServerResponse): void {
+  #watch(res: ServerResponse): void {
+    this.#res = res;
     const socket = res.socket as WatchedSocket | null;
     if (socket && socket[EXCHANGE] === undefined) {
       if (!socket[WATCHED]) {
@@ -100,18 +110,21 @@ export class Exchange {
     }
   }
 
-  unwatch(res: ServerResponse): void {
+  #unwatch(res: ServerResponse): void {
+    this.#res = undefined;
     const socket = res.socket as WatchedSocket | null;
     if (socket && socket[EXCHANGE] === this) socket[EXCHANGE] = undefined;
     else res.off('close', onResponseClose);
   }
 
   /**
-   * The request is over. Whatever upstream call is still attached to the signal (a body nobody
-   * will read, after an error on our side) is aborted so its socket is not left paused.
+   * The request is over: stop watching the client, and abort whatever upstream call is still
+   * attached to the signal (a body nobody will read, after an error on our side) so its socket is
+   * not left paused. Safe to call twice.
    */
   finish(): void {
     this.#done = true;
+    if (this.#res) this.#unwatch(this.#res);
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     // Usually nothing is attached any more; the shared reason spares an Error (and its stack

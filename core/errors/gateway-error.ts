@@ -16,9 +16,9 @@ export interface GatewayErrorOptions {
   cause?: unknown;
 }
 
-/** An error meant for the client: it knows its status and renders as the OpenAI envelope. */
 const BRAND = branded('GatewayError');
 
+/** An error meant for the client: it knows its status and renders as the OpenAI envelope. */
 export class GatewayError extends Error {
   static override [Symbol.hasInstance](value: unknown): boolean {
     return BRAND.is(value);

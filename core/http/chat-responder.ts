@@ -22,9 +22,8 @@ export async function respondChat(
   format: ChatFormat,
   deps: ResponderDeps,
 ): Promise<void> {
-  const ex = new Exchange(request.id);
   const res = reply.raw;
-  ex.watch(res);
+  const ex = new Exchange(request.id, res);
   const started = Date.now();
   const model = body.model; // dispatch may rewrite body.model to the upstream's id
   try {
@@ -43,7 +42,6 @@ export async function respondChat(
     deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: served.handle.id, stream: false });
   } finally {
     ex.finish();
-    ex.unwatch(res);
   }
 }
 

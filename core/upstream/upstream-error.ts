@@ -1,5 +1,4 @@
 import type { Dispatcher } from 'undici';
-
 import { branded } from '../canonical/brand.js';
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -7,12 +6,12 @@ type Headers = Record<string, string | string[] | undefined>;
 /** Longest upstream error body kept; enough for any JSON error, bounded against floods. */
 const ERROR_BODY_LIMIT = 64 * 1024;
 
+const BRAND = branded('UpstreamError');
+
 /**
  * An upstream answered, but not with what we asked for: a non-2xx status, or a body outside the
  * protocol (`malformed`). Providers throw it; the core classifies it and decides what to do.
  */
-const BRAND = branded('UpstreamError');
-
 export class UpstreamError extends Error {
   static override [Symbol.hasInstance](value: unknown): boolean {
     return BRAND.is(value);

@@ -7,14 +7,12 @@ import { embeddingsBodySchema } from '../schemas.js';
 export async function embeddingRoutes(app: FastifyInstance): Promise<void> {
   const { dispatcher } = app.switchboard;
   app.post('/v1/embeddings', { schema: { body: embeddingsBodySchema } }, async (request, reply) => {
-    const ex = new Exchange(request.id);
-    ex.watch(reply.raw);
+    const ex = new Exchange(request.id, reply.raw);
     try {
       const served = await dispatcher.embeddings(request.body as EmbeddingsRequest, ex);
       return reply.header('content-type', 'application/json').send(jsonText(served.value));
     } finally {
       ex.finish();
-      ex.unwatch(reply.raw);
     }
   });
 }
