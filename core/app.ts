@@ -14,12 +14,15 @@ import { embeddingRoutes } from './http/routes/embeddings.js';
 import { healthRoutes } from './http/routes/health.js';
 import { modelRoutes } from './http/routes/models.js';
 import type { ResolvedPlugins } from './loader/resolve-plugins.js';
+import { systemClock, type Clock } from './state/clock.js';
 
 export interface BuildOptions {
   config: Config;
   plugins: ResolvedPlugins;
   /** A pino logger to use instead of one built from `server.logLevel` (tests capture logs this way). */
   logger?: FastifyBaseLogger;
+  /** Time source for cooldowns and stats (tests pass a ManualClock). */
+  clock?: Clock;
 }
 
 /** Build the fastify app, without listening: tests use port 0 or `inject`, main.ts listens. */
@@ -38,7 +41,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     // Validation reports types as the client sent them: no coercion, no defaults, no stripping.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, allowUnionTypes: true } },
   });
-  const services = await composeServices(config, opts.plugins, app.log as unknown as Logger);
+  const services = await composeServices(config, opts.plugins, app.log as unknown as Logger, opts.clock ?? systemClock);
   const access = new AccessLog(app.log as unknown as PinoLogger);
   if (config.server.accessLog && access.enabled) services.accessLog = access;
   app.decorate('switchboard', services);
@@ -73,6 +76,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     access.flush();
     await services.providers.close();
+    await services.store.close();
     await services.container.dispose();
   });
   return app;

@@ -9,24 +9,29 @@ import type { ResolvedPlugins } from './loader/resolve-plugins.js';
 import { ModelCatalog } from './routing/model-catalog.js';
 import { createProviders } from './routing/provider-registry.js';
 import { ModelRouter } from './routing/router.js';
-import { CONFIG, DISPATCHER, LOGGER, MODEL_CATALOG, MODEL_ROUTER, PROVIDERS } from './tokens.js';
+import type { Clock } from './state/clock.js';
+import { openStateStore } from './state/open-store.js';
+import { CLOCK, CONFIG, DISPATCHER, LOGGER, MODEL_CATALOG, MODEL_ROUTER, PROVIDERS, STATE_STORE } from './tokens.js';
 
 /**
  * The composition root: every core service, wired in a child container of tsyringe's root so two
  * apps in one process (tests) never share one. Explicit tokens and factories only: no decorator
  * metadata, which esbuild does not emit.
  */
-export async function composeServices(config: Config, plugins: ResolvedPlugins, log: Logger): Promise<SwitchboardServices> {
+export async function composeServices(config: Config, plugins: ResolvedPlugins, log: Logger, clock: Clock): Promise<SwitchboardServices> {
   const container: DependencyContainer = rootContainer.createChildContainer();
+  const store = await openStateStore(config.state, log);
   container.register(CONFIG, { useValue: config });
   container.register(LOGGER, { useValue: log });
-  container.register(PROVIDERS, { useValue: await createProviders(plugins.providers, log, config.dir) });
+  container.register(CLOCK, { useValue: clock });
+  container.register(STATE_STORE, { useValue: store });
+  container.register(PROVIDERS, { useValue: await createProviders(plugins.providers, { log, configDir: config.dir, store, clock }) });
   container.register(MODEL_CATALOG, { useFactory: instanceCachingFactory((c) => new ModelCatalog(c.resolve(PROVIDERS))) });
   container.register(MODEL_ROUTER, {
     useFactory: instanceCachingFactory((c) => new ModelRouter(config.models, c.resolve(PROVIDERS), c.resolve(MODEL_CATALOG))),
   });
   container.register(DISPATCHER, {
-    useFactory: instanceCachingFactory((c) => new Dispatcher(c.resolve(MODEL_ROUTER), c.resolve(PROVIDERS), c.resolve(LOGGER))),
+    useFactory: instanceCachingFactory((c) => new Dispatcher(c.resolve(MODEL_ROUTER), c.resolve(PROVIDERS), c.resolve(LOGGER), c.resolve(CLOCK))),
   });
   return {
     container,
@@ -35,6 +40,8 @@ export async function composeServices(config: Config, plugins: ResolvedPlugins, 
     catalog: container.resolve(MODEL_CATALOG),
     router: container.resolve(MODEL_ROUTER),
     dispatcher: container.resolve(DISPATCHER),
+    store,
+    clock,
     accessLog: undefined,
     guards: {
       apiKey: config.auth.apiKeys.length ? keyGuard(config.auth.apiKeys) : undefined,

@@ -5,7 +5,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
-import { startSwitchboard, upstreamConfig, type RunningSwitchboard } from './helpers/switchboard.js';
+import { ONE_ATTEMPT, startSwitchboard, upstreamConfig, type RunningSwitchboard } from './helpers/switchboard.js';
 
 let upstream: FakeOpenAI;
 let sb: RunningSwitchboard;
@@ -14,7 +14,7 @@ let client: OpenAI;
 beforeAll(async () => {
   upstream = await startFakeOpenAI();
   const config = upstreamConfig(upstream.url, { server: { bodyLimit: 4096 } });
-  (config.providers as object[]).push({ id: 'dead', plugin: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1', models: ['gpt-4o-mini'] });
+  (config.providers as object[]).push({ id: 'dead', plugin: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1', models: ['gpt-4o-mini'], ...ONE_ATTEMPT });
   sb = await startSwitchboard(config);
   client = new OpenAI({ baseURL: sb.baseURL, apiKey: 'sk-test-client', maxRetries: 0 });
 });
@@ -182,7 +182,8 @@ describe('upstream failures', () => {
 
   it('never leaks the upstream credential or a stack trace', async () => {
     upstream.script({ kind: 'status', status: 401, body: { error: { message: 'Incorrect API key provided: sk-upstream-secret-0123456789' } } });
-    const r = await post('/chat/completions', JSON.stringify({ model: 'up/gpt-4o-mini', messages }));
+    // gpt-4o: the 429 above benched the credential for gpt-4o-mini only (per-model scope)
+    const r = await post('/chat/completions', JSON.stringify({ model: 'up/gpt-4o', messages }));
     expect(r.status).toBe(503);
     const text = JSON.stringify(r.json);
     expect(text).not.toContain('sk-upstream-secret-0123456789');

@@ -5,7 +5,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
-import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+import { ONE_ATTEMPT, startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
 
 let a: FakeOpenAI;
 let b: FakeOpenAI;
@@ -18,9 +18,10 @@ beforeAll(async () => {
   const timeouts = { firstByteMs: 800, idleMs: 800, totalMs: 10_000 };
   sb = await startSwitchboard({
     providers: [
-      // static model lists: no discovery requests to muddle the counts
-      { id: 'a', plugin: 'openai-compatible', baseUrl: a.url, timeouts, models: ['gpt-4o-mini'] },
-      { id: 'b', plugin: 'openai-compatible', baseUrl: b.url, timeouts, models: ['gpt-4o'] },
+      // static model lists: no discovery requests to muddle the counts; one attempt per target,
+      // so a failure shows as failover (retries on one target are tested in resilience tests)
+      { id: 'a', plugin: 'openai-compatible', baseUrl: a.url, timeouts, models: ['gpt-4o-mini'], ...ONE_ATTEMPT },
+      { id: 'b', plugin: 'openai-compatible', baseUrl: b.url, timeouts, models: ['gpt-4o'], ...ONE_ATTEMPT },
     ],
     models: { smart: { targets: ['a/gpt-4o-mini', { provider: 'b', model: 'gpt-4o' }], description: 'a, else b' } },
   });
@@ -56,7 +57,8 @@ describe('failover', () => {
   it.each([
     ['a 500', { kind: 'status', status: 500 } as const],
     ['a reset', { kind: 'reset' } as const],
-    ['a 429', { kind: 'status', status: 429 } as const],
+    // Retry-After: 0, so the credential's cooldown is over by the next test
+    ['a 429', { kind: 'status', status: 429, headers: { 'retry-after': '0' } } as const],
     ['garbage', { kind: 'raw', contentType: 'text/html', pieces: ['<html>'] } as const],
   ])('non-stream: %s moves to the next target', async (_name, behaviour) => {
     a.script(behaviour);
@@ -112,8 +114,8 @@ describe('the total timeout spans every attempt', () => {
   it('stops failing over when the total time is up', async () => {
     const sb2 = await startSwitchboard({
       providers: [
-        { id: 'a', plugin: 'openai-compatible', baseUrl: a.url, timeouts: { firstByteMs: 700, idleMs: 700, totalMs: 1000 }, models: ['gpt-4o-mini'] },
-        { id: 'b', plugin: 'openai-compatible', baseUrl: b.url, timeouts: { firstByteMs: 700, idleMs: 700, totalMs: 1000 }, models: ['gpt-4o'] },
+        { id: 'a', plugin: 'openai-compatible', baseUrl: a.url, timeouts: { firstByteMs: 700, idleMs: 700, totalMs: 1000 }, models: ['gpt-4o-mini'], ...ONE_ATTEMPT },
+        { id: 'b', plugin: 'openai-compatible', baseUrl: b.url, timeouts: { firstByteMs: 700, idleMs: 700, totalMs: 1000 }, models: ['gpt-4o'], ...ONE_ATTEMPT },
       ],
       models: { slow: ['a/gpt-4o-mini', 'b/gpt-4o'] },
     });

@@ -10,6 +10,8 @@ import { configSchema, providerCoreProperties } from './schema.js';
 import { resolveSecrets } from './secrets.js';
 import type { Config, ModelRoute, ProviderConfig, RouteTarget } from './types.js';
 import { validateInto } from './validate.js';
+import { DEFAULT_POOL_SETTINGS, type PoolSettings } from '../pool/settings.js';
+import { DEFAULT_RESILIENCE, type ResilienceSettings } from '../dispatch/resilience-settings.js';
 
 export const DEFAULT_TIMEOUTS: Timeouts = { firstByteMs: 120_000, idleMs: 120_000, totalMs: 600_000 };
 
@@ -70,6 +72,7 @@ export function buildConfig(
   const server = (data.server ?? {}) as Config['server'];
   const auth = (data.auth ?? {}) as { apiKeys?: unknown; adminKey?: unknown };
   const providers = providersOf(data.providers, options.dir, env, problems);
+  const state = (data.state ?? {}) as Partial<Config['state']>;
   const config: Config = {
     server: {
       ...server,
@@ -79,6 +82,11 @@ export function buildConfig(
     auth: {
       apiKeys: resolveSecrets(auth.apiKeys, options.dir, env, problems, ['auth', 'apiKeys']).map((c) => c.secret),
       adminKeys: resolveSecrets(auth.adminKey, options.dir, env, problems, ['auth', 'adminKey']).map((c) => c.secret),
+    },
+    state: {
+      driver: state.driver ?? 'file',
+      path: resolve(options.dir, state.path ?? './data/state.json'),
+      debounceMs: state.debounceMs ?? 1000,
     },
     providers,
     models: routesOf(data.models, providers, problems),
@@ -123,11 +131,36 @@ function providersOf(list: unknown, dir: string, env: NodeJS.ProcessEnv, problem
         ? (e.models as unknown[]).map((m) => (typeof m === 'string' ? { id: m } : (m as ModelInfo)))
         : undefined,
       modelsCacheTtlMs: typeof e.modelsCacheTtlMs === 'number' ? e.modelsCacheTtlMs : 600_000,
+      pool: poolOf(e),
+      resilience: resilienceOf(e),
       options,
       index,
     });
   });
   return out;
+}
+
+type Section = Record<string, unknown> | undefined;
+
+function poolOf(e: Record<string, unknown>): PoolSettings {
+  const d = DEFAULT_POOL_SETTINGS;
+  const pool = e.pool as Section;
+  return {
+    strategy: (pool?.strategy as PoolSettings['strategy']) ?? d.strategy,
+    waitForCooldownMs: (pool?.waitForCooldownMs as number) ?? d.waitForCooldownMs,
+    rateLimitScope: pool?.rateLimitScope as PoolSettings['rateLimitScope'],
+    throttle: { ...d.throttle, ...(e.throttle as Section) },
+    cooldowns: { ...d.cooldowns, ...(e.cooldowns as Section) },
+  };
+}
+
+function resilienceOf(e: Record<string, unknown>): ResilienceSettings {
+  const d = DEFAULT_RESILIENCE;
+  return {
+    retry: { ...d.retry, ...(e.retry as Section) },
+    breaker: { ...d.breaker, ...(e.breaker as Section) },
+    bulkhead: { ...d.bulkhead, ...(e.bulkhead as Section) },
+  };
 }
 
 function routesOf(spec: unknown, providers: ProviderConfig[], problems: Problems): ModelRoute[] {

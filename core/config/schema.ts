@@ -67,6 +67,62 @@ const modelEntry = {
   ],
 };
 
+const ms = { type: 'integer', minimum: 0 };
+const count = { type: 'integer', minimum: 0 };
+
+const pool = {
+  type: 'object',
+  properties: {
+    strategy: { enum: ['round-robin', 'least-used', 'quota-aware', 'random'] },
+    waitForCooldownMs: ms,
+    rateLimitScope: { enum: ['model', 'credential'] },
+  },
+  additionalProperties: false,
+};
+
+const throttle = {
+  type: 'object',
+  properties: {
+    minIntervalMs: ms,
+    maxConcurrent: count,
+    queueLimit: count,
+    queueTimeoutMs: { type: 'integer', minimum: 1 },
+  },
+  additionalProperties: false,
+};
+
+const cooldowns = {
+  type: 'object',
+  properties: { transientSkipRequests: count, rateLimitedMs: ms, quotaExhaustedMs: ms },
+  additionalProperties: false,
+};
+
+const retry = {
+  type: 'object',
+  properties: { attempts: { type: 'integer', minimum: 1, maximum: 20 }, initialDelayMs: ms, maxDelayMs: ms },
+  additionalProperties: false,
+};
+
+const breaker = {
+  type: 'object',
+  properties: {
+    type: { enum: ['consecutive', 'sampling'] },
+    consecutiveFailures: { type: 'integer', minimum: 1 },
+    threshold: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+    samplingDurationMs: { type: 'integer', minimum: 1000 },
+    minimumRps: { type: 'number', minimum: 0 },
+    halfOpenAfterMs: { type: 'integer', minimum: 1 },
+    goneRecoveryMs: { type: 'integer', minimum: 1 },
+  },
+  additionalProperties: false,
+};
+
+const bulkhead = {
+  type: 'object',
+  properties: { maxConcurrent: count, queue: count },
+  additionalProperties: false,
+};
+
 /** Keys every `providers[]` entry may have; the rest belong to the plugin's own schema. */
 export const providerCoreProperties: Record<string, JsonSchema> = {
   id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
@@ -77,6 +133,12 @@ export const providerCoreProperties: Record<string, JsonSchema> = {
   timeouts,
   models: { type: 'array', items: modelEntry },
   modelsCacheTtlMs: { type: 'integer', minimum: 0, default: 600_000 },
+  pool,
+  throttle,
+  cooldowns,
+  retry,
+  breaker,
+  bulkhead,
 };
 
 const target = {
@@ -113,6 +175,16 @@ export const configSchema: JsonSchema = {
       properties: {
         apiKeys: secretListSchema,
         adminKey: secretListSchema,
+      },
+      additionalProperties: false,
+      default: {},
+    },
+    state: {
+      type: 'object',
+      properties: {
+        driver: { enum: ['file', 'memory'], default: 'file' },
+        path: { type: 'string', minLength: 1, default: './data/state.json' },
+        debounceMs: { type: 'integer', minimum: 0, default: 1000 },
       },
       additionalProperties: false,
       default: {},

@@ -1,5 +1,8 @@
 import type { ModelInfo } from '../contract/openai.js';
 import type { Timeouts } from '../contract/provider.js';
+import type { ResilienceSettings } from '../dispatch/resilience-settings.js';
+import type { PoolSettings } from '../pool/settings.js';
+import type { StateConfig } from '../state/open-store.js';
 
 /** A credential after its source (inline, env, file) was read. */
 export interface CredentialEntry {
@@ -19,6 +22,10 @@ export interface ProviderConfig {
   /** Static model list; when absent the provider's `listModels` is asked and cached. */
   models?: ModelInfo[];
   modelsCacheTtlMs: number;
+  /** Credential pool: strategy, throttle, cooldown rules. */
+  pool: PoolSettings;
+  /** Retry, breakers and bulkhead. */
+  resilience: ResilienceSettings;
   /** The plugin's own keys, validated against its schema. */
   options: Record<string, unknown>;
   /** Position in `providers:`, for messages that name the YAML path. */
@@ -54,6 +61,8 @@ export interface Config {
   server: ServerConfig;
   /** Client keys, and the admin keys for admin endpoints (from `auth.adminKey`). */
   auth: { apiKeys: string[]; adminKeys: string[] };
+  /** Where pool state and stats persist (path already absolute). */
+  state: StateConfig;
   providers: ProviderConfig[];
   models: ModelRoute[];
   plugins: ExtensionConfig[];

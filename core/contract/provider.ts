@@ -1,6 +1,9 @@
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse, ModelInfo } from './openai.js';
 import type { RawJson } from '../canonical/raw.js';
 import type { CallSignal } from '../upstream/call-signal.js';
+import type { QuotaObservation } from '../upstream/retry-hints.js';
+
+export type { QuotaObservation };
 
 /** Version of the provider and extension contract; a plugin declaring another one is refused. */
 export const CONTRACT_VERSION = 1;
@@ -47,6 +50,18 @@ export const FAILURE_KINDS: readonly FailureKind[] = [
   'request_invalid',
   'provider_gone',
 ];
+
+/**
+ * A failure kind with what the upstream said about waiting. Without `retryAfterMs` the core reads
+ * `retry-after-ms`, `Retry-After` and `x-ratelimit-reset-requests` itself.
+ */
+export interface FailureVerdict {
+  kind: FailureKind;
+  /** How long this credential (for this model) should rest. */
+  retryAfterMs?: number;
+  /** Epoch ms when the credential's quota window resets (`quota_exhausted`). */
+  resetAt?: number;
+}
 
 /** What went wrong with one upstream call, as the core saw it. */
 export interface UpstreamFailure {
@@ -101,6 +116,11 @@ export interface CallContext {
   readonly signal: CallSignal;
   readonly timeouts: Timeouts;
   readonly log: Logger;
+  /**
+   * Tell the pool what the upstream said of this credential's window (rate-limit headers of a
+   * successful answer); the `quota-aware` strategy picks by it. Optional to call.
+   */
+  reportQuota(quota: QuotaObservation): void;
 }
 
 /** A provider instance, created once per configured provider. */
@@ -112,8 +132,16 @@ export interface Provider {
   /** Optional non-streaming path, for upstreams with their own JSON answer; else the core folds `chat`. */
   complete?(request: ChatRequest, call: CallContext): Promise<ChatCompletion | RawJson<ChatCompletion>>;
   embeddings?(request: EmbeddingsRequest, call: CallContext): Promise<EmbeddingsResponse | RawJson<EmbeddingsResponse>>;
-  /** Map a failure to its kind; the core's HTTP-status default is used when absent. */
-  classify?(failure: UpstreamFailure): FailureKind;
+  /**
+   * Map a failure to its kind (optionally with the wait the upstream stated); the core's
+   * HTTP-status default is used when absent or when it returns undefined.
+   */
+  classify?(failure: UpstreamFailure): FailureKind | FailureVerdict | undefined;
+  /**
+   * Whether this upstream's rate limits are per model (default: a 429 benches the credential for
+   * that model only) or account-wide (`credential`: a 429 benches it for every model).
+   */
+  readonly rateLimitScope?: 'model' | 'credential';
   /** Release sockets and timers on shutdown. */
   close?(): Promise<void> | void;
 }

@@ -24,22 +24,3 @@ export function toCredential(entry: CredentialEntry): Credential {
   Object.defineProperty(c, Symbol.for('nodejs.util.inspect.custom'), { value: () => `Credential(${c.id})` });
   return c;
 }
-
-/** Round-robin over a provider's credentials. (The credential-pool work replaces this.) */
-export class CredentialRing {
-  readonly list: readonly Credential[];
-  #next = 0;
-
-  constructor(entries: readonly CredentialEntry[]) {
-    this.list = entries.map(toCredential);
-  }
-
-  /** The next credential in turn, or undefined when the provider has none. */
-  next(): Credential | undefined {
-    const n = this.list.length;
-    if (n === 0) return undefined;
-    const c = this.list[this.#next];
-    this.#next = (this.#next + 1) % n;
-    return c;
-  }
-}

@@ -1,14 +1,24 @@
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse } from '../contract/openai.js';
-import type { CallContext, FailureKind, Logger, UpstreamFailure } from '../contract/provider.js';
+import type { FailureKind, Logger } from '../contract/provider.js';
 import { peekChunk, type RawJson } from '../canonical/raw.js';
 import { CompletionFolder } from '../canonical/fold.js';
+import { usageOf } from '../canonical/usage.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { RouteTarget } from '../config/types.js';
+import { PoolExhausted } from '../pool/exhausted.js';
+import type { Lease } from '../pool/lease.js';
+import type { PoolEntry } from '../pool/pool-entry.js';
+import type { Clock } from '../state/clock.js';
 import type { ModelRouter, Route } from '../routing/router.js';
 import type { ProviderHandle, ProviderRegistry } from '../routing/provider-registry.js';
 import { UpstreamError } from '../upstream/upstream-error.js';
+import { statedWaitMs } from '../upstream/retry-hints.js';
+import { AttemptFailed } from './attempt-failed.js';
+import { Blockage } from './blockage.js';
+import { Call } from './call.js';
 import type { Exchange } from './exchange.js';
-import { failureToError, toFailure } from './failure.js';
+import { failureToError, redact, toFailure } from './failure.js';
+import { CircuitOpen, ProviderBusy } from './policies.js';
 
 /** A stream whose first chunk has arrived: from here on it is committed to this target. */
 export interface OpenStream {
@@ -16,6 +26,8 @@ export interface OpenStream {
   rest: AsyncIterator<ChatChunk>;
   handle: ProviderHandle;
   target: RouteTarget;
+  /** Held until the stream ends; settle it with {@link Dispatcher.streamDone} or {@link Dispatcher.streamError}. */
+  lease: Lease;
 }
 
 /** What a finished attempt reports, for the access log. */
@@ -23,26 +35,32 @@ export interface Served<T> {
   value: T;
   handle: ProviderHandle;
   target: RouteTarget;
+  lease: Lease;
 }
 
-type Op<T> = (handle: ProviderHandle, request: ChatRequest & EmbeddingsRequest, call: CallContext) => Promise<T>;
+type Op<T> = (handle: ProviderHandle, request: ChatRequest & EmbeddingsRequest, call: Call) => Promise<T>;
+
+/** Failures that are the credential's, not the upstream's: rotate at once, no retry budget spent. */
+const CREDENTIAL_FAULTS: ReadonlySet<FailureKind> = new Set(['rate_limited', 'quota_exhausted', 'credential_invalid', 'credential_model_denied']);
 
 /**
- * Runs a request over its route: each target in order, each with a credential and the exchange's
- * timeouts, until one answers. Failover is invisible to the client because nothing is written
- * before a target has produced its first chunk (or its whole answer). Failures are classified by
- * the provider; the client's own mistakes (`request_invalid`) end the search at once.
+ * Runs a request over its route: each target in order, through that provider's policies (bulkhead,
+ * retry, breakers), each attempt on a credential leased from the provider's pool, until one
+ * answers. Failover is invisible to the client because nothing is written before a target has
+ * produced its first chunk (or its whole answer). Failures are classified by the provider and fed
+ * back to the pool; the client's own mistakes (`request_invalid`) end the search at once.
  */
 export class Dispatcher {
   constructor(
     private readonly router: ModelRouter,
     private readonly registry: ProviderRegistry,
     private readonly log: Logger,
+    private readonly clock: Clock,
   ) {}
 
-  /** Open a chat stream and pull its first chunk. */
+  /** Open a chat stream and pull its first chunk. The lease stays held until the stream ends. */
   async openChat(request: ChatRequest, ex: Exchange): Promise<OpenStream> {
-    const served = await this.#run(request, ex, async (h, req, call) => {
+    const served = await this.#run(request, ex, false, async (h, req, call) => {
       const rest = h.instance.chat(req, call)[Symbol.asyncIterator]();
       const first = await rest.next();
       if (first.done) throw UpstreamError.malformed('the upstream stream ended before its first chunk');
@@ -51,7 +69,7 @@ export class Dispatcher {
       ex.firstChunk();
       return { first: first.value, rest };
     });
-    return { ...served.value, handle: served.handle, target: served.target };
+    return { ...served.value, handle: served.handle, target: served.target, lease: served.lease };
   }
 
   /**
@@ -59,11 +77,11 @@ export class Dispatcher {
    * folded. Nothing reaches the client before the end, so even a failure mid-stream fails over.
    */
   complete(request: ChatRequest, ex: Exchange): Promise<Served<ChatCompletion | RawJson<ChatCompletion>>> {
-    return this.#run(request, ex, (h, req, call) => (h.instance.complete ? h.instance.complete(req, call) : fold(h, req, call, ex)));
+    return this.#run(request, ex, true, (h, req, call) => (h.instance.complete ? h.instance.complete(req, call) : fold(h, req, call, ex)));
   }
 
   embeddings(request: EmbeddingsRequest, ex: Exchange): Promise<Served<EmbeddingsResponse | RawJson<EmbeddingsResponse>>> {
-    return this.#run(request as ChatRequest & EmbeddingsRequest, ex, async (h, req, call) => {
+    return this.#run(request as ChatRequest & EmbeddingsRequest, ex, true, async (h, req, call) => {
       if (!h.instance.embeddings) {
         throw new GatewayError('SWB_ERR_UNSUPPORTED_OPERATION', `provider "${h.id}" does not serve embeddings (model ${req.model})`, { param: 'model' });
       }
@@ -71,61 +89,109 @@ export class Dispatcher {
     });
   }
 
-  /** Map a failure after the first byte to the error event a stream ends with. */
-  streamError(err: unknown, stream: OpenStream, ex: Exchange): GatewayError {
-    if (err instanceof GatewayError) return err;
-    const failure = toFailure(err, stream.target.model, ex);
-    return failureToError(stream.handle.classify(failure), failure, stream.handle.id, stream.handle.secrets);
+  /** A committed stream ended normally; `last` is its last chunk (where usage travels). */
+  streamDone(stream: OpenStream, last: ChatChunk | undefined): void {
+    stream.lease.succeed(usageOf(last));
   }
 
-  async #run<T>(request: ChatRequest | EmbeddingsRequest, ex: Exchange, op: Op<T>): Promise<Served<T>> {
+  /** Map a failure after the first byte to the error event a stream ends with, and blame the credential. */
+  streamError(err: unknown, stream: OpenStream, ex: Exchange): GatewayError {
+    if (err instanceof GatewayError) {
+      stream.lease.release();
+      return err;
+    }
+    const h = stream.handle;
+    const failure = toFailure(err, stream.target.model, ex);
+    const v = h.classify(failure);
+    stream.lease.fail(v.kind, { message: redact(failure.error.message, h.secrets) });
+    return failureToError(v.kind, failure, h.id, h.secrets);
+  }
+
+  async #run<T>(request: ChatRequest | EmbeddingsRequest, ex: Exchange, settle: boolean, op: Op<T>): Promise<Served<T>> {
     const resolved = this.router.resolve(request.model);
     // aliases and provider/model resolve synchronously: no microtask for them
     const route: Route = resolved instanceof Promise ? await resolved : resolved;
-    let last: { kind: FailureKind; failure: UpstreamFailure; handle: ProviderHandle } | undefined;
     // Providers may set top-level fields of the request they get; with fallbacks to try, each
-    // attempt gets its own shallow copy of the original. A lone target needs no copy.
+    // target gets its own shallow copy of the original. A lone target needs no copy.
     const pristine = route.targets.length > 1 ? { ...request } : undefined;
-    let attempt = 0;
-    for (const target of route.targets) {
-      const handle = this.registry.get(target.provider);
-      if (!handle) continue;
-      const signal = ex.beginAttempt(handle.config.timeouts);
-      const call: CallContext = {
-        providerId: handle.id,
-        model: target.model,
-        credential: handle.credentials.next(),
-        signal,
-        timeouts: handle.config.timeouts,
-        log: handle.log,
-      };
-      const req = (pristine && attempt > 0 ? { ...pristine } : request) as ChatRequest & EmbeddingsRequest;
-      req.model = target.model;
-      attempt++;
+    for (;;) {
+      const blocked = new Blockage(route.model, this.clock);
+      let index = 0;
+      for (const target of route.targets) {
+        const handle = this.registry.get(target.provider);
+        if (!handle) continue;
+        const req = (pristine && index++ > 0 ? { ...pristine } : request) as ChatRequest & EmbeddingsRequest;
+        req.model = target.model;
+        try {
+          const served = await handle.policies.run(target.model, () => this.#attempts(handle, target, req, ex, op));
+          if (settle) served.lease.succeed(usageOf(served.value));
+          return served;
+        } catch (err) {
+          if (err instanceof GatewayError || ex.clientGone) throw err;
+          if (err instanceof PoolExhausted) blocked.exhausted(handle, err);
+          else if (err instanceof CircuitOpen) blocked.circuit(handle, err);
+          else if (err instanceof ProviderBusy) blocked.busy(handle);
+          else if (err instanceof AttemptFailed) blocked.failed(handle, err);
+          else throw err;
+          if (ex.expired) break;
+        }
+      }
+      const wait = blocked.waitWithin(ex.remainingMs);
+      if (wait === undefined) throw blocked.toError();
+      this.log.info({ reqId: ex.reqId, model: route.model, waitMs: wait }, 'every credential is cooling down: waiting for the first to free');
+      await ex.sleep(wait);
+    }
+  }
+
+  /**
+   * One target's attempt, as the policies see it: lease a credential and call the provider;
+   * rotate past credential faults inside it (they spend no retry budget), and throw the rest.
+   */
+  async #attempts<T>(handle: ProviderHandle, target: RouteTarget, req: ChatRequest & EmbeddingsRequest, ex: Exchange, op: Op<T>): Promise<Served<T>> {
+    let lastFault: PoolExhausted['lastFault'];
+    let tried: Set<PoolEntry> | undefined;
+    for (;;) {
+      let lease: Lease;
       try {
-        const value = await op(handle, req, call);
-        return { value, handle, target };
+        const got = handle.pool.acquire(target.model, ex.signal, tried);
+        lease = got instanceof Promise ? await got : got;
       } catch (err) {
-        if (err instanceof GatewayError) throw err;
-        if (ex.clientGone) throw err;
+        if (err instanceof PoolExhausted) err.lastFault = lastFault;
+        throw err;
+      }
+      const signal = ex.beginAttempt(handle.config.timeouts);
+      const call = new Call(handle.id, target.model, lease, signal, handle.config.timeouts, handle.log);
+      try {
+        return { value: await op(handle, req, call), handle, target, lease };
+      } catch (err) {
+        if (err instanceof GatewayError || ex.clientGone) {
+          lease.release();
+          throw err;
+        }
         const failure = toFailure(err, target.model, ex);
-        const kind = handle.classify(failure);
+        const v = handle.classify(failure);
+        const retryAfterMs = v.retryAfterMs ?? (v.kind === 'rate_limited' || v.kind === 'quota_exhausted' ? statedWaitMs(failure.headers, this.clock.now()) : undefined);
+        const message = redact(failure.status ? `HTTP ${failure.status}: ${failure.error.message}` : failure.error.message, handle.secrets);
+        lease.fail(v.kind, { message, retryAfterMs, resetAt: v.resetAt });
+        ex.endAttempt();
         this.log.warn(
-          { reqId: ex.reqId, provider: handle.id, model: target.model, credential: call.credential?.id, kind, status: failure.status, code: failure.code, timeout: failure.timeout },
+          { reqId: ex.reqId, provider: handle.id, model: target.model, credential: lease.entry.id, kind: v.kind, status: failure.status, code: failure.code, timeout: failure.timeout },
           'upstream attempt failed',
         );
-        if (kind === 'request_invalid') throw failureToError(kind, failure, handle.id, handle.secrets);
-        last = { kind, failure, handle };
-        if (ex.expired) break;
+        if (v.kind === 'request_invalid') throw failureToError(v.kind, failure, handle.id, handle.secrets);
+        if (CREDENTIAL_FAULTS.has(v.kind) && !ex.expired) {
+          lastFault = { kind: v.kind, failure };
+          (tried ??= new Set()).add(lease.entry);
+          continue;
+        }
+        throw new AttemptFailed(v.kind, failure, ex.expired);
       }
     }
-    if (last) throw failureToError(last.kind, last.failure, last.handle.id, last.handle.secrets);
-    throw new GatewayError('SWB_ERR_NO_UPSTREAM', `No enabled provider can serve model '${route.model}'.`, { param: 'model' });
   }
 }
 
 /** A provider's stream folded into one completion, for providers without `complete`. */
-async function fold(h: ProviderHandle, req: ChatRequest, call: CallContext, ex: Exchange): Promise<ChatCompletion> {
+async function fold(h: ProviderHandle, req: ChatRequest, call: Call, ex: Exchange): Promise<ChatCompletion> {
   const folder = new CompletionFolder();
   let first = true;
   for await (const chunk of h.instance.chat(req, call)) {

@@ -70,6 +70,34 @@ export class Exchange {
     return this.signal;
   }
 
+  /** The attempt failed: its timeouts stop (a queue wait for the next credential has its own). */
+  endAttempt(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Time left before the total timeout, in ms (Infinity before the first attempt). */
+  get remainingMs(): number {
+    return this.#totalDeadline ? this.#totalDeadline - Date.now() : Infinity;
+  }
+
+  /** Wait between two rounds of a route (a cooldown about to end); rejects if the client leaves. */
+  sleep(ms: number): Promise<void> {
+    this.endAttempt();
+    const signal = (this.signal = new CallSignal());
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal.addEventListener('abort', onAbort);
+    });
+  }
+
   /** The first chunk arrived: from now on the idle timeout applies. */
   firstChunk(): void {
     this.#streaming = true;

@@ -58,12 +58,14 @@ async function pump(stream: OpenStream, format: ChatFormat, ex: Exchange, out: S
   }
   const text = format.chunk(stream.first);
   if (text !== undefined) out.data(text);
+  let last = stream.first;
   try {
     for (;;) {
       const next = await stream.rest.next();
       if (next.done) break;
       ex.lastChunkAt = Date.now();
-      const t = format.chunk(next.value);
+      last = next.value;
+      const t = format.chunk(last);
       if (t !== undefined) out.data(t);
       if (out.congested) {
         await out.drained();
@@ -71,10 +73,14 @@ async function pump(stream: OpenStream, format: ChatFormat, ex: Exchange, out: S
       }
     }
     out.done();
+    deps.dispatcher.streamDone(stream, last);
   } catch (err) {
     if (ex.clientGone) return;
     const e = deps.dispatcher.streamError(err, stream, ex);
     request.log.warn({ reqId: request.id, provider: stream.handle.id, model: stream.target.model, code: e.id, err: e.message }, 'upstream failed mid-stream');
     out.fail(JSON.stringify(e.toEnvelope()));
+  } finally {
+    // The client left, or something above threw: give the credential back unblamed.
+    stream.lease.release();
   }
 }

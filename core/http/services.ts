@@ -6,6 +6,8 @@ import type { AccessLog } from './access-log.js';
 import type { ModelCatalog } from '../routing/model-catalog.js';
 import type { ProviderRegistry } from '../routing/provider-registry.js';
 import type { ModelRouter } from '../routing/router.js';
+import type { Clock } from '../state/clock.js';
+import type { StateStore } from '../state/store.js';
 
 /** The core services, as routes and extension plugins reach them (`app.switchboard`). */
 export interface SwitchboardServices {
@@ -16,6 +18,9 @@ export interface SwitchboardServices {
   catalog: ModelCatalog;
   router: ModelRouter;
   dispatcher: Dispatcher;
+  /** Pool state, usage and stats, persisted by the configured driver. */
+  store: StateStore;
+  clock: Clock;
   /** The batched access log; undefined when `server.accessLog` is off or info is hidden. */
   accessLog: AccessLog | undefined;
   /** onRequest hooks: client API keys (undefined when the server runs open) and the admin key. */

@@ -1,9 +1,13 @@
-import type { FailureKind, Logger, Provider, ProviderPlugin, UpstreamFailure } from '../contract/provider.js';
+import type { FailureKind, FailureVerdict, Logger, Provider, ProviderPlugin, UpstreamFailure } from '../contract/provider.js';
 import type { ProviderConfig } from '../config/types.js';
 import { StartupError } from '../errors/gateway-error.js';
 import { instanceProblems } from '../loader/contract-check.js';
 import { classifyHttpFailure } from '../upstream/classify.js';
-import { CredentialRing } from '../dispatch/credentials.js';
+import { toCredential } from '../dispatch/credentials.js';
+import { ProviderPolicies } from '../dispatch/policies.js';
+import { CredentialPool } from '../pool/credential-pool.js';
+import type { Clock } from '../state/clock.js';
+import type { StateStore } from '../state/store.js';
 
 /** A running provider and what the core keeps beside it. */
 export interface ProviderHandle {
@@ -11,11 +15,13 @@ export interface ProviderHandle {
   readonly config: ProviderConfig;
   readonly plugin: ProviderPlugin;
   readonly instance: Provider;
-  readonly credentials: CredentialRing;
+  readonly pool: CredentialPool;
+  readonly policies: ProviderPolicies;
   /** Every secret of this provider, for scrubbing upstream text. */
   readonly secrets: readonly string[];
   readonly log: Logger;
-  classify(failure: UpstreamFailure): FailureKind;
+  /** The provider's verdict on a failure, falling back to the HTTP-status default. */
+  classify(failure: UpstreamFailure): FailureVerdict;
 }
 
 /** The enabled providers, in config order. */
@@ -31,26 +37,31 @@ export class ProviderRegistry {
   }
 
   async close(): Promise<void> {
+    for (const h of this.handles) h.pool.close();
     await Promise.allSettled(this.handles.map((h) => h.instance.close?.()));
   }
 }
 
 /** Run each plugin's `create` and check what it returns. */
-export async function createProviders(
-  list: readonly { config: ProviderConfig; plugin: ProviderPlugin }[],
-  log: Logger,
-  configDir: string,
-): Promise<ProviderRegistry> {
+export interface ProviderEnvironment {
+  log: Logger;
+  configDir: string;
+  store: StateStore;
+  clock: Clock;
+}
+
+export async function createProviders(list: readonly { config: ProviderConfig; plugin: ProviderPlugin }[], env: ProviderEnvironment): Promise<ProviderRegistry> {
+  const { log, configDir } = env;
   const handles: ProviderHandle[] = [];
   for (const { config, plugin } of list) {
     const plog = log.child({ provider: config.id });
-    const credentials = new CredentialRing(config.credentials);
+    const credentials = config.credentials.map(toCredential);
     let instance: Provider;
     try {
       instance = await plugin.create({
         id: config.id,
         options: config.options,
-        credentials: credentials.list,
+        credentials,
         configDir,
         log: plog,
       });
@@ -62,16 +73,29 @@ export async function createProviders(
       throw new StartupError('SWB_ERR_PLUGIN_CONTRACT', `providers[${config.index}] ("${config.id}"): plugin "${config.plugin}" broke its contract:`, why);
     }
     const own = instance.classify?.bind(instance);
+    const pool = new CredentialPool({
+      providerId: config.id,
+      credentials,
+      settings: { ...config.pool, rateLimitScope: config.pool.rateLimitScope ?? instance.rateLimitScope ?? 'model' },
+      clock: env.clock,
+      store: env.store,
+      log: plog,
+    });
     handles.push({
       id: config.id,
       config,
       plugin,
       instance,
-      credentials,
+      pool,
+      policies: new ProviderPolicies(config.resilience),
       secrets: config.credentials.map((c) => c.secret),
       log: plog,
-      classify: own ? (f) => own(f) ?? classifyHttpFailure(f) : classifyHttpFailure,
+      classify: own ? (f) => verdict(own(f) ?? classifyHttpFailure(f)) : (f) => verdict(classifyHttpFailure(f)),
     });
   }
   return new ProviderRegistry(handles);
+}
+
+function verdict(v: FailureKind | FailureVerdict): FailureVerdict {
+  return typeof v === 'string' ? { kind: v } : v;
 }

@@ -4,6 +4,18 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../../core/app.js';
 import { prepare } from '../../core/startup.js';
+import type { Clock } from '../../core/state/clock.js';
+
+/**
+ * Provider keys for tests about one attempt's outcome (error mapping, failover between targets):
+ * no retry, no breaker tripping and no sitting out across the file's tests. The resilience tests
+ * exercise the defaults.
+ */
+export const ONE_ATTEMPT = {
+  retry: { attempts: 1 },
+  breaker: { consecutiveFailures: 1000 },
+  cooldowns: { transientSkipRequests: 0 },
+} as const;
 
 export interface LogLine {
   level: number;
@@ -25,7 +37,7 @@ export interface RunningSwitchboard {
 }
 
 /** Start a real Switchboard on a loopback port from a config object, capturing its logs. */
-export async function startSwitchboard(raw: unknown, opts: { env?: NodeJS.ProcessEnv; dir?: string } = {}): Promise<RunningSwitchboard> {
+export async function startSwitchboard(raw: unknown, opts: { env?: NodeJS.ProcessEnv; dir?: string; clock?: Clock } = {}): Promise<RunningSwitchboard> {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -34,8 +46,10 @@ export async function startSwitchboard(raw: unknown, opts: { env?: NodeJS.Proces
     },
   });
   const logger = pino({ level: 'debug' }, sink);
-  const prepared = await prepare({ raw, dir: opts.dir ?? process.cwd() }, { env: opts.env ?? {} });
-  const app = await buildApp({ ...prepared, logger });
+  // Tests keep state in memory unless they ask for a file.
+  const withState = raw && typeof raw === 'object' && !('state' in raw) ? { ...raw, state: { driver: 'memory' } } : raw;
+  const prepared = await prepare({ raw: withState, dir: opts.dir ?? process.cwd() }, { env: opts.env ?? {} });
+  const app = await buildApp({ ...prepared, logger, clock: opts.clock });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as AddressInfo).port;
   return {
@@ -54,7 +68,7 @@ export async function startSwitchboard(raw: unknown, opts: { env?: NodeJS.Proces
 export function upstreamConfig(upstreamUrl: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     auth: { apiKeys: ['sk-test-client'] },
-    providers: [{ id: 'up', plugin: 'openai-compatible', baseUrl: upstreamUrl, apiKey: 'sk-upstream-secret-0123456789', timeouts: { firstByteMs: 2000, idleMs: 2000, totalMs: 10000 } }],
+    providers: [{ id: 'up', plugin: 'openai-compatible', baseUrl: upstreamUrl, apiKey: 'sk-upstream-secret-0123456789', timeouts: { firstByteMs: 2000, idleMs: 2000, totalMs: 10000 }, ...ONE_ATTEMPT }],
     models: { 'gpt-4o-mini': 'up/gpt-4o-mini' },
     ...extra,
   };

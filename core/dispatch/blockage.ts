@@ -1,0 +1,99 @@
+import { GatewayError } from '../errors/gateway-error.js';
+import type { PoolExhausted } from '../pool/exhausted.js';
+import type { ProviderHandle } from '../routing/provider-registry.js';
+import type { Clock } from '../state/clock.js';
+import type { AttemptFailed } from './attempt-failed.js';
+import { failureToError } from './failure.js';
+import type { CircuitOpen } from './policies.js';
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/**
+ * Why no target of a route could serve one request, gathered target by target, and the one error
+ * the client gets for it: the last upstream failure if there was one; else 429 with Retry-After
+ * when every credential is cooling down; else 503 for open breakers, a full bulkhead, or
+ * credentials that will not free by themselves.
+ */
+export class Blockage {
+  #exhausted: { handle: ProviderHandle; err: PoolExhausted }[] = [];
+  #circuits: { handle: ProviderHandle; err: CircuitOpen }[] = [];
+  #busy: ProviderHandle[] = [];
+  #failed: { handle: ProviderHandle; err: AttemptFailed } | undefined;
+
+  constructor(
+    /** The model as the client named it. */
+    readonly model: string,
+    private readonly clock: Clock,
+  ) {}
+
+  exhausted(handle: ProviderHandle, err: PoolExhausted): void {
+    this.#exhausted.push({ handle, err });
+  }
+
+  circuit(handle: ProviderHandle, err: CircuitOpen): void {
+    this.#circuits.push({ handle, err });
+  }
+
+  busy(handle: ProviderHandle): void {
+    this.#busy.push(handle);
+  }
+
+  failed(handle: ProviderHandle, err: AttemptFailed): void {
+    this.#failed = { handle, err };
+  }
+
+  /** Epoch ms when the first cooling credential frees, if any will by itself. */
+  #freeAt(): number | undefined {
+    let at: number | undefined;
+    for (const { err } of this.#exhausted) if (err.freeAt !== undefined && (at === undefined || err.freeAt < at)) at = err.freeAt;
+    return at;
+  }
+
+  /**
+   * How long to wait for a cooling credential before trying the route again: only when cooldowns
+   * are all that stood in the way and one ends within its provider's `waitForCooldownMs`.
+   */
+  waitWithin(remainingMs: number): number | undefined {
+    if (this.#failed || this.#circuits.length || this.#busy.length || !this.#exhausted.length) return undefined;
+    const now = this.clock.now();
+    let best: number | undefined;
+    for (const { handle, err } of this.#exhausted) {
+      if (err.freeAt === undefined) continue;
+      const wait = Math.max(1, err.freeAt - now);
+      if (wait <= handle.config.pool.waitForCooldownMs && wait < remainingMs && (best === undefined || wait < best)) best = wait;
+    }
+    return best;
+  }
+
+  toError(): GatewayError {
+    if (this.#failed) {
+      const { handle, err } = this.#failed;
+      return failureToError(err.kind, err.failure, handle.id, handle.secrets);
+    }
+    const now = this.clock.now();
+    const freeAt = this.#freeAt();
+    const why = this.#exhausted.map(({ err }) => `provider "${err.providerId}": ${err.summary}`);
+    if (this.#circuits.length) {
+      let retryMs = Math.min(...this.#circuits.map((c) => c.err.retryInMs));
+      if (freeAt !== undefined) retryMs = Math.min(retryMs, freeAt - now);
+      const s = seconds(retryMs);
+      return new GatewayError('SWB_ERR_CIRCUIT_OPEN', `Circuit breaker open for model: ${this.model} (retry in ${s}s)`, { headers: { 'retry-after': String(s) } });
+    }
+    if (this.#busy.length && !this.#exhausted.length) {
+      return new GatewayError('SWB_ERR_PROVIDER_BUSY', `Every provider for model '${this.model}' is at its concurrency limit (${this.#busy.map((h) => `"${h.id}"`).join(', ')}); retry shortly.`, {
+        headers: { 'retry-after': '1' },
+      });
+    }
+    if (freeAt !== undefined) {
+      const s = seconds(freeAt - now);
+      return new GatewayError('SWB_ERR_CREDENTIALS_EXHAUSTED', `Every credential for model '${this.model}' is cooling down; the first frees in ${s}s. ${why.join('; ')}`, {
+        headers: { 'retry-after': String(s) },
+      });
+    }
+    // Nothing will free by itself: the upstream's own words on the last credential say most.
+    const fault = this.#exhausted.findLast((x) => x.err.lastFault);
+    if (fault?.err.lastFault) return failureToError(fault.err.lastFault.kind, fault.err.lastFault.failure, fault.handle.id, fault.handle.secrets);
+    if (why.length) return new GatewayError('SWB_ERR_NO_UPSTREAM', `No credential can serve model '${this.model}': ${why.join('; ')}`, { param: 'model' });
+    return new GatewayError('SWB_ERR_NO_UPSTREAM', `No enabled provider can serve model '${this.model}'.`, { param: 'model' });
+  }
+}

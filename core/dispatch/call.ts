@@ -1,0 +1,24 @@
+import type { CallContext, Credential, Logger, Timeouts } from '../contract/provider.js';
+import type { Lease } from '../pool/lease.js';
+import type { CallSignal } from '../upstream/call-signal.js';
+import type { QuotaObservation } from '../upstream/retry-hints.js';
+
+/** The context of one upstream attempt, bound to its lease. */
+export class Call implements CallContext {
+  constructor(
+    readonly providerId: string,
+    readonly model: string,
+    readonly lease: Lease,
+    readonly signal: CallSignal,
+    readonly timeouts: Timeouts,
+    readonly log: Logger,
+  ) {}
+
+  get credential(): Credential | undefined {
+    return this.lease.credential;
+  }
+
+  reportQuota(quota: QuotaObservation): void {
+    this.lease.reportQuota(quota);
+  }
+}

@@ -1,0 +1,115 @@
+import {
+  BrokenCircuitError,
+  BulkheadPolicy,
+  BulkheadRejectedError,
+  CircuitBreakerPolicy,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  SamplingBreaker,
+  bulkhead,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  type RetryPolicy,
+} from 'cockatiel';
+import { LRUCache } from 'lru-cache';
+import { AttemptFailed } from './attempt-failed.js';
+import type { ResilienceSettings } from './resilience-settings.js';
+
+/** A breaker is open: this target cannot serve for now. */
+export class CircuitOpen extends Error {
+  constructor(
+    /** `model` for the per-model breaker, `provider` for the provider-wide one. */
+    readonly scope: 'model' | 'provider',
+    readonly retryInMs: number,
+  ) {
+    super(`circuit open (${scope}), retry in ${Math.ceil(retryInMs / 1000)}s`);
+    this.name = 'CircuitOpen';
+  }
+}
+
+/** The provider's bulkhead is full. */
+export class ProviderBusy extends Error {
+  constructor() {
+    super('provider bulkhead full');
+    this.name = 'ProviderBusy';
+  }
+}
+
+interface Breaker {
+  policy: CircuitBreakerPolicy;
+  openedAt: number;
+}
+
+const transient = handleWhen((e) => e instanceof AttemptFailed && e.kind === 'transient' && !e.final);
+const countsAgainstModel = handleWhen((e) => e instanceof AttemptFailed && e.kind === 'transient');
+const gone = handleWhen((e) => e instanceof AttemptFailed && e.kind === 'provider_gone');
+
+/**
+ * The cockatiel policies of one provider: retry of transient failures with exponential backoff
+ * and jitter, a circuit breaker per upstream model, a provider-wide breaker for `provider_gone`,
+ * and an optional bulkhead. Timeouts are the exchange's (one timer per request, see
+ * docs/architecture.md), not cockatiel's.
+ */
+export class ProviderPolicies {
+  readonly #retry: RetryPolicy;
+  readonly #gone: Breaker;
+  readonly #bulkhead: BulkheadPolicy | undefined;
+  // Bounded: with provider/model addressing the client names the model.
+  readonly #breakers = new LRUCache<string, Breaker>({ max: 1000 });
+
+  constructor(readonly settings: ResilienceSettings) {
+    const r = settings.retry;
+    this.#retry = retry(transient, {
+      maxAttempts: Math.max(0, r.attempts - 1),
+      backoff: new ExponentialBackoff({ initialDelay: r.initialDelayMs, maxDelay: r.maxDelayMs }),
+    });
+    this.#gone = track(circuitBreaker(gone, { halfOpenAfter: settings.breaker.goneRecoveryMs, breaker: new ConsecutiveBreaker(1) }));
+    const b = settings.bulkhead;
+    this.#bulkhead = b.maxConcurrent > 0 ? bulkhead(b.maxConcurrent, b.queue) : undefined;
+  }
+
+  /** Run one target's attempts through the policies; open breakers and a full bulkhead throw. */
+  run<T>(model: string, fn: () => Promise<T>): Promise<T> {
+    if (!this.#bulkhead) return this.#guarded(model, fn);
+    return this.#bulkhead.execute(() => this.#guarded(model, fn)).catch((err: unknown) => {
+      throw err instanceof BulkheadRejectedError ? new ProviderBusy() : err;
+    });
+  }
+
+  #guarded<T>(model: string, fn: () => Promise<T>): Promise<T> {
+    const breaker = this.#breaker(model);
+    return this.#retry.execute(() =>
+      this.#gone.policy
+        .execute(() => breaker.policy.execute(fn).catch((err: unknown) => rethrowOpen(err, breaker, 'model', this.settings.breaker.halfOpenAfterMs)))
+        .catch((err: unknown) => rethrowOpen(err, this.#gone, 'provider', this.settings.breaker.goneRecoveryMs)),
+    );
+  }
+
+  #breaker(model: string): Breaker {
+    let b = this.#breakers.get(model);
+    if (!b) {
+      const s = this.settings.breaker;
+      const kind =
+        s.type === 'sampling'
+          ? new SamplingBreaker({ threshold: s.threshold, duration: s.samplingDurationMs, minimumRps: s.minimumRps })
+          : new ConsecutiveBreaker(s.consecutiveFailures);
+      b = track(circuitBreaker(countsAgainstModel, { halfOpenAfter: s.halfOpenAfterMs, breaker: kind }));
+      this.#breakers.set(model, b);
+    }
+    return b;
+  }
+}
+
+function track(policy: CircuitBreakerPolicy): Breaker {
+  const b: Breaker = { policy, openedAt: 0 };
+  policy.onBreak(() => {
+    b.openedAt = Date.now(); // cockatiel measures half-open time with Date.now too
+  });
+  return b;
+}
+
+function rethrowOpen(err: unknown, b: Breaker, scope: 'model' | 'provider', halfOpenAfterMs: number): never {
+  if (err instanceof BrokenCircuitError) throw new CircuitOpen(scope, Math.max(0, b.openedAt + halfOpenAfterMs - Date.now()));
+  throw err;
+}

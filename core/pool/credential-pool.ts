@@ -1,0 +1,369 @@
+import { hash } from 'node:crypto';
+import type { Credential, FailureKind, Logger } from '../contract/provider.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { Clock } from '../state/clock.js';
+import type { StateStore } from '../state/store.js';
+import type { CallSignal } from '../upstream/call-signal.js';
+import type { QuotaObservation } from '../upstream/retry-hints.js';
+import { PoolExhausted } from './exhausted.js';
+import type { TokenUsage } from '../canonical/usage.js';
+import { Lease, type FailureDetail } from './lease.js';
+import { PoolEntry } from './pool-entry.js';
+import { hydrateRecord, type CredentialRecord, type UsageCounters } from './records.js';
+import { pickByStrategy } from './select.js';
+import type { PoolSettings } from './settings.js';
+
+interface Waiter {
+  model: string;
+  tried: ReadonlySet<PoolEntry> | undefined;
+  signal: CallSignal;
+  resolve(lease: Lease): void;
+  reject(err: unknown): void;
+  timer: NodeJS.Timeout;
+  onAbort(): void;
+}
+
+/** Nothing can serve right now, but something will: a throttle interval ends or a slot frees. */
+const WAIT = Symbol('wait');
+
+const ERROR_TEXT_LIMIT = 300;
+
+export interface PoolInit {
+  providerId: string;
+  credentials: readonly Credential[];
+  settings: PoolSettings;
+  clock: Clock;
+  store: StateStore;
+  log: Logger;
+}
+
+/**
+ * A provider's credentials and what is known of each: which may serve a model now (enabled, not
+ * cooling down, not denied it, under its concurrency cap, past its throttle interval), which one
+ * to use by strategy, and what every outcome does to it. Callers that must wait for a throttled
+ * or busy credential queue in arrival order.
+ */
+export class CredentialPool {
+  readonly providerId: string;
+  readonly entries: readonly PoolEntry[];
+  readonly settings: PoolSettings;
+  #clock: Clock;
+  #store: StateStore;
+  #log: Logger;
+  #cursor = 0;
+  #queue: Waiter[] = [];
+  #wakeAt = 0;
+  #wakeTimer: NodeJS.Timeout | undefined;
+
+  constructor(init: PoolInit) {
+    this.providerId = init.providerId;
+    this.settings = init.settings;
+    this.#clock = init.clock;
+    this.#store = init.store;
+    this.#log = init.log;
+    const saved = init.store.data.pools[init.providerId] ?? {};
+    // Rebuilt from the configured credentials: records of credentials no longer configured go.
+    const section: Record<string, CredentialRecord> = {};
+    // A provider without credentials (a local server) still gets one entry: its throttle, stats
+    // and cooldowns work the same.
+    const list: readonly (Credential | undefined)[] = init.credentials.length ? init.credentials : [undefined];
+    this.entries = list.map((c, i) => {
+      const key = c ? (c.name ?? `sha256:${hash('sha256', c.secret).slice(0, 16)}`) : 'anonymous';
+      const record = (section[key] = hydrateRecord(Object.hasOwn(saved, key) ? saved[key] : undefined));
+      return new PoolEntry(i, c, key, record);
+    });
+    init.store.data.pools[init.providerId] = section;
+  }
+
+  /**
+   * Lease a credential for `model`: at once when one may serve (the usual case, no promise), after
+   * a wait in the queue when all that could serve are throttled or busy. Throws
+   * {@link PoolExhausted} when none can serve and none will soon, and a 429/503 GatewayError when
+   * the queue is full or the wait times out.
+   */
+  acquire(model: string, signal: CallSignal, tried?: ReadonlySet<PoolEntry>): Lease | Promise<Lease> {
+    if (this.#queue.length === 0) {
+      const picked = this.#pick(model, this.#clock.now(), tried);
+      if (picked instanceof PoolEntry) return this.#lease(picked, model);
+      if (picked !== WAIT) throw picked;
+    }
+    return this.#enqueue(model, signal, tried);
+  }
+
+  /** `tried`: credentials that already failed this request, never offered to it again. */
+  #pick(model: string, now: number, tried: ReadonlySet<PoolEntry> | undefined): PoolEntry | typeof WAIT | PoolExhausted {
+    const n = this.entries.length;
+    const { minIntervalMs, maxConcurrent } = this.settings.throttle;
+    const roundRobin = this.settings.strategy === 'round-robin';
+    let eligible: PoolEntry[] | undefined;
+    let resting: PoolEntry | undefined;
+    let wait = false;
+    let throttledUntil = Infinity;
+    for (let i = 0; i < n; i++) {
+      const e = this.entries[(this.#cursor + i) % n];
+      const r = e.record;
+      if (!r.enabled || e.peekModel(model)?.denied || e.coolingUntil(model, now) || tried?.has(e)) continue;
+      if (maxConcurrent > 0 && e.inFlight >= maxConcurrent) {
+        wait = true;
+        continue;
+      }
+      if (minIntervalMs > 0 && now < e.lastStartAt + minIntervalMs) {
+        wait = true;
+        throttledUntil = Math.min(throttledUntil, e.lastStartAt + minIntervalMs);
+        continue;
+      }
+      if (r.skipRequests > 0) {
+        // Sitting out requests after a transient failure: only used if nothing else can serve.
+        if (!resting || r.skipRequests < resting.record.skipRequests) resting = e;
+        continue;
+      }
+      if (roundRobin) return e; // the first in turn wins: no list needed
+      (eligible ??= []).push(e);
+    }
+    if (eligible) return pickByStrategy(this.settings.strategy, eligible, now);
+    if (resting) return resting;
+    if (wait) {
+      if (throttledUntil !== Infinity) this.#wakeAtLeast(throttledUntil);
+      return WAIT;
+    }
+    return this.#exhausted(model, now, tried);
+  }
+
+  #lease(e: PoolEntry, model: string): Lease {
+    const now = this.#clock.now();
+    this.#cursor = (e.index + 1) % this.entries.length;
+    // Every served request counts down the credentials sitting out.
+    for (const other of this.entries) if (other.record.skipRequests > 0 && other !== e) other.record.skipRequests--;
+    if (e.record.skipRequests > 0) e.record.skipRequests--;
+    e.inFlight++;
+    e.lastStartAt = now;
+    const r = e.record;
+    r.requests++;
+    r.lastUsedAt = now;
+    const m = e.model(model);
+    m.requests++;
+    m.lastUsedAt = now;
+    this.#store.changed();
+    return new Lease(this, e, model);
+  }
+
+  #exhausted(model: string, now: number, tried: ReadonlySet<PoolEntry> | undefined): PoolExhausted {
+    let freeAt: number | undefined;
+    const counts = new Map<string, number>();
+    const count = (why: string) => counts.set(why, (counts.get(why) ?? 0) + 1);
+    for (const e of this.entries) {
+      if (!e.record.enabled) {
+        count(`disabled (${e.record.disabledReason ?? 'by an admin'})`);
+        continue;
+      }
+      if (e.peekModel(model)?.denied) {
+        count(`denied model ${model}`);
+        continue;
+      }
+      const until = e.coolingUntil(model, now);
+      if (until) {
+        const m = e.peekModel(model);
+        const why = (m?.cooldownUntil ?? 0) >= (e.record.cooldownUntil ?? 0) ? m?.cooldownReason : e.record.cooldownReason;
+        count(why ?? 'cooling down');
+        if (freeAt === undefined || until < freeAt) freeAt = until;
+        continue;
+      }
+      if (tried?.has(e)) count('already failed this request');
+    }
+    const summary = [...counts].map(([why, n]) => `${n} ${why}`).join(', ');
+    return new PoolExhausted(this.providerId, model, freeAt, summary);
+  }
+
+  #enqueue(model: string, signal: CallSignal, tried: ReadonlySet<PoolEntry> | undefined): Promise<Lease> {
+    const { queueLimit, queueTimeoutMs } = this.settings.throttle;
+    if (this.#queue.length >= queueLimit) {
+      const waitS = Math.max(1, Math.ceil((this.settings.throttle.minIntervalMs * (this.#queue.length + 1)) / Math.max(1, this.entries.length) / 1000));
+      return Promise.reject(
+        new GatewayError('SWB_ERR_QUEUE_FULL', `Too many requests are waiting for provider "${this.providerId}" (queue limit ${queueLimit}); retry in ${waitS}s.`, {
+          headers: { 'retry-after': String(waitS) },
+        }),
+      );
+    }
+    signal.throwIfAborted();
+    return new Promise<Lease>((resolve, reject) => {
+      const waiter: Waiter = {
+        model,
+        tried,
+        signal,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.#dropWaiter(waiter);
+          reject(new GatewayError('SWB_ERR_QUEUE_TIMEOUT', `Waited ${queueTimeoutMs} ms for a free credential of provider "${this.providerId}" (model ${model}); none freed.`));
+        }, queueTimeoutMs),
+        onAbort: () => {
+          this.#dropWaiter(waiter);
+          reject(signal.reason);
+        },
+      };
+      signal.addEventListener('abort', waiter.onAbort);
+      this.#queue.push(waiter);
+      this.#drain();
+    });
+  }
+
+  #dropWaiter(w: Waiter): void {
+    clearTimeout(w.timer);
+    w.signal.removeEventListener('abort', w.onAbort);
+    const i = this.#queue.indexOf(w);
+    if (i !== -1) this.#queue.splice(i, 1);
+    if (i === 0) this.#drain();
+  }
+
+  /** Serve waiters in arrival order while credentials allow. */
+  #drain(): void {
+    while (this.#queue.length) {
+      const head = this.#queue[0];
+      const picked = this.#pick(head.model, this.#clock.now(), head.tried);
+      if (picked === WAIT) return; // a release or the wake timer calls again
+      this.#queue.shift();
+      clearTimeout(head.timer);
+      head.signal.removeEventListener('abort', head.onAbort);
+      if (picked instanceof PoolEntry) head.resolve(this.#lease(picked, head.model));
+      else head.reject(picked);
+    }
+  }
+
+  /** Wake the queue when the nearest throttle interval ends. */
+  #wakeAtLeast(at: number): void {
+    if (this.#wakeTimer && this.#wakeAt <= at) return;
+    if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
+    this.#wakeAt = at;
+    // Timers may fire a millisecond early; #pick re-checks and re-arms if so.
+    this.#wakeTimer = setTimeout(() => {
+      this.#wakeTimer = undefined;
+      this.#drain();
+    }, Math.max(1, at - this.#clock.now()));
+  }
+
+  #finish(lease: Lease): void {
+    lease.entry.inFlight--;
+    this.#store.changed();
+    if (this.#queue.length) this.#drain();
+  }
+
+  /** @internal via Lease */
+  recordSuccess(lease: Lease, usage: TokenUsage | undefined): void {
+    const r = lease.entry.record;
+    const m = lease.entry.model(lease.model);
+    r.successes++;
+    m.successes++;
+    r.consecutiveFailures = 0;
+    if (usage) {
+      r.tokensIn += usage.promptTokens;
+      r.tokensOut += usage.completionTokens;
+      m.tokensIn += usage.promptTokens;
+      m.tokensOut += usage.completionTokens;
+    }
+    this.#finish(lease);
+  }
+
+  /** @internal via Lease: count the failure and apply its cooldown rule. */
+  recordFailure(lease: Lease, kind: FailureKind, detail: FailureDetail): void {
+    const now = this.#clock.now();
+    const e = lease.entry;
+    const r = e.record;
+    const m = e.model(lease.model);
+    bump(r, kind);
+    bump(m, kind);
+    if (kind !== 'request_invalid') {
+      // The client's own mistakes are not the credential's: no blame, no cooldown.
+      const text = detail.message.length > ERROR_TEXT_LIMIT ? `${detail.message.slice(0, ERROR_TEXT_LIMIT)}…` : detail.message;
+      r.failures++;
+      m.failures++;
+      r.lastError = m.lastError = `${kind}: ${text}`;
+      r.lastErrorAt = m.lastErrorAt = now;
+      r.consecutiveFailures++;
+      this.#applyRule(e, lease.model, kind, detail, now);
+    }
+    this.#finish(lease);
+  }
+
+  #applyRule(e: PoolEntry, model: string, kind: FailureKind, d: FailureDetail, now: number): void {
+    const r = e.record;
+    const c = this.settings.cooldowns;
+    const perModel = this.settings.rateLimitScope !== 'credential';
+    const coolDown = (until: number, reason: string) => {
+      const target = perModel ? e.model(model) : r;
+      // A new cooldown never shortens a running one: the later deadline wins.
+      if ((target.cooldownUntil ?? 0) < until) {
+        target.cooldownUntil = until;
+        target.cooldownReason = reason;
+      }
+    };
+    switch (kind) {
+      case 'transient':
+        r.skipRequests = Math.max(r.skipRequests, c.transientSkipRequests);
+        break;
+      case 'rate_limited':
+        coolDown(now + (d.retryAfterMs ?? c.rateLimitedMs), 'rate limited');
+        break;
+      case 'quota_exhausted':
+        coolDown(d.resetAt ?? now + (d.retryAfterMs ?? c.quotaExhaustedMs), 'quota exhausted');
+        r.quota = { ...r.quota, remaining: 0 };
+        break;
+      case 'credential_invalid':
+        r.enabled = false;
+        r.disabledReason = 'credential_invalid';
+        r.disabledAt = now;
+        this.#log.warn({ provider: this.providerId, credential: e.id, reason: d.message }, 'credential disabled: the upstream refused it');
+        break;
+      case 'credential_model_denied':
+        e.model(model).denied = true;
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** @internal via Lease */
+  recordRelease(lease: Lease): void {
+    this.#finish(lease);
+  }
+
+  /** @internal via Lease */
+  recordQuota(lease: Lease, q: QuotaObservation): void {
+    lease.entry.record.quota = { ...lease.entry.record.quota, ...q };
+  }
+
+  /** Re-enable a credential and clear its cooldowns, denials and skips (admin). Returns false if unknown. */
+  enable(key: string): boolean {
+    const e = this.entries.find((x) => x.key === key || x.id === key);
+    if (!e) return false;
+    const r = e.record;
+    r.enabled = true;
+    delete r.disabledReason;
+    delete r.disabledAt;
+    delete r.cooldownUntil;
+    delete r.cooldownReason;
+    r.skipRequests = 0;
+    r.consecutiveFailures = 0;
+    for (const m of Object.values(r.models)) {
+      delete m.cooldownUntil;
+      delete m.cooldownReason;
+      delete m.denied;
+    }
+    this.#store.changed();
+    if (this.#queue.length) this.#drain();
+    return true;
+  }
+
+  /** Stop waiting: every queued caller is rejected (shutdown). */
+  close(): void {
+    if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
+    for (const w of this.#queue.splice(0)) {
+      clearTimeout(w.timer);
+      w.signal.removeEventListener('abort', w.onAbort);
+      w.reject(new GatewayError('SWB_ERR_NOT_READY', 'Switchboard is shutting down.'));
+    }
+  }
+}
+
+function bump(c: UsageCounters, kind: FailureKind): void {
+  c.failuresByKind[kind] = (c.failuresByKind[kind] ?? 0) + 1;
+}

@@ -1,0 +1,23 @@
+import type { FailureKind, UpstreamFailure } from '../contract/provider.js';
+
+/**
+ * No credential of a provider can serve a model now, and none will within the queue's reach:
+ * every one is cooling down, disabled or denied that model. The dispatcher moves to the next
+ * target; when every target says this, the client gets a 429 (or a 503 when nothing will free).
+ */
+export class PoolExhausted extends Error {
+  /** The last credential fault of this request, when rotating past faults is what emptied the pool. */
+  lastFault: { kind: FailureKind; failure: UpstreamFailure } | undefined;
+
+  constructor(
+    readonly providerId: string,
+    readonly model: string,
+    /** When the first credential frees, epoch ms; undefined when none will by itself. */
+    readonly freeAt: number | undefined,
+    /** Why, for people: `2 rate limited, 1 disabled (credential_invalid)`. */
+    readonly summary: string,
+  ) {
+    super(`provider "${providerId}" has no credential for model ${model}: ${summary}`);
+    this.name = 'PoolExhausted';
+  }
+}

@@ -1,0 +1,60 @@
+import type { TokenUsage } from '../canonical/usage.js';
+import type { FailureKind } from '../contract/provider.js';
+import type { QuotaObservation } from '../upstream/retry-hints.js';
+import type { CredentialPool } from './credential-pool.js';
+import type { PoolEntry } from './pool-entry.js';
+
+/** What the pool needs to know of a failure to apply its cooldown rule. */
+export interface FailureDetail {
+  /** Shown in stats: already scrubbed of secrets. */
+  message: string;
+  retryAfterMs?: number;
+  resetAt?: number;
+}
+
+/**
+ * One credential held for one upstream call (for a stream: until the stream ends). Settling it
+ * with {@link succeed}, {@link fail} or {@link release} records the outcome and frees the slot;
+ * only the first settlement counts.
+ */
+export class Lease {
+  #settled = false;
+
+  constructor(
+    readonly pool: CredentialPool,
+    readonly entry: PoolEntry,
+    /** The upstream model the lease is for. */
+    readonly model: string,
+  ) {}
+
+  get credential() {
+    return this.entry.credential;
+  }
+
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  succeed(usage?: TokenUsage): void {
+    if (this.#settle()) this.pool.recordSuccess(this, usage);
+  }
+
+  fail(kind: FailureKind, detail: FailureDetail): void {
+    if (this.#settle()) this.pool.recordFailure(this, kind, detail);
+  }
+
+  /** Give the credential back without blaming or crediting it (the client left). */
+  release(): void {
+    if (this.#settle()) this.pool.recordRelease(this);
+  }
+
+  reportQuota(quota: QuotaObservation): void {
+    this.pool.recordQuota(this, quota);
+  }
+
+  #settle(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    return true;
+  }
+}

@@ -1,0 +1,53 @@
+import type { Credential } from '../contract/provider.js';
+import type { CredentialRecord, ModelRecord } from './records.js';
+import { freshCounters } from './records.js';
+
+/** Models tracked per credential; later ones share one bucket so a client cannot grow the state. */
+const MAX_MODELS = 256;
+export const OTHER_MODELS = '(other models)';
+
+/** One credential in a pool: the secret-bearing credential, its persisted record, its live counters. */
+export class PoolEntry {
+  /** Requests on this credential that have not finished (not persisted). */
+  inFlight = 0;
+  /** When the latest request on it started, for the throttle interval (not persisted). */
+  lastStartAt = 0;
+
+  constructor(
+    /** Position in the pool, for the round-robin cursor. */
+    readonly index: number,
+    /** Undefined for the one entry of a provider configured without credentials. */
+    readonly credential: Credential | undefined,
+    /** Stable key in the state store: the configured name or a hash of the secret. */
+    readonly key: string,
+    readonly record: CredentialRecord,
+  ) {}
+
+  /** Safe to show: the configured name or the masked secret. */
+  get id(): string {
+    return this.credential?.id ?? '(no credential)';
+  }
+
+  /** This credential's record for `model`, created on first use. */
+  model(model: string): ModelRecord {
+    const models = this.record.models;
+    let m = models[model];
+    if (m) return m;
+    const key = Object.keys(models).length < MAX_MODELS ? model : OTHER_MODELS;
+    m = models[key] ??= freshCounters();
+    return m;
+  }
+
+  /** The model's record if it exists (no creation on the selection path). */
+  peekModel(model: string): ModelRecord | undefined {
+    return this.record.models[model];
+  }
+
+  /** When this credential may serve `model` again, or 0 if it may now. */
+  coolingUntil(model: string, now: number): number {
+    const a = this.record.cooldownUntil ?? 0;
+    const b = this.peekModel(model)?.cooldownUntil ?? 0;
+    const until = a > b ? a : b;
+    return until > now ? until : 0;
+  }
+}

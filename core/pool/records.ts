@@ -1,0 +1,112 @@
+import type { FailureKind } from '../contract/provider.js';
+
+/** Counters kept per credential and, inside it, per upstream model. */
+export interface UsageCounters {
+  requests: number;
+  successes: number;
+  failures: number;
+  failuresByKind: Partial<Record<FailureKind, number>>;
+  tokensIn: number;
+  tokensOut: number;
+  lastUsedAt?: number;
+  /** Last failure, scrubbed of secrets and shortened. */
+  lastError?: string;
+  lastErrorAt?: number;
+}
+
+export interface ModelRecord extends UsageCounters {
+  /** A rate-limit (or quota) cooldown for this model only. */
+  cooldownUntil?: number;
+  cooldownReason?: string;
+  /** The upstream refused this credential this model (`credential_model_denied`). */
+  denied?: boolean;
+}
+
+/** Everything the pool remembers about one credential; persisted in the state store. */
+export interface CredentialRecord extends UsageCounters {
+  enabled: boolean;
+  disabledReason?: string;
+  disabledAt?: number;
+  consecutiveFailures: number;
+  /** Credential-wide cooldown (account-wide limits, quota). */
+  cooldownUntil?: number;
+  cooldownReason?: string;
+  /** Sit out this many more requests (after a transient failure). */
+  skipRequests: number;
+  /** Requests left in the upstream's current window, and when it resets, when the upstream says. */
+  quota?: { remaining?: number; limit?: number; resetAt?: number };
+  models: Record<string, ModelRecord>;
+}
+
+export function freshCounters(): UsageCounters {
+  return { requests: 0, successes: 0, failures: 0, failuresByKind: {}, tokensIn: 0, tokensOut: 0 };
+}
+
+export function freshRecord(): CredentialRecord {
+  return { ...freshCounters(), enabled: true, consecutiveFailures: 0, skipRequests: 0, models: Object.create(null) as Record<string, ModelRecord> };
+}
+
+const num = (v: unknown, fallback = 0): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
+const optNum = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const optStr = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+function counters(raw: Record<string, unknown>): UsageCounters {
+  const byKind: Partial<Record<FailureKind, number>> = {};
+  const rawKinds = raw.failuresByKind;
+  if (rawKinds && typeof rawKinds === 'object') {
+    for (const [k, v] of Object.entries(rawKinds)) if (typeof v === 'number') byKind[k as FailureKind] = v;
+  }
+  const c: UsageCounters = {
+    requests: num(raw.requests),
+    successes: num(raw.successes),
+    failures: num(raw.failures),
+    failuresByKind: byKind,
+    tokensIn: num(raw.tokensIn),
+    tokensOut: num(raw.tokensOut),
+  };
+  setIf(c, 'lastUsedAt', optNum(raw.lastUsedAt));
+  setIf(c, 'lastError', optStr(raw.lastError));
+  setIf(c, 'lastErrorAt', optNum(raw.lastErrorAt));
+  return c;
+}
+
+function setIf<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | undefined): void {
+  if (v !== undefined) o[k] = v;
+}
+
+/**
+ * A record read back from the store, field by field: a file edited by hand or written by another
+ * version must not smuggle in wrong types (or a `__proto__` model key).
+ */
+export function hydrateRecord(raw: unknown): CredentialRecord {
+  const rec = freshRecord();
+  if (!raw || typeof raw !== 'object') return rec;
+  const r = raw as Record<string, unknown>;
+  Object.assign(rec, counters(r));
+  rec.enabled = r.enabled !== false;
+  setIf(rec, 'disabledReason', optStr(r.disabledReason));
+  setIf(rec, 'disabledAt', optNum(r.disabledAt));
+  rec.consecutiveFailures = num(r.consecutiveFailures);
+  setIf(rec, 'cooldownUntil', optNum(r.cooldownUntil));
+  setIf(rec, 'cooldownReason', optStr(r.cooldownReason));
+  rec.skipRequests = num(r.skipRequests);
+  if (r.quota && typeof r.quota === 'object') {
+    const q = r.quota as Record<string, unknown>;
+    rec.quota = {};
+    setIf(rec.quota, 'remaining', optNum(q.remaining));
+    setIf(rec.quota, 'limit', optNum(q.limit));
+    setIf(rec.quota, 'resetAt', optNum(q.resetAt));
+  }
+  if (r.models && typeof r.models === 'object') {
+    for (const [model, m] of Object.entries(r.models as Record<string, unknown>)) {
+      if (!m || typeof m !== 'object') continue;
+      const mr = m as Record<string, unknown>;
+      const out: ModelRecord = counters(mr);
+      setIf(out, 'cooldownUntil', optNum(mr.cooldownUntil));
+      setIf(out, 'cooldownReason', optStr(mr.cooldownReason));
+      if (mr.denied === true) out.denied = true;
+      rec.models[model] = out;
+    }
+  }
+  return rec;
+}

@@ -1,0 +1,39 @@
+/** How a provider's credentials are picked. */
+export type Strategy = 'round-robin' | 'least-used' | 'quota-aware' | 'random';
+
+/** Whether an upstream's 429s are about one model or the whole account. */
+export type RateLimitScope = 'model' | 'credential';
+
+/** Pool behaviour of one provider, from its `pool:`, `throttle:` and `cooldowns:` keys. */
+export interface PoolSettings {
+  strategy: Strategy;
+  /** Wait up to this long for a cooling credential instead of answering 429 (0: never wait). */
+  waitForCooldownMs: number;
+  /** Unset: what the provider plugin declares, else `model`. */
+  rateLimitScope?: RateLimitScope;
+  throttle: {
+    /** Least time between the starts of two requests on one credential (0: none). */
+    minIntervalMs: number;
+    /** Most requests in flight on one credential (0: no cap). */
+    maxConcurrent: number;
+    /** Most callers waiting for a throttled or busy credential. */
+    queueLimit: number;
+    /** Longest a caller waits in that queue. */
+    queueTimeoutMs: number;
+  };
+  cooldowns: {
+    /** After a transient failure the credential sits out this many requests. */
+    transientSkipRequests: number;
+    /** 429 with quota left and no stated wait. */
+    rateLimitedMs: number;
+    /** 429 with no quota left and no known reset. */
+    quotaExhaustedMs: number;
+  };
+}
+
+export const DEFAULT_POOL_SETTINGS: PoolSettings = {
+  strategy: 'round-robin',
+  waitForCooldownMs: 0,
+  throttle: { minIntervalMs: 0, maxConcurrent: 0, queueLimit: 100, queueTimeoutMs: 30_000 },
+  cooldowns: { transientSkipRequests: 5, rateLimitedMs: 3_600_000, quotaExhaustedMs: 36_000_000 },
+};

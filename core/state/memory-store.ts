@@ -1,0 +1,14 @@
+/** The `memory` state driver: state lives as long as the process (tests, throwaway instances). */
+import { emptyDocument, type StateDocument, type StateStore } from './store.js';
+
+export class MemoryStore implements StateStore {
+  readonly driver = 'memory';
+  readonly data: StateDocument = emptyDocument();
+
+  /** Nothing to persist. */
+  changed(): void {}
+
+  async flush(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}

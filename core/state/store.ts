@@ -1,0 +1,27 @@
+/**
+ * The state Switchboard keeps across restarts: credential pool state, usage and stats. The core
+ * owns the document's sections and mutates them in place; a driver decides where the document
+ * lives and when it is written.
+ */
+export interface StateDocument {
+  version: 1;
+  /** providerId -> credential key -> that credential's record (see core/pool/records.ts). */
+  pools: Record<string, Record<string, unknown>>;
+}
+
+export interface StateStore {
+  /** `memory`, `file`, ... */
+  readonly driver: string;
+  /** The live document: read once at open, then mutated in place by its owners. */
+  readonly data: StateDocument;
+  /** The document changed: persist it soon. Cheap enough to call on every request. */
+  changed(): void;
+  /** Persist now and wait for it (tests, shutdown). */
+  flush(): Promise<void>;
+  /** Flush and stop: no write happens after this resolves. */
+  close(): Promise<void>;
+}
+
+export function emptyDocument(): StateDocument {
+  return { version: 1, pools: {} };
+}
