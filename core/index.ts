@@ -10,6 +10,7 @@ export {
   type CallContext,
   type Credential,
   type FailureKind,
+  type FailureVerdict,
   type JsonSchema,
   type Logger,
   type Provider,
@@ -29,8 +30,12 @@ export { SseParser, type SseEvent } from './upstream/sse-parser.js';
 export { UpstreamError, readBounded } from './upstream/upstream-error.js';
 export { createUpstreamDispatcher, requestUpstream, type UpstreamClientOptions, type UpstreamRequest } from './upstream/http-client.js';
 export { classifyHttpFailure } from './upstream/classify.js';
+export { statedWaitMs, quotaFromHeaders, parseDuration, type QuotaObservation } from './upstream/retry-hints.js';
 
 export { GatewayError } from './errors/gateway-error.js';
 export { ERRORS, type ErrorId } from './errors/registry.js';
 export * from './tokens.js';
+export type { CredentialPool, CredentialView } from './pool/credential-pool.js';
+export type { StateStore, StateDocument } from './state/store.js';
+export type { Clock } from './state/clock.js';
 export type { SwitchboardServices } from './http/services.js';

@@ -17,7 +17,7 @@ import { AttemptFailed } from './attempt-failed.js';
 import { Blockage } from './blockage.js';
 import { Call } from './call.js';
 import type { Exchange } from './exchange.js';
-import { failureToError, redact, toFailure } from './failure.js';
+import { describeFailure, failureToError, toFailure } from './failure.js';
 import { CircuitOpen, ProviderBusy } from './policies.js';
 
 /** A stream whose first chunk has arrived: from here on it is committed to this target. */
@@ -103,7 +103,7 @@ export class Dispatcher {
     const h = stream.handle;
     const failure = toFailure(err, stream.target.model, ex);
     const v = h.classify(failure);
-    stream.lease.fail(v.kind, { message: redact(failure.error.message, h.secrets) });
+    stream.lease.fail(v.kind, { message: describeFailure(failure, h.secrets) });
     return failureToError(v.kind, failure, h.id, h.secrets);
   }
 
@@ -171,7 +171,7 @@ export class Dispatcher {
         const failure = toFailure(err, target.model, ex);
         const v = handle.classify(failure);
         const retryAfterMs = v.retryAfterMs ?? (v.kind === 'rate_limited' || v.kind === 'quota_exhausted' ? statedWaitMs(failure.headers, this.clock.now()) : undefined);
-        const message = redact(failure.status ? `HTTP ${failure.status}: ${failure.error.message}` : failure.error.message, handle.secrets);
+        const message = describeFailure(failure, handle.secrets);
         lease.fail(v.kind, { message, retryAfterMs, resetAt: v.resetAt });
         ex.endAttempt();
         this.log.warn(

@@ -67,6 +67,13 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** One line on a failure for the stats (`lastError`): status and the upstream's own words, scrubbed. */
+export function describeFailure(f: UpstreamFailure, secrets: readonly string[]): string {
+  const said = upstreamErrorBody(f.body)?.message;
+  const what = said ? String(said) : f.error.message;
+  return redact(f.status ? `HTTP ${f.status}: ${what}` : f.code ? `${f.code}: ${what}` : what, secrets);
+}
+
 /** Turn the failure that ended a request into the error the client sees. */
 export function failureToError(kind: FailureKind, f: UpstreamFailure, providerId: string, secrets: readonly string[]): GatewayError {
   const up = upstreamErrorBody(f.body);

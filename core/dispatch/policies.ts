@@ -7,6 +7,7 @@ import {
   ExponentialBackoff,
   SamplingBreaker,
   bulkhead,
+  halfJitterGenerator,
   circuitBreaker,
   handleWhen,
   retry,
@@ -62,7 +63,9 @@ export class ProviderPolicies {
     const r = settings.retry;
     this.#retry = retry(transient, {
       maxAttempts: Math.max(0, r.attempts - 1),
-      backoff: new ExponentialBackoff({ initialDelay: r.initialDelayMs, maxDelay: r.maxDelayMs }),
+      // Half jitter: the n-th wait falls between half and all of initialDelay * 2^n (capped), so
+      // retries spread out yet the documented delays stay true bounds.
+      backoff: new ExponentialBackoff({ initialDelay: r.initialDelayMs, maxDelay: r.maxDelayMs, generator: halfJitterGenerator }),
     });
     this.#gone = track(circuitBreaker(gone, { halfOpenAfter: settings.breaker.goneRecoveryMs, breaker: new ConsecutiveBreaker(1) }));
     const b = settings.bulkhead;

@@ -9,9 +9,24 @@ import { PoolExhausted } from './exhausted.js';
 import type { TokenUsage } from '../canonical/usage.js';
 import { Lease, type FailureDetail } from './lease.js';
 import { PoolEntry } from './pool-entry.js';
-import { hydrateRecord, type CredentialRecord, type UsageCounters } from './records.js';
+import { hydrateRecord, type CredentialRecord, type ModelRecord, type UsageCounters } from './records.js';
 import { pickByStrategy } from './select.js';
 import type { PoolSettings } from './settings.js';
+
+/** One credential as stats and admin endpoints show it. */
+export interface CredentialView extends Omit<CredentialRecord, 'models'> {
+  /** Masked secret or configured name. */
+  id: string;
+  /** Key in the state store (name, or `sha256:` + 16 hex digits of the secret). */
+  key: string;
+  name?: string;
+  tier?: string;
+  tags?: readonly string[];
+  inFlight: number;
+  /** A credential-wide cooldown is running (per-model ones are in `models`). */
+  coolingDown: boolean;
+  models: Record<string, ModelRecord>;
+}
 
 interface Waiter {
   model: string;
@@ -351,6 +366,33 @@ export class CredentialPool {
     this.#store.changed();
     if (this.#queue.length) this.#drain();
     return true;
+  }
+
+  /** Callers waiting in the queue now. */
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
+  /** Every credential's state and counters, safe to show (ids masked, no secrets). */
+  snapshot(): CredentialView[] {
+    const now = this.#clock.now();
+    return this.entries.map((e) => {
+      const r = e.record;
+      const models: Record<string, ModelRecord> = {};
+      for (const [id, m] of Object.entries(r.models)) models[id] = structuredClone(m);
+      const { models: _omit, ...rest } = structuredClone(r);
+      return {
+        ...rest,
+        id: e.id,
+        key: e.key,
+        name: e.credential?.name,
+        tier: e.credential?.tier,
+        tags: e.credential?.tags,
+        inFlight: e.inFlight,
+        coolingDown: Boolean((r.cooldownUntil ?? 0) > now),
+        models,
+      };
+    });
   }
 
   /** Stop waiting: every queued caller is rejected (shutdown). */

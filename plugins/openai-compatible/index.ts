@@ -6,6 +6,7 @@ import {
   completionToChunks,
   createUpstreamDispatcher,
   defineProvider,
+  quotaFromHeaders,
   requestUpstream,
   type CallContext,
   type ChatChunk,
@@ -65,8 +66,13 @@ export default defineProvider<Options>({
       credentials.map((c) => [c, { ...anonymous, authorization: `Bearer ${c.secret}` }]),
     );
     const headers = (c: Credential | undefined) => (c && byCredential.get(c)) || anonymous;
-    const post = (path: string, body: unknown, call: CallContext) =>
-      requestUpstream(dispatcher, { origin, path: base + path, method: 'POST', headers: headers(call.credential), body: JSON.stringify(body), signal: call.signal });
+    const post = async (path: string, body: unknown, call: CallContext) => {
+      const res = await requestUpstream(dispatcher, { origin, path: base + path, method: 'POST', headers: headers(call.credential), body: JSON.stringify(body), signal: call.signal });
+      // OpenAI-style rate-limit headers tell the pool how much of this key's window is left.
+      const quota = quotaFromHeaders(res.headers, Date.now());
+      if (quota) call.reportQuota(quota);
+      return res;
+    };
 
     async function* chat(request: ChatRequest, call: CallContext): AsyncGenerator<ChatChunk> {
       const includeUsage = request.stream_options?.include_usage === true;

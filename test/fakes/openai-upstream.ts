@@ -19,7 +19,10 @@ export interface RecordedRequest {
 
 /** What the fake does with one request. */
 export type Behaviour =
-  | { kind: 'ok'; text?: string }
+  /** answer normally; `headers` go on the response (rate-limit headers, say) */
+  | { kind: 'ok'; text?: string; headers?: Record<string, string> }
+  /** stream slowly: each event `delayMs` after the last */
+  | { kind: 'drip'; delayMs: number }
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   /** accept the request and never answer */
   | { kind: 'hang' }
@@ -45,12 +48,22 @@ export interface FakeOpenAIOptions {
   apiKey?: string;
 }
 
+/** Decides one request's behaviour from the request itself (its key, its model); undefined: next rule. */
+export type Rule = (req: RecordedRequest) => Behaviour | undefined;
+
 export interface FakeOpenAI {
   /** Base URL including `/v1`. */
   url: string;
   requests: RecordedRequest[];
   /** Queue behaviours for the next chat/embeddings requests, in order; then `ok` again. */
   script(...behaviours: Behaviour[]): void;
+  /**
+   * Add a standing rule, asked before the script on every chat/embeddings request (for example:
+   * this key always gets 429). Returns a function that removes it.
+   */
+  rule(rule: Rule): () => void;
+  /** The bearer token each chat/embeddings request carried, in arrival order. */
+  keysSeen(): string[];
   close(): Promise<void>;
 }
 
@@ -72,6 +85,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   const requests: RecordedRequest[] = [];
   const queue: Behaviour[] = [];
+  const rules: Rule[] = [];
   const sockets = new Set<import('node:net').Socket>();
   const models = options.models ?? ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small'];
   const delay = options.chunkDelayMs ?? 0;
@@ -110,7 +124,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       return json(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'fake-openai' })) });
     }
     if (rec.method === 'POST' && (rec.path === '/v1/chat/completions' || rec.path === '/v1/embeddings')) {
-      const b = queue.shift() ?? { kind: 'ok' };
+      let b: Behaviour | undefined;
+      for (const r of rules) if ((b = r(rec))) break;
+      b ??= queue.shift() ?? { kind: 'ok' };
       if (b.kind === 'status') {
         res.writeHead(b.status, { 'content-type': 'application/json', ...b.headers });
         res.end(typeof b.body === 'string' ? b.body : JSON.stringify(b.body ?? { error: { message: `fake error ${b.status}`, type: 'server_error', param: null, code: null } }));
@@ -146,6 +162,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const text = (b.kind === 'ok' || b.kind === 'prelude' ? b.text : undefined) ?? defaultReply(body);
     const prompt = JSON.stringify(body.messages ?? []).length >> 2;
     const usage = { prompt_tokens: prompt, completion_tokens: splitForStream(text).length, total_tokens: prompt + splitForStream(text).length };
+    const extraHeaders = b.kind === 'ok' ? b.headers : undefined;
     if (body.stream !== true) {
       return json(res, 200, {
         id,
@@ -155,7 +172,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
         usage,
         system_fingerprint: 'fp_fake',
-      });
+      }, extraHeaders);
     }
     const head = { id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_fake' };
     const event = (choices: unknown[], extra: Record<string, unknown> = {}) => `data: ${JSON.stringify({ ...head, choices, ...extra })}\n\n`;
@@ -176,7 +193,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     if ((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage) events.push(event([], { usage }));
     events.push('data: [DONE]\n\n');
 
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...extraHeaders });
+    const gap = b.kind === 'drip' ? b.delayMs : delay;
     for (let i = 0; i < events.length; i++) {
       if (res.destroyed) return;
       if (b.kind === 'stall-after-first' && i === 2) return; // role + first content sent
@@ -186,7 +204,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         return;
       }
       res.write(events[i]);
-      if (delay) await sleep(delay);
+      if (gap) await sleep(gap);
     }
     res.end();
   }
@@ -209,6 +227,15 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     url: `http://127.0.0.1:${port}/v1`,
     requests,
     script: (...b) => queue.push(...b),
+    rule: (r) => {
+      rules.push(r);
+      return () => {
+        const i = rules.indexOf(r);
+        if (i !== -1) rules.splice(i, 1);
+      };
+    },
+    keysSeen: () =>
+      requests.filter((r) => r.method === 'POST').map((r) => String(r.headers.authorization ?? '').replace(/^Bearer /, '')),
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();
@@ -217,8 +244,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   };
 }
 
-function json(res: http.ServerResponse, status: number, body: unknown): void {
+function json(res: http.ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }

@@ -1,0 +1,512 @@
+/**
+ * The credential pool used directly: which credential each strategy picks, what every failure kind
+ * does to a credential and for how long, the throttle queue, what survives a restart, and what the
+ * stats show. Cooldowns run on a ManualClock; the throttle tests use the real clock.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Credential, Logger } from '../core/contract/provider.js';
+import { toCredential } from '../core/dispatch/credentials.js';
+import { GatewayError } from '../core/errors/gateway-error.js';
+import { CredentialPool } from '../core/pool/credential-pool.js';
+import { PoolExhausted } from '../core/pool/exhausted.js';
+import type { Lease } from '../core/pool/lease.js';
+import type { PoolEntry } from '../core/pool/pool-entry.js';
+import { DEFAULT_POOL_SETTINGS, type PoolSettings } from '../core/pool/settings.js';
+import { ManualClock, systemClock, type Clock } from '../core/state/clock.js';
+import { MemoryStore } from '../core/state/memory-store.js';
+import { CallSignal } from '../core/upstream/call-signal.js';
+
+const PROVIDER = 'acme';
+const MODEL = 'gpt-test';
+const T0 = Date.UTC(2026, 0, 1);
+const HOUR = 3_600_000;
+
+interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  obj: unknown;
+  msg: string | undefined;
+}
+
+function captureLog(): Logger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at = (level: LogLine['level']) => (obj: unknown, msg?: string) => void lines.push({ level, obj, msg });
+  const log = { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => log };
+  return log;
+}
+
+type SettingsPatch = Partial<Omit<PoolSettings, 'throttle' | 'cooldowns'>> & {
+  throttle?: Partial<PoolSettings['throttle']>;
+  cooldowns?: Partial<PoolSettings['cooldowns']>;
+};
+
+/** Named credentials, so a lease tells which one served it. */
+const named = (...names: string[]): Credential[] => names.map((name) => toCredential({ secret: `sk-${name.repeat(20)}`, name }));
+
+function makePool(opts: { credentials?: Credential[]; settings?: SettingsPatch; clock?: Clock; store?: MemoryStore } = {}) {
+  const clock = opts.clock ?? new ManualClock(T0);
+  const store = opts.store ?? new MemoryStore();
+  const log = captureLog();
+  const s = opts.settings ?? {};
+  const settings: PoolSettings = {
+    ...DEFAULT_POOL_SETTINGS,
+    ...s,
+    throttle: { ...DEFAULT_POOL_SETTINGS.throttle, ...s.throttle },
+    cooldowns: { ...DEFAULT_POOL_SETTINGS.cooldowns, ...s.cooldowns },
+  };
+  const pool = new CredentialPool({ providerId: PROVIDER, credentials: opts.credentials ?? named('a', 'b', 'c'), settings, clock, store, log });
+  return { pool, clock, store, log };
+}
+
+/** A lease that must be granted at once (no queueing). */
+function take(pool: CredentialPool, model = MODEL, tried?: ReadonlySet<PoolEntry>): Lease {
+  const got = pool.acquire(model, new CallSignal(), tried);
+  if (got instanceof Promise) throw new Error('expected a lease at once, but the pool queued the call');
+  return got;
+}
+
+/** Lease on one named credential by marking all the others as tried. */
+function takeOn(pool: CredentialPool, name: string): Lease {
+  return take(pool, MODEL, new Set(pool.entries.filter((e) => e.key !== name)));
+}
+
+/** Which credential served each of `n` successful requests. */
+function rotate(pool: CredentialPool, n: number, model = MODEL, between?: () => void): string[] {
+  const served: string[] = [];
+  for (let i = 0; i < n; i++) {
+    between?.();
+    const lease = take(pool, model);
+    served.push(lease.credential?.name ?? '?');
+    lease.succeed();
+  }
+  return served;
+}
+
+function servable(pool: CredentialPool, model = MODEL): boolean {
+  try {
+    take(pool, model).release();
+    return true;
+  } catch (err) {
+    if (err instanceof PoolExhausted) return false;
+    throw err;
+  }
+}
+
+function exhaustion(pool: CredentialPool, model = MODEL): PoolExhausted {
+  try {
+    take(pool, model).release();
+  } catch (err) {
+    if (err instanceof PoolExhausted) return err;
+    throw err;
+  }
+  throw new Error('expected PoolExhausted, but a credential was leased');
+}
+
+const view = (pool: CredentialPool, key: string) => {
+  const v = pool.snapshot().find((x) => x.key === key);
+  if (!v) throw new Error(`no credential ${key} in the snapshot`);
+  return v;
+};
+
+const tally = (names: string[]) => names.reduce<Record<string, number>>((acc, n) => ((acc[n] = (acc[n] ?? 0) + 1), acc), {});
+
+describe('strategies', () => {
+  it('round-robin cycles through the credentials in order', () => {
+    const { pool } = makePool();
+    expect(rotate(pool, 6)).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
+  });
+
+  it('least-used picks the credential with the fewest requests, the one unused longest among equals', () => {
+    const { pool, clock } = makePool({ settings: { strategy: 'least-used' } });
+    for (const [name, n] of [['a', 3], ['b', 1], ['c', 2]] as const) {
+      for (let i = 0; i < n; i++) {
+        clock.advance(1);
+        takeOn(pool, name).succeed();
+      }
+    }
+    // b (1) first; then b and c tie at 2 and c was used longer ago; then b (2) again; then all 3.
+    expect(rotate(pool, 4, MODEL, () => clock.advance(1))).toEqual(['b', 'c', 'b', 'a']);
+  });
+
+  it('quota-aware prefers the most remaining quota, and counts a reset window as unlimited', () => {
+    const { pool, clock } = makePool({ settings: { strategy: 'quota-aware' } });
+    const report = (name: string, quota: { remaining: number; resetAt?: number }) => {
+      const lease = takeOn(pool, name);
+      lease.reportQuota(quota);
+      lease.succeed();
+    };
+    report('a', { remaining: 10 });
+    report('b', { remaining: 500, resetAt: T0 + 60_000 });
+    report('c', { remaining: 50 });
+    expect(rotate(pool, 3)).toEqual(['b', 'b', 'b']);
+
+    report('b', { remaining: 1, resetAt: T0 + 60_000 });
+    expect(rotate(pool, 2)).toEqual(['c', 'c']);
+
+    clock.set(T0 + 60_000); // b's window resets: its 1 left no longer holds
+    expect(rotate(pool, 2)).toEqual(['b', 'b']);
+  });
+
+  it('quota-aware counts a credential that never reported quota as unlimited', () => {
+    const { pool } = makePool({ credentials: named('x', 'y'), settings: { strategy: 'quota-aware' } });
+    // y is the more used one, so only the quota rule can make it win
+    takeOn(pool, 'y').succeed();
+    takeOn(pool, 'y').succeed();
+    const lease = takeOn(pool, 'x');
+    lease.reportQuota({ remaining: 1000 });
+    lease.succeed();
+    expect(rotate(pool, 2)).toEqual(['y', 'y']);
+  });
+
+  it('random uses every credential over 300 leases, and only eligible ones', () => {
+    const { pool } = makePool({ settings: { strategy: 'random' } });
+    const all = tally(rotate(pool, 300));
+    expect(Object.keys(all).sort()).toEqual(['a', 'b', 'c']);
+    // mean 100 each; below 50 is ~6 standard deviations away
+    for (const n of Object.values(all)) expect(n).toBeGreaterThan(50);
+
+    takeOn(pool, 'c').fail('credential_invalid', { message: '401' });
+    const rest = tally(rotate(pool, 300));
+    expect(rest.c).toBeUndefined();
+    expect(rest.a).toBeGreaterThan(50);
+    expect(rest.b).toBeGreaterThan(50);
+  });
+
+  it('never offers a credential in `tried`, and is exhausted when all were tried', () => {
+    const { pool } = makePool({ credentials: named('a', 'b') });
+    const triedA = new Set(pool.entries.filter((e) => e.key === 'a'));
+    for (let i = 0; i < 4; i++) {
+      const lease = take(pool, MODEL, triedA);
+      expect(lease.credential?.name).toBe('b');
+      lease.succeed();
+    }
+    const err = (() => {
+      try {
+        take(pool, MODEL, new Set(pool.entries));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(PoolExhausted);
+    expect((err as PoolExhausted).freeAt).toBeUndefined();
+    expect((err as PoolExhausted).summary).toBe('2 already failed this request');
+  });
+
+  it('gives a provider without credentials one anonymous entry', () => {
+    const { pool } = makePool({ credentials: [] });
+    const lease = take(pool);
+    expect(lease.credential).toBeUndefined();
+    lease.succeed();
+    expect(pool.snapshot()).toMatchObject([{ id: '(no credential)', key: 'anonymous', requests: 1, successes: 1 }]);
+  });
+});
+
+describe('cooldowns', () => {
+  it.each([
+    ['rate_limited with retryAfterMs 30 s', 'rate_limited', { retryAfterMs: 30_000 }, 30_000],
+    ['rate_limited without a stated wait: 1 h', 'rate_limited', {}, HOUR],
+    ['quota_exhausted until resetAt (even with a retryAfterMs)', 'quota_exhausted', { resetAt: T0 + 123_456, retryAfterMs: 5_000 }, 123_456],
+    ['quota_exhausted with only retryAfterMs', 'quota_exhausted', { retryAfterMs: 90_000 }, 90_000],
+    ['quota_exhausted without either: 10 h', 'quota_exhausted', {}, 10 * HOUR],
+  ] as const)('%s', (_, kind, detail, ms) => {
+    const { pool, clock } = makePool({ credentials: named('a') });
+    take(pool).fail(kind, { message: 'slow down', ...detail });
+    clock.set(T0 + ms - 1);
+    expect(servable(pool)).toBe(false);
+    clock.set(T0 + ms);
+    expect(servable(pool)).toBe(true);
+  });
+
+  it("rate limits one model only with rateLimitScope 'model' (the default)", () => {
+    const { pool } = makePool({ credentials: named('a') });
+    take(pool, 'm1').fail('rate_limited', { message: '429', retryAfterMs: 60_000 });
+    expect(servable(pool, 'm1')).toBe(false);
+    expect(servable(pool, 'm2')).toBe(true);
+    expect(view(pool, 'a').coolingDown).toBe(false);
+    expect(view(pool, 'a').models.m1.cooldownUntil).toBe(T0 + 60_000);
+  });
+
+  it("rate limits the whole credential with rateLimitScope 'credential'", () => {
+    const { pool, clock } = makePool({ credentials: named('a'), settings: { rateLimitScope: 'credential' } });
+    take(pool, 'm1').fail('rate_limited', { message: '429', retryAfterMs: 60_000 });
+    expect(servable(pool, 'm1')).toBe(false);
+    expect(servable(pool, 'm2')).toBe(false);
+    expect(view(pool, 'a').coolingDown).toBe(true);
+    clock.advance(60_000);
+    expect(servable(pool, 'm2')).toBe(true);
+  });
+
+  it('keeps the later deadline: a 1 h cooldown followed by a 10 s one still lasts 1 h', () => {
+    const { pool, clock } = makePool({ credentials: named('a') });
+    const first = take(pool);
+    const second = take(pool);
+    first.fail('rate_limited', { message: '429', retryAfterMs: HOUR });
+    second.fail('rate_limited', { message: '429', retryAfterMs: 10_000 });
+    clock.set(T0 + 10_000);
+    expect(servable(pool)).toBe(false);
+    clock.set(T0 + HOUR - 1);
+    expect(servable(pool)).toBe(false);
+    clock.set(T0 + HOUR);
+    expect(servable(pool)).toBe(true);
+  });
+
+  it('skips a credential for exactly the next 5 requests after a transient failure, then rotates it back in', () => {
+    const { pool } = makePool({ credentials: named('a', 'b') });
+    take(pool).fail('transient', { message: 'upstream 502' }); // a
+    expect(rotate(pool, 8)).toEqual(['b', 'b', 'b', 'b', 'b', 'a', 'b', 'a']);
+  });
+
+  it('still uses a transiently failed credential when it is the only one', () => {
+    const { pool } = makePool({ credentials: named('a') });
+    take(pool).fail('transient', { message: 'upstream 502' });
+    expect(rotate(pool, 2)).toEqual(['a', 'a']);
+  });
+
+  it('disables a credential_invalid credential until enable(key), and logs it without the secret', () => {
+    const { pool, log } = makePool({ credentials: named('a', 'b') });
+    take(pool).fail('credential_invalid', { message: '401 invalid api key' }); // a
+    expect(rotate(pool, 4)).toEqual(['b', 'b', 'b', 'b']);
+    expect(view(pool, 'a')).toMatchObject({ enabled: false, disabledReason: 'credential_invalid', disabledAt: T0 });
+
+    const warn = log.lines.find((l) => l.level === 'warn');
+    expect(warn?.obj).toMatchObject({ provider: PROVIDER, credential: 'a' });
+    expect(JSON.stringify(log.lines)).not.toContain('sk-aaaa');
+
+    expect(pool.enable('nope')).toBe(false);
+    expect(pool.enable('a')).toBe(true);
+    expect(rotate(pool, 2).sort()).toEqual(['a', 'b']);
+  });
+
+  it('credential_model_denied skips that credential for that model only', () => {
+    const { pool } = makePool({ credentials: named('a', 'b') });
+    take(pool, 'm1').fail('credential_model_denied', { message: 'no access to m1' }); // a
+    expect(rotate(pool, 3, 'm1')).toEqual(['b', 'b', 'b']);
+    expect(rotate(pool, 2, 'm2').sort()).toEqual(['a', 'b']);
+  });
+
+  it('request_invalid blames nobody: no cooldown, no skip, no failure counted', () => {
+    const { pool } = makePool({ credentials: named('a', 'b') });
+    take(pool).fail('request_invalid', { message: 'bad temperature' }); // a
+    // a transient failure would have made a sit out; here the rotation goes on
+    expect(rotate(pool, 2)).toEqual(['b', 'a']);
+    const a = view(pool, 'a');
+    expect(a).toMatchObject({ failures: 0, consecutiveFailures: 0, skipRequests: 0, failuresByKind: { request_invalid: 1 } });
+    expect(a.lastError).toBeUndefined();
+    expect(a.cooldownUntil).toBeUndefined();
+    expect(a.models[MODEL].cooldownUntil).toBeUndefined();
+    expect(a.models[MODEL]).toMatchObject({ failures: 0, failuresByKind: { request_invalid: 1 } });
+  });
+
+  it('counts consecutive failures, leaves them alone on request_invalid, and resets them on success', () => {
+    const { pool } = makePool({ credentials: named('a') });
+    take(pool).fail('transient', { message: 'reset' });
+    take(pool).fail('transient', { message: 'timeout' });
+    expect(view(pool, 'a').consecutiveFailures).toBe(2);
+    take(pool).fail('request_invalid', { message: 'bad' });
+    expect(view(pool, 'a')).toMatchObject({ consecutiveFailures: 2, failures: 2, lastError: 'transient: timeout' });
+    take(pool).succeed();
+    expect(view(pool, 'a')).toMatchObject({ consecutiveFailures: 0, failures: 2, successes: 1, requests: 4 });
+  });
+
+  it('throws PoolExhausted with the earliest cooldown end and the reasons when nothing can serve', () => {
+    const { pool, clock } = makePool();
+    take(pool).fail('rate_limited', { message: '429', retryAfterMs: 30_000 }); // a
+    take(pool).fail('quota_exhausted', { message: '429', resetAt: T0 + 600_000 }); // b
+    take(pool).fail('credential_invalid', { message: '401' }); // c
+    const err = exhaustion(pool);
+    expect(err).toMatchObject({ providerId: PROVIDER, model: MODEL, freeAt: T0 + 30_000 });
+    expect(err.summary).toContain('1 rate limited');
+    expect(err.summary).toContain('1 quota exhausted');
+    expect(err.summary).toContain('1 disabled (credential_invalid)');
+
+    clock.set(T0 + 30_000);
+    expect(rotate(pool, 1)).toEqual(['a']);
+  });
+
+  it('says nothing will free by itself when every credential is disabled', () => {
+    const { pool } = makePool({ credentials: named('a', 'b') });
+    take(pool).fail('credential_invalid', { message: '401' });
+    take(pool).fail('credential_invalid', { message: '403' });
+    const err = exhaustion(pool);
+    expect(err.freeAt).toBeUndefined();
+    expect(err.summary).toBe('2 disabled (credential_invalid)');
+  });
+});
+
+describe('throttle and queue', () => {
+  /** 20 callers at once; when each was granted, by whom, on which credential. */
+  async function twentyCallers(pool: CredentialPool) {
+    const granted: { caller: number; at: number; name: string }[] = [];
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, caller) => {
+        const lease = await pool.acquire(MODEL, new CallSignal());
+        granted.push({ caller, at: Date.now(), name: lease.credential?.name ?? '?' });
+        lease.succeed();
+      }),
+    );
+    return granted;
+  }
+
+  /** Gaps between consecutive grants; 49 allows for 1 ms timer granularity. */
+  const gaps = (times: number[]) => times.slice(1).map((t, i) => t - times[i]);
+
+  it('spaces 20 concurrent callers on one credential by minIntervalMs and serves them in call order', async () => {
+    const { pool } = makePool({ credentials: named('a'), clock: systemClock, settings: { throttle: { minIntervalMs: 50 } } });
+    const granted = await twentyCallers(pool);
+    expect(granted.map((g) => g.caller)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    for (const gap of gaps(granted.map((g) => g.at))) expect(gap).toBeGreaterThanOrEqual(49);
+  });
+
+  it('doubles the throughput with two credentials, each still spaced by minIntervalMs', async () => {
+    const { pool } = makePool({ credentials: named('a', 'b'), clock: systemClock, settings: { throttle: { minIntervalMs: 50 } } });
+    const granted = await twentyCallers(pool);
+    expect(granted.map((g) => g.caller)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    for (const name of ['a', 'b']) {
+      const times = granted.filter((g) => g.name === name).map((g) => g.at);
+      expect(times).toHaveLength(10);
+      for (const gap of gaps(times)) expect(gap).toBeGreaterThanOrEqual(49);
+    }
+    // one credential needs 19 intervals (950 ms); two need 9 (450 ms)
+    expect(granted[19].at - granted[0].at).toBeLessThan(14 * 50);
+  });
+
+  it('with maxConcurrent 1, a second caller waits until the first lease is released', async () => {
+    const { pool } = makePool({ credentials: named('a'), settings: { throttle: { maxConcurrent: 1 } } });
+    const first = take(pool);
+    const second = pool.acquire(MODEL, new CallSignal());
+    expect(second).toBeInstanceOf(Promise);
+    let granted = false;
+    void Promise.resolve(second).then(() => (granted = true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(granted).toBe(false);
+    expect(pool.waiting).toBe(1);
+
+    first.succeed();
+    const lease = await second;
+    expect(lease.credential?.name).toBe('a');
+    expect(view(pool, 'a').inFlight).toBe(1);
+    lease.succeed();
+    expect(view(pool, 'a').inFlight).toBe(0);
+  });
+
+  it('answers 429 with retry-after to the caller beyond queueLimit', async () => {
+    const { pool } = makePool({ credentials: named('a'), settings: { throttle: { maxConcurrent: 1, queueLimit: 2 } } });
+    const first = take(pool);
+    const waiters = [pool.acquire(MODEL, new CallSignal()), pool.acquire(MODEL, new CallSignal())];
+    const err: unknown = await Promise.resolve(pool.acquire(MODEL, new CallSignal())).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect(err).toMatchObject({ id: 'SWB_ERR_QUEUE_FULL', status: 429, headers: { 'retry-after': expect.stringMatching(/^[1-9]\d*$/) } });
+
+    // the two admitted waiters are still served, in turn
+    first.release();
+    (await waiters[0]).release();
+    (await waiters[1]).release();
+    expect(pool.waiting).toBe(0);
+  });
+
+  it('answers 503 to a caller that waited queueTimeoutMs, and forgets it', async () => {
+    const { pool } = makePool({ credentials: named('a'), settings: { throttle: { maxConcurrent: 1, queueTimeoutMs: 60 } } });
+    const first = take(pool);
+    const started = Date.now();
+    const err: unknown = await Promise.resolve(pool.acquire(MODEL, new CallSignal())).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(59);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect(err).toMatchObject({ id: 'SWB_ERR_QUEUE_TIMEOUT', status: 503 });
+    expect(pool.waiting).toBe(0);
+
+    first.release();
+    expect(view(pool, 'a').inFlight).toBe(0); // nobody took the freed slot
+    take(pool).release();
+  });
+
+  it('drops a waiter whose CallSignal aborts, rejecting with the abort reason', async () => {
+    const { pool } = makePool({ credentials: named('a'), settings: { throttle: { maxConcurrent: 1 } } });
+    const first = take(pool);
+    const signal = new CallSignal();
+    const waiting = pool.acquire(MODEL, signal);
+    const reason = new Error('client went away');
+    signal.abort(reason);
+    await expect(waiting).rejects.toBe(reason);
+    expect(pool.waiting).toBe(0);
+    expect(signal.listening).toBe(false);
+
+    first.release();
+    expect(view(pool, 'a')).toMatchObject({ inFlight: 0, requests: 1 });
+    take(pool).release();
+  });
+});
+
+describe('state in the store', () => {
+  it('survives a restart: cooldowns, disabled flags and counters', () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock(T0);
+    const credentials = named('a', 'b', 'c');
+    const { pool: before } = makePool({ credentials, store, clock });
+    take(before).fail('rate_limited', { message: '429', retryAfterMs: 60_000 }); // a
+    take(before).fail('credential_invalid', { message: '401' }); // b
+    take(before).succeed({ promptTokens: 3, completionTokens: 4 }); // c
+
+    const { pool: after } = makePool({ credentials, store, clock });
+    expect(view(after, 'a').models[MODEL]).toMatchObject({ cooldownUntil: T0 + 60_000, cooldownReason: 'rate limited', failures: 1 });
+    expect(view(after, 'b')).toMatchObject({ enabled: false, disabledReason: 'credential_invalid', requests: 1 });
+    expect(view(after, 'c')).toMatchObject({ requests: 1, successes: 1, tokensIn: 3, tokensOut: 4 });
+    expect(rotate(after, 2)).toEqual(['c', 'c']);
+    clock.set(T0 + 60_000);
+    expect(rotate(after, 2).sort()).toEqual(['a', 'c']);
+  });
+
+  it('drops a credential removed from the config from the section', () => {
+    const store = new MemoryStore();
+    const { pool: before } = makePool({ store });
+    rotate(before, 3);
+    expect(Object.keys(store.data.pools[PROVIDER]).sort()).toEqual(['a', 'b', 'c']);
+
+    makePool({ credentials: named('a', 'b'), store });
+    expect(Object.keys(store.data.pools[PROVIDER]).sort()).toEqual(['a', 'b']);
+  });
+
+  it('hydrates records with wrong types safely, and a __proto__ model key pollutes nothing', () => {
+    const store = new MemoryStore();
+    store.data.pools[PROVIDER] = {
+      a: JSON.parse(`{
+        "requests": "x", "successes": 2, "enabled": "yes", "skipRequests": null, "cooldownUntil": "soon",
+        "failuresByKind": { "transient": "3", "rate_limited": 1 },
+        "models": { "__proto__": { "requests": 5, "polluted": true }, "m1": "junk", "m2": { "requests": 4, "denied": "true" } }
+      }`),
+    };
+    const { pool } = makePool({ credentials: named('a'), store });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('requests');
+
+    const a = view(pool, 'a');
+    expect(a).toMatchObject({ requests: 0, successes: 2, enabled: true, skipRequests: 0, failuresByKind: { rate_limited: 1 } });
+    expect(a.failuresByKind).not.toHaveProperty('transient');
+    expect(a.cooldownUntil).toBeUndefined();
+    expect(Object.keys(a.models).sort()).toEqual(['__proto__', 'm2']);
+    expect(a.models['__proto__'].requests).toBe(5);
+    expect(a.models.m2).toMatchObject({ requests: 4 });
+    expect(a.models.m2.denied).toBeUndefined();
+    expect(servable(pool, 'm2')).toBe(true); // "true" as a string denies nothing
+  });
+});
+
+describe('snapshot', () => {
+  it('shows masked ids or names and per-model counters, never the secret', () => {
+    const unnamed = toCredential({ secret: 'sk-proj-0123456789abcd' });
+    const teamB = toCredential({ secret: 'ghp_zzzzzzzzzzzzzzzz9876', name: 'team-b' });
+    const { pool, store } = makePool({ credentials: [unnamed, teamB] });
+    take(pool).succeed({ promptTokens: 10, completionTokens: 5 });
+    take(pool).fail('rate_limited', { message: 'too many requests', retryAfterMs: 1_000 });
+
+    const views = pool.snapshot();
+    expect(views.map((v) => v.id)).toEqual(['sk-…abcd', 'team-b']);
+    expect(views[0].key).toMatch(/^sha256:[0-9a-f]{16}$/);
+    expect(views[0]).toMatchObject({ requests: 1, successes: 1, tokensIn: 10, tokensOut: 5, lastUsedAt: T0 });
+    expect(views[0].models[MODEL]).toMatchObject({ requests: 1, successes: 1, failures: 0, tokensIn: 10, tokensOut: 5 });
+    expect(views[1]).toMatchObject({ name: 'team-b', failures: 1, lastError: 'rate_limited: too many requests', failuresByKind: { rate_limited: 1 } });
+
+    for (const text of [JSON.stringify(views), JSON.stringify(store.data)]) {
+      expect(text).not.toContain('0123456789abcd');
+      expect(text).not.toContain('zzzzzzzzzzzzzzzz9876');
+    }
+  });
+});

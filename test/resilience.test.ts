@@ -1,0 +1,358 @@
+/**
+ * Credential pools and resilience policies end to end: a real Switchboard over loopback, the
+ * official openai client, and a fake upstream told per key and per request how to fail.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../core/state/clock.js';
+import { defaultReply, startFakeOpenAI, type Behaviour, type FakeOpenAI, type RecordedRequest } from './fakes/openai-upstream.js';
+import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+
+const KEYS = Array.from({ length: 10 }, (_, i) => `sk-pool-key-${String(i).padStart(4, '0')}-abcdefgh${i}`);
+const [K0, K1, K2] = KEYS;
+const messages = [{ role: 'user' as const, content: 'pool me' }];
+const expected = defaultReply({ messages });
+
+let up: FakeOpenAI;
+let sb: RunningSwitchboard | undefined;
+const cleanups: (() => unknown)[] = [];
+
+beforeAll(async () => {
+  up = await startFakeOpenAI({ models: ['gpt-4o-mini', 'gpt-4o'] });
+});
+afterAll(async () => {
+  await up.close();
+});
+beforeEach(() => {
+  up.requests.length = 0;
+});
+afterEach(async () => {
+  await sb?.close();
+  sb = undefined;
+  for (const c of cleanups.splice(0)) await c();
+});
+
+const keyOf = (r: RecordedRequest) => String(r.headers.authorization ?? '').replace(/^Bearer /, '');
+const rateLimited = (retryAfter: string): Behaviour => ({
+  kind: 'status',
+  status: 429,
+  headers: { 'retry-after': retryAfter },
+  body: { error: { message: 'Rate limit reached for requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } },
+});
+
+/** Every request with one of `keys` gets `b`, until the test ends (or the returned function is called). */
+function whenKey(keys: string[], b: Behaviour): () => void {
+  const remove = up.rule((r) => (keys.includes(keyOf(r)) ? b : undefined));
+  cleanups.push(remove);
+  return remove;
+}
+
+function provider(extra: Record<string, unknown> = {}, keys = KEYS.slice(0, 3)) {
+  return {
+    id: 'up',
+    plugin: 'openai-compatible',
+    baseUrl: up.url,
+    models: ['gpt-4o-mini', 'gpt-4o'],
+    credentials: keys,
+    timeouts: { firstByteMs: 1500, idleMs: 1500, totalMs: 8000 },
+    retry: { attempts: 3, initialDelayMs: 40, maxDelayMs: 80 },
+    ...extra,
+  };
+}
+
+async function start(providers: unknown[], opts: { clock?: ManualClock; models?: Record<string, unknown>; state?: unknown } = {}) {
+  sb = await startSwitchboard(
+    { providers, models: opts.models ?? { m: 'up/gpt-4o-mini' }, ...(opts.state ? { state: opts.state } : {}) },
+    { clock: opts.clock },
+  );
+  return new OpenAI({ baseURL: sb.baseURL, apiKey: 'none', maxRetries: 0 });
+}
+
+const pool = (id = 'up') => sb!.app.switchboard.providers.get(id)!.pool;
+const view = (key: string, id = 'up') => pool(id).snapshot().find((c) => c.id === `sk-…${key.slice(-4)}`)!;
+
+async function raw(path: string, body: unknown) {
+  const res = await fetch(`${sb!.baseURL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, headers: res.headers, json: (await res.json()) as { error?: { message: string; code: string; type: string } } };
+}
+
+describe('rotation', () => {
+  it('round-robin: each request takes the next key in turn', async () => {
+    const client = await start([provider()]);
+    for (let i = 0; i < 6; i++) await client.chat.completions.create({ model: 'm', messages });
+    expect(up.keysSeen()).toEqual([K0, K1, K2, K0, K1, K2]);
+  });
+
+  it('a rate-limited key is rotated away from at once, invisibly, and benched for that model only', async () => {
+    whenKey([K1], rateLimited('60'));
+    const client = await start([provider()]);
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push((await client.chat.completions.create({ model: 'm', messages })).choices[0].message.content);
+    expect(answers).toEqual([expected, expected, expected, expected]);
+    // K1 was tried once, then left alone for gpt-4o-mini
+    expect(up.keysSeen()).toEqual([K0, K1, K2, K0, K2]);
+    const k1 = view(K1);
+    expect(k1.models['gpt-4o-mini'].cooldownUntil! - Date.now()).toBeGreaterThan(55_000);
+    expect(k1.lastError).toContain('rate_limited');
+    // the same key still serves another model
+    up.requests.length = 0;
+    await client.chat.completions.create({ model: 'up/gpt-4o', messages });
+    await client.chat.completions.create({ model: 'up/gpt-4o', messages });
+    expect(up.keysSeen()).toContain(K1);
+  });
+
+  it('rotating past credential faults spends no retry budget: 9 bad keys of 10 with retry.attempts 3', async () => {
+    whenKey(KEYS.slice(0, 5), rateLimited('30'));
+    whenKey(KEYS.slice(5, 7), { kind: 'status', status: 401, body: { error: { message: 'Incorrect API key provided' } } });
+    whenKey(KEYS.slice(7, 9), { kind: 'status', status: 429, body: { error: { message: 'You exceeded your current quota', code: 'insufficient_quota' } } });
+    const client = await start([provider({}, KEYS)]);
+    const r = await client.chat.completions.create({ model: 'm', messages });
+    expect(r.choices[0].message.content).toBe(expected);
+    expect(up.keysSeen()).toEqual(KEYS); // every key, once each, in order
+    expect(view(KEYS[5]).enabled).toBe(false);
+    expect(view(KEYS[5]).disabledReason).toBe('credential_invalid');
+  });
+
+  it('transient failures spend the retry budget, with backoff between tries', async () => {
+    up.script({ kind: 'status', status: 500 }, { kind: 'status', status: 502 }, { kind: 'status', status: 503 });
+    const client = await start([provider()]);
+    const err = (await client.chat.completions.create({ model: 'm', messages }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    // attempts: 3 and all three failed (a fourth would have been answered, and succeeded)
+    expect(err.status).toBe(502);
+    const posts = up.requests.filter((r) => r.method === 'POST');
+    expect(posts).toHaveLength(3);
+    // exponential backoff from 40 ms with half jitter: 20-40 ms, then 40-80 ms
+    expect(posts[1].at - posts[0].at).toBeGreaterThanOrEqual(18);
+    expect(posts[2].at - posts[1].at).toBeGreaterThanOrEqual(38);
+    // a transient failure retries on a fresh credential
+    expect(new Set(up.keysSeen()).size).toBe(3);
+  });
+
+  it('a 400 is not retried and not held against the key', async () => {
+    up.script({ kind: 'status', status: 400, body: { error: { message: "'messages' is too long", type: 'invalid_request_error', param: 'messages', code: null } } });
+    const client = await start([provider()]);
+    const err = await client.chat.completions.create({ model: 'm', messages }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(up.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    const k0 = view(K0);
+    expect(k0.consecutiveFailures).toBe(0);
+    expect(k0.failures).toBe(0);
+    expect(k0.failuresByKind.request_invalid).toBe(1);
+    // and it serves the next request in turn as usual
+    await client.chat.completions.create({ model: 'm', messages });
+    await client.chat.completions.create({ model: 'm', messages });
+    await client.chat.completions.create({ model: 'm', messages });
+    expect(up.keysSeen().slice(1)).toEqual([K1, K2, K0]);
+  });
+});
+
+describe('cooldowns and Retry-After', () => {
+  it('Retry-After is honoured: the key rests exactly that long (fake clock)', async () => {
+    const clock = new ManualClock(Date.now());
+    const off = whenKey([K0], rateLimited('20'));
+    const client = await start([provider({}, [K0])], { clock });
+    const first = await raw('/chat/completions', { model: 'm', messages });
+    expect(first.status).toBe(429);
+    expect(first.json.error!.code).toBe('rate_limit_exceeded');
+    expect(first.headers.get('retry-after')).toBe('20');
+    up.requests.length = 0;
+    off(); // the upstream would answer now
+    clock.advance(19_000);
+    const early = await raw('/chat/completions', { model: 'm', messages });
+    expect(early.status).toBe(429);
+    expect(early.headers.get('retry-after')).toBe('1');
+    expect(up.requests).toHaveLength(0); // not even asked
+    clock.advance(1_000);
+    expect((await client.chat.completions.create({ model: 'm', messages })).choices[0].message.content).toBe(expected);
+  });
+
+  it('without Retry-After a 429 benches the key for 1 hour', async () => {
+    const clock = new ManualClock(Date.now());
+    up.script({ kind: 'status', status: 429, body: { error: { message: 'slow down' } } });
+    await start([provider({}, [K0, K1])], { clock });
+    await raw('/chat/completions', { model: 'm', messages });
+    expect(view(K0).models['gpt-4o-mini'].cooldownUntil).toBe(clock.now() + 3_600_000);
+  });
+
+  it('every key of every target cooling: 429 rate_limit_exceeded, Retry-After until the first frees', async () => {
+    const clock = new ManualClock(Date.now());
+    whenKey([K0], rateLimited('120'));
+    whenKey([K1], rateLimited('45'));
+    await start([provider({}, [K0]), { ...provider({}, [K1]), id: 'up2' }], { clock, models: { m: ['up/gpt-4o-mini', 'up2/gpt-4o-mini'] } });
+    const r = await raw('/chat/completions', { model: 'm', messages });
+    expect(r.status).toBe(429);
+    expect(r.json.error!.code).toBe('rate_limit_exceeded');
+    expect(r.headers.get('retry-after')).toBe('45');
+    expect(r.json.error!.message).toContain('provider "up": 1 rate limited');
+    expect(r.json.error!.message).toContain('provider "up2": 1 rate limited');
+    // still cooling a minute later, without asking the upstream
+    up.requests.length = 0;
+    clock.advance(10_000);
+    const again = await raw('/chat/completions', { model: 'm', messages });
+    expect(again.headers.get('retry-after')).toBe('35');
+    expect(up.requests).toHaveLength(0);
+  });
+
+  it('waitForCooldownMs: a key that frees soon enough is waited for instead of a 429', async () => {
+    let limited = true;
+    cleanups.push(up.rule(() => (limited ? ((limited = false), rateLimited('1')) : undefined)));
+    const client = await start([provider({ pool: { waitForCooldownMs: 3000 } }, [K0])]);
+    const started = Date.now();
+    const r = await client.chat.completions.create({ model: 'm', messages });
+    expect(r.choices[0].message.content).toBe(expected);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(up.keysSeen()).toEqual([K0, K0]);
+  });
+});
+
+describe('circuit breakers', () => {
+  it('open after consecutive failures, half-open after halfOpenAfterMs, closed by a good probe', async () => {
+    const client = await start([provider({ retry: { attempts: 1 }, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 400 } }, [K0])]);
+    up.script({ kind: 'status', status: 500 }, { kind: 'status', status: 500 });
+    for (let i = 0; i < 2; i++) expect((await raw('/chat/completions', { model: 'm', messages })).status).toBe(502);
+    up.requests.length = 0;
+    const open = await raw('/chat/completions', { model: 'm', messages });
+    expect(open.status).toBe(503);
+    expect(open.json.error).toMatchObject({ type: 'service_unavailable', code: 'circuit_open' });
+    expect(open.json.error!.message).toMatch(/^Circuit breaker open for model: m \(retry in 1s\)$/);
+    expect(open.headers.get('retry-after')).toBe('1');
+    expect(up.requests).toHaveLength(0); // the upstream is spared
+    await new Promise((r) => setTimeout(r, 450));
+    // half-open: one probe goes through; it succeeds, so the breaker closes
+    expect((await client.chat.completions.create({ model: 'm', messages })).choices[0].message.content).toBe(expected);
+    expect((await client.chat.completions.create({ model: 'm', messages })).choices[0].message.content).toBe(expected);
+    expect(up.requests).toHaveLength(2);
+  });
+
+  it('a failed probe opens the breaker again', async () => {
+    await start([provider({ retry: { attempts: 1 }, breaker: { consecutiveFailures: 1, halfOpenAfterMs: 300 } }, [K0])]);
+    up.script({ kind: 'status', status: 500 });
+    await raw('/chat/completions', { model: 'm', messages });
+    await new Promise((r) => setTimeout(r, 350));
+    up.script({ kind: 'status', status: 503 });
+    expect((await raw('/chat/completions', { model: 'm', messages })).status).toBe(502); // the probe
+    expect((await raw('/chat/completions', { model: 'm', messages })).json.error!.code).toBe('circuit_open');
+  });
+
+  it('an open breaker is skipped when a fallback target can serve', async () => {
+    const client = await start(
+      [provider({ retry: { attempts: 1 }, breaker: { consecutiveFailures: 1, halfOpenAfterMs: 60_000 } }, [K0]), { id: 'mock', plugin: 'mock' }],
+      { models: { m: ['up/gpt-4o-mini', 'mock/echo'] } },
+    );
+    up.script({ kind: 'status', status: 500 });
+    expect((await client.chat.completions.create({ model: 'm', messages })).choices[0].message.content).toBe('pool me'); // failed over
+    up.requests.length = 0;
+    expect((await client.chat.completions.create({ model: 'm', messages })).choices[0].message.content).toBe('pool me');
+    expect(up.requests).toHaveLength(0); // breaker open: not even tried
+  });
+
+  it('410 (provider gone) opens the provider-wide breaker: no model of it is tried', async () => {
+    const client = await start([provider({}, [K0]), { id: 'mock', plugin: 'mock' }], {
+      models: { m: ['up/gpt-4o-mini', 'mock/echo'], n: ['up/gpt-4o', 'mock/echo'] },
+    });
+    up.script({ kind: 'status', status: 410, body: { error: { message: 'This API has been retired.' } } });
+    expect((await client.chat.completions.create({ model: 'm', messages })).choices[0].message.content).toBe('pool me');
+    expect(up.requests).toHaveLength(1); // gone is not retried
+    up.requests.length = 0;
+    await client.chat.completions.create({ model: 'n', messages });
+    expect(up.requests).toHaveLength(0);
+  });
+});
+
+describe('streams', () => {
+  it('rotation and retries happen before the first byte: invisible to a streaming SDK client', async () => {
+    whenKey([K0], rateLimited('30'));
+    up.script({ kind: 'status', status: 502 }); // K1 fails transiently, K2 serves
+    const client = await start([provider()]);
+    const stream = await client.chat.completions.create({ model: 'm', messages, stream: true });
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+    expect(text).toBe(expected);
+    expect(up.keysSeen()).toEqual([K0, K1, K2]);
+  });
+
+  it('a failure after the first byte ends the stream with an error event and counts against the key', async () => {
+    up.script({ kind: 'cut-after', chunks: 3 });
+    const client = await start([provider()]);
+    const stream = await client.chat.completions.create({ model: 'm', messages, stream: true });
+    const err = await (async () => {
+      for await (const _ of stream) void _;
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(view(K0).failuresByKind.transient).toBe(1);
+    expect(view(K0).skipRequests).toBe(5);
+  });
+
+  it('usage of a stream (include_usage) is counted for the key and model', async () => {
+    const client = await start([provider()]);
+    const stream = await client.chat.completions.create({ model: 'm', messages, stream: true, stream_options: { include_usage: true } });
+    let usage;
+    for await (const c of stream) usage = c.usage ?? usage;
+    const k0 = view(K0);
+    expect(k0.tokensOut).toBe(usage!.completion_tokens);
+    expect(k0.models['gpt-4o-mini'].tokensIn).toBe(usage!.prompt_tokens);
+    expect(k0.successes).toBe(1);
+  });
+});
+
+describe('throttle', () => {
+  it('minIntervalMs holds per key under 20 concurrent callers, served in arrival order', async () => {
+    const client = await start([provider({ throttle: { minIntervalMs: 60 } }, [K0])]);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => client.chat.completions.create({ model: 'm', messages })));
+    expect(answers.every((a) => a.choices[0].message.content === expected)).toBe(true);
+    const at = up.requests.filter((r) => r.method === 'POST').map((r) => r.at);
+    expect(at).toHaveLength(20);
+    // measured where the upstream sees them: allow 3 ms of loopback jitter on a 60 ms interval
+    for (let i = 1; i < at.length; i++) expect(at[i] - at[i - 1]).toBeGreaterThanOrEqual(57);
+  });
+
+  it('a full queue answers 429 queue_full; a long wait answers 503 queue_timeout', async () => {
+    await start([provider({ throttle: { minIntervalMs: 400, queueLimit: 2, queueTimeoutMs: 250 } }, [K0])]);
+    const results = await Promise.all(Array.from({ length: 4 }, () => raw('/chat/completions', { model: 'm', messages })));
+    const byStatus = results.map((r) => `${r.status} ${r.json.error?.code ?? 'ok'}`).sort();
+    // one served at once, two queued then timed out (the next start was 400 ms away), one turned away
+    expect(byStatus).toEqual(['200 ok', '429 queue_full', '503 queue_timeout', '503 queue_timeout']);
+    const full = results.find((r) => r.status === 429)!;
+    expect(Number(full.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('state', () => {
+  it('cooldowns, disabled keys and counters survive a restart (file driver)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'swb-state-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const state = { driver: 'file', path: join(dir, 'state.json'), debounceMs: 50 };
+    const offs = [whenKey([K0], rateLimited('3600')), whenKey([K1], { kind: 'status', status: 401, body: { error: { message: 'revoked' } } })];
+    let client = await start([provider()], { state });
+    await client.chat.completions.create({ model: 'm', messages }); // K0 429, K1 401, K2 serves
+    expect(up.keysSeen()).toEqual([K0, K1, K2]);
+    await sb!.close();
+    sb = undefined;
+    offs.forEach((off) => off()); // the upstream would accept both keys now
+
+    up.requests.length = 0;
+    client = await start([provider()], { state });
+    await client.chat.completions.create({ model: 'm', messages });
+    await client.chat.completions.create({ model: 'm', messages });
+    expect(up.keysSeen()).toEqual([K2, K2]); // K0 still cooling, K1 still disabled
+    expect(view(K1).enabled).toBe(false);
+    expect(view(K2).successes).toBe(3);
+    expect(view(K0).models['gpt-4o-mini'].cooldownReason).toBe('rate limited');
+  });
+
+  it('no secret reaches the logs, the stats or an error message', async () => {
+    whenKey([K0], { kind: 'status', status: 401, body: { error: { message: `Incorrect API key provided: ${K0}` } } });
+    whenKey([K1], { kind: 'status', status: 429, body: { error: { message: `Rate limit for key ${K1}` } } });
+    const client = await start([provider({}, [K0, K1])]);
+    const r = await raw('/chat/completions', { model: 'm', messages });
+    expect(r.status).toBe(429);
+    await client.chat.completions.create({ model: 'up/gpt-4o', messages }).catch(() => undefined);
+    const seen = [sb!.logText(), JSON.stringify(r.json), JSON.stringify(pool().snapshot())].join('\n');
+    for (const k of [K0, K1]) expect(seen).not.toContain(k);
+    expect(seen).toContain('[redacted]'); // the upstream's words were kept, minus the key
+    expect(seen).toContain(`sk-…${K0.slice(-4)}`);
+  });
+});
