@@ -12,7 +12,7 @@ import { PoolExhausted } from '../core/pool/exhausted.js';
 import type { Lease } from '../core/pool/lease.js';
 import type { PoolEntry } from '../core/pool/pool-entry.js';
 import { DEFAULT_POOL_SETTINGS, type PoolSettings } from '../core/pool/settings.js';
-import { ManualClock, systemClock, type Clock } from '../core/state/clock.js';
+import { ManualClock, systemClock } from '../core/state/clock.js';
 import { MemoryStore } from '../core/state/memory-store.js';
 import { CallSignal } from '../core/upstream/call-signal.js';
 
@@ -42,7 +42,8 @@ type SettingsPatch = Partial<Omit<PoolSettings, 'throttle' | 'cooldowns'>> & {
 /** Named credentials, so a lease tells which one served it. */
 const named = (...names: string[]): Credential[] => names.map((name) => toCredential({ secret: `sk-${name.repeat(20)}`, name }));
 
-function makePool(opts: { credentials?: Credential[]; settings?: SettingsPatch; clock?: Clock; store?: MemoryStore } = {}) {
+/** `realTime`: the pool reads the system clock (throttle tests); otherwise a ManualClock at T0. */
+function makePool(opts: { credentials?: Credential[]; settings?: SettingsPatch; clock?: ManualClock; realTime?: boolean; store?: MemoryStore } = {}) {
   const clock = opts.clock ?? new ManualClock(T0);
   const store = opts.store ?? new MemoryStore();
   const log = captureLog();
@@ -53,7 +54,7 @@ function makePool(opts: { credentials?: Credential[]; settings?: SettingsPatch; 
     throttle: { ...DEFAULT_POOL_SETTINGS.throttle, ...s.throttle },
     cooldowns: { ...DEFAULT_POOL_SETTINGS.cooldowns, ...s.cooldowns },
   };
-  const pool = new CredentialPool({ providerId: PROVIDER, credentials: opts.credentials ?? named('a', 'b', 'c'), settings, clock, store, log });
+  const pool = new CredentialPool({ providerId: PROVIDER, credentials: opts.credentials ?? named('a', 'b', 'c'), settings, clock: opts.realTime ? systemClock : clock, store, log });
   return { pool, clock, store, log };
 }
 
@@ -106,6 +107,8 @@ const view = (pool: CredentialPool, key: string) => {
   if (!v) throw new Error(`no credential ${key} in the snapshot`);
   return v;
 };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const tally = (names: string[]) => names.reduce<Record<string, number>>((acc, n) => ((acc[n] = (acc[n] ?? 0) + 1), acc), {});
 
@@ -330,16 +333,35 @@ describe('cooldowns', () => {
     expect(err.freeAt).toBeUndefined();
     expect(err.summary).toBe('2 disabled (credential_invalid)');
   });
+
+  it('past 256 models per credential, the overflow models share one record, cooldowns included', () => {
+    const { pool, clock } = makePool({ credentials: named('a') });
+    for (let i = 0; i < 256; i++) take(pool, `m${i}`).succeed();
+    take(pool, 'extra-1').fail('rate_limited', { message: '429', retryAfterMs: 60_000 });
+    const models = Object.keys(pool.snapshot()[0].models);
+    expect(models).toHaveLength(257);
+    expect(models).toContain('(other models)');
+    expect(models).not.toContain('extra-1');
+    // the cooldown binds every overflow model, not the first 256
+    expect(() => take(pool, 'extra-2')).toThrow(PoolExhausted);
+    take(pool, 'm7').succeed();
+    clock.advance(60_000);
+    take(pool, 'extra-2').succeed();
+  });
 });
 
 describe('throttle and queue', () => {
-  /** 20 callers at once; when each was granted, by whom, on which credential. */
+  /** 20 callers at once; when each was granted, in which order, on which credential. */
   async function twentyCallers(pool: CredentialPool) {
     const granted: { caller: number; at: number; name: string }[] = [];
     await Promise.all(
       Array.from({ length: 20 }, async (_, caller) => {
-        const lease = await pool.acquire(MODEL, new CallSignal());
+        // Time a grant the moment the caller has it: an `await` on a lease given at once, or
+        // settling in the same tick, delays the next caller's timestamp and skews the gaps.
+        const got = pool.acquire(MODEL, new CallSignal());
+        const lease = got instanceof Promise ? await got : got;
         granted.push({ caller, at: Date.now(), name: lease.credential?.name ?? '?' });
+        await sleep(5); // the upstream call; its release also drains the queue
         lease.succeed();
       }),
     );
@@ -350,14 +372,14 @@ describe('throttle and queue', () => {
   const gaps = (times: number[]) => times.slice(1).map((t, i) => t - times[i]);
 
   it('spaces 20 concurrent callers on one credential by minIntervalMs and serves them in call order', async () => {
-    const { pool } = makePool({ credentials: named('a'), clock: systemClock, settings: { throttle: { minIntervalMs: 50 } } });
+    const { pool } = makePool({ credentials: named('a'), realTime: true, settings: { throttle: { minIntervalMs: 50 } } });
     const granted = await twentyCallers(pool);
     expect(granted.map((g) => g.caller)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     for (const gap of gaps(granted.map((g) => g.at))) expect(gap).toBeGreaterThanOrEqual(49);
   });
 
   it('doubles the throughput with two credentials, each still spaced by minIntervalMs', async () => {
-    const { pool } = makePool({ credentials: named('a', 'b'), clock: systemClock, settings: { throttle: { minIntervalMs: 50 } } });
+    const { pool } = makePool({ credentials: named('a', 'b'), realTime: true, settings: { throttle: { minIntervalMs: 50 } } });
     const granted = await twentyCallers(pool);
     expect(granted.map((g) => g.caller)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     for (const name of ['a', 'b']) {
@@ -376,7 +398,7 @@ describe('throttle and queue', () => {
     expect(second).toBeInstanceOf(Promise);
     let granted = false;
     void Promise.resolve(second).then(() => (granted = true));
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     expect(granted).toBe(false);
     expect(pool.waiting).toBe(1);
 

@@ -199,7 +199,7 @@ export class CredentialPool {
         }),
       );
     }
-    signal.throwIfAborted();
+    if (signal.aborted) return Promise.reject(signal.reason);
     return new Promise<Lease>((resolve, reject) => {
       const waiter: Waiter = {
         model,
@@ -378,8 +378,8 @@ export class CredentialPool {
     const now = this.#clock.now();
     return this.entries.map((e) => {
       const r = e.record;
-      const models: Record<string, ModelRecord> = {};
-      for (const [id, m] of Object.entries(r.models)) models[id] = structuredClone(m);
+      // fromEntries defines keys, so a stored `__proto__` model stays an entry, not a prototype.
+      const models: Record<string, ModelRecord> = Object.fromEntries(Object.entries(r.models).map(([id, m]) => [id, structuredClone(m)]));
       const { models: _omit, ...rest } = structuredClone(r);
       return {
         ...rest,
@@ -398,6 +398,7 @@ export class CredentialPool {
   /** Stop waiting: every queued caller is rejected (shutdown). */
   close(): void {
     if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
+    this.#wakeTimer = undefined;
     for (const w of this.#queue.splice(0)) {
       clearTimeout(w.timer);
       w.signal.removeEventListener('abort', w.onAbort);

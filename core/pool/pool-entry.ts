@@ -31,16 +31,20 @@ export class PoolEntry {
   /** This credential's record for `model`, created on first use. */
   model(model: string): ModelRecord {
     const models = this.record.models;
-    let m = models[model];
+    let m = Object.hasOwn(models, model) ? models[model] : undefined;
     if (m) return m;
     const key = Object.keys(models).length < MAX_MODELS ? model : OTHER_MODELS;
     m = models[key] ??= freshCounters();
     return m;
   }
 
-  /** The model's record if it exists (no creation on the selection path). */
+  /**
+   * The model's record if it exists (no creation on the selection path). Past the cap, models
+   * without their own record share the overflow bucket, cooldowns included.
+   */
   peekModel(model: string): ModelRecord | undefined {
-    return this.record.models[model];
+    const models = this.record.models;
+    return Object.hasOwn(models, model) ? models[model] : models[OTHER_MODELS];
   }
 
   /** When this credential may serve `model` again, or 0 if it may now. */

@@ -15,7 +15,7 @@ export interface UsageCounters {
 }
 
 export interface ModelRecord extends UsageCounters {
-  /** A rate-limit (or quota) cooldown for this model only. */
+  /** A rate-limit or quota cooldown for this model only (`rateLimitScope: model`, the default). */
   cooldownUntil?: number;
   cooldownReason?: string;
   /** The upstream refused this credential this model (`credential_model_denied`). */
@@ -28,7 +28,7 @@ export interface CredentialRecord extends UsageCounters {
   disabledReason?: string;
   disabledAt?: number;
   consecutiveFailures: number;
-  /** Credential-wide cooldown (account-wide limits, quota). */
+  /** Credential-wide cooldown (`rateLimitScope: credential`: rate limits and quota for every model). */
   cooldownUntil?: number;
   cooldownReason?: string;
   /** Sit out this many more requests (after a transient failure). */
