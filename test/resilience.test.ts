@@ -262,6 +262,33 @@ describe('circuit breakers', () => {
   });
 });
 
+describe('sampling breaker and bulkhead', () => {
+  it('a sampling breaker opens when the failure rate over its window passes the threshold', async () => {
+    await start([provider({ retry: { attempts: 1 }, breaker: { type: 'sampling', threshold: 0.5, samplingDurationMs: 5000, minimumRps: 0.6, halfOpenAfterMs: 60_000 } }, [K0])]);
+    // 1 success and 2 failures: a 67 % failure rate over 3 calls (0.6 rps over 5 s)
+    up.script({ kind: 'ok' }, { kind: 'status', status: 500 }, { kind: 'status', status: 500 });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await raw('/chat/completions', { model: 'm', messages })).status);
+    expect(statuses).toEqual([200, 502, 502, 503]);
+    expect(up.requests.filter((r) => r.method === 'POST')).toHaveLength(3);
+  });
+
+  it('a full bulkhead turns the next call away with 503 provider_busy, unless a fallback can serve', async () => {
+    await start([provider({ bulkhead: { maxConcurrent: 1, queue: 0 } }, [K0]), { id: 'mock', plugin: 'mock' }], {
+      models: { m: 'up/gpt-4o-mini', f: ['up/gpt-4o-mini', 'mock/echo'] },
+    });
+    up.script({ kind: 'drip', delayMs: 40 }); // a slow stream holds the only slot for ~1 s
+    const slow = fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages, stream: true }) });
+    await expect.poll(() => up.requests.length).toBe(1);
+    const busy = await raw('/chat/completions', { model: 'm', messages });
+    expect(busy.status).toBe(503);
+    expect(busy.json.error!.code).toBe('provider_busy');
+    const fallback = await raw('/chat/completions', { model: 'f', messages });
+    expect(fallback.status).toBe(200);
+    expect(await (await slow).text()).toContain('[DONE]');
+  });
+});
+
 describe('streams', () => {
   it('rotation and retries happen before the first byte: invisible to a streaming SDK client', async () => {
     whenKey([K0], rateLimited('30'));

@@ -123,7 +123,7 @@ export class Dispatcher {
         const req = (pristine && index++ > 0 ? { ...pristine } : request) as ChatRequest & EmbeddingsRequest;
         req.model = target.model;
         try {
-          const served = await handle.policies.run(target.model, () => this.#attempts(handle, target, req, ex, op));
+          const served = await handle.policies.run(target.model, () => this.#attempts(handle, target, req, ex, op), holdLease);
           if (settle) served.lease.succeed(usageOf(served.value));
           return served;
         } catch (err) {
@@ -189,6 +189,8 @@ export class Dispatcher {
     }
   }
 }
+
+const holdLease = (served: Served<unknown>): Promise<void> => served.lease.whenSettled();
 
 /** A provider's stream folded into one completion, for providers without `complete`. */
 async function fold(h: ProviderHandle, req: ChatRequest, call: Call, ex: Exchange): Promise<ChatCompletion> {

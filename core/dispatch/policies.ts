@@ -72,11 +72,28 @@ export class ProviderPolicies {
     this.#bulkhead = b.maxConcurrent > 0 ? bulkhead(b.maxConcurrent, b.queue) : undefined;
   }
 
-  /** Run one target's attempts through the policies; open breakers and a full bulkhead throw. */
-  run<T>(model: string, fn: () => Promise<T>): Promise<T> {
-    if (!this.#bulkhead) return this.#guarded(model, fn);
-    return this.#bulkhead.execute(() => this.#guarded(model, fn)).catch((err: unknown) => {
-      throw err instanceof BulkheadRejectedError ? new ProviderBusy() : err;
+  /**
+   * Run one target's attempts through the policies; open breakers and a full bulkhead throw.
+   * `hold` keeps the bulkhead slot after `fn` answered, until the promise it returns settles: a
+   * stream occupies its provider until it ends, not only until its first chunk.
+   */
+  run<T>(model: string, fn: () => Promise<T>, hold?: (value: T) => Promise<void>): Promise<T> {
+    const bulkhead = this.#bulkhead;
+    if (!bulkhead) return this.#guarded(model, fn);
+    return new Promise<T>((resolve, reject) => {
+      bulkhead
+        .execute(async () => {
+          let value: T;
+          try {
+            value = await this.#guarded(model, fn);
+          } catch (err) {
+            reject(err);
+            return;
+          }
+          resolve(value);
+          if (hold) await hold(value);
+        })
+        .catch((err: unknown) => reject(err instanceof BulkheadRejectedError ? new ProviderBusy() : err));
     });
   }
 

@@ -19,6 +19,7 @@ export interface FailureDetail {
  */
 export class Lease {
   #settled = false;
+  #onSettled: (() => void) | undefined;
 
   constructor(
     readonly pool: CredentialPool,
@@ -52,9 +53,19 @@ export class Lease {
     this.pool.recordQuota(this, quota);
   }
 
+  /** Resolves once the lease is settled (a bulkhead slot is held until then). */
+  whenSettled(): Promise<void> {
+    if (this.#settled) return Promise.resolve();
+    return new Promise((resolve) => {
+      const before = this.#onSettled;
+      this.#onSettled = before ? () => (before(), resolve()) : resolve;
+    });
+  }
+
   #settle(): boolean {
     if (this.#settled) return false;
     this.#settled = true;
+    this.#onSettled?.();
     return true;
   }
 }
