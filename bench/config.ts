@@ -6,8 +6,9 @@ export const BENCH_API_KEY = 'sk-bench-mock';
 
 /**
  * Writes the Switchboard config the benchmark runs with: one openai-compatible provider pointing at
- * the mock, one model alias, and otherwise the defaults (info logging with the access log on),
- * because the point is to measure what users get out of the box.
+ * the mock with a pool of four keys, one model alias, and otherwise the defaults (info logging
+ * with the access log on, retry and breakers, pool state in a file next to this config), because
+ * the point is to measure what users get out of the box.
  */
 export function writeBenchConfig(dir: string, switchboardPort: number, upstreamPort: number): string {
   const file = join(dir, 'bench-config.yaml');
@@ -26,6 +27,7 @@ providers:
   - id: upstream
     plugin: openai-compatible
     baseUrl: http://127.0.0.1:${upstreamPort}/v1
+    credentials: [sk-bench-upstream-key-0001, sk-bench-upstream-key-0002, sk-bench-upstream-key-0003, sk-bench-upstream-key-0004]
 
 models:
   mock-model: upstream/mock-model

@@ -1,7 +1,9 @@
 /**
- * The benchmark's "physical limit": the least work any Node gateway on node:http + undici can do.
- * It buffers the request body, forwards it unchanged through an undici Pool and pipes the answer
- * back as it arrives (SSE chunk by chunk). No JSON parsing, no auth, no logging.
+ * The benchmark's "physical limit": the least work a correct Node gateway on node:http + undici
+ * can do. It buffers the request body, forwards it unchanged through an undici Pool and pipes the
+ * answer back as it arrives (SSE chunk by chunk, headers flushed at once). No JSON parsing, no
+ * auth, no logging; but like any proxy that must not leak upstream calls, it aborts the upstream
+ * request when the client goes away (the reference passthrough of ../shared/bench does the same).
  *
  *   node dist/bench/passthrough.js --port N --upstream http://127.0.0.1:M   (after npm run build)
  */
@@ -29,11 +31,16 @@ function strip(headers: IncomingHttpHeaders, hop: Set<string>): Record<string, s
 }
 
 function forward(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+  const abort = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
   pool
     .stream(
-      { path: req.url ?? '/', method: req.method as 'POST', headers: strip(req.headers, HOP_REQUEST), body: body.length > 0 ? body : null },
+      { path: req.url ?? '/', method: req.method as 'POST', headers: strip(req.headers, HOP_REQUEST), body: body.length > 0 ? body : null, signal: abort.signal },
       ({ statusCode, headers }) => {
         res.writeHead(statusCode, strip(headers, HOP_RESPONSE));
+        if (String(headers['content-type'] ?? '').startsWith('text/event-stream')) res.flushHeaders();
         return res; // undici writes each upstream chunk into the response and ends it
       },
     )
