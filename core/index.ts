@@ -38,4 +38,8 @@ export * from './tokens.js';
 export type { CredentialPool, CredentialView } from './pool/credential-pool.js';
 export type { StateStore, StateDocument } from './state/store.js';
 export type { Clock } from './state/clock.js';
+export type { ProviderDefaults } from './config/provider-settings.js';
+export type { PoolEntry } from './pool/pool-entry.js';
+export type { AdaptiveRecord } from './pool/adaptive-rpm.js';
+export type { ProviderHandle, ProviderRegistry } from './routing/provider-registry.js';
 export type { SwitchboardServices } from './http/services.js';

@@ -10,8 +10,7 @@ import { configSchema, providerCoreProperties } from './schema.js';
 import { resolveSecrets } from './secrets.js';
 import type { Config, ModelRoute, ProviderConfig, RouteTarget } from './types.js';
 import { validateInto } from './validate.js';
-import { DEFAULT_POOL_SETTINGS, type PoolSettings } from '../pool/settings.js';
-import { DEFAULT_RESILIENCE, type ResilienceSettings } from '../dispatch/resilience-settings.js';
+import type { ProviderSections } from './provider-settings.js';
 
 export const DEFAULT_TIMEOUTS: Timeouts = { firstByteMs: 120_000, idleMs: 120_000, totalMs: 600_000 };
 
@@ -131,8 +130,7 @@ function providersOf(list: unknown, dir: string, env: NodeJS.ProcessEnv, problem
         ? (e.models as unknown[]).map((m) => (typeof m === 'string' ? { id: m } : (m as ModelInfo)))
         : undefined,
       modelsCacheTtlMs: typeof e.modelsCacheTtlMs === 'number' ? e.modelsCacheTtlMs : 600_000,
-      pool: poolOf(e),
-      resilience: resilienceOf(e),
+      sections: sectionsOf(e),
       options,
       index,
     });
@@ -140,27 +138,14 @@ function providersOf(list: unknown, dir: string, env: NodeJS.ProcessEnv, problem
   return out;
 }
 
-type Section = Record<string, unknown> | undefined;
-
-function poolOf(e: Record<string, unknown>): PoolSettings {
-  const d = DEFAULT_POOL_SETTINGS;
-  const pool = e.pool as Section;
-  return {
-    strategy: (pool?.strategy as PoolSettings['strategy']) ?? d.strategy,
-    waitForCooldownMs: (pool?.waitForCooldownMs as number) ?? d.waitForCooldownMs,
-    rateLimitScope: pool?.rateLimitScope as PoolSettings['rateLimitScope'],
-    throttle: { ...d.throttle, ...(e.throttle as Section) },
-    cooldowns: { ...d.cooldowns, ...(e.cooldowns as Section) },
-  };
-}
-
-function resilienceOf(e: Record<string, unknown>): ResilienceSettings {
-  const d = DEFAULT_RESILIENCE;
-  return {
-    retry: { ...d.retry, ...(e.retry as Section) },
-    breaker: { ...d.breaker, ...(e.breaker as Section) },
-    bulkhead: { ...d.bulkhead, ...(e.bulkhead as Section) },
-  };
+/** The resilience keys as written; plugin defaults are merged under them when the plugin is known. */
+function sectionsOf(e: Record<string, unknown>): ProviderSections {
+  const out: ProviderSections = {};
+  for (const k of ['pool', 'throttle', 'cooldowns', 'retry', 'breaker', 'bulkhead'] as const) {
+    const v = e[k];
+    if (v && typeof v === 'object') out[k] = v as Record<string, unknown>;
+  }
+  return out;
 }
 
 function routesOf(spec: unknown, providers: ProviderConfig[], problems: Problems): ModelRoute[] {

@@ -84,6 +84,7 @@ const throttle = {
   type: 'object',
   properties: {
     minIntervalMs: ms,
+    scope: { enum: ['credential', 'model'] },
     maxConcurrent: count,
     queueLimit: count,
     queueTimeoutMs: { type: 'integer', minimum: 1 },

@@ -1,7 +1,6 @@
 import type { ModelInfo } from '../contract/openai.js';
 import type { Timeouts } from '../contract/provider.js';
-import type { ResilienceSettings } from '../dispatch/resilience-settings.js';
-import type { PoolSettings } from '../pool/settings.js';
+import type { ProviderSections } from './provider-settings.js';
 import type { StateConfig } from '../state/open-store.js';
 
 /** A credential after its source (inline, env, file) was read. */
@@ -22,10 +21,8 @@ export interface ProviderConfig {
   /** Static model list; when absent the provider's `listModels` is asked and cached. */
   models?: ModelInfo[];
   modelsCacheTtlMs: number;
-  /** Credential pool: strategy, throttle, cooldown rules. */
-  pool: PoolSettings;
-  /** Retry, breakers and bulkhead. */
-  resilience: ResilienceSettings;
+  /** `pool`, `throttle`, `cooldowns`, `retry`, `breaker`, `bulkhead` as written (see effectiveSettings). */
+  sections: ProviderSections;
   /** The plugin's own keys, validated against its schema. */
   options: Record<string, unknown>;
   /** Position in `providers:`, for messages that name the YAML path. */

@@ -145,5 +145,7 @@ export interface ModelInfo {
   id: string;
   owned_by?: string;
   created?: number;
+  /** Other names clients may use for it (`gpt-4o-mini` for `openai/gpt-4o-mini`); not listed. */
+  aliases?: string[];
   [field: string]: unknown;
 }

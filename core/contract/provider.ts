@@ -2,6 +2,7 @@ import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, Embeddi
 import type { RawJson } from '../canonical/raw.js';
 import type { CallSignal } from '../upstream/call-signal.js';
 import type { QuotaObservation } from '../upstream/retry-hints.js';
+import type { ProviderDefaults } from '../config/provider-settings.js';
 
 export type { QuotaObservation };
 
@@ -61,6 +62,8 @@ export interface FailureVerdict {
   retryAfterMs?: number;
   /** Epoch ms when the credential's quota window resets (`quota_exhausted`). */
   resetAt?: number;
+  /** The upstream's name for the limit that was hit (`UserByModelByDay`), shown in stats. */
+  limitType?: string;
 }
 
 /** What went wrong with one upstream call, as the core saw it. */
@@ -166,6 +169,11 @@ export interface ProviderPlugin<Options = Record<string, unknown>> {
   name: string;
   /** JSON Schema of the plugin's own keys in its `providers[]` entry. */
   optionsSchema: JsonSchema;
+  /**
+   * Pool and policy defaults that suit this upstream (`throttle`, `retry`, `breaker`, ...); the
+   * config's own keys win over them, and they win over the core's.
+   */
+  defaults?: ProviderDefaults;
   create(init: ProviderInit<Options>): Provider | Promise<Provider>;
 }
 

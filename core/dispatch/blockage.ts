@@ -60,7 +60,7 @@ export class Blockage {
     for (const { handle, err } of this.#exhausted) {
       if (err.freeAt === undefined) continue;
       const wait = Math.max(1, err.freeAt - now);
-      if (wait <= handle.config.pool.waitForCooldownMs && wait < remainingMs && (best === undefined || wait < best)) best = wait;
+      if (wait <= handle.pool.settings.waitForCooldownMs && wait < remainingMs && (best === undefined || wait < best)) best = wait;
     }
     return best;
   }

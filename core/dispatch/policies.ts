@@ -3,6 +3,7 @@ import {
   BulkheadPolicy,
   BulkheadRejectedError,
   CircuitBreakerPolicy,
+  CircuitState,
   ConsecutiveBreaker,
   ExponentialBackoff,
   SamplingBreaker,
@@ -54,7 +55,7 @@ const gone = handleWhen((e) => e instanceof AttemptFailed && e.kind === 'provide
  */
 export class ProviderPolicies {
   readonly #retry: RetryPolicy;
-  readonly #gone: Breaker;
+  #gone: Breaker;
   readonly #bulkhead: BulkheadPolicy | undefined;
   // Bounded: with provider/model addressing the client names the model.
   readonly #breakers = new LRUCache<string, Breaker>({ max: 1000 });
@@ -67,7 +68,7 @@ export class ProviderPolicies {
       // retries spread out yet the documented delays stay true bounds.
       backoff: new ExponentialBackoff({ initialDelay: r.initialDelayMs, maxDelay: r.maxDelayMs, generator: halfJitterGenerator }),
     });
-    this.#gone = track(circuitBreaker(gone, { halfOpenAfter: settings.breaker.goneRecoveryMs, breaker: new ConsecutiveBreaker(1) }));
+    this.#gone = this.#goneBreaker();
     const b = settings.bulkhead;
     this.#bulkhead = b.maxConcurrent > 0 ? bulkhead(b.maxConcurrent, b.queue) : undefined;
   }
@@ -104,6 +105,29 @@ export class ProviderPolicies {
         .execute(() => breaker.policy.execute(fn).catch((err: unknown) => rethrowOpen(err, breaker, 'model', this.settings.breaker.halfOpenAfterMs)))
         .catch((err: unknown) => rethrowOpen(err, this.#gone, 'provider', this.settings.breaker.goneRecoveryMs)),
     );
+  }
+
+  #goneBreaker(): Breaker {
+    return track(circuitBreaker(gone, { halfOpenAfter: this.settings.breaker.goneRecoveryMs, breaker: new ConsecutiveBreaker(1) }));
+  }
+
+  /** Close every breaker (admin reset): the next request tries the upstream again. */
+  reset(): void {
+    this.#breakers.clear();
+    this.#gone = this.#goneBreaker();
+  }
+
+  /** Breakers that are open or half-open now, for stats: model (or `*` for the provider-wide one) -> state. */
+  openBreakers(): Record<string, { state: 'open' | 'half-open'; retryInMs: number }> {
+    const out: Record<string, { state: 'open' | 'half-open'; retryInMs: number }> = {};
+    const now = Date.now();
+    const look = (key: string, b: Breaker, after: number) => {
+      if (b.policy.state === CircuitState.Open) out[key] = { state: 'open', retryInMs: Math.max(0, b.openedAt + after - now) };
+      else if (b.policy.state === CircuitState.HalfOpen) out[key] = { state: 'half-open', retryInMs: 0 };
+    };
+    look('*', this.#gone, this.settings.breaker.goneRecoveryMs);
+    for (const [model, b] of this.#breakers.entries()) look(model, b, this.settings.breaker.halfOpenAfterMs);
+    return out;
   }
 
   #breaker(model: string): Breaker {

@@ -5,11 +5,12 @@ import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
 import type { CallSignal } from '../upstream/call-signal.js';
 import type { QuotaObservation } from '../upstream/retry-hints.js';
+import { AdaptiveRpm, hydrateAdaptive, type AdaptiveRecord } from './adaptive-rpm.js';
 import { PoolExhausted } from './exhausted.js';
 import type { TokenUsage } from '../canonical/usage.js';
 import { Lease, type FailureDetail } from './lease.js';
 import { PoolEntry } from './pool-entry.js';
-import { hydrateRecord, type CredentialRecord, type ModelRecord, type UsageCounters } from './records.js';
+import { freshRecord, hydrateRecord, type CredentialRecord, type ModelRecord, type UsageCounters } from './records.js';
 import { pickByStrategy } from './select.js';
 import type { PoolSettings } from './settings.js';
 
@@ -62,6 +63,8 @@ export class CredentialPool {
   readonly providerId: string;
   readonly entries: readonly PoolEntry[];
   readonly settings: PoolSettings;
+  /** Per-model requests-per-minute estimate, learned from 429s. */
+  readonly adaptive: AdaptiveRpm;
   #clock: Clock;
   #store: StateStore;
   #log: Logger;
@@ -88,6 +91,14 @@ export class CredentialPool {
       return new PoolEntry(i, c, key, record);
     });
     init.store.data.pools[init.providerId] = section;
+    const observed = ((init.store.data.observed ??= {})[init.providerId] ?? {}) as Record<string, unknown>;
+    const adaptive = Object.create(null) as Record<string, AdaptiveRecord>;
+    for (const [model, raw] of Object.entries(observed)) {
+      const r = hydrateAdaptive(raw, init.clock.now());
+      if (r) adaptive[model] = r;
+    }
+    init.store.data.observed[init.providerId] = adaptive;
+    this.adaptive = new AdaptiveRpm(adaptive, init.clock);
   }
 
   /**
@@ -108,7 +119,8 @@ export class CredentialPool {
   /** `tried`: credentials that already failed this request, never offered to it again. */
   #pick(model: string, now: number, tried: ReadonlySet<PoolEntry> | undefined): PoolEntry | typeof WAIT | PoolExhausted {
     const n = this.entries.length;
-    const { minIntervalMs, maxConcurrent } = this.settings.throttle;
+    const { minIntervalMs, maxConcurrent, scope } = this.settings.throttle;
+    const throttleKey = scope === 'model' ? model : undefined;
     const roundRobin = this.settings.strategy === 'round-robin';
     let eligible: PoolEntry[] | undefined;
     let resting: PoolEntry | undefined;
@@ -122,9 +134,9 @@ export class CredentialPool {
         wait = true;
         continue;
       }
-      if (minIntervalMs > 0 && now < e.lastStartAt + minIntervalMs) {
+      if (minIntervalMs > 0 && now < e.lastStart(throttleKey) + minIntervalMs) {
         wait = true;
-        throttledUntil = Math.min(throttledUntil, e.lastStartAt + minIntervalMs);
+        throttledUntil = Math.min(throttledUntil, e.lastStart(throttleKey) + minIntervalMs);
         continue;
       }
       if (r.skipRequests > 0) {
@@ -151,7 +163,8 @@ export class CredentialPool {
     for (const other of this.entries) if (other.record.skipRequests > 0 && other !== e) other.record.skipRequests--;
     if (e.record.skipRequests > 0) e.record.skipRequests--;
     e.inFlight++;
-    e.lastStartAt = now;
+    if (this.settings.throttle.scope === 'model') e.started(model, now);
+    else e.lastStartAt = now;
     const r = e.record;
     r.requests++;
     r.lastUsedAt = now;
@@ -269,6 +282,7 @@ export class CredentialPool {
     r.successes++;
     m.successes++;
     r.consecutiveFailures = 0;
+    this.adaptive.succeeded(lease.model);
     if (usage) {
       r.tokensIn += usage.promptTokens;
       r.tokensOut += usage.completionTokens;
@@ -316,11 +330,13 @@ export class CredentialPool {
         r.skipRequests = Math.max(r.skipRequests, c.transientSkipRequests);
         break;
       case 'rate_limited':
-        coolDown(now + (d.retryAfterMs ?? c.rateLimitedMs), 'rate limited');
+        coolDown(now + (d.retryAfterMs ?? c.rateLimitedMs), d.limitType ? `rate limited (${d.limitType})` : 'rate limited');
+        this.#observe429(e, model, d, now);
         break;
       case 'quota_exhausted':
-        coolDown(d.resetAt ?? now + (d.retryAfterMs ?? c.quotaExhaustedMs), 'quota exhausted');
+        coolDown(d.resetAt ?? now + (d.retryAfterMs ?? c.quotaExhaustedMs), d.limitType ? `quota exhausted (${d.limitType})` : 'quota exhausted');
         r.quota = { ...r.quota, remaining: 0 };
+        this.#observe429(e, model, d, now);
         break;
       case 'credential_invalid':
         r.enabled = false;
@@ -336,14 +352,55 @@ export class CredentialPool {
     }
   }
 
+  #observe429(e: PoolEntry, model: string, d: FailureDetail, now: number): void {
+    const m = e.model(model);
+    m.observed = { ...m.observed, last429At: now, last429Type: d.limitType, updatedAt: now };
+    this.adaptive.rateLimited(model);
+  }
+
   /** @internal via Lease */
   recordRelease(lease: Lease): void {
     this.#finish(lease);
   }
 
-  /** @internal via Lease */
+  /** @internal via Lease: the upstream's rate-limit headers on an answer. */
   recordQuota(lease: Lease, q: QuotaObservation): void {
-    lease.entry.record.quota = { ...lease.entry.record.quota, ...q };
+    const r = lease.entry.record;
+    r.quota = { ...r.quota, remaining: q.remaining, limit: q.limit ?? r.quota?.limit, resetAt: q.resetAt };
+    const m = lease.entry.model(lease.model);
+    const o = (m.observed ??= {});
+    o.limitRequests = q.limit ?? o.limitRequests;
+    o.remainingRequests = q.remaining;
+    o.limitTokens = q.limitTokens ?? o.limitTokens;
+    o.remainingTokens = q.remainingTokens;
+    o.resetAt = q.resetAt;
+    o.updatedAt = this.#clock.now();
+    if (q.limit !== undefined) this.adaptive.advertised(lease.model, q.limit);
+  }
+
+  /** The credential the next round-robin request tries first. */
+  get current(): PoolEntry {
+    return this.entries[this.#cursor % this.entries.length];
+  }
+
+  /** Make the next request start at the next credential (admin). Returns the new current one. */
+  rotate(): PoolEntry {
+    this.#cursor = (this.#cursor + 1) % this.entries.length;
+    return this.current;
+  }
+
+  /**
+   * Start every credential afresh: counters, cooldowns, skips, denials and disabled flags
+   * cleared (admin). What was learned of the upstream's limits is kept.
+   */
+  resetStats(): void {
+    for (const e of this.entries) {
+      const fresh = freshRecord();
+      for (const k of Object.keys(e.record)) delete (e.record as unknown as Record<string, unknown>)[k];
+      Object.assign(e.record, fresh);
+    }
+    this.#store.changed();
+    if (this.#queue.length) this.#drain();
   }
 
   /** Re-enable a credential and clear its cooldowns, denials and skips (admin). Returns false if unknown. */

@@ -10,6 +10,8 @@ export interface FailureDetail {
   message: string;
   retryAfterMs?: number;
   resetAt?: number;
+  /** The upstream's name for the limit that was hit, for a 429. */
+  limitType?: string;
 }
 
 /**

@@ -12,6 +12,8 @@ export class PoolEntry {
   inFlight = 0;
   /** When the latest request on it started, for the throttle interval (not persisted). */
   lastStartAt = 0;
+  /** The same per model, for `throttle.scope: model` (not persisted). */
+  #lastStartByModel: Map<string, number> | undefined;
 
   constructor(
     /** Position in the pool, for the round-robin cursor. */
@@ -22,6 +24,19 @@ export class PoolEntry {
     readonly key: string,
     readonly record: CredentialRecord,
   ) {}
+
+  /** When the latest request on it started, for all models or for one. */
+  lastStart(model: string | undefined): number {
+    return model === undefined ? this.lastStartAt : (this.#lastStartByModel?.get(model) ?? 0);
+  }
+
+  started(model: string, now: number): void {
+    this.lastStartAt = now;
+    const m = (this.#lastStartByModel ??= new Map());
+    // Only throttle state: forgetting it when a client has named too many models is harmless.
+    if (m.size >= 1024 && !m.has(model)) m.clear();
+    m.set(model, now);
+  }
 
   /** Safe to show: the configured name or the masked secret. */
   get id(): string {

@@ -14,12 +14,27 @@ export interface UsageCounters {
   lastErrorAt?: number;
 }
 
+/** What the upstream said of one credential's limits for one model. */
+export interface ObservedLimits {
+  limitRequests?: number;
+  remainingRequests?: number;
+  limitTokens?: number;
+  remainingTokens?: number;
+  /** Epoch ms when the request window resets. */
+  resetAt?: number;
+  updatedAt?: number;
+  last429At?: number;
+  /** The upstream's name for the limit that bit (`UserByModelByDay`, ...). */
+  last429Type?: string;
+}
+
 export interface ModelRecord extends UsageCounters {
   /** A rate-limit or quota cooldown for this model only (`rateLimitScope: model`, the default). */
   cooldownUntil?: number;
   cooldownReason?: string;
   /** The upstream refused this credential this model (`credential_model_denied`). */
   denied?: boolean;
+  observed?: ObservedLimits;
 }
 
 /** Everything the pool remembers about one credential; persisted in the state store. */
@@ -105,6 +120,13 @@ export function hydrateRecord(raw: unknown): CredentialRecord {
       setIf(out, 'cooldownUntil', optNum(mr.cooldownUntil));
       setIf(out, 'cooldownReason', optStr(mr.cooldownReason));
       if (mr.denied === true) out.denied = true;
+      if (mr.observed && typeof mr.observed === 'object') {
+        const o = mr.observed as Record<string, unknown>;
+        const obs: ObservedLimits = {};
+        for (const k of ['limitRequests', 'remainingRequests', 'limitTokens', 'remainingTokens', 'resetAt', 'updatedAt', 'last429At'] as const) setIf(obs, k, optNum(o[k]));
+        setIf(obs, 'last429Type', optStr(o.last429Type));
+        out.observed = obs;
+      }
       rec.models[model] = out;
     }
   }

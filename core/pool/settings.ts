@@ -14,6 +14,8 @@ export interface PoolSettings {
   throttle: {
     /** Least time between the starts of two requests on one credential (0: none). */
     minIntervalMs: number;
+    /** `credential`: the interval spaces all of a credential's requests; `model`: per credential and model. */
+    scope: 'credential' | 'model';
     /** Most requests in flight on one credential (0: no cap). */
     maxConcurrent: number;
     /** Most callers waiting for a throttled or busy credential. */
@@ -34,6 +36,6 @@ export interface PoolSettings {
 export const DEFAULT_POOL_SETTINGS: PoolSettings = {
   strategy: 'round-robin',
   waitForCooldownMs: 0,
-  throttle: { minIntervalMs: 0, maxConcurrent: 0, queueLimit: 100, queueTimeoutMs: 30_000 },
+  throttle: { minIntervalMs: 0, scope: 'credential', maxConcurrent: 0, queueLimit: 100, queueTimeoutMs: 30_000 },
   cooldowns: { transientSkipRequests: 5, rateLimitedMs: 3_600_000, quotaExhaustedMs: 36_000_000 },
 };

@@ -10,7 +10,7 @@ interface ModelSet {
 /** After a failed discovery, wait this long before asking that upstream again. */
 const RETRY_AFTER_FAILURE_MS = 30_000;
 
-const toSet = (list: ModelInfo[]): ModelSet => ({ list, ids: new Set(list.map((m) => m.id)) });
+const toSet = (list: ModelInfo[]): ModelSet => ({ list, ids: new Set(list.flatMap((m) => (m.aliases ? [m.id, ...m.aliases] : [m.id]))) });
 
 /**
  * Each provider's model list: the static one from config, or the provider's `listModels()`

@@ -5,6 +5,7 @@ import { instanceProblems } from '../loader/contract-check.js';
 import { classifyHttpFailure } from '../upstream/classify.js';
 import { toCredential } from '../dispatch/credentials.js';
 import { ProviderPolicies } from '../dispatch/policies.js';
+import { effectiveSettings } from '../config/provider-settings.js';
 import { CredentialPool } from '../pool/credential-pool.js';
 import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
@@ -73,10 +74,11 @@ export async function createProviders(list: readonly { config: ProviderConfig; p
       throw new StartupError('SWB_ERR_PLUGIN_CONTRACT', `providers[${config.index}] ("${config.id}"): plugin "${config.plugin}" broke its contract:`, why);
     }
     const own = instance.classify?.bind(instance);
+    const settings = effectiveSettings(config.sections, plugin.defaults);
     const pool = new CredentialPool({
       providerId: config.id,
       credentials,
-      settings: { ...config.pool, rateLimitScope: config.pool.rateLimitScope ?? instance.rateLimitScope ?? 'model' },
+      settings: { ...settings.pool, rateLimitScope: settings.pool.rateLimitScope ?? instance.rateLimitScope ?? 'model' },
       clock: env.clock,
       store: env.store,
       log: plog,
@@ -87,7 +89,7 @@ export async function createProviders(list: readonly { config: ProviderConfig; p
       plugin,
       instance,
       pool,
-      policies: new ProviderPolicies(config.resilience),
+      policies: new ProviderPolicies(settings.resilience),
       secrets: config.credentials.map((c) => c.secret),
       log: plog,
       classify: own ? (f) => verdict(own(f) ?? classifyHttpFailure(f)) : (f) => verdict(classifyHttpFailure(f)),

@@ -7,6 +7,8 @@ export interface StateDocument {
   version: 1;
   /** providerId -> credential key -> that credential's record (see core/pool/records.ts). */
   pools: Record<string, Record<string, unknown>>;
+  /** providerId -> model -> adaptive rate-limit estimate (see core/pool/adaptive-rpm.ts). */
+  observed?: Record<string, Record<string, unknown>>;
 }
 
 export interface StateStore {

@@ -35,10 +35,14 @@ export function statedWaitMs(headers: Headers, now: number): number | undefined 
 
 /** What a successful response says of the credential's request window (OpenAI-style headers). */
 export interface QuotaObservation {
+  /** Requests left in the window. */
   remaining?: number;
+  /** Requests allowed per window. */
   limit?: number;
-  /** Epoch ms when the window resets. */
+  /** Epoch ms when the request window resets. */
   resetAt?: number;
+  remainingTokens?: number;
+  limitTokens?: number;
 }
 
 /** Read `x-ratelimit-{remaining,limit,reset}-requests`; undefined when the upstream sends none. */
@@ -52,5 +56,9 @@ export function quotaFromHeaders(headers: Headers, now: number): QuotaObservatio
   if (Number.isFinite(limit) && limit > 0) q.limit = limit;
   const reset = parseDuration(first(headers, 'x-ratelimit-reset-requests'));
   if (reset !== undefined) q.resetAt = now + reset;
+  const remainingTokens = Number(first(headers, 'x-ratelimit-remaining-tokens'));
+  if (Number.isFinite(remainingTokens) && first(headers, 'x-ratelimit-remaining-tokens') !== undefined) q.remainingTokens = remainingTokens;
+  const limitTokens = Number(first(headers, 'x-ratelimit-limit-tokens'));
+  if (Number.isFinite(limitTokens) && limitTokens > 0) q.limitTokens = limitTokens;
   return q;
 }

@@ -49,7 +49,7 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
   /** A bare upstream id (`gpt-4o-mini`) that some provider lists. */
   async function plain(id: string): Promise<ModelObject | undefined> {
     for (const h of providers.handles) {
-      const m = (await catalog.list(h)).find((x) => x.id === id);
+      const m = (await catalog.list(h)).find((x) => x.id === id || x.aliases?.includes(id));
       if (m) return toObject(id, m, h.id);
     }
     return undefined;
