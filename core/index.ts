@@ -28,6 +28,8 @@ export { CompletionFolder } from './canonical/fold.js';
 export { CallSignal } from './upstream/call-signal.js';
 export { SseParser, type SseEvent } from './upstream/sse-parser.js';
 export { UpstreamError, readBounded } from './upstream/upstream-error.js';
+export { openaiSseChunks } from './upstream/openai-sse.js';
+export { checkJsonObject, parseJsonObject } from './upstream/json-body.js';
 export { createUpstreamDispatcher, requestUpstream, type UpstreamClientOptions, type UpstreamRequest } from './upstream/http-client.js';
 export { classifyHttpFailure } from './upstream/classify.js';
 export { statedWaitMs, quotaFromHeaders, parseDuration, type QuotaObservation } from './upstream/retry-hints.js';

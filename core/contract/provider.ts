@@ -64,6 +64,8 @@ export interface FailureVerdict {
   resetAt?: number;
   /** The upstream's name for the limit that was hit (`UserByModelByDay`), shown in stats. */
   limitType?: string;
+  /** With `request_invalid`: the upstream does not know the model; the client gets 404 `model_not_found`. */
+  modelNotFound?: boolean;
 }
 
 /** What went wrong with one upstream call, as the core saw it. */
@@ -130,6 +132,11 @@ export interface CallContext {
 export interface Provider {
   /** The models this upstream serves. Called at start-up and when the core's cache expires. */
   listModels(signal?: CallSignal): Promise<ModelInfo[]> | ModelInfo[];
+  /**
+   * The upstream's own id for a model name a client used (`gpt-4o-mini` -> `openai/gpt-4o-mini`),
+   * so cooldowns, breakers and stats see one model, whatever the client called it. Optional.
+   */
+  resolveModel?(model: string): string;
   /** Stream a chat completion. The iterable must end after the finish (and usage) chunks. */
   chat(request: ChatRequest, call: CallContext): AsyncIterable<ChatChunk>;
   /** Optional non-streaming path, for upstreams with their own JSON answer; else the core folds `chat`. */

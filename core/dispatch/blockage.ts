@@ -93,6 +93,9 @@ export class Blockage {
     // Nothing will free by itself: the upstream's own words on the last credential say most.
     const fault = this.#exhausted.findLast((x) => x.err.lastFault);
     if (fault?.err.lastFault) return failureToError(fault.err.lastFault.kind, fault.err.lastFault.failure, fault.handle.id, fault.handle.secrets);
+    if (this.#exhausted.length && this.#exhausted.every((x) => x.err.deniedOnly)) {
+      return new GatewayError('SWB_ERR_MODEL_ACCESS_DENIED', `None of the credentials may use model '${this.model}': ${why.join('; ')}`, { param: 'model' });
+    }
     if (why.length) return new GatewayError('SWB_ERR_NO_UPSTREAM', `No credential can serve model '${this.model}': ${why.join('; ')}`, { param: 'model' });
     return new GatewayError('SWB_ERR_NO_UPSTREAM', `No enabled provider can serve model '${this.model}'.`, { param: 'model' });
   }

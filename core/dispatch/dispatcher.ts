@@ -9,7 +9,7 @@ import { PoolExhausted } from '../pool/exhausted.js';
 import type { Lease } from '../pool/lease.js';
 import type { PoolEntry } from '../pool/pool-entry.js';
 import type { Clock } from '../state/clock.js';
-import type { ModelRouter, Route } from '../routing/router.js';
+import { modelNotFound, type ModelRouter, type Route } from '../routing/router.js';
 import type { ProviderHandle, ProviderRegistry } from '../routing/provider-registry.js';
 import { UpstreamError } from '../upstream/upstream-error.js';
 import { statedWaitMs } from '../upstream/retry-hints.js';
@@ -121,9 +121,12 @@ export class Dispatcher {
         const handle = this.registry.get(target.provider);
         if (!handle) continue;
         const req = (pristine && index++ > 0 ? { ...pristine } : request) as ChatRequest & EmbeddingsRequest;
-        req.model = target.model;
+        const resolve = handle.instance.resolveModel;
+        const model = resolve ? resolve.call(handle.instance, target.model) : target.model;
+        const at = model === target.model ? target : { provider: target.provider, model };
+        req.model = model;
         try {
-          const served = await handle.policies.run(target.model, () => this.#attempts(handle, target, req, ex, op), holdLease);
+          const served = await handle.policies.run(model, () => this.#attempts(handle, at, req, ex, op), holdLease);
           if (settle) served.lease.succeed(usageOf(served.value));
           return served;
         } catch (err) {
@@ -178,7 +181,7 @@ export class Dispatcher {
           { reqId: ex.reqId, provider: handle.id, model: target.model, credential: lease.entry.id, kind: v.kind, status: failure.status, code: failure.code, timeout: failure.timeout },
           'upstream attempt failed',
         );
-        if (v.kind === 'request_invalid') throw failureToError(v.kind, failure, handle.id, handle.secrets);
+        if (v.kind === 'request_invalid') throw v.modelNotFound ? modelNotFound(req.model) : failureToError(v.kind, failure, handle.id, handle.secrets);
         if (CREDENTIAL_FAULTS.has(v.kind) && !ex.expired) {
           lastFault = { kind: v.kind, failure };
           (tried ??= new Set()).add(lease.entry);

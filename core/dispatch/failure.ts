@@ -97,8 +97,9 @@ export function failureToError(kind: FailureKind, f: UpstreamFailure, providerId
       });
     }
     case 'credential_invalid':
-    case 'credential_model_denied':
       return new GatewayError('SWB_ERR_NO_UPSTREAM', `${where} refused Switchboard's credential (HTTP ${f.status ?? '?'})${said}`, { cause: f.error });
+    case 'credential_model_denied':
+      return new GatewayError('SWB_ERR_MODEL_ACCESS_DENIED', `${where}: none of Switchboard's credentials may use this model${said}`, { param: 'model', cause: f.error });
     case 'provider_gone':
       return new GatewayError('SWB_ERR_NO_UPSTREAM', `${where} is gone (HTTP ${f.status ?? '?'})${said}`, { cause: f.error });
     default:

@@ -20,6 +20,7 @@ export const ERRORS = {
   SWB_ERR_UNSUPPORTED_OPERATION: { status: 400, type: 'invalid_request_error', code: 'unsupported_operation' },
   SWB_ERR_MISSING_API_KEY: { status: 401, type: 'invalid_request_error', code: 'missing_api_key' },
   SWB_ERR_INVALID_API_KEY: { status: 401, type: 'invalid_request_error', code: 'invalid_api_key' },
+  SWB_ERR_MODEL_ACCESS_DENIED: { status: 403, type: 'permission_error', code: 'model_access_denied' },
   SWB_ERR_UNKNOWN_URL: { status: 404, type: 'invalid_request_error', code: 'unknown_url' },
   SWB_ERR_MODEL_NOT_FOUND: { status: 404, type: 'invalid_request_error', code: 'model_not_found' },
   SWB_ERR_BODY_TOO_LARGE: { status: 413, type: 'invalid_request_error', code: 'request_too_large' },

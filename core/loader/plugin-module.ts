@@ -46,7 +46,7 @@ const looksLikePath = (spec: string) => spec.startsWith('.') || isAbsolute(spec)
  */
 export async function importPlugin(
   spec: string,
-  opts: { pluginsDir: string; configDir: string },
+  opts: { pluginsDir: string; configDir: string; kind: 'provider' | 'extension' },
 ): Promise<{ plugin: unknown } | { error: string }> {
   const builtins = builtinPluginNames(opts.pluginsDir);
   let target: string;
@@ -59,7 +59,10 @@ export async function importPlugin(
     target = pathToFileURL(file).href;
   } else {
     const found = resolvePackage(spec, opts.configDir);
-    if (!found) return { error: `unknown plugin "${spec}"; known: ${builtins.join(', ') || '(none)'}` };
+    if (!found) {
+      const known = await builtinsOfKind(opts.pluginsDir, builtins, opts.kind);
+      return { error: `unknown plugin "${spec}"; known: ${known.join(', ') || '(none)'}` };
+    }
     target = found;
   }
   try {
@@ -69,6 +72,21 @@ export async function importPlugin(
   } catch (err) {
     return { error: `plugin "${spec}" failed to load: ${(err as Error).message.split('\n')[0]}` };
   }
+}
+
+/** The built-ins of one kind, for the message about a typo (so only on that path do they load). */
+async function builtinsOfKind(pluginsDir: string, names: string[], kind: string): Promise<string[]> {
+  const kinds = await Promise.all(
+    names.map(async (n) => {
+      try {
+        const mod = (await import(pathToFileURL(entryFile(join(pluginsDir, n)) as string).href)) as { default?: { kind?: unknown } };
+        return mod.default?.kind === kind;
+      } catch {
+        return false;
+      }
+    }),
+  );
+  return names.filter((_, i) => kinds[i]);
 }
 
 /** A package installed beside the config file or beside Switchboard itself. */

@@ -20,16 +20,16 @@ export async function resolvePlugins(draft: ConfigDraft, pluginsDir: string): Pr
   const { config, problems } = draft;
   const out: ResolvedPlugins = { providers: [], extensions: [] };
   const cache = new Map<string, Promise<{ plugin: unknown } | { error: string }>>();
-  const load = (spec: string) => {
-    let p = cache.get(spec);
-    if (!p) cache.set(spec, (p = importPlugin(spec, { pluginsDir, configDir: config.dir })));
+  const load = (spec: string, kind: 'provider' | 'extension') => {
+    let p = cache.get(`${kind}:${spec}`);
+    if (!p) cache.set(`${kind}:${spec}`, (p = importPlugin(spec, { pluginsDir, configDir: config.dir, kind })));
     return p;
   };
 
   for (const pc of config.providers) {
     if (!pc.plugin) continue; // schema already said it is required
     const at = ['providers', pc.index];
-    const loaded = await load(pc.plugin);
+    const loaded = await load(pc.plugin, 'provider');
     if ('error' in loaded) {
       problems.add([...at, 'plugin'], loaded.error);
       continue;
@@ -47,7 +47,7 @@ export async function resolvePlugins(draft: ConfigDraft, pluginsDir: string): Pr
 
   for (const ec of config.plugins) {
     const at = ['plugins', ec.name];
-    const loaded = await load(ec.name);
+    const loaded = await load(ec.name, 'extension');
     if ('error' in loaded) {
       problems.add(at, loaded.error);
       continue;

@@ -177,6 +177,7 @@ export class CredentialPool {
 
   #exhausted(model: string, now: number, tried: ReadonlySet<PoolEntry> | undefined): PoolExhausted {
     let freeAt: number | undefined;
+    let denied = 0;
     const counts = new Map<string, number>();
     const count = (why: string) => counts.set(why, (counts.get(why) ?? 0) + 1);
     for (const e of this.entries) {
@@ -185,6 +186,7 @@ export class CredentialPool {
         continue;
       }
       if (e.peekModel(model)?.denied) {
+        denied++;
         count(`denied model ${model}`);
         continue;
       }
@@ -199,7 +201,7 @@ export class CredentialPool {
       if (tried?.has(e)) count('already failed this request');
     }
     const summary = [...counts].map(([why, n]) => `${n} ${why}`).join(', ');
-    return new PoolExhausted(this.providerId, model, freeAt, summary);
+    return new PoolExhausted(this.providerId, model, freeAt, summary, denied > 0 && denied === this.entries.length);
   }
 
   #enqueue(model: string, signal: CallSignal, tried: ReadonlySet<PoolEntry> | undefined): Promise<Lease> {

@@ -16,6 +16,8 @@ export class PoolExhausted extends Error {
     readonly freeAt: number | undefined,
     /** Why, for people: `2 rate limited, 1 disabled (credential_invalid)`. */
     readonly summary: string,
+    /** Every credential is denied this model: the client has no access to it here. */
+    readonly deniedOnly = false,
   ) {
     super(`provider "${providerId}" has no credential for model ${model}: ${summary}`);
     this.name = 'PoolExhausted';

@@ -4,7 +4,10 @@ import {
   RawJson,
   UpstreamError,
   completionToChunks,
+  checkJsonObject,
   createUpstreamDispatcher,
+  openaiSseChunks,
+  parseJsonObject,
   defineProvider,
   quotaFromHeaders,
   requestUpstream,
@@ -15,7 +18,6 @@ import {
   type Credential,
   type ModelInfo,
 } from '../../core/index.js';
-import { sseChunks } from './sse-chunks.js';
 
 interface Options {
   baseUrl: string;
@@ -80,11 +82,11 @@ export default defineProvider<Options>({
       const res = await post('/chat/completions', request, call);
       const type = String(res.headers['content-type'] ?? '');
       if (type.includes('text/event-stream')) {
-        yield* sseChunks(res.body);
+        yield* openaiSseChunks(res.body);
         return;
       }
       // Some servers answer stream requests with one JSON body; replay it as a stream.
-      const completion = parseObject<ChatCompletion>(await res.body.text(), type);
+      const completion = parseJsonObject<ChatCompletion>(await res.body.text(), type);
       yield* completionToChunks(completion, includeUsage);
     }
 
@@ -93,12 +95,12 @@ export default defineProvider<Options>({
 
       async complete(request, call) {
         const res = await post('/chat/completions', request, call);
-        return new RawJson<ChatCompletion>(checkObject(await res.body.text(), String(res.headers['content-type'] ?? '')));
+        return new RawJson<ChatCompletion>(checkJsonObject(await res.body.text(), String(res.headers['content-type'] ?? '')));
       },
 
       async embeddings(request, call) {
         const res = await post('/embeddings', request, call);
-        return new RawJson(checkObject(await res.body.text(), String(res.headers['content-type'] ?? '')));
+        return new RawJson(checkJsonObject(await res.body.text(), String(res.headers['content-type'] ?? '')));
       },
 
       async listModels(): Promise<ModelInfo[]> {
@@ -106,7 +108,7 @@ export default defineProvider<Options>({
         const timer = setTimeout(() => signal.abort(new Error('model discovery timed out')), options.discoveryTimeoutMs);
         try {
           const res = await requestUpstream(dispatcher, { origin, path: `${base}/models`, method: 'GET', headers: headers(credentials[0]), signal });
-          const body = parseObject<{ data?: ModelInfo[] } | ModelInfo[]>(await res.body.text(), String(res.headers['content-type'] ?? ''));
+          const body = parseJsonObject<{ data?: ModelInfo[] } | ModelInfo[]>(await res.body.text(), String(res.headers['content-type'] ?? ''));
           const list = Array.isArray(body) ? body : (body.data ?? []);
           return list.filter((m) => m && typeof m.id === 'string');
         } finally {
@@ -120,25 +122,3 @@ export default defineProvider<Options>({
     };
   },
 });
-
-/**
- * Cheap check that a body is a JSON object and not an in-band error; the text itself is
- * forwarded, so it is not parsed here.
- */
-function checkObject(text: string, type: string): string {
-  const t = text.trimEnd();
-  if (!t.startsWith('{') || !t.endsWith('}')) {
-    throw UpstreamError.malformed(`the upstream answered ${type || 'without a content type'}, not a JSON object`, text);
-  }
-  if (/^\{\s*"error"\s*:/.test(t)) throw new UpstreamError('the upstream reported an error', { body: t });
-  return t;
-}
-
-function parseObject<T>(text: string, type: string): T {
-  const t = checkObject(text, type);
-  try {
-    return JSON.parse(t) as T;
-  } catch {
-    throw UpstreamError.malformed('the upstream answered with broken JSON', text);
-  }
-}

@@ -1,5 +1,8 @@
 import { StringDecoder } from 'node:string_decoder';
-import { RawChatChunk, SseParser, UpstreamError, type ChatChunk, type SseEvent } from '../../core/index.js';
+import type { ChatChunk } from '../contract/openai.js';
+import { RawChatChunk } from '../canonical/raw.js';
+import { SseParser, type SseEvent } from './sse-parser.js';
+import { UpstreamError } from './upstream-error.js';
 
 const ERROR_EVENT = /^\{\s*"error"\s*:/;
 const EMPTY_CHOICES = /"choices"\s*:\s*\[\s*\]/;
@@ -7,14 +10,15 @@ const HAS_USAGE = /"usage"\s*:\s*\{/;
 const HAS_FINISH = /"finish_reason"\s*:\s*"/;
 
 /**
- * Turn an upstream's `text/event-stream` body into chunks. Each chunk keeps the upstream's JSON
- * text (forwarded without re-serialising); the checks here are string scans, not parses:
- * an event that is not a JSON object is garbage, `{"error":...}` is an in-band failure, and an
- * empty `choices` prelude (Azure's content-filter results) is dropped because clients index
- * `choices[0]`. The body is read to its end even after `[DONE]`: leaving early destroys the
- * socket instead of returning it to the pool.
+ * Turn an OpenAI-style upstream's `text/event-stream` body into chunks. Each chunk keeps the
+ * upstream's JSON text (forwarded without re-serialising); the checks here are string scans, not
+ * parses: an event that is not a JSON object is garbage, `{"error":...}` is an in-band failure,
+ * and an empty `choices` prelude (Azure's content-filter results) is dropped because clients
+ * index `choices[0]`. The body is read to its end even after `[DONE]`: leaving early destroys the
+ * socket instead of returning it to the pool. `rewrite`, when given, edits each event's JSON text
+ * (a provider stripping an upstream's extra fields).
  */
-export async function* sseChunks(body: AsyncIterable<Buffer>): AsyncGenerator<ChatChunk> {
+export async function* openaiSseChunks(body: AsyncIterable<Buffer>, rewrite?: (json: string) => string): AsyncGenerator<ChatChunk> {
   const decoder = new StringDecoder('utf8');
   const parser = new SseParser();
   let done = false;
@@ -26,7 +30,7 @@ export async function* sseChunks(body: AsyncIterable<Buffer>): AsyncGenerator<Ch
       if (data === '[DONE]') done = true;
       else if (data !== undefined) {
         last = data;
-        yield new RawChatChunk(data);
+        yield new RawChatChunk(rewrite ? rewrite(data) : data);
       }
     }
   }
@@ -35,7 +39,7 @@ export async function* sseChunks(body: AsyncIterable<Buffer>): AsyncGenerator<Ch
     if (data === '[DONE]') done = true;
     else if (data !== undefined) {
       last = data;
-      yield new RawChatChunk(data);
+      yield new RawChatChunk(rewrite ? rewrite(data) : data);
     }
   }
   // Some servers omit [DONE]; a stream that reached its finish_reason is still complete.
