@@ -10,7 +10,7 @@ import { PoolExhausted } from './exhausted.js';
 import type { TokenUsage } from '../canonical/usage.js';
 import { Lease, type FailureDetail } from './lease.js';
 import { PoolEntry } from './pool-entry.js';
-import { freshRecord, hydrateRecord, type CredentialRecord, type ModelRecord, type UsageCounters } from './records.js';
+import { freshCounters, freshRecord, hydrateRecord, type CredentialRecord, type ModelRecord, type UsageCounters } from './records.js';
 import { pickByStrategy } from './select.js';
 import type { PoolSettings } from './settings.js';
 
@@ -398,6 +398,8 @@ export class CredentialPool {
   resetStats(): void {
     for (const e of this.entries) {
       const fresh = freshRecord();
+      // What the upstream said of its limits is a fact about it, not a statistic: it stays.
+      for (const [model, m] of Object.entries(e.record.models)) if (m.observed) fresh.models[model] = { ...freshCounters(), observed: m.observed };
       for (const k of Object.keys(e.record)) delete (e.record as unknown as Record<string, unknown>)[k];
       Object.assign(e.record, fresh);
     }

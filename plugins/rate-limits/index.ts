@@ -1,0 +1,39 @@
+import { CONTRACT_VERSION, GatewayError, defineExtension, type ProviderHandle, type ProviderRegistry } from '../../core/index.js';
+import { observedData } from './observed.js';
+
+/** The window the adaptive estimate is per: requests per minute. */
+const WINDOW_SECONDS = 60;
+
+/**
+ * `GET /v1/rate-limits/observed`, as the GitHub Models proxy's users know it: per model, the
+ * adaptive requests-per-minute estimate (cut on 429s, raised after quiet minutes), the upstream's
+ * advertised cap, and what each token was last told by the upstream's rate-limit headers. Behind
+ * the admin key; `?provider=<id>` picks one provider.
+ */
+export default defineExtension({
+  kind: 'extension',
+  contractVersion: CONTRACT_VERSION,
+  name: 'rate-limits',
+  optionsSchema: { type: 'object', properties: {}, additionalProperties: false },
+  async register(app) {
+    const { providers, guards } = app.switchboard;
+    app.get('/v1/rate-limits/observed', { onRequest: guards.adminKey }, async (request) => ({
+      adaptive: true,
+      window_seconds: WINDOW_SECONDS,
+      data: observedData(selectProviders(providers, request.query)),
+    }));
+  },
+});
+
+/** `?provider=<id>` or every provider; unknown or repeated ids are a 400 naming the known ones. */
+function selectProviders(registry: ProviderRegistry, query: unknown): readonly ProviderHandle[] {
+  const wanted = query && typeof query === 'object' ? (query as Record<string, unknown>).provider : undefined;
+  if (wanted === undefined) return registry.handles;
+  const known = registry.handles.map((h) => h.id).join(', ');
+  const handle = typeof wanted === 'string' ? registry.get(wanted) : undefined;
+  if (!handle) {
+    const what = typeof wanted === 'string' ? `Unknown provider ${JSON.stringify(wanted.slice(0, 100))}` : `Invalid value for 'provider': give one provider id`;
+    throw new GatewayError('SWB_ERR_INVALID_VALUE', `${what}; known: ${known}.`, { param: 'provider' });
+  }
+  return [handle];
+}
