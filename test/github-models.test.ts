@@ -263,3 +263,27 @@ describe('limits and failures', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 });
+
+describe("the seed proxy's shell checks, against GitHub Models with 4 tokens", () => {
+  it('models > 0, a chat answers text, total_tokens 4, rotate success, observed limits after a 429', async () => {
+    const admin = 'admin-key-for-the-seed-checks-0001';
+    sb = await startSwitchboard({
+      auth: { adminKey: admin },
+      providers: [{ id: 'github', plugin: 'github-models', baseUrl: gh.inferenceUrl, credentials: TOKENS, throttle: { minIntervalMs: 0 } }],
+      plugins: { 'token-admin': {}, 'rate-limits': {} },
+    });
+    const get = async (path: string, init: RequestInit = {}) => (await fetch(`${sb!.origin}${path}`, { ...init, headers: { 'content-type': 'application/json', 'x-admin-key': admin, ...init.headers } })).json() as Promise<any>;
+    expect((await get('/v1/models')).data.length).toBeGreaterThan(0);
+    const chat = await get('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: false, max_tokens: 5 }) });
+    expect(typeof chat.choices[0].message.content).toBe('string');
+    const stats = await get('/v1/tokens/stats');
+    expect(stats.total_tokens).toBe(4);
+    expect(JSON.stringify(stats)).not.toContain(A);
+    expect((await get('/v1/tokens/rotate', { method: 'POST' })).success).toBe(true);
+    gh.limit('*', { type: 'minute', waitSeconds: 29, count: 1 });
+    await get('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }) });
+    const observed = await get('/v1/rate-limits/observed');
+    expect(observed).toMatchObject({ adaptive: true, window_seconds: 60 });
+    expect(observed.data['openai/gpt-4o-mini'].guess).toBe(18);
+  });
+});

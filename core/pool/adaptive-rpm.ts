@@ -11,6 +11,8 @@ export interface AdaptiveRecord {
   /** When the estimate was last cut (at most every 30 s) or raised (after 5 quiet minutes). */
   lastCutAt: number | null;
   lastRaiseAt: number | null;
+  /** When tracking began: the first quiet five minutes count from here. */
+  since: number;
 }
 
 const START = 30;
@@ -41,7 +43,7 @@ export class AdaptiveRpm {
   #get(model: string, now: number): AdaptiveRecord | undefined {
     if (Object.hasOwn(this.section, model)) return this.section[model];
     if (Object.keys(this.section).length >= MAX_MODELS) return undefined;
-    return (this.section[model] = { guess: START, hardCap: null, last429At: null, updatedAt: now, lastCutAt: null, lastRaiseAt: null });
+    return (this.section[model] = { guess: START, hardCap: null, last429At: null, updatedAt: now, lastCutAt: null, lastRaiseAt: null, since: now });
   }
 
   rateLimited(model: string): void {
@@ -60,7 +62,7 @@ export class AdaptiveRpm {
     const r = Object.hasOwn(this.section, model) ? this.section[model] : undefined;
     if (!r) return; // nothing learned yet: the start value stands
     const now = this.clock.now();
-    const quietSince = Math.max(r.last429At ?? 0, r.lastRaiseAt ?? 0, r.lastCutAt ?? 0);
+    const quietSince = Math.max(r.since, r.last429At ?? 0, r.lastRaiseAt ?? 0, r.lastCutAt ?? 0);
     if (r.guess < MAX && now - quietSince >= QUIET_MS) {
       r.guess = clamp(r.guess * RAISE);
       r.lastRaiseAt = now;
@@ -94,5 +96,6 @@ export function hydrateAdaptive(raw: unknown, now: number): AdaptiveRecord | und
     updatedAt: n(r.updatedAt) ?? now,
     lastCutAt: n(r.lastCutAt),
     lastRaiseAt: n(r.lastRaiseAt),
+    since: n(r.since) ?? now,
   };
 }
