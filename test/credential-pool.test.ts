@@ -334,6 +334,20 @@ describe('cooldowns', () => {
     expect(err.summary).toBe('2 disabled (credential_invalid)');
   });
 
+  it('"too many at once" lowers the credential\'s concurrency below what was running, for a minute', async () => {
+    const { pool, clock } = makePool({ credentials: named('a') });
+    const running = [take(pool), take(pool), take(pool)];
+    take(pool).fail('rate_limited', { message: '429 UserConcurrentRequests', retryAfterMs: 0, lowerConcurrency: true });
+    // three still in flight, cap now three: the next caller waits for one to finish
+    const waiting = pool.acquire(MODEL, new CallSignal());
+    expect(waiting).toBeInstanceOf(Promise);
+    running[0].succeed();
+    const lease = await waiting;
+    expect(lease.credential?.name).toBe('a');
+    clock.advance(60_000);
+    take(pool).succeed(); // the cap has lifted: a fourth runs beside three
+  });
+
   it('past 256 models per credential, the overflow models share one record, cooldowns included', () => {
     const { pool, clock } = makePool({ credentials: named('a') });
     for (let i = 0; i < 256; i++) take(pool, `m${i}`).succeed();

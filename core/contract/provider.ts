@@ -64,6 +64,8 @@ export interface FailureVerdict {
   resetAt?: number;
   /** The upstream's name for the limit that was hit (`UserByModelByDay`), shown in stats. */
   limitType?: string;
+  /** With `rate_limited`: too many requests at once on this credential; it gets fewer for a minute. */
+  lowerConcurrency?: boolean;
   /** With `request_invalid`: the upstream does not know the model; the client gets 404 `model_not_found`. */
   modelNotFound?: boolean;
 }

@@ -175,7 +175,7 @@ export class Dispatcher {
         const v = handle.classify(failure);
         const retryAfterMs = v.retryAfterMs ?? (v.kind === 'rate_limited' || v.kind === 'quota_exhausted' ? statedWaitMs(failure.headers, this.clock.now()) : undefined);
         const message = describeFailure(failure, handle.secrets);
-        lease.fail(v.kind, { message, retryAfterMs, resetAt: v.resetAt, limitType: v.limitType });
+        lease.fail(v.kind, { message, retryAfterMs, resetAt: v.resetAt, limitType: v.limitType, lowerConcurrency: v.lowerConcurrency });
         ex.endAttempt();
         this.log.warn(
           { reqId: ex.reqId, provider: handle.id, model: target.model, credential: lease.entry.id, kind: v.kind, status: failure.status, code: failure.code, timeout: failure.timeout },

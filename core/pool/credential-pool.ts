@@ -43,6 +43,8 @@ interface Waiter {
 const WAIT = Symbol('wait');
 
 const ERROR_TEXT_LIMIT = 300;
+/** How long a lowered concurrency cap holds after a "too many concurrent requests" answer. */
+const CONCURRENCY_CAP_MS = 60_000;
 
 export interface PoolInit {
   providerId: string;
@@ -130,7 +132,8 @@ export class CredentialPool {
       const e = this.entries[(this.#cursor + i) % n];
       const r = e.record;
       if (!r.enabled || e.peekModel(model)?.denied || e.coolingUntil(model, now) || tried?.has(e)) continue;
-      if (maxConcurrent > 0 && e.inFlight >= maxConcurrent) {
+      const cap = e.capUntil > now && (maxConcurrent === 0 || e.concurrencyCap < maxConcurrent) ? e.concurrencyCap : maxConcurrent;
+      if (cap > 0 && e.inFlight >= cap) {
         wait = true;
         continue;
       }
@@ -332,6 +335,11 @@ export class CredentialPool {
         r.skipRequests = Math.max(r.skipRequests, c.transientSkipRequests);
         break;
       case 'rate_limited':
+        if (d.lowerConcurrency) {
+          // In flight counts this failed request: allow one fewer than were running, for a minute.
+          e.concurrencyCap = Math.max(1, e.inFlight - 1);
+          e.capUntil = now + CONCURRENCY_CAP_MS;
+        }
         coolDown(now + (d.retryAfterMs ?? c.rateLimitedMs), d.limitType ? `rate limited (${d.limitType})` : 'rate limited');
         this.#observe429(e, model, d, now);
         break;

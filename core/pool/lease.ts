@@ -12,6 +12,8 @@ export interface FailureDetail {
   resetAt?: number;
   /** The upstream's name for the limit that was hit, for a 429. */
   limitType?: string;
+  /** Too many requests at once on this credential: cap it below what it had in flight. */
+  lowerConcurrency?: boolean;
 }
 
 /**

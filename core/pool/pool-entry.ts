@@ -12,6 +12,9 @@ export class PoolEntry {
   inFlight = 0;
   /** When the latest request on it started, for the throttle interval (not persisted). */
   lastStartAt = 0;
+  /** A temporary cap on requests in flight after the upstream said "too many at once" (not persisted). */
+  concurrencyCap = 0;
+  capUntil = 0;
   /** The same per model, for `throttle.scope: model` (not persisted). */
   #lastStartByModel: Map<string, number> | undefined;
 

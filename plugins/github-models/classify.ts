@@ -44,7 +44,7 @@ export function classifyGitHub(f: UpstreamFailure): FailureVerdict | undefined {
   if (f.status === 429) {
     const type = header(f, 'x-ratelimit-type') ?? /exceeded for (\w+)/.exec(f.body ?? '')?.[1];
     const wait = waitMs(f);
-    if (type === 'UserConcurrentRequests') return { kind: 'rate_limited', retryAfterMs: CONCURRENT_WAIT_MS, limitType: type };
+    if (type === 'UserConcurrentRequests') return { kind: 'rate_limited', retryAfterMs: CONCURRENT_WAIT_MS, limitType: type, lowerConcurrency: true };
     // The wait of a daily limit is the time to its reset: the token+model rests until then.
     if (type?.endsWith('ByDay') || /per 86400s/.test(f.body ?? '')) return { kind: 'quota_exhausted', retryAfterMs: wait, limitType: type ?? 'UserByModelByDay' };
     return { kind: 'rate_limited', retryAfterMs: wait, limitType: type };
