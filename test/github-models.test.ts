@@ -73,6 +73,11 @@ describe('talking to GitHub Models', () => {
     const ids = (await client.models.list()).data.map((m) => m.id);
     expect(ids).toContain('github/openai/gpt-4o-mini');
     expect(ids).toContain('github/openai/text-embedding-3-small');
+    // the catalog's capabilities and limits are kept
+    const one = (await client.models.retrieve('github/openai/gpt-4o-mini')) as unknown as Record<string, any>;
+    expect(one.capabilities).toContain('streaming');
+    expect(one.limits.max_input_tokens).toBeGreaterThan(0);
+    expect(one).not.toHaveProperty('aliases');
   });
 
   it('passes a clean stream: no empty-choices prelude, no obfuscation, role first, text exact', async () => {

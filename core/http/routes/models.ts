@@ -7,6 +7,8 @@ interface ModelObject {
   object: 'model';
   created: number;
   owned_by: string;
+  /** What the upstream says of the model beyond OpenAI's four fields (capabilities, limits, ...). */
+  [extra: string]: unknown;
 }
 
 /**
@@ -16,12 +18,17 @@ interface ModelObject {
 export async function modelRoutes(app: FastifyInstance): Promise<void> {
   const { router, providers, catalog } = app.switchboard;
   const bootTime = Math.floor(Date.now() / 1000);
-  const toObject = (id: string, m: ModelInfo | undefined, owner: string): ModelObject => ({
-    id,
-    object: 'model',
-    created: typeof m?.created === 'number' ? m.created : bootTime,
-    owned_by: typeof m?.owned_by === 'string' ? m.owned_by : owner,
-  });
+  const toObject = (id: string, m: ModelInfo | undefined, owner: string): ModelObject => {
+    // OpenAI's fields first; a provider's extra metadata (GitHub's capabilities and limits) after.
+    const { id: _id, object: _o, created, owned_by, aliases: _a, ...extra } = (m ?? {}) as ModelInfo & { object?: unknown };
+    return {
+      id,
+      object: 'model',
+      created: typeof created === 'number' ? created : bootTime,
+      owned_by: typeof owned_by === 'string' ? owned_by : owner,
+      ...extra,
+    };
+  };
 
   const all = async (): Promise<ModelObject[]> => {
     const out = router.aliases.map((r) => toObject(r.model, undefined, 'switchboard'));
