@@ -161,7 +161,8 @@ describe('limits and failures', () => {
   it('a minute limit rests the token for exactly the stated wait', async () => {
     const clock = new ManualClock(Date.now());
     gh.limit(A, { type: 'minute', waitSeconds: 29, count: 1 });
-    const client = await start({ credentials: [A] }, { clock });
+    // no waiting for the token to free: this test is about how long it rests
+    const client = await start({ credentials: [A], pool: { waitForCooldownMs: 0 } }, { clock });
     const first = await rawChat({ model: 'gpt-4o-mini', messages });
     expect(first.status).toBe(429);
     expect(first.headers.get('retry-after')).toBe('29');
@@ -170,6 +171,15 @@ describe('limits and failures', () => {
     expect(chats()).toHaveLength(1); // the upstream was not asked again
     clock.advance(1_000);
     expect((await client.chat.completions.create({ model: 'gpt-4o-mini', messages })).choices[0].message.content).toBe(expected);
+  });
+
+  it('when every token is cooling, a request waits up to 7 s for the first to free (the seed retried)', async () => {
+    gh.limit(A, { type: 'minute', waitSeconds: 1, count: 1 });
+    const client = await start({ credentials: [A] });
+    const started = Date.now();
+    expect((await client.chat.completions.create({ model: 'gpt-4o-mini', messages })).choices[0].message.content).toBe(expected);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(gh.tokensSeen()).toEqual([A, A]);
   });
 
   it('a plain-text 429 (with a JSON content type) still rotates, resting the token 60 s', async () => {

@@ -40,6 +40,9 @@ export interface Served<T> {
 
 type Op<T> = (handle: ProviderHandle, request: ChatRequest & EmbeddingsRequest, call: Call) => Promise<T>;
 
+/** Times one request waits for a cooling credential (`pool.waitForCooldownMs`) before giving up. */
+const MAX_WAIT_ROUNDS = 3;
+
 /** Failures that are the credential's, not the upstream's: rotate at once, no retry budget spent. */
 const CREDENTIAL_FAULTS: ReadonlySet<FailureKind> = new Set(['rate_limited', 'quota_exhausted', 'credential_invalid', 'credential_model_denied']);
 
@@ -114,7 +117,7 @@ export class Dispatcher {
     // Providers may set top-level fields of the request they get; with fallbacks to try, each
     // target gets its own shallow copy of the original. A lone target needs no copy.
     const pristine = route.targets.length > 1 ? { ...request } : undefined;
-    for (;;) {
+    for (let round = 0; ; round++) {
       const blocked = new Blockage(route.model, this.clock);
       let index = 0;
       for (const target of route.targets) {
@@ -139,7 +142,8 @@ export class Dispatcher {
           if (ex.expired) break;
         }
       }
-      const wait = blocked.waitWithin(ex.remainingMs);
+      // A few rounds at most: a credential that frees may be taken by another request first.
+      const wait = round < MAX_WAIT_ROUNDS ? blocked.waitWithin(ex.remainingMs) : undefined;
       if (wait === undefined) throw blocked.toError();
       this.log.info({ reqId: ex.reqId, model: route.model, waitMs: wait }, 'every credential is cooling down: waiting for the first to free');
       await ex.sleep(wait);

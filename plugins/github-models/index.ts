@@ -60,6 +60,8 @@ export default defineProvider<Options>({
   // What the GitHub Models proxy its users come from did, minus its flaws (docs/providers/github-models.md).
   defaults: {
     throttle: { minIntervalMs: 2000, scope: 'model' },
+    // The seed retried minute limits at 1, 2 and 4 s: here, wait up to 7 s for a token to free.
+    pool: { waitForCooldownMs: 7000 },
     retry: { attempts: 4, initialDelayMs: 1000, maxDelayMs: 8000 },
     breaker: { consecutiveFailures: 10, halfOpenAfterMs: 60_000 },
   },
