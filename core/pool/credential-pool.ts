@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import type { TokenUsage } from '../canonical/usage.js';
 import type { Credential, FailureKind, Logger } from '../contract/provider.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Clock } from '../state/clock.js';
@@ -7,27 +8,15 @@ import type { CallSignal } from '../upstream/call-signal.js';
 import type { QuotaObservation } from '../upstream/retry-hints.js';
 import { AdaptiveRpm, hydrateAdaptive, type AdaptiveRecord } from './adaptive-rpm.js';
 import { PoolExhausted } from './exhausted.js';
-import type { TokenUsage } from '../canonical/usage.js';
 import { Lease, type FailureDetail } from './lease.js';
+import { applyFailure, countSuccess, enableRecord, observeQuota, resetRecord } from './outcomes.js';
 import { PoolEntry } from './pool-entry.js';
-import { freshCounters, freshRecord, hydrateRecord, type CredentialRecord, type ModelRecord, type UsageCounters } from './records.js';
+import { hydrateRecord, type CredentialRecord } from './records.js';
 import { pickByStrategy } from './select.js';
 import type { PoolSettings } from './settings.js';
+import { viewOf, type CredentialView } from './snapshot.js';
 
-/** One credential as stats and admin endpoints show it. */
-export interface CredentialView extends Omit<CredentialRecord, 'models'> {
-  /** Masked secret or configured name. */
-  id: string;
-  /** Key in the state store (name, or `sha256:` + 16 hex digits of the secret). */
-  key: string;
-  name?: string;
-  tier?: string;
-  tags?: readonly string[];
-  inFlight: number;
-  /** A credential-wide cooldown is running (per-model ones are in `models`). */
-  coolingDown: boolean;
-  models: Record<string, ModelRecord>;
-}
+export type { CredentialView } from './snapshot.js';
 
 interface Waiter {
   model: string;
@@ -42,9 +31,6 @@ interface Waiter {
 /** Nothing can serve right now, but something will: a throttle interval ends or a slot frees. */
 const WAIT = Symbol('wait');
 
-const ERROR_TEXT_LIMIT = 300;
-/** How long a lowered concurrency cap holds after a "too many concurrent requests" answer. */
-const CONCURRENCY_CAP_MS = 60_000;
 
 export interface PoolInit {
   providerId: string;
@@ -282,90 +268,18 @@ export class CredentialPool {
 
   /** @internal via Lease */
   recordSuccess(lease: Lease, usage: TokenUsage | undefined): void {
-    const r = lease.entry.record;
-    const m = lease.entry.model(lease.model);
-    r.successes++;
-    m.successes++;
-    r.consecutiveFailures = 0;
+    countSuccess(lease.entry, lease.model, usage);
     this.adaptive.succeeded(lease.model);
-    if (usage) {
-      r.tokensIn += usage.promptTokens;
-      r.tokensOut += usage.completionTokens;
-      m.tokensIn += usage.promptTokens;
-      m.tokensOut += usage.completionTokens;
-    }
     this.#finish(lease);
   }
 
   /** @internal via Lease: count the failure and apply its cooldown rule. */
   recordFailure(lease: Lease, kind: FailureKind, detail: FailureDetail): void {
-    const now = this.#clock.now();
     const e = lease.entry;
-    const r = e.record;
-    const m = e.model(lease.model);
-    bump(r, kind);
-    bump(m, kind);
-    if (kind !== 'request_invalid') {
-      // The client's own mistakes are not the credential's: no blame, no cooldown.
-      const text = detail.message.length > ERROR_TEXT_LIMIT ? `${detail.message.slice(0, ERROR_TEXT_LIMIT)}…` : detail.message;
-      r.failures++;
-      m.failures++;
-      r.lastError = m.lastError = `${kind}: ${text}`;
-      r.lastErrorAt = m.lastErrorAt = now;
-      r.consecutiveFailures++;
-      this.#applyRule(e, lease.model, kind, detail, now);
-    }
+    const effect = applyFailure(e, lease.model, kind, detail, this.settings, this.#clock.now());
+    if (effect === 'rate_limited') this.adaptive.rateLimited(lease.model);
+    if (effect === 'disabled') this.#log.warn({ provider: this.providerId, credential: e.id, reason: detail.message }, 'credential disabled: the upstream refused it');
     this.#finish(lease);
-  }
-
-  #applyRule(e: PoolEntry, model: string, kind: FailureKind, d: FailureDetail, now: number): void {
-    const r = e.record;
-    const c = this.settings.cooldowns;
-    const perModel = this.settings.rateLimitScope !== 'credential';
-    const coolDown = (until: number, reason: string) => {
-      const target = perModel ? e.model(model) : r;
-      // A new cooldown never shortens a running one: the later deadline wins.
-      if ((target.cooldownUntil ?? 0) < until) {
-        target.cooldownUntil = until;
-        target.cooldownReason = reason;
-      }
-    };
-    switch (kind) {
-      case 'transient':
-        r.skipRequests = Math.max(r.skipRequests, c.transientSkipRequests);
-        break;
-      case 'rate_limited':
-        if (d.lowerConcurrency) {
-          // In flight counts this failed request: allow one fewer than were running, for a minute.
-          e.concurrencyCap = Math.max(1, e.inFlight - 1);
-          e.capUntil = now + CONCURRENCY_CAP_MS;
-        }
-        coolDown(now + (d.retryAfterMs ?? c.rateLimitedMs), d.limitType ? `rate limited (${d.limitType})` : 'rate limited');
-        this.#observe429(e, model, d, now);
-        break;
-      case 'quota_exhausted':
-        coolDown(d.resetAt ?? now + (d.retryAfterMs ?? c.quotaExhaustedMs), d.limitType ? `quota exhausted (${d.limitType})` : 'quota exhausted');
-        r.quota = { ...r.quota, remaining: 0 };
-        this.#observe429(e, model, d, now);
-        break;
-      case 'credential_invalid':
-        r.enabled = false;
-        r.disabledReason = 'credential_invalid';
-        r.disabledAt = now;
-        this.#log.warn({ provider: this.providerId, credential: e.id, reason: d.message }, 'credential disabled: the upstream refused it');
-        break;
-      case 'credential_model_denied':
-        e.model(model).denied = true;
-        break;
-      default:
-        break;
-    }
-  }
-
-  #observe429(e: PoolEntry, model: string, d: FailureDetail, now: number): void {
-    const m = e.model(model);
-    m.observed = { ...m.observed, last429At: now, last429Type: d.limitType, updatedAt: now };
-    this.adaptive.rateLimited(model);
   }
 
   /** @internal via Lease */
@@ -375,16 +289,7 @@ export class CredentialPool {
 
   /** @internal via Lease: the upstream's rate-limit headers on an answer. */
   recordQuota(lease: Lease, q: QuotaObservation): void {
-    const r = lease.entry.record;
-    r.quota = { ...r.quota, remaining: q.remaining, limit: q.limit ?? r.quota?.limit, resetAt: q.resetAt };
-    const m = lease.entry.model(lease.model);
-    const o = (m.observed ??= {});
-    o.limitRequests = q.limit ?? o.limitRequests;
-    o.remainingRequests = q.remaining;
-    o.limitTokens = q.limitTokens ?? o.limitTokens;
-    o.remainingTokens = q.remainingTokens;
-    o.resetAt = q.resetAt;
-    o.updatedAt = this.#clock.now();
+    observeQuota(lease.entry, lease.model, q, this.#clock.now());
     if (q.limit !== undefined) this.adaptive.advertised(lease.model, q.limit);
   }
 
@@ -404,13 +309,7 @@ export class CredentialPool {
    * cleared (admin). What was learned of the upstream's limits is kept.
    */
   resetStats(): void {
-    for (const e of this.entries) {
-      const fresh = freshRecord();
-      // What the upstream said of its limits is a fact about it, not a statistic: it stays.
-      for (const [model, m] of Object.entries(e.record.models)) if (m.observed) fresh.models[model] = { ...freshCounters(), observed: m.observed };
-      for (const k of Object.keys(e.record)) delete (e.record as unknown as Record<string, unknown>)[k];
-      Object.assign(e.record, fresh);
-    }
+    for (const e of this.entries) resetRecord(e.record);
     this.#store.changed();
     if (this.#queue.length) this.#drain();
   }
@@ -419,19 +318,7 @@ export class CredentialPool {
   enable(key: string): boolean {
     const e = this.entries.find((x) => x.key === key || x.id === key);
     if (!e) return false;
-    const r = e.record;
-    r.enabled = true;
-    delete r.disabledReason;
-    delete r.disabledAt;
-    delete r.cooldownUntil;
-    delete r.cooldownReason;
-    r.skipRequests = 0;
-    r.consecutiveFailures = 0;
-    for (const m of Object.values(r.models)) {
-      delete m.cooldownUntil;
-      delete m.cooldownReason;
-      delete m.denied;
-    }
+    enableRecord(e.record);
     this.#store.changed();
     if (this.#queue.length) this.#drain();
     return true;
@@ -445,23 +332,7 @@ export class CredentialPool {
   /** Every credential's state and counters, safe to show (ids masked, no secrets). */
   snapshot(): CredentialView[] {
     const now = this.#clock.now();
-    return this.entries.map((e) => {
-      const r = e.record;
-      // fromEntries defines keys, so a stored `__proto__` model stays an entry, not a prototype.
-      const models: Record<string, ModelRecord> = Object.fromEntries(Object.entries(r.models).map(([id, m]) => [id, structuredClone(m)]));
-      const { models: _omit, ...rest } = structuredClone(r);
-      return {
-        ...rest,
-        id: e.id,
-        key: e.key,
-        name: e.credential?.name,
-        tier: e.credential?.tier,
-        tags: e.credential?.tags,
-        inFlight: e.inFlight,
-        coolingDown: Boolean((r.cooldownUntil ?? 0) > now),
-        models,
-      };
-    });
+    return this.entries.map((e) => viewOf(e, now));
   }
 
   /** Stop waiting: every queued caller is rejected (shutdown). */
@@ -474,8 +345,4 @@ export class CredentialPool {
       w.reject(new GatewayError('SWB_ERR_NOT_READY', 'Switchboard is shutting down.'));
     }
   }
-}
-
-function bump(c: UsageCounters, kind: FailureKind): void {
-  c.failuresByKind[kind] = (c.failuresByKind[kind] ?? 0) + 1;
 }

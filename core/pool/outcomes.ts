@@ -1,0 +1,129 @@
+import type { TokenUsage } from '../canonical/usage.js';
+import type { FailureKind } from '../contract/provider.js';
+import type { QuotaObservation } from '../upstream/retry-hints.js';
+import type { FailureDetail } from './lease.js';
+import type { PoolEntry } from './pool-entry.js';
+import { freshCounters, freshRecord, type CredentialRecord, type UsageCounters } from './records.js';
+import type { PoolSettings } from './settings.js';
+
+const ERROR_TEXT_LIMIT = 300;
+/** How long a lowered concurrency cap holds after a "too many concurrent requests" answer. */
+const CONCURRENCY_CAP_MS = 60_000;
+
+/** What an outcome did to a credential, for the pool to act on (log, adaptive estimate). */
+export type Effect = 'rate_limited' | 'disabled' | undefined;
+
+/** A success: counters up, the consecutive-failure count reset, the answer's tokens added. */
+export function countSuccess(e: PoolEntry, model: string, usage: TokenUsage | undefined): void {
+  const r = e.record;
+  const m = e.model(model);
+  r.successes++;
+  m.successes++;
+  r.consecutiveFailures = 0;
+  if (usage) {
+    r.tokensIn += usage.promptTokens;
+    r.tokensOut += usage.completionTokens;
+    m.tokensIn += usage.promptTokens;
+    m.tokensOut += usage.completionTokens;
+  }
+}
+
+/** A failure: counted by kind, and the kind's rule applied (docs/resilience.md). */
+export function applyFailure(e: PoolEntry, model: string, kind: FailureKind, d: FailureDetail, settings: PoolSettings, now: number): Effect {
+  const r = e.record;
+  const m = e.model(model);
+  bump(r, kind);
+  bump(m, kind);
+  // The client's own mistakes are not the credential's: no blame, no cooldown.
+  if (kind === 'request_invalid') return undefined;
+  const text = d.message.length > ERROR_TEXT_LIMIT ? `${d.message.slice(0, ERROR_TEXT_LIMIT)}…` : d.message;
+  r.failures++;
+  m.failures++;
+  r.lastError = m.lastError = `${kind}: ${text}`;
+  r.lastErrorAt = m.lastErrorAt = now;
+  r.consecutiveFailures++;
+
+  const c = settings.cooldowns;
+  const coolDown = (until: number, reason: string) => {
+    const target = settings.rateLimitScope === 'credential' ? r : m;
+    // A new cooldown never shortens a running one: the later deadline wins.
+    if ((target.cooldownUntil ?? 0) < until) {
+      target.cooldownUntil = until;
+      target.cooldownReason = reason;
+    }
+  };
+  const named = (what: string) => (d.limitType ? `${what} (${d.limitType})` : what);
+  switch (kind) {
+    case 'transient':
+      r.skipRequests = Math.max(r.skipRequests, c.transientSkipRequests);
+      return undefined;
+    case 'rate_limited':
+      if (d.lowerConcurrency) {
+        // In flight counts this failed request: allow one fewer than were running, for a minute.
+        e.concurrencyCap = Math.max(1, e.inFlight - 1);
+        e.capUntil = now + CONCURRENCY_CAP_MS;
+      }
+      coolDown(now + (d.retryAfterMs ?? c.rateLimitedMs), named('rate limited'));
+      m.observed = { ...m.observed, last429At: now, last429Type: d.limitType, updatedAt: now };
+      return 'rate_limited';
+    case 'quota_exhausted':
+      coolDown(d.resetAt ?? now + (d.retryAfterMs ?? c.quotaExhaustedMs), named('quota exhausted'));
+      r.quota = { ...r.quota, remaining: 0 };
+      m.observed = { ...m.observed, last429At: now, last429Type: d.limitType, updatedAt: now };
+      return 'rate_limited';
+    case 'credential_invalid':
+      r.enabled = false;
+      r.disabledReason = 'credential_invalid';
+      r.disabledAt = now;
+      return 'disabled';
+    case 'credential_model_denied':
+      m.denied = true;
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The upstream's rate-limit headers on an answer: the window for quota-aware picking, and per model. */
+export function observeQuota(e: PoolEntry, model: string, q: QuotaObservation, now: number): void {
+  const r = e.record;
+  r.quota = { ...r.quota, remaining: q.remaining, limit: q.limit ?? r.quota?.limit, resetAt: q.resetAt };
+  const o = (e.model(model).observed ??= {});
+  o.limitRequests = q.limit ?? o.limitRequests;
+  o.remainingRequests = q.remaining;
+  o.limitTokens = q.limitTokens ?? o.limitTokens;
+  o.remainingTokens = q.remainingTokens;
+  o.resetAt = q.resetAt;
+  o.updatedAt = now;
+}
+
+/**
+ * Start a credential afresh: counters, cooldowns, skips, denials and the disabled flag cleared.
+ * What the upstream said of its limits is a fact about it, not a statistic: it stays.
+ */
+export function resetRecord(record: CredentialRecord): void {
+  const fresh = freshRecord();
+  for (const [model, m] of Object.entries(record.models)) if (m.observed) fresh.models[model] = { ...freshCounters(), observed: m.observed };
+  for (const k of Object.keys(record)) delete (record as unknown as Record<string, unknown>)[k];
+  Object.assign(record, fresh);
+}
+
+/** Re-enable a credential and clear its cooldowns, denials and skips; counters stay. */
+export function enableRecord(r: CredentialRecord): void {
+  r.enabled = true;
+  delete r.disabledReason;
+  delete r.disabledAt;
+  delete r.cooldownUntil;
+  delete r.cooldownReason;
+  r.skipRequests = 0;
+  r.consecutiveFailures = 0;
+  for (const m of Object.values(r.models)) {
+    delete m.cooldownUntil;
+    delete m.cooldownReason;
+    delete m.denied;
+  }
+}
+
+function bump(c: UsageCounters, kind: FailureKind): void {
+  c.failuresByKind[kind] = (c.failuresByKind[kind] ?? 0) + 1;
+}
