@@ -32,6 +32,8 @@ export interface Settings {
   connections: number;
   runs: number;
   probeRequests: number;
+  /** `blocks`: each target's probes back to back (as ../shared/bench); `interleaved`: round-robin. */
+  probeOrder: 'blocks' | 'interleaved';
   chunks: number;
   modes: Mode[];
 }
@@ -106,7 +108,7 @@ function header(s: Summary): string[] {
   const st = s.settings;
   return [
     `Switchboard benchmark: median of ${st.runs} run(s); ${st.durationS} s autocannon at ${st.connections} connections after ${st.warmupS} s warm-up; ` +
-      `${st.probeRequests} c=1 probe requests; ${st.chunks} SSE content chunks`,
+      `${st.probeRequests} c=1 probe requests (${st.probeOrder}); ${st.chunks} SSE content chunks`,
     `${s.environment.date}  node ${s.environment.node}  ${s.environment.cpus} CPU(s) ${s.environment.cpuModel}`,
   ];
 }

@@ -46,6 +46,7 @@ function readSettings(): Settings {
     connections: intKnob('BENCH_CONNECTIONS', 32, 1),
     runs: intKnob('BENCH_RUNS', 2, 1),
     probeRequests: intKnob('BENCH_PROBE_REQUESTS', 200, 1),
+    probeOrder: process.env.BENCH_PROBE_ORDER === 'blocks' ? ('blocks' as const) : ('interleaved' as const),
     chunks: intKnob('BENCH_CHUNKS', 20, 2),
     modes: [...new Set(modes)] as Mode[],
   };
@@ -94,8 +95,8 @@ async function main(tmp: string): Promise<void> {
       log(`run ${i + 1}/${s.runs}, ${mode}`);
       const loads = new Map<Child, LoadRun>();
       for (const t of order) loads.set(t, await measureLoad(t, mode, s));
-      log(`  c=1 probe: ${s.probeRequests} requests each to mock, passthrough, switchboard (interleaved)`);
-      const [directC1Ms, ptC1, sbC1] = await probeP50s([upstream.origin, passthrough.origin, switchboard.origin], mode, s.probeRequests);
+      log(`  c=1 probe: ${s.probeRequests} requests each to mock, passthrough, switchboard (${s.probeOrder})`);
+      const [directC1Ms, ptC1, sbC1] = await probeP50s([upstream.origin, passthrough.origin, switchboard.origin], mode, s.probeRequests, s.probeOrder);
       log(`    direct ${directC1Ms.toFixed(3)} ms, passthrough ${ptC1.toFixed(3)} ms, switchboard ${sbC1.toFixed(3)} ms`);
       const pt = { ...loads.get(passthrough)!, c1Ms: ptC1, addedMs: ptC1 - directC1Ms };
       const sb = { ...loads.get(switchboard)!, c1Ms: sbC1, addedMs: sbC1 - directC1Ms };
