@@ -58,6 +58,9 @@ async function pump(stream: OpenStream, format: ChatFormat, ex: Exchange, out: S
   }
   const text = format.chunk(stream.first);
   if (text !== undefined) out.data(text);
+  // The first event goes out at once: a client waits for it, while later events are batched per
+  // tick (the pump would otherwise read what else arrived before this write).
+  out.flushNow();
   let last = stream.first;
   try {
     for (;;) {

@@ -52,6 +52,11 @@ export class SseWriter {
     });
   }
 
+  /** Write what is queued now rather than at the end of the tick (the first event: time to first byte). */
+  flushNow(): void {
+    this.#flush();
+  }
+
   /** End the stream normally: `data: [DONE]`. */
   done(): void {
     this.#end('data: [DONE]\n\n');
