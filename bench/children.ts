@@ -35,10 +35,10 @@ export async function freePort(override?: string): Promise<number> {
  * Spawns `node <args>` directly (not through npm), so the PID is the server's own and /proc reads
  * describe it. Output goes to a log file: never a pipe the benchmark would have to drain.
  */
-export function startNode(name: string, args: string[], port: number, cwd: string, logDir: string): Child {
+export function startNode(name: string, args: string[], port: number, cwd: string, logDir: string, extraEnv: Record<string, string> = {}): Child {
   const logFile = join(logDir, `${name}.log`);
   const fd = openSync(logFile, 'a');
-  const env = { ...process.env };
+  const env = { ...process.env, ...extraEnv };
   // These would override the generated config's listen address.
   delete env.HOST;
   delete env.PORT;

@@ -15,17 +15,19 @@ import { renderText, summarize, writeResults, type Run, type Settings, type Targ
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
-// Every process runs with the node flags `npm start` uses (read from package.json, so the bench
-// follows any change there), so no gateway gets a GC or loader advantage. BENCH_NODE_FLAGS
-// overrides them, for trying a flag before changing the start script.
-const NODE_FLAGS = nodeFlags();
+// Every process runs with the node flags and environment `npm start` uses (read from
+// package.json, so the bench follows any change there), so no gateway gets a GC, allocator or
+// loader advantage. BENCH_NODE_FLAGS overrides the flags, for trying one before changing the
+// start script.
+const START = startScript();
+const NODE_FLAGS = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean) : START.flags;
 
-function nodeFlags(): string[] {
-  if (process.env.BENCH_NODE_FLAGS) return process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean);
+function startScript(): { env: Record<string, string>; flags: string[] } {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const m = /^node\s+(.*?)\s*dist\/core\/main\.js/.exec(pkg.scripts.start);
+  const m = /^((?:\w+=\S*\s+)*)node\s+(.*?)\s*dist\/core\/main\.js/.exec(pkg.scripts.start);
   if (!m) throw new Error(`cannot read node flags from the start script: ${pkg.scripts.start}`);
-  return m[1].split(/\s+/).filter(Boolean);
+  const env = Object.fromEntries(m[1].split(/\s+/).filter(Boolean).map((kv) => kv.split('=', 2) as [string, string]));
+  return { env, flags: m[2].split(/\s+/).filter(Boolean) };
 }
 
 function intKnob(name: string, fallback: number, min: number): number {
@@ -72,14 +74,14 @@ async function main(tmp: string): Promise<void> {
   const env = process.env;
 
   const upPort = await freePort(env.BENCH_UPSTREAM_PORT);
-  const upstream = startNode('upstream', [...NODE_FLAGS, 'dist/bench/upstream.js', '--port', String(upPort), '--chunks', String(s.chunks)], upPort, ROOT, tmp);
+  const upstream = startNode('upstream', [...NODE_FLAGS, 'dist/bench/upstream.js', '--port', String(upPort), '--chunks', String(s.chunks)], upPort, ROOT, tmp, START.env);
   await waitReady(upstream, '/health');
 
   const ptPort = await freePort(env.BENCH_PASSTHROUGH_PORT);
-  const passthrough = startNode('passthrough', [...NODE_FLAGS, 'dist/bench/passthrough.js', '--port', String(ptPort), '--upstream', upstream.origin], ptPort, ROOT, tmp);
+  const passthrough = startNode('passthrough', [...NODE_FLAGS, 'dist/bench/passthrough.js', '--port', String(ptPort), '--upstream', upstream.origin], ptPort, ROOT, tmp, START.env);
   const sbPort = await freePort(env.BENCH_SWITCHBOARD_PORT);
   const config = writeBenchConfig(tmp, sbPort, upPort);
-  const switchboard = startNode('switchboard', [...NODE_FLAGS, 'dist/core/main.js', '--config', config, '--port', String(sbPort)], sbPort, ROOT, tmp);
+  const switchboard = startNode('switchboard', [...NODE_FLAGS, 'dist/core/main.js', '--config', config, '--port', String(sbPort)], sbPort, ROOT, tmp, START.env);
   await Promise.all([waitReady(passthrough, '/health'), waitReady(switchboard, '/readyz')]);
   log(`upstream ${upstream.origin} (pid ${upstream.pid}), passthrough ${passthrough.origin} (pid ${passthrough.pid}), switchboard ${switchboard.origin} (pid ${switchboard.pid})`);
 
