@@ -132,8 +132,9 @@ export class Dispatcher {
           const served = await handle.policies.run(model, () => this.#attempts(handle, at, req, ex, op), holdLease);
           if (settle) served.lease.succeed(usageOf(served.value));
           return served;
-        } catch (err) {
-          if (err instanceof GatewayError || ex.clientGone) throw err;
+        } catch (thrown) {
+          if (thrown instanceof GatewayError || ex.clientGone) throw thrown;
+          const err = handle.policies.explain(thrown, model);
           if (err instanceof PoolExhausted) blocked.exhausted(handle, err);
           else if (err instanceof CircuitOpen) blocked.circuit(handle, err);
           else if (err instanceof ProviderBusy) blocked.busy(handle);

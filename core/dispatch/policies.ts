@@ -74,13 +74,14 @@ export class ProviderPolicies {
   }
 
   /**
-   * Run one target's attempts through the policies; open breakers and a full bulkhead throw.
+   * Run one target's attempts through the policies. An open breaker throws cockatiel's
+   * BrokenCircuitError (`explain` names it), a full bulkhead a ProviderBusy.
    * `hold` keeps the bulkhead slot after `fn` answered, until the promise it returns settles: a
    * stream occupies its provider until it ends, not only until its first chunk.
    */
   run<T>(model: string, fn: () => Promise<T>, hold?: (value: T) => Promise<void>): Promise<T> {
     const bulkhead = this.#bulkhead;
-    if (!bulkhead) return this.#guarded(model, fn);
+    if (!bulkhead) return this.#guarded(model, fn); // the caller explains an open breaker
     return new Promise<T>((resolve, reject) => {
       bulkhead
         .execute(async () => {
@@ -88,7 +89,7 @@ export class ProviderPolicies {
           try {
             value = await this.#guarded(model, fn);
           } catch (err) {
-            reject(err);
+            reject(this.explain(err, model));
             return;
           }
           resolve(value);
@@ -100,11 +101,18 @@ export class ProviderPolicies {
 
   #guarded<T>(model: string, fn: () => Promise<T>): Promise<T> {
     const breaker = this.#breaker(model);
-    return this.#retry.execute(() =>
-      this.#gone.policy
-        .execute(() => breaker.policy.execute(fn).catch((err: unknown) => rethrowOpen(err, breaker, 'model', this.settings.breaker.halfOpenAfterMs)))
-        .catch((err: unknown) => rethrowOpen(err, this.#gone, 'provider', this.settings.breaker.goneRecoveryMs)),
-    );
+    // No wrappers between the layers: every promise hop here is paid before a stream's first byte.
+    // An open breaker throws cockatiel's BrokenCircuitError; `circuitOpen` says which and for how long.
+    return this.#retry.execute(() => this.#gone.policy.execute(() => breaker.policy.execute(fn)));
+  }
+
+  /** Turn cockatiel's BrokenCircuitError into which breaker is open and for how long; other errors pass. */
+  explain(err: unknown, model: string): unknown {
+    if (!(err instanceof BrokenCircuitError)) return err;
+    const b = this.settings.breaker;
+    if (this.#gone.policy.state !== CircuitState.Closed) return new CircuitOpen('provider', Math.max(0, this.#gone.openedAt + b.goneRecoveryMs - Date.now()));
+    const m = this.#breakers.peek(model);
+    return new CircuitOpen('model', m ? Math.max(0, m.openedAt + b.halfOpenAfterMs - Date.now()) : b.halfOpenAfterMs);
   }
 
   #goneBreaker(): Breaker {
@@ -151,9 +159,4 @@ function track(policy: CircuitBreakerPolicy): Breaker {
     b.openedAt = Date.now(); // cockatiel measures half-open time with Date.now too
   });
   return b;
-}
-
-function rethrowOpen(err: unknown, b: Breaker, scope: 'model' | 'provider', halfOpenAfterMs: number): never {
-  if (err instanceof BrokenCircuitError) throw new CircuitOpen(scope, Math.max(0, b.openedAt + halfOpenAfterMs - Date.now()));
-  throw err;
 }
