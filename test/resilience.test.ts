@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/state/clock.js';
-import { defaultReply, startFakeOpenAI, type Behaviour, type FakeOpenAI, type RecordedRequest } from './fakes/openai-upstream.js';
+import { defaultReply, startFakeOpenAI, type Behaviour, type FakeOpenAI } from './fakes/openai-upstream.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
 
 const KEYS = Array.from({ length: 10 }, (_, i) => `sk-pool-key-${String(i).padStart(4, '0')}-abcdefgh${i}`);
@@ -35,7 +35,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-const keyOf = (r: RecordedRequest) => String(r.headers.authorization ?? '').replace(/^Bearer /, '');
 const rateLimited = (retryAfter: string): Behaviour => ({
   kind: 'status',
   status: 429,
@@ -45,7 +44,7 @@ const rateLimited = (retryAfter: string): Behaviour => ({
 
 /** Every request with one of `keys` gets `b`, until the test ends (or the returned function is called). */
 function whenKey(keys: string[], b: Behaviour): () => void {
-  const remove = up.rule((r) => (keys.includes(keyOf(r)) ? b : undefined));
+  const remove = up.whenKey(keys, b);
   cleanups.push(remove);
   return remove;
 }

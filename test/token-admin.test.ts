@@ -6,7 +6,7 @@
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/state/clock.js';
-import { defaultReply, startFakeOpenAI, type Behaviour, type FakeOpenAI, type RecordedRequest } from './fakes/openai-upstream.js';
+import { defaultReply, startFakeOpenAI, type Behaviour, type FakeOpenAI } from './fakes/openai-upstream.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
 
 const ADMIN = 'admin-secret-0123456789abcdef';
@@ -35,11 +35,10 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-const keyOf = (r: RecordedRequest) => String(r.headers.authorization ?? '').replace(/^Bearer /, '');
 
 /** Every request with one of `keys` gets `b` until the test ends. */
 function whenKey(keys: string[], b: Behaviour): void {
-  cleanups.push(up.rule((r) => (keys.includes(keyOf(r)) ? b : undefined)));
+  cleanups.push(up.whenKey(keys, b));
 }
 
 function provider(extra: Record<string, unknown> = {}) {

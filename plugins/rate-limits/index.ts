@@ -1,4 +1,4 @@
-import { CONTRACT_VERSION, GatewayError, defineExtension, type ProviderHandle, type ProviderRegistry } from '../../core/index.js';
+import { CONTRACT_VERSION, defineExtension, selectProviders } from '../../core/index.js';
 import { observedData } from './observed.js';
 
 /** The window the adaptive estimate is per: requests per minute. */
@@ -24,16 +24,3 @@ export default defineExtension({
     }));
   },
 });
-
-/** `?provider=<id>` or every provider; unknown or repeated ids are a 400 naming the known ones. */
-function selectProviders(registry: ProviderRegistry, query: unknown): readonly ProviderHandle[] {
-  const wanted = query && typeof query === 'object' ? (query as Record<string, unknown>).provider : undefined;
-  if (wanted === undefined) return registry.handles;
-  const known = registry.handles.map((h) => h.id).join(', ');
-  const handle = typeof wanted === 'string' ? registry.get(wanted) : undefined;
-  if (!handle) {
-    const what = typeof wanted === 'string' ? `Unknown provider ${JSON.stringify(wanted.slice(0, 100))}` : `Invalid value for 'provider': give one provider id`;
-    throw new GatewayError('SWB_ERR_INVALID_VALUE', `${what}; known: ${known}.`, { param: 'provider' });
-  }
-  return [handle];
-}

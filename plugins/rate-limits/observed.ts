@@ -1,24 +1,4 @@
-import type { AdaptiveRecord, CredentialView, ProviderHandle } from '../../core/index.js';
-
-type ObservedLimits = NonNullable<CredentialView['models'][string]['observed']>;
-
-/** Epoch ms as ISO-8601, or null when unknown (or out of Date's range). */
-export function iso(ms: number | null | undefined): string | null {
-  if (ms === null || ms === undefined || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return null;
-  return new Date(ms).toISOString();
-}
-
-/** What the upstream said of one token's limits for one model. */
-export interface TokenLimits {
-  limitRequests: number | null;
-  remainingRequests: number | null;
-  limitTokens: number | null;
-  remainingTokens: number | null;
-  resetAt: string | null;
-  last429At: string | null;
-  last429Type: string | null;
-  updated_at: string | null;
-}
+import { iso, observedView, type AdaptiveRecord, type ObservedView, type ProviderHandle } from '../../core/index.js';
 
 /** One model of one provider: the adaptive estimate and each token's observations. */
 export interface ModelLimits {
@@ -31,20 +11,7 @@ export interface ModelLimits {
   provider: string;
   /** The upstream model id (the key may be `<provider>/<model>`, see below). */
   model: string;
-  tokens: Record<string, TokenLimits>;
-}
-
-function tokenLimits(o: ObservedLimits): TokenLimits {
-  return {
-    limitRequests: o.limitRequests ?? null,
-    remainingRequests: o.remainingRequests ?? null,
-    limitTokens: o.limitTokens ?? null,
-    remainingTokens: o.remainingTokens ?? null,
-    resetAt: iso(o.resetAt),
-    last429At: iso(o.last429At),
-    last429Type: o.last429Type ?? null,
-    updated_at: iso(o.updatedAt),
-  };
+  tokens: Record<string, ObservedView>;
 }
 
 const latest = (...xs: (number | null | undefined)[]): number | null => {
@@ -66,11 +33,11 @@ export function providerLimits(handle: ProviderHandle): Map<string, ModelLimits>
       return o ? [{ c, index, o }] : [];
     });
     // Null-prototype maps: a model or token named `__proto__` stays an entry.
-    const tokens = Object.create(null) as Record<string, TokenLimits>;
+    const tokens = Object.create(null) as Record<string, ObservedView>;
     for (const { c, index, o } of seen) {
       // Two masked secrets can look alike (same prefix and last four): keep both.
       const key = Object.hasOwn(tokens, c.id) ? `${c.id}#${index}` : c.id;
-      tokens[key] = tokenLimits(o);
+      tokens[key] = observedView(o);
     }
     out.set(model, {
       guess: a?.guess ?? null,

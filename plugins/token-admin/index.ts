@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CONTRACT_VERSION, GatewayError, defineExtension, type ProviderHandle } from '../../core/index.js';
-import { selectProviders } from './select.js';
+import { CONTRACT_VERSION, GatewayError, defineExtension, selectProviders, type ProviderHandle } from '../../core/index.js';
+
 import { providerSummary, tokenViews } from './views.js';
 
 /**

@@ -1,26 +1,7 @@
-import type { CredentialView, ProviderHandle } from '../../core/index.js';
+import { iso, observedView, type CredentialView, type ObservedView, type ProviderHandle } from '../../core/index.js';
 
 type ModelRecord = CredentialView['models'][string];
-type ObservedLimits = NonNullable<ModelRecord['observed']>;
 type FailureCounts = CredentialView['failuresByKind'];
-
-/** Epoch ms as ISO-8601, or null when unknown (or out of Date's range). */
-export function iso(ms: number | null | undefined): string | null {
-  if (ms === null || ms === undefined || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return null;
-  return new Date(ms).toISOString();
-}
-
-/** What the upstream said of one credential's limits for one model. */
-export interface ObservedView {
-  limitRequests: number | null;
-  remainingRequests: number | null;
-  limitTokens: number | null;
-  remainingTokens: number | null;
-  resetAt: string | null;
-  last429At: string | null;
-  last429Type: string | null;
-  updated_at: string | null;
-}
 
 export interface ModelView {
   requests: number;
@@ -78,19 +59,6 @@ export interface ProviderSummary {
   total_tokens: number;
   /** Open or half-open breakers: upstream model (`*` for the provider-wide one) -> state. */
   breakers: Record<string, BreakerView>;
-}
-
-function observedView(o: ObservedLimits): ObservedView {
-  return {
-    limitRequests: o.limitRequests ?? null,
-    remainingRequests: o.remainingRequests ?? null,
-    limitTokens: o.limitTokens ?? null,
-    remainingTokens: o.remainingTokens ?? null,
-    resetAt: iso(o.resetAt),
-    last429At: iso(o.last429At),
-    last429Type: o.last429Type ?? null,
-    updated_at: iso(o.updatedAt),
-  };
 }
 
 function modelView(m: ModelRecord, now: number): ModelView {

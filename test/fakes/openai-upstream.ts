@@ -62,9 +62,16 @@ export interface FakeOpenAI {
    * this key always gets 429). Returns a function that removes it.
    */
   rule(rule: Rule): () => void;
+  /** A rule for requests carrying one of `keys` as their bearer token; returns its remover. */
+  whenKey(keys: readonly string[], behaviour: Behaviour): () => void;
   /** The bearer token each chat/embeddings request carried, in arrival order. */
   keysSeen(): string[];
   close(): Promise<void>;
+}
+
+/** The bearer token a recorded request carried ('' without one). */
+export function bearerOf(r: RecordedRequest): string {
+  return String(r.headers.authorization ?? '').replace(/^Bearer /, '');
 }
 
 /** The text the fake answers with by default: derived from the request, so tests can predict it. */
@@ -221,21 +228,23 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     json(res, 200, { object: 'list', data, model: body.model, usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } });
   }
 
+  function addRule(r: Rule): () => void {
+    rules.push(r);
+    return () => {
+      const i = rules.indexOf(r);
+      if (i !== -1) rules.splice(i, 1);
+    };
+  }
+
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
     script: (...b) => queue.push(...b),
-    rule: (r) => {
-      rules.push(r);
-      return () => {
-        const i = rules.indexOf(r);
-        if (i !== -1) rules.splice(i, 1);
-      };
-    },
-    keysSeen: () =>
-      requests.filter((r) => r.method === 'POST').map((r) => String(r.headers.authorization ?? '').replace(/^Bearer /, '')),
+    rule: addRule,
+    whenKey: (keys, behaviour) => addRule((r) => (keys.includes(bearerOf(r)) ? behaviour : undefined)),
+    keysSeen: () => requests.filter((r) => r.method === 'POST').map(bearerOf),
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();

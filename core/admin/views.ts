@@ -1,0 +1,37 @@
+import type { ObservedLimits } from '../pool/records.js';
+
+/**
+ * Helpers for admin endpoints (the token-admin and rate-limits extensions, and anyone's own):
+ * times and observed limits as JSON shows them, and the `?provider=` selection.
+ */
+
+/** Epoch ms as ISO-8601, or null when unknown (or out of Date's range). */
+export function iso(ms: number | null | undefined): string | null {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return null;
+  return new Date(ms).toISOString();
+}
+
+/** What the upstream said of one credential's limits for one model, as JSON shows it. */
+export interface ObservedView {
+  limitRequests: number | null;
+  remainingRequests: number | null;
+  limitTokens: number | null;
+  remainingTokens: number | null;
+  resetAt: string | null;
+  last429At: string | null;
+  last429Type: string | null;
+  updated_at: string | null;
+}
+
+export function observedView(o: ObservedLimits): ObservedView {
+  return {
+    limitRequests: o.limitRequests ?? null,
+    remainingRequests: o.remainingRequests ?? null,
+    limitTokens: o.limitTokens ?? null,
+    remainingTokens: o.remainingTokens ?? null,
+    resetAt: iso(o.resetAt),
+    last429At: iso(o.last429At),
+    last429Type: o.last429Type ?? null,
+    updated_at: iso(o.updatedAt),
+  };
+}
