@@ -118,7 +118,7 @@ export class Dispatcher {
     // target gets its own shallow copy of the original. A lone target needs no copy.
     const pristine = route.targets.length > 1 ? { ...request } : undefined;
     for (let round = 0; ; round++) {
-      const blocked = new Blockage(route.model, this.clock);
+      let blocked: Blockage | undefined; // only a request that meets trouble pays for it
       let index = 0;
       for (const target of route.targets) {
         const handle = this.registry.get(target.provider);
@@ -135,6 +135,7 @@ export class Dispatcher {
         } catch (thrown) {
           if (thrown instanceof GatewayError || ex.clientGone) throw thrown;
           const err = handle.policies.explain(thrown, model);
+          blocked ??= new Blockage(route.model, this.clock);
           if (err instanceof PoolExhausted) blocked.exhausted(handle, err);
           else if (err instanceof CircuitOpen) blocked.circuit(handle, err);
           else if (err instanceof ProviderBusy) blocked.busy(handle);
@@ -143,6 +144,7 @@ export class Dispatcher {
           if (ex.expired) break;
         }
       }
+      blocked ??= new Blockage(route.model, this.clock); // no target could even be looked up
       // A few rounds at most: a credential that frees may be taken by another request first.
       const wait = round < MAX_WAIT_ROUNDS ? blocked.waitWithin(ex.remainingMs) : undefined;
       if (wait === undefined) throw blocked.toError();
