@@ -1,0 +1,143 @@
+import type { ChatChunk, ChunkChoice } from '../../core/index.js';
+
+export type ThinkingMode = 'reasoning_content' | 'inline' | 'hide';
+
+export interface TranslateOptions {
+  thinking: ThinkingMode;
+  /** Tokens carrying one of these tags (case-insensitive) are dropped: Grok's UI markup. */
+  filteredTags: readonly string[];
+  /** Where a generated image's path becomes a URL a client can open. */
+  imageUrl(path: string): string;
+}
+
+/** An error Grok reported inside the stream (`{"error":{code,message}}`). */
+export class GrokInBandError extends Error {
+  constructor(
+    readonly code: number | string | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GrokInBandError';
+  }
+}
+
+interface Response {
+  token?: string;
+  isThinking?: boolean;
+  isSoftStop?: boolean;
+  messageTag?: string;
+  cardAttachment?: { jsonData?: string };
+  streamingImageGenerationResponse?: { imageUrl?: string; progress?: number; moderated?: boolean; isFinal?: boolean };
+  modelResponse?: { message?: string; generatedImageUrls?: string[] };
+  finalMetadata?: Record<string, unknown>;
+  error?: { code?: number | string; message?: string };
+}
+
+/** Message tags that never reach a client: tool plumbing, not the answer. */
+const HIDDEN_TAGS = new Set(['tool_usage_card', 'raw_function_result']);
+
+/**
+ * Turns Grok's NDJSON frames (../shared/upstreams/grok-web.md §4–5) into OpenAI chunks: answer
+ * tokens as `content`, thinking as `reasoning_content` (or inline `<think>`, or nothing), UI
+ * markup dropped, generated images collected and appended as markdown at the end.
+ */
+export class GrokTranslator {
+  /** The answer text so far (for the usage estimate and a non-stream fold). */
+  text = '';
+  reasoning = '';
+  readonly images: string[] = [];
+  done = false;
+  #inThink = false;
+  #sawToken = false;
+  #fallbackMessage: string | undefined;
+  readonly #filtered: RegExp | undefined;
+
+  constructor(
+    private readonly base: { id: string; created: number; model: string },
+    private readonly opts: TranslateOptions,
+  ) {
+    const tags = opts.filteredTags.filter(Boolean).map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    this.#filtered = tags.length ? new RegExp(`<\\/?(?:${tags.join('|')})\\b`, 'i') : undefined;
+  }
+
+  /** The chunks one frame turns into (often none). Throws GrokInBandError for an in-band error. */
+  frame(f: unknown): ChatChunk[] {
+    const top = f as { error?: Response['error']; result?: { response?: Response } & Response };
+    if (top?.error) throw new GrokInBandError(top.error.code, top.error.message ?? 'Grok reported an error');
+    const r: Response | undefined = top?.result?.response ?? (top?.result?.modelResponse ? top.result : undefined);
+    if (!r) return [];
+    if (r.error) throw new GrokInBandError(r.error.code, r.error.message ?? 'Grok reported an error');
+    const out: ChatChunk[] = [];
+    if (typeof r.token === 'string' && r.token && !HIDDEN_TAGS.has(r.messageTag ?? '') && !this.#filtered?.test(r.token)) {
+      this.#sawToken = true;
+      if (r.isThinking) this.#thinking(r.token, out);
+      else this.#answer(r.token, out);
+    }
+    if (r.cardAttachment?.jsonData) this.#card(r.cardAttachment.jsonData);
+    const img = r.streamingImageGenerationResponse;
+    if (img?.imageUrl && (img.progress ?? 0) >= 100 && !img.moderated) this.#image(img.imageUrl);
+    if (r.modelResponse) {
+      for (const u of r.modelResponse.generatedImageUrls ?? []) this.#image(u);
+      if (typeof r.modelResponse.message === 'string') this.#fallbackMessage = r.modelResponse.message;
+    }
+    if (r.isSoftStop || (r.finalMetadata && Object.keys(r.finalMetadata).length)) this.done = true;
+    return out;
+  }
+
+  /** The closing chunks: a model answer never streamed as tokens, images as markdown, the finish. */
+  finish(): ChatChunk[] {
+    const out: ChatChunk[] = [];
+    if (this.#inThink) this.#closeThink(out);
+    if (!this.#sawToken && this.#fallbackMessage) this.#answer(this.#fallbackMessage, out);
+    if (this.images.length) {
+      const md = this.images.map((u) => `![image](${this.opts.imageUrl(u)})`).join('\n');
+      this.#answer(this.text ? `\n\n${md}` : md, out);
+    }
+    out.push(this.#chunk({}, 'stop'));
+    return out;
+  }
+
+  #thinking(token: string, out: ChatChunk[]): void {
+    this.reasoning += token;
+    if (this.opts.thinking === 'hide') return;
+    if (this.opts.thinking === 'reasoning_content') {
+      out.push(this.#chunk({ reasoning_content: token } as ChunkChoice['delta']));
+      return;
+    }
+    const open = this.#inThink ? '' : '<think>\n';
+    this.#inThink = true;
+    this.text += open + token;
+    out.push(this.#chunk({ content: open + token }));
+  }
+
+  #answer(token: string, out: ChatChunk[]): void {
+    if (this.#inThink) this.#closeThink(out);
+    this.text += token;
+    out.push(this.#chunk({ content: token }));
+  }
+
+  #closeThink(out: ChatChunk[]): void {
+    this.#inThink = false;
+    this.text += '\n</think>\n';
+    out.push(this.#chunk({ content: '\n</think>\n' }));
+  }
+
+  #card(json: string): void {
+    let card: { image_chunk?: { imageUrl?: string; progress?: number; moderated?: boolean } };
+    try {
+      card = JSON.parse(json) as typeof card;
+    } catch {
+      return; // a card we cannot read is decoration, not the answer
+    }
+    const c = card.image_chunk;
+    if (c?.imageUrl && (c.progress ?? 0) >= 100 && !c.moderated) this.#image(c.imageUrl);
+  }
+
+  #image(url: string): void {
+    if (!this.images.includes(url)) this.images.push(url);
+  }
+
+  #chunk(delta: ChunkChoice['delta'], finish: ChunkChoice['finish_reason'] = null): ChatChunk {
+    return { ...this.base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] };
+  }
+}
