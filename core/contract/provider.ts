@@ -66,6 +66,13 @@ export interface FailureVerdict {
   limitType?: string;
   /** With `rate_limited`: too many requests at once on this credential; it gets fewer for a minute. */
   lowerConcurrency?: boolean;
+  /**
+   * The failure is the egress's, not the credential's (a Cloudflare challenge, an anti-bot
+   * rejection, a region block): the credential is not blamed; retries and the breaker still count it.
+   */
+  spareCredential?: boolean;
+  /** What the operator should do about it; added to the client's error message and the log. */
+  advice?: string;
   /** With `request_invalid`: the upstream does not know the model; the client gets 404 `model_not_found`. */
   modelNotFound?: boolean;
 }
@@ -88,6 +95,8 @@ export interface UpstreamFailure {
   model: string;
   /** The error as thrown. */
   error: Error;
+  /** What the provider said the operator should do (set from its verdict), for the client's message. */
+  advice?: string;
 }
 
 /** One credential from the provider's pool. */

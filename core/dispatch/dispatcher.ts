@@ -182,10 +182,12 @@ export class Dispatcher {
         const v = handle.classify(failure);
         const retryAfterMs = v.retryAfterMs ?? (v.kind === 'rate_limited' || v.kind === 'quota_exhausted' ? statedWaitMs(failure.headers, this.clock.now()) : undefined);
         const message = describeFailure(failure, handle.secrets);
-        lease.fail(v.kind, { message, retryAfterMs, resetAt: v.resetAt, limitType: v.limitType, lowerConcurrency: v.lowerConcurrency });
+        if (v.spareCredential) lease.release();
+        else lease.fail(v.kind, { message, retryAfterMs, resetAt: v.resetAt, limitType: v.limitType, lowerConcurrency: v.lowerConcurrency });
         ex.endAttempt();
+        if (v.advice) failure.advice = v.advice;
         this.log.warn(
-          { reqId: ex.reqId, provider: handle.id, model: target.model, credential: lease.entry.id, kind: v.kind, status: failure.status, code: failure.code, timeout: failure.timeout },
+          { reqId: ex.reqId, provider: handle.id, model: target.model, credential: lease.entry.id, kind: v.kind, status: failure.status, code: failure.code, timeout: failure.timeout, advice: v.advice },
           'upstream attempt failed',
         );
         if (v.kind === 'request_invalid') throw v.modelNotFound ? modelNotFound(req.model) : failureToError(v.kind, failure, handle.id, handle.secrets);

@@ -74,8 +74,14 @@ export function describeFailure(f: UpstreamFailure, secrets: readonly string[]):
   return redact(f.status ? `HTTP ${f.status}: ${what}` : f.code ? `${f.code}: ${what}` : what, secrets);
 }
 
-/** Turn the failure that ended a request into the error the client sees. */
+/** Turn the failure that ended a request into the error the client sees (with the provider's advice, if any). */
 export function failureToError(kind: FailureKind, f: UpstreamFailure, providerId: string, secrets: readonly string[]): GatewayError {
+  const e = baseError(kind, f, providerId, secrets);
+  if (!f.advice) return e;
+  return new GatewayError(e.id, `${e.message} ${f.advice}`, { status: e.status, type: e.type, code: e.code, param: e.param, headers: e.headers, cause: f.error });
+}
+
+function baseError(kind: FailureKind, f: UpstreamFailure, providerId: string, secrets: readonly string[]): GatewayError {
   const up = upstreamErrorBody(f.body);
   const said = up?.message ? `: ${redact(String(up.message), secrets)}` : '';
   const where = `upstream "${providerId}" (model ${f.model})`;

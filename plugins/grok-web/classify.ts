@@ -1,0 +1,38 @@
+import type { FailureVerdict, UpstreamFailure } from '../../core/index.js';
+import { GrokInBandError } from './translate.js';
+
+/** Body phrases that mean the account itself is dead (expired, banned, revoked). */
+const EXPIRED = /invalid-credentials|bad-credentials|failed to look up session id|blocked-user|email-domain-rejected|session not found|account suspended|token revoked|token expired/i;
+const CLOUDFLARE = /cf-challenge|cloudflare|just a moment/i;
+const REGION = /not available in your region/i;
+
+const CF_ADVICE = 'Cloudflare challenged Switchboard: refresh cfClearance (with the userAgent of the browser that produced it) in the grok-web options, or change proxyUrl.';
+const BOT_ADVICE = 'Grok rejected the request as a bot (code 7): set the statsig option to a fresh value, or to `random`.';
+const REGION_ADVICE = 'Grok is not available from this egress region: set proxyUrl.';
+
+/**
+ * Grok's failures, per ../shared/upstreams/grok-web.md §7. A Cloudflare challenge, an anti-bot
+ * rejection or a region block is the egress's fault: the account is spared, the request may go
+ * to another target, and the message says what to refresh.
+ */
+export function classifyGrok(f: UpstreamFailure): FailureVerdict | undefined {
+  const body = f.body ?? '';
+  if (f.error instanceof GrokInBandError) {
+    const { code, message } = f.error;
+    if (code === 7 || /anti-bot/i.test(message)) return { kind: 'transient', spareCredential: true, advice: BOT_ADVICE };
+    if (REGION.test(message)) return { kind: 'transient', spareCredential: true, advice: REGION_ADVICE };
+    // "usage limit" is checked before code 8: the quota is spent, not just a burst refused.
+    if (/usage limit|usage quota/i.test(message)) return { kind: 'quota_exhausted' };
+    if (code === 8 || /too many requests|rate limit/i.test(message)) return { kind: 'rate_limited' };
+    return { kind: 'transient' };
+  }
+  if (f.status === 404 && /Unknown model/.test(body)) return { kind: 'request_invalid', modelNotFound: true };
+  const cf = f.headers?.['cf-mitigated'] === 'challenge' || (f.status === 403 && CLOUDFLARE.test(body));
+  if (cf) return { kind: 'transient', spareCredential: true, advice: CF_ADVICE };
+  if (f.status !== undefined && f.status >= 400 && f.status < 500 && REGION.test(body)) return { kind: 'transient', spareCredential: true, advice: REGION_ADVICE };
+  if ((f.status === 400 || f.status === 401 || f.status === 403) && EXPIRED.test(body)) return { kind: 'credential_invalid' };
+  if (f.status === 401) return { kind: 'credential_invalid' };
+  if (f.status === 429) return /usage limit|usage quota/i.test(body) ? { kind: 'quota_exhausted' } : { kind: 'rate_limited' };
+  if (f.status === 403) return { kind: 'transient' }; // forbidden: counts against the account, softly
+  return undefined;
+}

@@ -1,0 +1,194 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
+import {
+  CONTRACT_VERSION,
+  UpstreamError,
+  completionId,
+  createUpstreamDispatcher,
+  defineProvider,
+  nowSeconds,
+  requestUpstream,
+  type CallContext,
+  type ChatChunk,
+  type ChatRequest,
+  type Credential,
+  type ModelInfo,
+} from '../../core/index.js';
+import { classifyGrok } from './classify.js';
+import { flattenMessages } from './flatten.js';
+import { catalogue, type GrokModel } from './models.js';
+import { NdjsonLines } from './ndjson.js';
+import { GrokTranslator, type ThinkingMode } from './translate.js';
+
+interface Options {
+  baseUrl: string;
+  assetsUrl: string;
+  statsig: string;
+  cfClearance?: string;
+  userAgent: string;
+  proxyUrl?: string;
+  temporary: boolean;
+  customInstruction?: string;
+  thinking: ThinkingMode;
+  filteredTags: string[];
+  imageCount: number;
+  models?: GrokModel[];
+}
+
+/** The statsig value most Grok clients send (base64 of a fake JS error, reference §2). */
+const STATIC_STATSIG = 'ZTpUeXBlRXJyb3I6IENhbm5vdCByZWFkIHByb3BlcnRpZXMgb2YgdW5kZWZpbmVkIChyZWFkaW5nICdjaGlsZE5vZGVzJyk=';
+const DEFAULT_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/133.0.0.0 Safari/537.36';
+
+const randomStatsig = () => Buffer.from(`e:TypeError: Cannot read properties of undefined (reading '${randomBytes(6).toString('hex')}')`).toString('base64');
+
+/** A credential is a bare sso token or a whole cookie string; both become the request's Cookie. */
+function cookieOf(secret: string, cfClearance: string | undefined): string {
+  const base = secret.includes('=') ? secret : `sso=${secret}; sso-rw=${secret}`;
+  return cfClearance && !/cf_clearance=/.test(base) ? `${base}; cf_clearance=${cfClearance}` : base;
+}
+
+/** Rough token count for usage Grok does not report (marked `estimated`). */
+const estimate = (text: string) => Math.max(1, Math.ceil(text.length / 4));
+
+/**
+ * Grok on grok.com with web accounts (SSO cookies), per ../shared/upstreams/grok-web.md: one
+ * temporary conversation per request, the NDJSON answer translated to OpenAI chunks. The pool
+ * rotates accounts; this plugin only speaks the protocol and says what went wrong.
+ */
+export default defineProvider<Options>({
+  kind: 'provider',
+  contractVersion: CONTRACT_VERSION,
+  name: 'grok-web',
+  optionsSchema: {
+    type: 'object',
+    properties: {
+      baseUrl: { type: 'string', pattern: '^https?://', default: 'https://grok.com' },
+      assetsUrl: { type: 'string', pattern: '^https?://', default: 'https://assets.grok.com' },
+      statsig: { type: 'string', minLength: 1, default: STATIC_STATSIG },
+      cfClearance: { type: 'string' },
+      userAgent: { type: 'string', minLength: 1, default: DEFAULT_UA },
+      proxyUrl: { type: 'string', pattern: '^https?://' },
+      temporary: { type: 'boolean', default: true },
+      customInstruction: { type: 'string' },
+      thinking: { enum: ['reasoning_content', 'inline', 'hide'], default: 'reasoning_content' },
+      filteredTags: { type: 'array', items: { type: 'string' }, default: ['xaiartifact', 'xai:tool_usage_card', 'grok:render'] },
+      imageCount: { type: 'integer', minimum: 1, maximum: 4, default: 2 },
+      models: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['id', 'dialect', 'tier'],
+          properties: {
+            id: { type: 'string', minLength: 1 },
+            dialect: { enum: ['v1', 'v2'] },
+            modeId: { type: 'string' },
+            modelName: { type: 'string' },
+            modelMode: { type: 'string' },
+            cost: { type: 'integer', minimum: 1, default: 1 },
+            tier: { enum: ['basic', 'super', 'heavy'] },
+            reasoning: { type: 'boolean' },
+            image: { type: 'boolean' },
+          },
+        },
+      },
+    },
+  },
+  create({ options, credentials }) {
+    const models = catalogue(options.models);
+    const origin = new URL(options.baseUrl).origin;
+    const dispatcher = createUpstreamDispatcher({ baseUrl: options.baseUrl, proxyUrl: options.proxyUrl ?? process.env.GROK_PROXY, connections: 16 });
+    const cookies = new Map<Credential, string>(credentials.map((c) => [c, cookieOf(c.secret, options.cfClearance)]));
+    const assets = options.assetsUrl.replace(/\/+$/, '');
+
+    function headers(c: Credential | undefined): Record<string, string> {
+      const h: Record<string, string> = {
+        'content-type': 'application/json',
+        accept: '*/*',
+        origin,
+        referer: `${origin}/`,
+        'user-agent': options.userAgent,
+        'x-xai-request-id': randomUUID(),
+        'x-statsig-id': options.statsig === 'random' ? randomStatsig() : options.statsig,
+      };
+      const cookie = c && cookies.get(c);
+      if (cookie) h.cookie = cookie;
+      return h;
+    }
+
+    function body(model: GrokModel, message: string): Record<string, unknown> {
+      const common = {
+        message: model.image ? `Drawing: ${message}` : message,
+        fileAttachments: [],
+        imageAttachments: [],
+        temporary: options.temporary,
+        disableMemory: options.temporary,
+        disableSearch: false,
+        enableImageGeneration: true,
+        enableImageStreaming: true,
+        imageGenerationCount: options.imageCount,
+        returnImageBytes: false,
+        returnRawGrokInXaiRequest: false,
+        forceConcise: false,
+        enableSideBySide: true,
+        sendFinalMetadata: true,
+        disableTextFollowUps: false,
+        isAsyncChat: false,
+        responseMetadata: {},
+        toolOverrides: {},
+        ...(options.customInstruction ? { customPersonality: options.customInstruction } : {}),
+      };
+      if (model.dialect === 'v2') return { ...common, modeId: model.modeId ?? 'auto' };
+      return { ...common, modelName: model.modelName ?? model.id, modelMode: model.modelMode, isReasoning: Boolean(model.reasoning), webpageUrls: [] };
+    }
+
+    async function* chat(request: ChatRequest, call: CallContext): AsyncGenerator<ChatChunk> {
+      const model = models.get(request.model);
+      if (!model) throw new UpstreamError(`unknown Grok model ${request.model}`, { status: 404, body: JSON.stringify({ error: { message: `Unknown model: ${request.model}` } }) });
+      const message = flattenMessages(request.messages);
+      const res = await requestUpstream(dispatcher, {
+        origin,
+        path: '/rest/app-chat/conversations/new',
+        method: 'POST',
+        headers: headers(call.credential),
+        body: JSON.stringify(body(model, message)),
+        signal: call.signal,
+      });
+      const hide = (request as { reasoning_effort?: string }).reasoning_effort === 'none';
+      const id = completionId();
+      const t = new GrokTranslator(
+        { id, created: nowSeconds(), model: model.id },
+        { thinking: hide ? 'hide' : options.thinking, filteredTags: options.filteredTags, imageUrl: (p) => (/^https?:\/\//.test(p) ? p : `${assets}/${p.replace(/^\/+/, '')}`) },
+      );
+      const lines = new NdjsonLines();
+      const decoder = new StringDecoder('utf8');
+      for await (const buf of res.body) {
+        for (const frame of lines.feed(decoder.write(buf as Buffer))) yield* t.frame(frame);
+      }
+      for (const frame of lines.feed(decoder.end())) yield* t.frame(frame);
+      for (const frame of lines.end()) yield* t.frame(frame);
+      if (!t.done && !t.text && !t.images.length) throw UpstreamError.malformed('Grok ended the answer without a word');
+      yield* t.finish();
+      if (request.stream_options?.include_usage || !request.stream) {
+        const prompt = estimate(message);
+        const completion = estimate(t.text + t.reasoning);
+        yield {
+          id,
+          object: 'chat.completion.chunk',
+          created: nowSeconds(),
+          model: model.id,
+          choices: [],
+          usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, estimated: true } as ChatChunk['usage'],
+        };
+      }
+    }
+
+    return {
+      chat,
+      classify: classifyGrok,
+      listModels: (): ModelInfo[] => [...models.values()].map((m) => ({ id: m.id, owned_by: 'xai', tier: m.tier })),
+      async close() {
+        await dispatcher.close();
+      },
+    };
+  },
+});

@@ -1,0 +1,162 @@
+/**
+ * The grok-web provider's chat path end to end: the official openai client -> Switchboard -> the
+ * fake Grok server of test/fakes/, with SSO accounts in the pool.
+ */
+import OpenAI from 'openai';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../core/state/clock.js';
+import { GROK_SSO, checkGrokHeaders, grokReply, grokThinking, startFakeGrok, type FakeGrok } from './fakes/grok-web.js';
+import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+
+let grok: FakeGrok;
+let sb: RunningSwitchboard | undefined;
+
+beforeAll(async () => {
+  grok = await startFakeGrok();
+});
+afterAll(async () => {
+  await grok.close();
+});
+beforeEach(() => grok.clear());
+afterEach(async () => {
+  await sb?.close();
+  sb = undefined;
+});
+
+async function start(extra: Record<string, unknown> = {}, opts: { clock?: ManualClock; credentials?: string[] } = {}) {
+  sb = await startSwitchboard(
+    {
+      providers: [
+        {
+          id: 'grok',
+          plugin: 'grok-web',
+          baseUrl: grok.url,
+          assetsUrl: grok.assetsUrl,
+          credentials: opts.credentials ?? [GROK_SSO.basic, GROK_SSO.super],
+          retry: { attempts: 1 },
+          ...extra,
+        },
+      ],
+    },
+    { clock: opts.clock },
+  );
+  return new OpenAI({ baseURL: sb.baseURL, apiKey: 'none', maxRetries: 0 });
+}
+
+const chats = () => grok.requests.filter((r) => r.path === '/rest/app-chat/conversations/new');
+const view = (sso: string) => sb!.app.switchboard.providers.get('grok')!.pool.snapshot().find((c) => c.id === `…${sso.slice(-4)}` || c.id.endsWith(sso.slice(-4)))!;
+
+describe('grok-web chat', () => {
+  it("the Grok3API server's README example: model grok-3 answers \"What is Python?\"", async () => {
+    const client = await start();
+    const r = await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'What is Python?' }] });
+    expect(r.choices[0].message.content).toBe(grokReply('What is Python?'));
+    expect(r.usage?.total_tokens).toBeGreaterThan(0);
+    const req = chats()[0];
+    expect(checkGrokHeaders(req, grok.url)).toEqual([]);
+    expect(req.body).toMatchObject({ message: 'What is Python?', modelName: 'grok-3', modelMode: 'MODEL_MODE_FAST', temporary: true, disableMemory: true });
+  });
+
+  it('streams a v2 model with its thinking as reasoning_content; the text reassembles exactly', async () => {
+    const client = await start();
+    const stream = await client.chat.completions.create({ model: 'grok-4.20-0309-reasoning', messages: [{ role: 'user', content: 'think first' }], stream: true });
+    let text = '';
+    let reasoning = '';
+    for await (const c of stream) {
+      text += c.choices[0]?.delta.content ?? '';
+      reasoning += (c.choices[0]?.delta as { reasoning_content?: string } | undefined)?.reasoning_content ?? '';
+    }
+    expect(text).toBe(grokReply('think first'));
+    expect(reasoning).toBe(grokThinking('think first').join(''));
+    expect(chats()[0].body).toMatchObject({ modeId: 'expert' });
+  });
+
+  it('thinking: inline puts the thoughts in <think>; reasoning_effort none hides them', async () => {
+    const client = await start({ thinking: 'inline' });
+    const r = await client.chat.completions.create({ model: 'grok-4.20-0309-reasoning', messages: [{ role: 'user', content: 'hm' }] });
+    expect(r.choices[0].message.content).toBe(`<think>\n${grokThinking('hm').join('')}\n</think>\n${grokReply('hm')}`);
+    const quiet = await client.chat.completions.create({ model: 'grok-4.20-0309-reasoning', messages: [{ role: 'user', content: 'hm' }], reasoning_effort: 'none' as never });
+    expect(quiet.choices[0].message.content).toBe(grokReply('hm'));
+  });
+
+  it('flattens a conversation into one message and drops earlier <think> blocks', async () => {
+    const client = await start();
+    await client.chat.completions.create({
+      model: 'grok-3',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: '<think>hidden</think>Hello!' },
+        { role: 'user', content: 'And now?' },
+      ],
+    });
+    expect(chats()[0].body?.message).toBe('[system]: Be brief.\n\n[user]: Hi\n\n[assistant]: Hello!\n\nAnd now?');
+  });
+
+  it('UI markup and tool frames never reach the client', async () => {
+    grok.script('*', { kind: 'extras' });
+    const client = await start();
+    const r = await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'search it' }] });
+    const text = r.choices[0].message.content ?? '';
+    expect(text).toContain(grokReply('search it'));
+    expect(text).not.toMatch(/xaiartifact|grok:render|tool_usage_card/i);
+  });
+});
+
+describe('grok-web failures', () => {
+  it('a 429 rotates to the next account, which rests an hour', async () => {
+    const clock = new ManualClock(Date.now());
+    grok.script(GROK_SSO.basic, { kind: 'rate-limited' });
+    const client = await start({}, { clock });
+    const r = await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'again' }] });
+    expect(r.choices[0].message.content).toBe(grokReply('again'));
+    expect(grok.accountsSeen()).toEqual([GROK_SSO.basic, GROK_SSO.super]);
+    expect(view(GROK_SSO.basic).models['grok-3'].cooldownUntil).toBe(clock.now() + 3_600_000);
+  });
+
+  it('an in-band code 8 counts as a rate limit too', async () => {
+    grok.script(GROK_SSO.basic, { kind: 'in-band-error', code: 8, message: 'Too many requests', count: 1 });
+    const client = await start();
+    const r = await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] });
+    expect(r.choices[0].message.content).toBe(grokReply('x'));
+    expect(view(GROK_SSO.basic).models['grok-3'].cooldownReason).toBe('rate limited');
+  });
+
+  it('an expired account (401) is disabled', async () => {
+    grok.script(GROK_SSO.basic, { kind: 'unauthorized' });
+    const client = await start();
+    await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] });
+    expect(view(GROK_SSO.basic).enabled).toBe(false);
+  });
+
+  it('a Cloudflare challenge spares the account and tells the operator what to refresh', async () => {
+    grok.script('*', { kind: 'cloudflare', count: 1 });
+    await start({}, { credentials: [GROK_SSO.basic] });
+    const res = await fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] }) });
+    const body = (await res.json()) as { error: { message: string } };
+    expect(res.status).toBe(502);
+    expect(body.error.message).toContain('cfClearance');
+    const basic = view(GROK_SSO.basic);
+    expect(basic.failures).toBe(0);
+    expect(basic.skipRequests).toBe(0);
+    // and the next request goes through on the same account
+    const ok = await fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok-3', messages: [{ role: 'user', content: 'y' }] }) });
+    expect(ok.status).toBe(200);
+  });
+
+  it('an anti-bot rejection (code 7) says to refresh statsig, without blaming the account', async () => {
+    grok.script('*', { kind: 'anti-bot', count: 1 });
+    await start({}, { credentials: [GROK_SSO.basic] });
+    const res = await fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] }) });
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('statsig');
+    expect(view(GROK_SSO.basic).failures).toBe(0);
+  });
+
+  it('an unknown model is a 404 from the catalogue, without a call', async () => {
+    const client = await start();
+    const err = (await client.chat.completions.create({ model: 'grok/grok-99', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(err.status).toBe(404);
+    expect(err.code).toBe('model_not_found');
+    expect(chats()).toHaveLength(0);
+  });
+});
