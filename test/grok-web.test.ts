@@ -23,7 +23,12 @@ afterEach(async () => {
   sb = undefined;
 });
 
-async function start(extra: Record<string, unknown> = {}, opts: { clock?: ManualClock; credentials?: string[] } = {}) {
+const ACCOUNTS = [
+  { value: GROK_SSO.basic, tier: 'basic' },
+  { value: GROK_SSO.super, tier: 'super' },
+];
+
+async function start(extra: Record<string, unknown> = {}, opts: { clock?: ManualClock; credentials?: unknown[] } = {}) {
   sb = await startSwitchboard(
     {
       providers: [
@@ -32,7 +37,7 @@ async function start(extra: Record<string, unknown> = {}, opts: { clock?: Manual
           plugin: 'grok-web',
           baseUrl: grok.url,
           assetsUrl: grok.assetsUrl,
-          credentials: opts.credentials ?? [GROK_SSO.basic, GROK_SSO.super],
+          credentials: opts.credentials ?? ACCOUNTS,
           retry: { attempts: 1 },
           ...extra,
         },
@@ -103,6 +108,30 @@ describe('grok-web chat', () => {
   });
 });
 
+describe('grok-web tier routing', () => {
+  it('a basic model uses basic accounts first, then super ones; a super model never a basic one', async () => {
+    const clock = new ManualClock(Date.now());
+    // listed super first: the order of the list does not beat the tier
+    const client = await start({}, { clock, credentials: [ACCOUNTS[1], ACCOUNTS[0]] });
+    for (let i = 0; i < 3; i++) await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'b' }] });
+    expect(grok.accountsSeen()).toEqual([GROK_SSO.basic, GROK_SSO.basic, GROK_SSO.basic]);
+    grok.script(GROK_SSO.basic, { kind: 'rate-limited' });
+    await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'b' }] });
+    expect(grok.accountsSeen().slice(3)).toEqual([GROK_SSO.basic, GROK_SSO.super]); // basic cooled: super serves
+    grok.clear();
+    await client.chat.completions.create({ model: 'grok-4.20-0309', messages: [{ role: 'user', content: 's' }] });
+    expect(grok.accountsSeen()).toEqual([GROK_SSO.super]);
+  });
+
+  it('a heavy model without a heavy account is refused with the reason, without a call', async () => {
+    await start();
+    const res = await fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok/grok-4.20-multi-agent-0309', messages: [{ role: 'user', content: 'h' }] }) });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('2 not for model grok-4.20-multi-agent-0309');
+    expect(chats()).toHaveLength(0);
+  });
+});
+
 describe('grok-web failures', () => {
   it('a 429 rotates to the next account, which rests an hour', async () => {
     const clock = new ManualClock(Date.now());
@@ -131,7 +160,7 @@ describe('grok-web failures', () => {
 
   it('a Cloudflare challenge spares the account and tells the operator what to refresh', async () => {
     grok.script('*', { kind: 'cloudflare', count: 1 });
-    await start({}, { credentials: [GROK_SSO.basic] });
+    await start({}, { credentials: [ACCOUNTS[0]] });
     const res = await fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] }) });
     const body = (await res.json()) as { error: { message: string } };
     expect(res.status).toBe(502);
@@ -146,7 +175,7 @@ describe('grok-web failures', () => {
 
   it('an anti-bot rejection (code 7) says to refresh statsig, without blaming the account', async () => {
     grok.script('*', { kind: 'anti-bot', count: 1 });
-    await start({}, { credentials: [GROK_SSO.basic] });
+    await start({}, { credentials: [ACCOUNTS[0]] });
     const res = await fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] }) });
     expect(((await res.json()) as { error: { message: string } }).error.message).toContain('statsig');
     expect(view(GROK_SSO.basic).failures).toBe(0);

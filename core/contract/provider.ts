@@ -148,6 +148,12 @@ export interface Provider {
    * so cooldowns, breakers and stats see one model, whatever the client called it. Optional.
    */
   resolveModel?(model: string): string;
+  /**
+   * Which credentials may serve a model, and in what order of preference: a rank (lower first),
+   * or undefined for "not this one". Grok uses it to keep super and heavy accounts for the models
+   * that need them. Optional: without it every credential serves every model alike.
+   */
+  rankCredential?(credential: Credential | undefined, model: string): number | undefined;
   /** Stream a chat completion. The iterable must end after the finish (and usage) chunks. */
   chat(request: ChatRequest, call: CallContext): AsyncIterable<ChatChunk>;
   /** Optional non-streaming path, for upstreams with their own JSON answer; else the core folds `chat`. */

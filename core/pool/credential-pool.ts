@@ -34,6 +34,8 @@ const WAIT = Symbol('wait');
 
 export interface PoolInit {
   providerId: string;
+  /** The provider's preference per model (see Provider.rankCredential); absent: all alike. */
+  rank?: (credential: Credential | undefined, model: string) => number | undefined;
   credentials: readonly Credential[];
   settings: PoolSettings;
   clock: Clock;
@@ -54,6 +56,7 @@ export class CredentialPool {
   /** Per-model requests-per-minute estimate, learned from 429s. */
   readonly adaptive: AdaptiveRpm;
   #clock: Clock;
+  #rank: PoolInit['rank'];
   #store: StateStore;
   #log: Logger;
   #cursor = 0;
@@ -65,6 +68,7 @@ export class CredentialPool {
     this.providerId = init.providerId;
     this.settings = init.settings;
     this.#clock = init.clock;
+    this.#rank = init.rank;
     this.#store = init.store;
     this.#log = init.log;
     const saved = init.store.data.pools[init.providerId] ?? {};
@@ -109,14 +113,19 @@ export class CredentialPool {
     const n = this.entries.length;
     const { minIntervalMs, maxConcurrent, scope } = this.settings.throttle;
     const throttleKey = scope === 'model' ? model : undefined;
-    const roundRobin = this.settings.strategy === 'round-robin';
+    const rank = this.#rank;
+    const firstWins = !rank && this.settings.strategy === 'round-robin';
     let eligible: PoolEntry[] | undefined;
+    let bestRank = Infinity;
     let resting: PoolEntry | undefined;
+    let restingRank = Infinity;
     let wait = false;
     let throttledUntil = Infinity;
     for (let i = 0; i < n; i++) {
       const e = this.entries[(this.#cursor + i) % n];
       const r = e.record;
+      const rk = rank ? rank(e.credential, model) : 0;
+      if (rk === undefined) continue;
       if (!r.enabled || e.peekModel(model)?.denied || e.coolingUntil(model, now) || tried?.has(e)) continue;
       const cap = e.capUntil > now && (maxConcurrent === 0 || e.concurrencyCap < maxConcurrent) ? e.concurrencyCap : maxConcurrent;
       if (cap > 0 && e.inFlight >= cap) {
@@ -130,11 +139,18 @@ export class CredentialPool {
       }
       if (r.skipRequests > 0) {
         // Sitting out requests after a transient failure: only used if nothing else can serve.
-        if (!resting || r.skipRequests < resting.record.skipRequests) resting = e;
+        if (!resting || rk < restingRank || (rk === restingRank && r.skipRequests < resting.record.skipRequests)) {
+          resting = e;
+          restingRank = rk;
+        }
         continue;
       }
-      if (roundRobin) return e; // the first in turn wins: no list needed
-      (eligible ??= []).push(e);
+      if (firstWins) return e; // the first in turn wins: no list needed
+      // Of the credentials that can serve now, only those the provider prefers most compete.
+      if (rk < bestRank) {
+        bestRank = rk;
+        eligible = [e];
+      } else if (rk === bestRank) eligible!.push(e);
     }
     if (eligible) return pickByStrategy(this.settings.strategy, eligible, now);
     if (resting) return resting;
@@ -169,7 +185,13 @@ export class CredentialPool {
     let denied = 0;
     const counts = new Map<string, number>();
     const count = (why: string) => counts.set(why, (counts.get(why) ?? 0) + 1);
+    let unranked = 0;
     for (const e of this.entries) {
+      if (this.#rank && this.#rank(e.credential, model) === undefined) {
+        unranked++;
+        count(`not for model ${model}`);
+        continue;
+      }
       if (!e.record.enabled) {
         count(`disabled (${e.record.disabledReason ?? 'by an admin'})`);
         continue;
@@ -190,7 +212,7 @@ export class CredentialPool {
       if (tried?.has(e)) count('already failed this request');
     }
     const summary = [...counts].map(([why, n]) => `${n} ${why}`).join(', ');
-    return new PoolExhausted(this.providerId, model, freeAt, summary, denied > 0 && denied === this.entries.length);
+    return new PoolExhausted(this.providerId, model, freeAt, summary, denied > 0 && denied + unranked === this.entries.length);
   }
 
   #enqueue(model: string, signal: CallSignal, tried: ReadonlySet<PoolEntry> | undefined): Promise<Lease> {

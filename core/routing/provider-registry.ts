@@ -82,6 +82,7 @@ export async function createProviders(list: readonly { config: ProviderConfig; p
       clock: env.clock,
       store: env.store,
       log: plog,
+      rank: instance.rankCredential?.bind(instance),
     });
     handles.push({
       id: config.id,

@@ -16,7 +16,7 @@ import {
 } from '../../core/index.js';
 import { classifyGrok } from './classify.js';
 import { flattenMessages } from './flatten.js';
-import { catalogue, type GrokModel } from './models.js';
+import { catalogue, tiersFor, type GrokModel, type Tier } from './models.js';
 import { NdjsonLines } from './ndjson.js';
 import { GrokTranslator, type ThinkingMode } from './translate.js';
 
@@ -185,6 +185,14 @@ export default defineProvider<Options>({
     return {
       chat,
       classify: classifyGrok,
+      // Tier routing (reference §6): a model uses accounts of its tier first, then the tiers above;
+      // an account without a configured tier counts as basic.
+      rankCredential(credential, model) {
+        const m = models.get(model);
+        if (!m) return 0;
+        const rank = tiersFor(m).indexOf((credential?.tier as Tier | undefined) ?? 'basic');
+        return rank === -1 ? undefined : rank;
+      },
       listModels: (): ModelInfo[] => [...models.values()].map((m) => ({ id: m.id, owned_by: 'xai', tier: m.tier })),
       async close() {
         await dispatcher.close();
