@@ -11,6 +11,7 @@ import { createProviders } from './routing/provider-registry.js';
 import { ModelRouter } from './routing/router.js';
 import type { Clock } from './state/clock.js';
 import { openStateStore } from './state/open-store.js';
+import { QuotaRefresh } from './pool/quota-refresh.js';
 import { CLOCK, CONFIG, DISPATCHER, LOGGER, MODEL_CATALOG, MODEL_ROUTER, PROVIDERS, STATE_STORE } from './tokens.js';
 
 /**
@@ -42,6 +43,7 @@ export async function composeServices(config: Config, plugins: ResolvedPlugins, 
     dispatcher: container.resolve(DISPATCHER),
     store,
     clock,
+    quotaRefresh: new QuotaRefresh(log),
     accessLog: undefined,
     guards: {
       apiKey: config.auth.apiKeys.length ? keyGuard(config.auth.apiKeys) : undefined,

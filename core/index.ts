@@ -44,6 +44,7 @@ export type { ProviderDefaults } from './config/provider-settings.js';
 export { iso, observedView, type ObservedView } from './admin/views.js';
 export { selectProviders } from './admin/select-providers.js';
 export { Exchange } from './dispatch/exchange.js';
+export type { QuotaRefresh, RefreshJob } from './pool/quota-refresh.js';
 export type { ObservedLimits } from './pool/records.js';
 export type { PoolEntry } from './pool/pool-entry.js';
 export type { AdaptiveRecord } from './pool/adaptive-rpm.js';

@@ -189,3 +189,44 @@ describe('grok-web failures', () => {
     expect(chats()).toHaveLength(0);
   });
 });
+
+describe('grok-web quotas', () => {
+  const run = async (client: OpenAI, model = 'grok-3') => client.chat.completions.create({ model, messages: [{ role: 'user', content: 'q' }] });
+
+  it('the refresh-all job reads every account and window, a few at a time, once at a time; successes count down', async () => {
+    const client = await start();
+    const refresh = sb!.app.switchboard.quotaRefresh;
+    const handle = sb!.app.switchboard.providers.get('grok')!;
+    const job = refresh.start(handle, 2);
+    expect(() => refresh.start(handle)).toThrow(/already running/);
+    await job.finished;
+    const windows = handle.instance.quotaModels!().length;
+    expect(job).toMatchObject({ total: 2 * windows, done: 2 * windows, failed: 0 });
+    expect(grok.requests.filter((r) => r.path === '/rest/rate-limits')).toHaveLength(2 * windows);
+    const before = view(GROK_SSO.basic).models['grok-3'].observed!.remainingRequests!;
+    expect(before).toBe(grok.quota(GROK_SSO.basic, 'grok-3')!.remainingQueries);
+    await run(client);
+    expect(view(GROK_SSO.basic).models['grok-3'].observed!.remainingRequests).toBe(before - 1);
+    expect(refresh.start(handle)).toBeTruthy(); // finished jobs do not block the next
+  });
+
+  it('quota-aware: of two accounts of one tier, the one with more queries left serves', async () => {
+    const client = await start({ pool: { strategy: 'quota-aware' } }, { credentials: [{ value: GROK_SSO.basic, tier: 'basic' }, { value: GROK_SSO.super, tier: 'basic' }] });
+    grok.setQuota(GROK_SSO.basic, 'grok-3', 3);
+    grok.setQuota(GROK_SSO.super, 'grok-3', 9);
+    await sb!.app.switchboard.quotaRefresh.start(sb!.app.switchboard.providers.get('grok')!).finished;
+    await run(client);
+    expect(grok.accountsSeen()).toEqual([GROK_SSO.super]);
+  });
+
+  it('a 429 with nothing left in the window rests the account until it resets, not an hour', async () => {
+    const clock = new ManualClock(Date.now());
+    grok.setQuota(GROK_SSO.basic, 'grok-3', 0, 7200);
+    const client = await start({}, { clock });
+    expect((await run(client)).choices[0].message.content).toBe(grokReply('q')); // the super account served
+    const m = view(GROK_SSO.basic).models['grok-3'];
+    expect(m.cooldownReason).toBe('quota exhausted');
+    expect(m.cooldownUntil).toBe(clock.now() + 7_200_000);
+    expect(m.observed?.remainingRequests).toBe(0);
+  });
+});

@@ -154,6 +154,13 @@ export interface Provider {
    * that need them. Optional: without it every credential serves every model alike.
    */
   rankCredential?(credential: Credential | undefined, model: string): number | undefined;
+  /**
+   * Read a credential's quota for a model from the upstream, now (the refresh-all job, see
+   * QuotaRefresh). Optional; undefined when the upstream says nothing for that model.
+   */
+  fetchQuota?(credential: Credential, model: string): Promise<QuotaObservation | undefined>;
+  /** The models whose quotas the refresh-all job reads: one per quota window. Default: none. */
+  quotaModels?(): string[];
   /** Stream a chat completion. The iterable must end after the finish (and usage) chunks. */
   chat(request: ChatRequest, call: CallContext): AsyncIterable<ChatChunk>;
   /** Optional non-streaming path, for upstreams with their own JSON answer; else the core folds `chat`. */

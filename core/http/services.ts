@@ -8,6 +8,7 @@ import type { ProviderRegistry } from '../routing/provider-registry.js';
 import type { ModelRouter } from '../routing/router.js';
 import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
+import type { QuotaRefresh } from '../pool/quota-refresh.js';
 
 /** The core services, as routes and extension plugins reach them (`app.switchboard`). */
 export interface SwitchboardServices {
@@ -21,6 +22,8 @@ export interface SwitchboardServices {
   /** Pool state, usage and stats, persisted by the configured driver. */
   store: StateStore;
   clock: Clock;
+  /** "Refresh every quota" jobs, per provider (for providers that can read their quotas). */
+  quotaRefresh: QuotaRefresh;
   /** The batched access log; undefined when `server.accessLog` is off or info is hidden. */
   accessLog: AccessLog | undefined;
   /** onRequest hooks: client API keys (undefined when the server runs open) and the admin key. */

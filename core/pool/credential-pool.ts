@@ -152,7 +152,7 @@ export class CredentialPool {
         eligible = [e];
       } else if (rk === bestRank) eligible!.push(e);
     }
-    if (eligible) return pickByStrategy(this.settings.strategy, eligible, now);
+    if (eligible) return pickByStrategy(this.settings.strategy, eligible, now, model);
     if (resting) return resting;
     if (wait) {
       if (throttledUntil !== Infinity) this.#wakeAtLeast(throttledUntil);
@@ -313,6 +313,13 @@ export class CredentialPool {
   recordQuota(lease: Lease, q: QuotaObservation): void {
     observeQuota(lease.entry, lease.model, q, this.#clock.now());
     if (q.limit !== undefined) this.adaptive.advertised(lease.model, q.limit);
+  }
+
+  /** What the upstream said of a credential's window outside any request (the refresh-all job). */
+  observe(e: PoolEntry, model: string, q: QuotaObservation): void {
+    observeQuota(e, model, q, this.#clock.now());
+    if (q.limit !== undefined) this.adaptive.advertised(model, q.limit);
+    this.#store.changed();
   }
 
   /** The credential the next round-robin request tries first. */

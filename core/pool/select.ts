@@ -5,7 +5,7 @@ import type { Strategy } from './settings.js';
  * Pick one of the credentials that may serve now, by strategy. `eligible` is non-empty and in
  * pool order starting at the round-robin cursor.
  */
-export function pickByStrategy(strategy: Strategy, eligible: readonly PoolEntry[], now: number): PoolEntry {
+export function pickByStrategy(strategy: Strategy, eligible: readonly PoolEntry[], now: number, model: string): PoolEntry {
   switch (strategy) {
     case 'round-robin':
       return eligible[0];
@@ -14,7 +14,7 @@ export function pickByStrategy(strategy: Strategy, eligible: readonly PoolEntry[
     case 'least-used':
       return best(eligible, leastUsed);
     case 'quota-aware':
-      return best(eligible, (a, b) => quotaLeft(b, now) - quotaLeft(a, now) || leastUsed(a, b));
+      return best(eligible, (a, b) => quotaLeft(b, model, now) - quotaLeft(a, model, now) || leastUsed(a, b));
   }
 }
 
@@ -30,10 +30,13 @@ function leastUsed(a: PoolEntry, b: PoolEntry): number {
 }
 
 /**
- * Requests left in the credential's window. Unknown (never reported, or the window has reset
- * since) counts as unlimited: a fresh credential is the best bet.
+ * Requests left in the credential's window for this model (what the upstream reported for the
+ * model, else for the credential). Unknown (never reported, or the window has reset since)
+ * counts as unlimited: a fresh credential is the best bet.
  */
-function quotaLeft(e: PoolEntry, now: number): number {
+function quotaLeft(e: PoolEntry, model: string, now: number): number {
+  const o = e.peekModel(model)?.observed;
+  if (o?.remainingRequests !== undefined && !(o.resetAt !== undefined && o.resetAt <= now)) return o.remainingRequests;
   const q = e.record.quota;
   if (!q || q.remaining === undefined || (q.resetAt !== undefined && q.resetAt <= now)) return Number.MAX_SAFE_INTEGER;
   return q.remaining;

@@ -15,6 +15,24 @@ const REGION_ADVICE = 'Grok is not available from this egress region: set proxyU
  * rejection or a region block is the egress's fault: the account is spared, the request may go
  * to another target, and the message says what to refresh.
  */
+/** An in-band error that is a rate limit (code 8, "too many requests"), not a spent quota. */
+export function isRateLimit(e: GrokInBandError): boolean {
+  return !/usage limit|usage quota/i.test(e.message) && (e.code === 8 || /too many requests|rate limit/i.test(e.message));
+}
+
+/**
+ * A 429 with the window read back: nothing left means the quota is spent (rest until the window
+ * resets: Grok's wait when it gives one, else the window's length); some left, a plain rate limit.
+ */
+function limited(f: UpstreamFailure): FailureVerdict {
+  const q = (f.error as { grokQuota?: { remaining: number; windowSeconds: number; waitSeconds?: number } }).grokQuota;
+  if (q && q.remaining === 0) {
+    const s = q.waitSeconds ?? q.windowSeconds;
+    return s > 0 ? { kind: 'quota_exhausted', retryAfterMs: s * 1000 } : { kind: 'quota_exhausted' };
+  }
+  return { kind: 'rate_limited' };
+}
+
 export function classifyGrok(f: UpstreamFailure): FailureVerdict | undefined {
   const body = f.body ?? '';
   if (f.error instanceof GrokInBandError) {
@@ -23,7 +41,7 @@ export function classifyGrok(f: UpstreamFailure): FailureVerdict | undefined {
     if (REGION.test(message)) return { kind: 'transient', spareCredential: true, advice: REGION_ADVICE };
     // "usage limit" is checked before code 8: the quota is spent, not just a burst refused.
     if (/usage limit|usage quota/i.test(message)) return { kind: 'quota_exhausted' };
-    if (code === 8 || /too many requests|rate limit/i.test(message)) return { kind: 'rate_limited' };
+    if (isRateLimit(f.error)) return limited(f);
     return { kind: 'transient' };
   }
   if (f.status === 404 && /Unknown model/.test(body)) return { kind: 'request_invalid', modelNotFound: true };
@@ -32,7 +50,7 @@ export function classifyGrok(f: UpstreamFailure): FailureVerdict | undefined {
   if (f.status !== undefined && f.status >= 400 && f.status < 500 && REGION.test(body)) return { kind: 'transient', spareCredential: true, advice: REGION_ADVICE };
   if ((f.status === 400 || f.status === 401 || f.status === 403) && EXPIRED.test(body)) return { kind: 'credential_invalid' };
   if (f.status === 401) return { kind: 'credential_invalid' };
-  if (f.status === 429) return /usage limit|usage quota/i.test(body) ? { kind: 'quota_exhausted' } : { kind: 'rate_limited' };
+  if (f.status === 429) return /usage limit|usage quota/i.test(body) ? { kind: 'quota_exhausted' } : limited(f);
   if (f.status === 403) return { kind: 'transient' }; // forbidden: counts against the account, softly
   return undefined;
 }

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import {
   CONTRACT_VERSION,
+  CallSignal,
   UpstreamError,
   completionId,
   createUpstreamDispatcher,
@@ -13,12 +14,15 @@ import {
   type ChatRequest,
   type Credential,
   type ModelInfo,
+  type QuotaObservation,
 } from '../../core/index.js';
 import { classifyGrok } from './classify.js';
 import { flattenMessages } from './flatten.js';
-import { catalogue, tiersFor, type GrokModel, type Tier } from './models.js';
+import { catalogue, quotaKey, tiersFor, type GrokModel, type Tier } from './models.js';
 import { NdjsonLines } from './ndjson.js';
-import { GrokTranslator, type ThinkingMode } from './translate.js';
+import { QuotaBook, parseQuota, type ModeQuota } from './quota.js';
+import { GrokInBandError, GrokTranslator, type ThinkingMode } from './translate.js';
+import { isRateLimit } from './classify.js';
 
 interface Options {
   baseUrl: string;
@@ -99,6 +103,32 @@ export default defineProvider<Options>({
     const dispatcher = createUpstreamDispatcher({ baseUrl: options.baseUrl, proxyUrl: options.proxyUrl ?? process.env.GROK_PROXY, connections: 16 });
     const cookies = new Map<Credential, string>(credentials.map((c) => [c, cookieOf(c.secret, options.cfClearance)]));
     const assets = options.assetsUrl.replace(/\/+$/, '');
+    const bySecret = new Map<string, Credential>(credentials.map((c) => [c.secret, c]));
+
+    /** `POST /rest/rate-limits` for one account and quota window (reference §7). */
+    async function readQuota(secret: string, key: string): Promise<ModeQuota> {
+      const res = await requestUpstream(dispatcher, {
+        origin,
+        path: '/rest/rate-limits',
+        method: 'POST',
+        headers: headers(bySecret.get(secret)),
+        body: JSON.stringify({ requestKind: 'DEFAULT', modelName: key }),
+        signal: new CallSignal(),
+      });
+      return parseQuota(await res.body.json(), Date.now());
+    }
+    const book = new QuotaBook(readQuota);
+    const observation = (q: ModeQuota): QuotaObservation => ({ remaining: q.remaining, limit: q.total, resetAt: q.fetchedAt + q.windowSeconds * 1000 });
+
+    /** After a rate limit: what is left in the window decides between a short and a long rest. */
+    async function noteLimit(err: unknown, call: CallContext, key: string): Promise<void> {
+      const limited = (err instanceof UpstreamError && err.status === 429) || (err instanceof GrokInBandError && isRateLimit(err));
+      if (!limited || !call.credential) return;
+      const q = await book.refreshAfterLimit(call.credential.secret, key, Date.now());
+      if (!q) return;
+      call.reportQuota(observation(q));
+      (err as { grokQuota?: ModeQuota }).grokQuota = q;
+    }
 
     function headers(c: Credential | undefined): Record<string, string> {
       const h: Record<string, string> = {
@@ -145,6 +175,18 @@ export default defineProvider<Options>({
       const model = models.get(request.model);
       if (!model) throw new UpstreamError(`unknown Grok model ${request.model}`, { status: 404, body: JSON.stringify({ error: { message: `Unknown model: ${request.model}` } }) });
       const message = flattenMessages(request.messages);
+      const key = quotaKey(model);
+      try {
+        yield* converse(request, call, model, message);
+      } catch (err) {
+        await noteLimit(err, call, key);
+        throw err;
+      }
+      const q = call.credential && book.spend(call.credential.secret, key, model.cost);
+      if (q) call.reportQuota(observation(q));
+    }
+
+    async function* converse(request: ChatRequest, call: CallContext, model: GrokModel, message: string): AsyncGenerator<ChatChunk> {
       const res = await requestUpstream(dispatcher, {
         origin,
         path: '/rest/app-chat/conversations/new',
@@ -185,6 +227,19 @@ export default defineProvider<Options>({
     return {
       chat,
       classify: classifyGrok,
+      /** The refresh-all job: one account's window for a model, read now. */
+      async fetchQuota(credential: Credential, modelId: string): Promise<QuotaObservation | undefined> {
+        const m = models.get(modelId);
+        if (!m) return undefined;
+        const q = await book.refresh(credential.secret, quotaKey(m));
+        return q && observation(q);
+      },
+      /** One model per quota window: enough for the refresh-all job to read every window once. */
+      quotaModels(): string[] {
+        const seen = new Map<string, string>();
+        for (const m of models.values()) if (!seen.has(quotaKey(m))) seen.set(quotaKey(m), m.id);
+        return [...seen.values()];
+      },
       // Tier routing (reference §6): a model uses accounts of its tier first, then the tiers above;
       // an account without a configured tier counts as basic.
       rankCredential(credential, model) {

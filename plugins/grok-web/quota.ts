@@ -1,0 +1,71 @@
+/** One account's window for one mode, as `POST /rest/rate-limits` reported it (then counted down). */
+export interface ModeQuota {
+  remaining: number;
+  total: number;
+  windowSeconds: number;
+  /** When it was read, epoch ms: the window resets at most `windowSeconds` later. */
+  fetchedAt: number;
+  /** `waitTimeSeconds`, when Grok says it (unverified by the reference: taken if present). */
+  waitSeconds?: number;
+}
+
+/** At most one on-demand refresh per account in this long (reference §7). */
+const REFRESH_EVERY_MS = 5 * 60_000;
+
+/**
+ * What is known of each account's remaining queries per mode: read from Grok, counted down after
+ * each success, re-read after a 429 (at most every five minutes per account).
+ */
+export class QuotaBook {
+  readonly #quotas = new Map<string, Map<string, ModeQuota>>();
+  readonly #refreshedAt = new Map<string, number>();
+
+  constructor(private readonly read: (account: string, key: string) => Promise<ModeQuota>) {}
+
+  get(account: string, key: string): ModeQuota | undefined {
+    return this.#quotas.get(account)?.get(key);
+  }
+
+  set(account: string, key: string, q: ModeQuota): void {
+    let m = this.#quotas.get(account);
+    if (!m) this.#quotas.set(account, (m = new Map()));
+    m.set(key, q);
+  }
+
+  /** A success: one call's cost off the known window (unknown stays unknown). */
+  spend(account: string, key: string, cost: number): ModeQuota | undefined {
+    const q = this.get(account, key);
+    if (q) q.remaining = Math.max(0, q.remaining - cost);
+    return q;
+  }
+
+  /** Re-read after a 429, unless this account was re-read in the last five minutes. */
+  async refreshAfterLimit(account: string, key: string, now: number): Promise<ModeQuota | undefined> {
+    const last = this.#refreshedAt.get(account) ?? 0;
+    if (now - last < REFRESH_EVERY_MS) return this.get(account, key);
+    this.#refreshedAt.set(account, now);
+    return this.refresh(account, key);
+  }
+
+  async refresh(account: string, key: string): Promise<ModeQuota | undefined> {
+    try {
+      const q = await this.read(account, key);
+      this.set(account, key, q);
+      return q;
+    } catch {
+      return this.get(account, key); // a failed read leaves what was known
+    }
+  }
+}
+
+/** The answer of `POST /rest/rate-limits`, checked. */
+export function parseQuota(body: unknown, now: number): ModeQuota {
+  const b = body as Record<string, unknown> | null;
+  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const remaining = n(b?.remainingQueries);
+  if (remaining === undefined) throw new Error('the rate-limits answer has no remainingQueries');
+  const q: ModeQuota = { remaining, total: n(b?.totalQueries) ?? remaining, windowSeconds: n(b?.windowSizeSeconds) ?? 0, fetchedAt: now };
+  const wait = n(b?.waitTimeSeconds);
+  if (wait !== undefined) q.waitSeconds = wait;
+  return q;
+}
