@@ -230,3 +230,13 @@ describe('grok-web quotas', () => {
     expect(m.observed?.remainingRequests).toBe(0);
   });
 });
+
+describe('grok-web defaults', () => {
+  it("runs with the seeds' stream timeouts unless the config says otherwise", async () => {
+    await start();
+    expect(sb!.app.switchboard.providers.get('grok')!.timeouts).toEqual({ firstByteMs: 30_000, idleMs: 120_000, totalMs: 600_000 });
+    await sb!.close();
+    await start({ timeouts: { idleMs: 5_000 } });
+    expect(sb!.app.switchboard.providers.get('grok')!.timeouts).toEqual({ firstByteMs: 30_000, idleMs: 5_000, totalMs: 600_000 });
+  });
+});

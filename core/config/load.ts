@@ -125,7 +125,6 @@ function providersOf(list: unknown, dir: string, env: NodeJS.ProcessEnv, problem
       plugin: String(e.plugin ?? ''),
       enabled: e.enabled !== false,
       credentials,
-      timeouts: { ...DEFAULT_TIMEOUTS, ...(e.timeouts as Partial<Timeouts> | undefined) },
       models: Array.isArray(e.models)
         ? (e.models as unknown[]).map((m) => (typeof m === 'string' ? { id: m } : (m as ModelInfo)))
         : undefined,
@@ -141,7 +140,7 @@ function providersOf(list: unknown, dir: string, env: NodeJS.ProcessEnv, problem
 /** The resilience keys as written; plugin defaults are merged under them when the plugin is known. */
 function sectionsOf(e: Record<string, unknown>): ProviderSections {
   const out: ProviderSections = {};
-  for (const k of ['pool', 'throttle', 'cooldowns', 'retry', 'breaker', 'bulkhead'] as const) {
+  for (const k of ['timeouts', 'pool', 'throttle', 'cooldowns', 'retry', 'breaker', 'bulkhead'] as const) {
     const v = e[k];
     if (v && typeof v === 'object') out[k] = v as Record<string, unknown>;
   }

@@ -1,5 +1,4 @@
 import type { ModelInfo } from '../contract/openai.js';
-import type { Timeouts } from '../contract/provider.js';
 import type { ProviderSections } from './provider-settings.js';
 import type { StateConfig } from '../state/open-store.js';
 
@@ -17,7 +16,6 @@ export interface ProviderConfig {
   plugin: string;
   enabled: boolean;
   credentials: CredentialEntry[];
-  timeouts: Timeouts;
   /** Static model list; when absent the provider's `listModels` is asked and cached. */
   models?: ModelInfo[];
   modelsCacheTtlMs: number;

@@ -169,8 +169,8 @@ export class Dispatcher {
         if (err instanceof PoolExhausted) err.lastFault = lastFault;
         throw err;
       }
-      const signal = ex.beginAttempt(handle.config.timeouts);
-      const call = new Call(handle.id, target.model, lease, signal, handle.config.timeouts, handle.log);
+      const signal = ex.beginAttempt(handle.timeouts);
+      const call = new Call(handle.id, target.model, lease, signal, handle.timeouts, handle.log);
       try {
         return { value: await op(handle, req, call), handle, target, lease };
       } catch (err) {

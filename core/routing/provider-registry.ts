@@ -1,4 +1,5 @@
-import type { FailureKind, FailureVerdict, Logger, Provider, ProviderPlugin, UpstreamFailure } from '../contract/provider.js';
+import type { FailureKind, FailureVerdict, Logger, Provider, ProviderPlugin, Timeouts, UpstreamFailure } from '../contract/provider.js';
+import { DEFAULT_TIMEOUTS } from '../config/load.js';
 import type { ProviderConfig } from '../config/types.js';
 import { StartupError } from '../errors/gateway-error.js';
 import { instanceProblems } from '../loader/contract-check.js';
@@ -16,6 +17,8 @@ export interface ProviderHandle {
   readonly config: ProviderConfig;
   readonly plugin: ProviderPlugin;
   readonly instance: Provider;
+  /** First-byte, idle and total timeouts: the core's, under the plugin's defaults, under the config's. */
+  readonly timeouts: Timeouts;
   readonly pool: CredentialPool;
   readonly policies: ProviderPolicies;
   /** Every secret of this provider, for scrubbing upstream text. */
@@ -74,7 +77,7 @@ export async function createProviders(list: readonly { config: ProviderConfig; p
       throw new StartupError('SWB_ERR_PLUGIN_CONTRACT', `providers[${config.index}] ("${config.id}"): plugin "${config.plugin}" broke its contract:`, why);
     }
     const own = instance.classify?.bind(instance);
-    const settings = effectiveSettings(config.sections, plugin.defaults);
+    const settings = effectiveSettings(config.sections, plugin.defaults, DEFAULT_TIMEOUTS);
     const pool = new CredentialPool({
       providerId: config.id,
       credentials,
@@ -87,6 +90,7 @@ export async function createProviders(list: readonly { config: ProviderConfig; p
     handles.push({
       id: config.id,
       config,
+      timeouts: settings.timeouts,
       plugin,
       instance,
       pool,

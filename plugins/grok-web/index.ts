@@ -51,6 +51,12 @@ function cookieOf(secret: string, cfClearance: string | undefined): string {
   return cfClearance && !/cf_clearance=/.test(base) ? `${base}; cf_clearance=${cfClearance}` : base;
 }
 
+/** `GROK_TIMEOUT` in seconds, when set to a positive number. */
+function grokTimeoutMs(): number | undefined {
+  const s = Number(process.env.GROK_TIMEOUT);
+  return Number.isFinite(s) && s > 0 ? Math.round(s * 1000) : undefined;
+}
+
 /** Rough token count for usage Grok does not report (marked `estimated`). */
 const estimate = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
@@ -96,6 +102,11 @@ export default defineProvider<Options>({
         },
       },
     },
+  },
+  // The seeds' stream timeouts: first response 30 s, between chunks 120 s (or GROK_TIMEOUT seconds,
+  // the Grok3API server's setting), total 600 s. The config's `timeouts:` still wins.
+  defaults: {
+    timeouts: { firstByteMs: 30_000, idleMs: grokTimeoutMs() ?? 120_000, totalMs: 600_000 },
   },
   create({ options, credentials }) {
     const models = catalogue(options.models);
