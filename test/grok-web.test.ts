@@ -158,6 +158,24 @@ describe('grok-web failures', () => {
     expect(view(GROK_SSO.basic).enabled).toBe(false);
   });
 
+  it('three 4xx in a row expire an account (the seeds\' rule); a success in between resets the count', async () => {
+    await start({}, { credentials: [ACCOUNTS[0]] });
+    const ask = () => fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] }) });
+    const off = grok.script(GROK_SSO.basic, { kind: 'forbidden' });
+    expect((await ask()).status).toBe(502);
+    expect((await ask()).status).toBe(502);
+    off();
+    expect((await ask()).status).toBe(200); // resets the count
+    grok.script(GROK_SSO.basic, { kind: 'forbidden' });
+    for (let i = 0; i < 3; i++) await ask();
+    const basic = view(GROK_SSO.basic);
+    expect(basic.enabled).toBe(false);
+    expect(basic.disabledReason).toBe('expired (3 client errors in a row)');
+    const after = await ask();
+    expect(after.status).toBe(503);
+    expect(((await after.json()) as { error: { message: string } }).error.message).toContain('1 disabled (expired');
+  });
+
   it('a Cloudflare challenge spares the account and tells the operator what to refresh', async () => {
     grok.script('*', { kind: 'cloudflare', count: 1 });
     await start({}, { credentials: [ACCOUNTS[0]] });

@@ -94,7 +94,7 @@ const throttle = {
 
 const cooldowns = {
   type: 'object',
-  properties: { transientSkipRequests: count, rateLimitedMs: ms, quotaExhaustedMs: ms },
+  properties: { transientSkipRequests: count, rateLimitedMs: ms, quotaExhaustedMs: ms, disableAfterClientErrors: count },
   additionalProperties: false,
 };
 

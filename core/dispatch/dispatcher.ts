@@ -183,7 +183,7 @@ export class Dispatcher {
         const retryAfterMs = v.retryAfterMs ?? (v.kind === 'rate_limited' || v.kind === 'quota_exhausted' ? statedWaitMs(failure.headers, this.clock.now()) : undefined);
         const message = describeFailure(failure, handle.secrets);
         if (v.spareCredential) lease.release();
-        else lease.fail(v.kind, { message, retryAfterMs, resetAt: v.resetAt, limitType: v.limitType, lowerConcurrency: v.lowerConcurrency });
+        else lease.fail(v.kind, { message, retryAfterMs, resetAt: v.resetAt, limitType: v.limitType, lowerConcurrency: v.lowerConcurrency, status: failure.status });
         ex.endAttempt();
         if (v.advice) failure.advice = v.advice;
         this.log.warn(

@@ -14,6 +14,8 @@ export interface FailureDetail {
   limitType?: string;
   /** Too many requests at once on this credential: cap it below what it had in flight. */
   lowerConcurrency?: boolean;
+  /** The upstream's HTTP status, when it answered (4xx in a row can disable a credential). */
+  status?: number;
 }
 
 /**

@@ -20,6 +20,7 @@ export function countSuccess(e: PoolEntry, model: string, usage: TokenUsage | un
   r.successes++;
   m.successes++;
   r.consecutiveFailures = 0;
+  r.consecutiveClientErrors = 0;
   if (usage) {
     r.tokensIn += usage.promptTokens;
     r.tokensOut += usage.completionTokens;
@@ -42,8 +43,16 @@ export function applyFailure(e: PoolEntry, model: string, kind: FailureKind, d: 
   r.lastError = m.lastError = `${kind}: ${text}`;
   r.lastErrorAt = m.lastErrorAt = now;
   r.consecutiveFailures++;
-
   const c = settings.cooldowns;
+  const clientError = d.status !== undefined && d.status >= 400 && d.status < 500 && d.status !== 429;
+  r.consecutiveClientErrors = clientError ? r.consecutiveClientErrors + 1 : 0;
+  if (clientError && c.disableAfterClientErrors > 0 && r.consecutiveClientErrors >= c.disableAfterClientErrors && kind !== 'credential_invalid') {
+    r.enabled = false;
+    r.disabledReason = `expired (${r.consecutiveClientErrors} client errors in a row)`;
+    r.disabledAt = now;
+    return 'disabled';
+  }
+
   const coolDown = (until: number, reason: string) => {
     const target = settings.rateLimitScope === 'credential' ? r : m;
     // A new cooldown never shortens a running one: the later deadline wins.
@@ -117,6 +126,7 @@ export function enableRecord(r: CredentialRecord): void {
   delete r.cooldownReason;
   r.skipRequests = 0;
   r.consecutiveFailures = 0;
+  r.consecutiveClientErrors = 0;
   for (const m of Object.values(r.models)) {
     delete m.cooldownUntil;
     delete m.cooldownReason;

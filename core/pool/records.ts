@@ -43,6 +43,8 @@ export interface CredentialRecord extends UsageCounters {
   disabledReason?: string;
   disabledAt?: number;
   consecutiveFailures: number;
+  /** 4xx failures (not 429) in a row, for `cooldowns.disableAfterClientErrors`. */
+  consecutiveClientErrors: number;
   /** Credential-wide cooldown (`rateLimitScope: credential`: rate limits and quota for every model). */
   cooldownUntil?: number;
   cooldownReason?: string;
@@ -58,7 +60,7 @@ export function freshCounters(): UsageCounters {
 }
 
 export function freshRecord(): CredentialRecord {
-  return { ...freshCounters(), enabled: true, consecutiveFailures: 0, skipRequests: 0, models: Object.create(null) as Record<string, ModelRecord> };
+  return { ...freshCounters(), enabled: true, consecutiveFailures: 0, consecutiveClientErrors: 0, skipRequests: 0, models: Object.create(null) as Record<string, ModelRecord> };
 }
 
 const num = (v: unknown, fallback = 0): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
@@ -102,6 +104,7 @@ export function hydrateRecord(raw: unknown): CredentialRecord {
   setIf(rec, 'disabledReason', optStr(r.disabledReason));
   setIf(rec, 'disabledAt', optNum(r.disabledAt));
   rec.consecutiveFailures = num(r.consecutiveFailures);
+  rec.consecutiveClientErrors = num(r.consecutiveClientErrors);
   setIf(rec, 'cooldownUntil', optNum(r.cooldownUntil));
   setIf(rec, 'cooldownReason', optStr(r.cooldownReason));
   rec.skipRequests = num(r.skipRequests);

@@ -30,6 +30,8 @@ export interface PoolSettings {
     rateLimitedMs: number;
     /** 429 with no quota left and no known reset. */
     quotaExhaustedMs: number;
+    /** Disable a credential after this many 4xx failures in a row (not 429s; 0: never). */
+    disableAfterClientErrors: number;
   };
 }
 
@@ -37,5 +39,5 @@ export const DEFAULT_POOL_SETTINGS: PoolSettings = {
   strategy: 'round-robin',
   waitForCooldownMs: 0,
   throttle: { minIntervalMs: 0, scope: 'credential', maxConcurrent: 0, queueLimit: 100, queueTimeoutMs: 30_000 },
-  cooldowns: { transientSkipRequests: 5, rateLimitedMs: 3_600_000, quotaExhaustedMs: 36_000_000 },
+  cooldowns: { transientSkipRequests: 5, rateLimitedMs: 3_600_000, quotaExhaustedMs: 36_000_000, disableAfterClientErrors: 0 },
 };

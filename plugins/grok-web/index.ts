@@ -107,6 +107,8 @@ export default defineProvider<Options>({
   // the Grok3API server's setting), total 600 s. The config's `timeouts:` still wins.
   defaults: {
     timeouts: { firstByteMs: 30_000, idleMs: grokTimeoutMs() ?? 120_000, totalMs: 600_000 },
+    // The seeds' rule: an account failing with 4xx three times in a row has expired.
+    cooldowns: { disableAfterClientErrors: 3 },
   },
   create({ options, credentials }) {
     const models = catalogue(options.models);
