@@ -21,6 +21,7 @@ import { flattenMessages } from './flatten.js';
 import { catalogue, quotaKey, tiersFor, type GrokModel, type Tier } from './models.js';
 import { NdjsonLines } from './ndjson.js';
 import { QuotaBook, parseQuota, type ModeQuota } from './quota.js';
+import { guardedAgent, loadUserImage } from './user-images.js';
 import { GrokInBandError, GrokTranslator, type ThinkingMode } from './translate.js';
 import { isRateLimit } from './classify.js';
 
@@ -37,7 +38,11 @@ interface Options {
   filteredTags: string[];
   imageCount: number;
   models?: GrokModel[];
+  imageInput: { maxBytes: number; timeoutMs: number; allowPrivate: boolean };
 }
+
+/** Grok takes at most this many attachments per message (reference §3). */
+const MAX_ATTACHMENTS = 4;
 
 /** The statsig value most Grok clients send (base64 of a fake JS error, reference §2). */
 const STATIC_STATSIG = 'ZTpUeXBlRXJyb3I6IENhbm5vdCByZWFkIHByb3BlcnRpZXMgb2YgdW5kZWZpbmVkIChyZWFkaW5nICdjaGlsZE5vZGVzJyk=';
@@ -49,6 +54,20 @@ const randomStatsig = () => Buffer.from(`e:TypeError: Cannot read properties of 
 function cookieOf(secret: string, cfClearance: string | undefined): string {
   const base = secret.includes('=') ? secret : `sso=${secret}; sso-rw=${secret}`;
   return cfClearance && !/cf_clearance=/.test(base) ? `${base}; cf_clearance=${cfClearance}` : base;
+}
+
+/** Every `image_url` of the request's messages, in order. */
+function imageUrls(request: ChatRequest): string[] {
+  const out: string[] = [];
+  for (const m of request.messages) {
+    if (!Array.isArray(m.content)) continue;
+    for (const p of m.content as { type?: string; image_url?: { url?: string } | string }[]) {
+      if (p?.type !== 'image_url') continue;
+      const url = typeof p.image_url === 'string' ? p.image_url : p.image_url?.url;
+      if (url) out.push(url);
+    }
+  }
+  return out;
 }
 
 /** `GROK_TIMEOUT` in seconds, when set to a positive number. */
@@ -83,6 +102,15 @@ export default defineProvider<Options>({
       thinking: { enum: ['reasoning_content', 'inline', 'hide'], default: 'reasoning_content' },
       filteredTags: { type: 'array', items: { type: 'string' }, default: ['xaiartifact', 'xai:tool_usage_card', 'grok:render'] },
       imageCount: { type: 'integer', minimum: 1, maximum: 4, default: 2 },
+      imageInput: {
+        type: 'object',
+        properties: {
+          maxBytes: { type: 'integer', minimum: 1, default: 20 * 1024 * 1024 },
+          timeoutMs: { type: 'integer', minimum: 1, default: 15_000 },
+          allowPrivate: { type: 'boolean', default: false },
+        },
+        default: {},
+      },
       models: {
         type: 'array',
         items: {
@@ -117,6 +145,7 @@ export default defineProvider<Options>({
     const cookies = new Map<Credential, string>(credentials.map((c) => [c, cookieOf(c.secret, options.cfClearance)]));
     const assets = options.assetsUrl.replace(/\/+$/, '');
     const bySecret = new Map<string, Credential>(credentials.map((c) => [c.secret, c]));
+    const imageAgent = guardedAgent(options.imageInput.allowPrivate);
 
     /** `POST /rest/rate-limits` for one account and quota window (reference §7). */
     async function readQuota(secret: string, key: string): Promise<ModeQuota> {
@@ -158,10 +187,32 @@ export default defineProvider<Options>({
       return h;
     }
 
-    function body(model: GrokModel, message: string): Record<string, unknown> {
+    /** Upload the request's images (the last few) with the call's account; their ids go with the message. */
+    async function attach(request: ChatRequest, call: CallContext): Promise<string[]> {
+      const urls = imageUrls(request).slice(-MAX_ATTACHMENTS);
+      const ids: string[] = [];
+      for (const [i, url] of urls.entries()) {
+        const img = await loadUserImage(url, options.imageInput, imageAgent);
+        const res = await requestUpstream(dispatcher, {
+          origin,
+          path: '/rest/app-chat/upload-file',
+          method: 'POST',
+          headers: headers(call.credential),
+          body: JSON.stringify({ fileName: `image-${i + 1}.${img.mimeType.split('/')[1] ?? 'bin'}`, fileMimeType: img.mimeType, content: img.bytes.toString('base64') }),
+          signal: call.signal,
+        });
+        const up = (await res.body.json()) as { fileMetadataId?: string; fileId?: string };
+        const id = up.fileMetadataId ?? up.fileId;
+        if (!id) throw UpstreamError.malformed('Grok accepted an upload without giving its id');
+        ids.push(id);
+      }
+      return ids;
+    }
+
+    function body(model: GrokModel, message: string, files: string[]): Record<string, unknown> {
       const common = {
         message: model.image ? `Drawing: ${message}` : message,
-        fileAttachments: [],
+        fileAttachments: files,
         imageAttachments: [],
         temporary: options.temporary,
         disableMemory: options.temporary,
@@ -200,12 +251,13 @@ export default defineProvider<Options>({
     }
 
     async function* converse(request: ChatRequest, call: CallContext, model: GrokModel, message: string): AsyncGenerator<ChatChunk> {
+      const files = await attach(request, call);
       const res = await requestUpstream(dispatcher, {
         origin,
         path: '/rest/app-chat/conversations/new',
         method: 'POST',
         headers: headers(call.credential),
-        body: JSON.stringify(body(model, message)),
+        body: JSON.stringify(body(model, message, files)),
         signal: call.signal,
       });
       const hide = (request as { reasoning_effort?: string }).reasoning_effort === 'none';
@@ -264,6 +316,7 @@ export default defineProvider<Options>({
       listModels: (): ModelInfo[] => [...models.values()].map((m) => ({ id: m.id, owned_by: 'xai', tier: m.tier })),
       async close() {
         await dispatcher.close();
+        await imageAgent.close();
       },
     };
   },
