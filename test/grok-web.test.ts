@@ -231,6 +231,18 @@ describe('grok-web quotas', () => {
     expect(refresh.start(handle)).toBeTruthy(); // finished jobs do not block the next
   });
 
+  it('the refresh-all job counts the reads that failed, naming the account without its secret', async () => {
+    grok.script(GROK_SSO.basic, { kind: 'unauthorized', on: 'quota' });
+    await start();
+    const handle = sb!.app.switchboard.providers.get('grok')!;
+    const job = await sb!.app.switchboard.quotaRefresh.start(handle).finished;
+    const windows = handle.instance.quotaModels!().length;
+    expect(job.failed).toBe(windows);
+    expect(job.done).toBe(2 * windows);
+    expect(job.errors[0]).toContain(view(GROK_SSO.basic).id);
+    expect(JSON.stringify(job)).not.toContain(GROK_SSO.basic);
+  });
+
   it('quota-aware: of two accounts of one tier, the one with more queries left serves', async () => {
     const client = await start({ pool: { strategy: 'quota-aware' } }, { credentials: [{ value: GROK_SSO.basic, tier: 'basic' }, { value: GROK_SSO.super, tier: 'basic' }] });
     grok.setQuota(GROK_SSO.basic, 'grok-3', 3);

@@ -41,6 +41,9 @@ interface Options {
   imageInput: { maxBytes: number; timeoutMs: number; allowPrivate: boolean };
 }
 
+/** A quota read may delay a failed request's answer: it gets this long. */
+const QUOTA_READ_TIMEOUT_MS = 10_000;
+
 /** Grok takes at most this many attachments per message (reference §3). */
 const MAX_ATTACHMENTS = 4;
 
@@ -147,17 +150,23 @@ export default defineProvider<Options>({
     const bySecret = new Map<string, Credential>(credentials.map((c) => [c.secret, c]));
     const imageAgent = guardedAgent(options.imageInput.allowPrivate);
 
-    /** `POST /rest/rate-limits` for one account and quota window (reference §7). */
+    /** `POST /rest/rate-limits` for one account and quota window (reference §7), within 10 s. */
     async function readQuota(secret: string, key: string): Promise<ModeQuota> {
-      const res = await requestUpstream(dispatcher, {
-        origin,
-        path: '/rest/rate-limits',
-        method: 'POST',
-        headers: headers(bySecret.get(secret)),
-        body: JSON.stringify({ requestKind: 'DEFAULT', modelName: key }),
-        signal: new CallSignal(),
-      });
-      return parseQuota(await res.body.json(), Date.now());
+      const signal = new CallSignal();
+      const timer = setTimeout(() => signal.abort(new Error('the quota read timed out')), QUOTA_READ_TIMEOUT_MS);
+      try {
+        const res = await requestUpstream(dispatcher, {
+          origin,
+          path: '/rest/rate-limits',
+          method: 'POST',
+          headers: headers(bySecret.get(secret)),
+          body: JSON.stringify({ requestKind: 'DEFAULT', modelName: key }),
+          signal,
+        });
+        return parseQuota(await res.body.json(), Date.now());
+      } finally {
+        clearTimeout(timer);
+      }
     }
     const book = new QuotaBook(readQuota);
     const observation = (q: ModeQuota): QuotaObservation => ({ remaining: q.remaining, limit: q.total, resetAt: q.fetchedAt + q.windowSeconds * 1000 });

@@ -39,22 +39,23 @@ export class QuotaBook {
     return q;
   }
 
-  /** Re-read after a 429, unless this account was re-read in the last five minutes. */
+  /** Re-read after a 429, unless this account was re-read in the last five minutes; never throws. */
   async refreshAfterLimit(account: string, key: string, now: number): Promise<ModeQuota | undefined> {
     const last = this.#refreshedAt.get(account) ?? 0;
     if (now - last < REFRESH_EVERY_MS) return this.get(account, key);
     this.#refreshedAt.set(account, now);
-    return this.refresh(account, key);
-  }
-
-  async refresh(account: string, key: string): Promise<ModeQuota | undefined> {
     try {
-      const q = await this.read(account, key);
-      this.set(account, key, q);
-      return q;
+      return await this.refresh(account, key);
     } catch {
       return this.get(account, key); // a failed read leaves what was known
     }
+  }
+
+  /** Read the window now (the refresh-all job); a failed read throws, for the job to count. */
+  async refresh(account: string, key: string): Promise<ModeQuota> {
+    const q = await this.read(account, key);
+    this.set(account, key, q);
+    return q;
   }
 }
 
