@@ -36,6 +36,7 @@
  * gets Azure's 400 `OperationNotSupported` (not in the reference).
  */
 import http from 'node:http';
+import { onJsonBody } from './json-body.js';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -521,17 +522,7 @@ export async function startFakeGitHubModels(options: FakeGitHubModelsOptions = {
   }
 
   const server = http.createServer((req, res) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(parts).toString('utf8');
-      let body: Record<string, unknown> | undefined;
-      try {
-        const parsed: unknown = raw ? JSON.parse(raw) : undefined;
-        body = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
-      } catch {
-        body = undefined;
-      }
+    onJsonBody(req, (body, raw) => {
       const url = new URL(req.url ?? '/', 'http://fake');
       const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
       const rec: GitHubRecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body, token, at: Date.now() };

@@ -63,6 +63,7 @@
  * the reference's code-7 line in band (`antiBotStatus` to send it on another status).
  */
 import http from 'node:http';
+import { onJsonBody } from './json-body.js';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -748,17 +749,7 @@ export async function startFakeGrok(options: FakeGrokOptions = {}): Promise<Fake
 
   function server(host: GrokRecordedRequest['host']): http.Server {
     const srv = http.createServer((req, res) => {
-      const parts: Buffer[] = [];
-      req.on('data', (c: Buffer) => parts.push(c));
-      req.on('end', () => {
-        const raw = Buffer.concat(parts).toString('utf8');
-        let body: Record<string, unknown> | undefined;
-        try {
-          const parsed: unknown = raw ? JSON.parse(raw) : undefined;
-          body = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
-        } catch {
-          body = undefined;
-        }
+      onJsonBody(req, (body) => {
         const url = new URL(req.url ?? '/', 'http://fake');
         const cookies = parseCookies(req.headers.cookie);
         const rec: GrokRecordedRequest = { host, method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body, cookies, account: cookies.sso ?? '', at: Date.now() };

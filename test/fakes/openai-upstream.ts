@@ -5,6 +5,7 @@
  * Every request is recorded, including when its socket closed.
  */
 import http from 'node:http';
+import { onJsonBody } from './json-body.js';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
@@ -99,16 +100,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   let seq = 0;
 
   const server = http.createServer((req, res) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(parts).toString('utf8');
-      let body: Record<string, unknown> | undefined;
-      try {
-        body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
-      } catch {
-        body = undefined;
-      }
+    onJsonBody(req, (body) => {
       const path = (req.url ?? '/').split('?')[0];
       const rec: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body, at: Date.now() };
       requests.push(rec);
