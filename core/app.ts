@@ -11,7 +11,9 @@ import { installErrorHandling } from './http/error-handler.js';
 import { chatRoutes } from './http/routes/chat.js';
 import { completionRoutes } from './http/routes/completions.js';
 import { embeddingRoutes } from './http/routes/embeddings.js';
+import { imageRoutes } from './http/routes/images.js';
 import { healthRoutes } from './http/routes/health.js';
+import { fileRoutes } from './http/routes/files.js';
 import { modelRoutes } from './http/routes/models.js';
 import type { ResolvedPlugins } from './loader/resolve-plugins.js';
 import { systemClock, type Clock } from './state/clock.js';
@@ -49,6 +51,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
 
   installErrorHandling(app);
   await app.register(healthRoutes);
+  await app.register(fileRoutes);
   await app.register(async (v1) => {
     // One hook, not two: each hook is a step on every request.
     const apiKey = services.guards.apiKey;
@@ -60,6 +63,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     await v1.register(chatRoutes);
     await v1.register(completionRoutes);
     await v1.register(embeddingRoutes);
+    await v1.register(imageRoutes);
     await v1.register(modelRoutes);
   });
   for (const { plugin, config: ext } of opts.plugins.extensions) {

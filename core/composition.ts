@@ -12,6 +12,7 @@ import { ModelRouter } from './routing/router.js';
 import type { Clock } from './state/clock.js';
 import { openStateStore } from './state/open-store.js';
 import { QuotaRefresh } from './pool/quota-refresh.js';
+import { ImageFiles } from './files/image-files.js';
 import { CLOCK, CONFIG, DISPATCHER, LOGGER, MODEL_CATALOG, MODEL_ROUTER, PROVIDERS, STATE_STORE } from './tokens.js';
 
 /**
@@ -22,11 +23,12 @@ import { CLOCK, CONFIG, DISPATCHER, LOGGER, MODEL_CATALOG, MODEL_ROUTER, PROVIDE
 export async function composeServices(config: Config, plugins: ResolvedPlugins, log: Logger, clock: Clock): Promise<SwitchboardServices> {
   const container: DependencyContainer = rootContainer.createChildContainer();
   const store = await openStateStore(config.state, log);
+  const images = new ImageFiles(log);
   container.register(CONFIG, { useValue: config });
   container.register(LOGGER, { useValue: log });
   container.register(CLOCK, { useValue: clock });
   container.register(STATE_STORE, { useValue: store });
-  container.register(PROVIDERS, { useValue: await createProviders(plugins.providers, { log, configDir: config.dir, store, clock }) });
+  container.register(PROVIDERS, { useValue: await createProviders(plugins.providers, { log, configDir: config.dir, store, clock, images }) });
   container.register(MODEL_CATALOG, { useFactory: instanceCachingFactory((c) => new ModelCatalog(c.resolve(PROVIDERS))) });
   container.register(MODEL_ROUTER, {
     useFactory: instanceCachingFactory((c) => new ModelRouter(config.models, c.resolve(PROVIDERS), c.resolve(MODEL_CATALOG))),
@@ -44,6 +46,7 @@ export async function composeServices(config: Config, plugins: ResolvedPlugins, 
     store,
     clock,
     quotaRefresh: new QuotaRefresh(log),
+    images,
     accessLog: undefined,
     guards: {
       apiKey: config.auth.apiKeys.length ? keyGuard(config.auth.apiKeys) : undefined,

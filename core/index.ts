@@ -11,6 +11,7 @@ export {
   type Credential,
   type FailureKind,
   type FailureVerdict,
+  type ImageStore,
   type JsonSchema,
   type Logger,
   type Provider,

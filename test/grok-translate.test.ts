@@ -25,11 +25,11 @@ const FRAMES = [
 function run(thinking: ThinkingMode, frames = FRAMES) {
   const t = new GrokTranslator(
     { id: 'chatcmpl-1', created: 1, model: 'grok-3' },
-    { thinking, filteredTags: ['xaiartifact', 'xai:tool_usage_card', 'grok:render'], imageUrl: (p) => `https://assets.example/${p}` },
+    { thinking, filteredTags: ['xaiartifact', 'xai:tool_usage_card', 'grok:render'] },
   );
   const lines = new NdjsonLines();
   const chunks = frames.flatMap((f) => lines.feed(`${f}\n`)).flatMap((f) => t.frame(f));
-  return { t, chunks: [...chunks, ...t.finish()] };
+  return { t, chunks: [...chunks, ...t.finish(t.images.map((p) => `https://assets.example/${p}`))] };
 }
 
 const deltas = (chunks: { choices: { delta: Record<string, unknown>; finish_reason: string | null }[] }[]) => chunks.map((c) => c.choices[0].delta);
@@ -71,7 +71,7 @@ describe('Grok NDJSON -> OpenAI chunks', () => {
   });
 
   it('an in-band error, at the top level or in the response, throws with its code', () => {
-    const t = new GrokTranslator({ id: 'x', created: 1, model: 'm' }, { thinking: 'hide', filteredTags: [], imageUrl: (p) => p });
+    const t = new GrokTranslator({ id: 'x', created: 1, model: 'm' }, { thinking: 'hide', filteredTags: [] });
     expect(() => t.frame({ error: { message: 'Request rejected by anti-bot rules.', code: 7, details: [] } })).toThrow(GrokInBandError);
     try {
       t.frame({ result: { response: { error: { code: 8, message: 'Too many requests' } } } });

@@ -3,11 +3,14 @@
  * fake Grok server of test/fakes/, with SSO accounts in the pool.
  */
 import http from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/state/clock.js';
-import { GROK_SSO, checkGrokHeaders, grokReply, grokThinking, startFakeGrok, type FakeGrok } from './fakes/grok-web.js';
+import { GROK_SSO, GROK_WEB_RESULTS, GROK_X_RESULTS, checkGrokHeaders, grokReply, grokThinking, startFakeGrok, type FakeGrok } from './fakes/grok-web.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
 import { isPrivateAddress } from '../plugins/grok-web/user-images.js';
 
@@ -108,6 +111,58 @@ describe('grok-web chat', () => {
     const text = r.choices[0].message.content ?? '';
     expect(text).toContain(grokReply('search it'));
     expect(text).not.toMatch(/xaiartifact|grok:render|tool_usage_card/i);
+    expect(text).not.toContain('## Sources'); // off by default
+  });
+
+  it('showSearchSources adds the web and X results Grok used as a "## Sources" list', async () => {
+    grok.script('*', { kind: 'extras' });
+    const client = await start({ showSearchSources: true });
+    const r = await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'search it' }] });
+    const text = r.choices[0].message.content ?? '';
+    const [answer, sources] = text.split('\n\n## Sources\n');
+    expect(answer).toBe(grokReply('search it'));
+    expect(sources.split('\n')).toEqual([
+      ...GROK_WEB_RESULTS.map((w) => `- [${w.title}](${w.url})`),
+      ...GROK_X_RESULTS.map((x) => `- [@${x.username}: ${x.text}](https://x.com/${x.username}/status/${x.postId})`),
+    ]);
+  });
+
+  it('a history longer than historyFileChars goes up as a text file; only the last turn is inline', async () => {
+    const client = await start({ historyFileChars: 100 });
+    const long = 'x'.repeat(120);
+    const messages = [
+      { role: 'system' as const, content: 'Be brief.' },
+      { role: 'user' as const, content: long },
+      { role: 'assistant' as const, content: 'Noted.' },
+      { role: 'user' as const, content: 'Summarise.' },
+    ];
+    const r = await client.chat.completions.create({ model: 'grok-3', messages });
+    const upload = grok.uploads.at(-1)!;
+    expect(upload).toMatchObject({ fileName: 'conversation.txt', mimeType: 'text/plain' });
+    expect(upload.bytes.toString('utf8')).toBe(`[system]: Be brief.\n\n[user]: ${long}\n\n[assistant]: Noted.`);
+    const sent = chats()[0].body!;
+    expect(sent.fileAttachments).toEqual([upload.fileId]);
+    expect(sent.message).toMatch(/attached file conversation\.txt.*\n\nSummarise\.$/s);
+    expect(r.choices[0].message.content).toBe(grokReply(String(sent.message), [upload.fileId]));
+    // Under the limit, everything stays inline.
+    await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'short' }, { role: 'assistant', content: 'ok' }, { role: 'user', content: 'again' }] });
+    expect(chats()[1].body).toMatchObject({ fileAttachments: [], message: '[user]: short\n\n[assistant]: ok\n\nagain' });
+  });
+
+  it('GROK_COOKIES may name a file of accounts, one per line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sb-cookies-'));
+    try {
+      await writeFile(join(dir, 'cookies.txt'), `# accounts\n${GROK_SSO.basic}\nsso=${GROK_SSO.super}; sso-rw=${GROK_SSO.super}\n`);
+      sb = await startSwitchboard(
+        { providers: [{ id: 'grok', plugin: 'grok-web', baseUrl: grok.url, assetsUrl: grok.assetsUrl, credentials: { env: 'GROK_COOKIES' }, pool: { strategy: 'round-robin' } }] },
+        { env: { GROK_COOKIES: join(dir, 'cookies.txt') } },
+      );
+      const client = new OpenAI({ baseURL: sb.baseURL, apiKey: 'none', maxRetries: 0 });
+      for (const q of ['one', 'two']) await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: q }] });
+      expect(new Set(grok.accountsSeen())).toEqual(new Set([GROK_SSO.basic, GROK_SSO.super]));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CredentialEntry } from './types.js';
 import type { PathSegment, Problems } from './problems.js';
@@ -7,8 +7,9 @@ type SecretItem = string | { value?: string; file?: string; env?: string; name?:
 
 /**
  * Resolve a secret list (already schema-checked) into entries: inline strings, `{ file }` (one
- * secret per line, `#` comments), `{ env: NAME }` (comma or newline separated). Empty entries are
- * dropped so `${TOKEN:-}` can stand for "none".
+ * secret per line, `#` comments), `{ env: NAME }` (comma or newline separated, or the path of
+ * such a file, relative to the config's folder). Empty entries are dropped so `${TOKEN:-}` can
+ * stand for "none".
  */
 export function resolveSecrets(
   spec: unknown,
@@ -38,7 +39,11 @@ export function resolveSecrets(
       const text = readSecretFile(resolve(dir, file), problems, [...at, 'file']);
       for (const line of splitLines(text)) push(out, line, {});
     } else if (envName !== undefined) {
-      for (const part of (env[envName] ?? '').split(/[,\n]/)) push(out, part, {});
+      const value = (env[envName] ?? '').trim();
+      // A single value naming an existing file means "read them from there" (GROK_COOKIES=./cookies.txt).
+      const file = value && !/[,\n]/.test(value) ? existingFile(resolve(dir, value)) : undefined;
+      if (file) for (const line of splitLines(readSecretFile(file, problems, [...at, 'env']))) push(out, line, {});
+      else for (const part of value.split(/[,\n]/)) push(out, part, {});
     }
   });
   return out;
@@ -55,6 +60,14 @@ function readSecretFile(file: string, problems: Problems, path: PathSegment[]): 
   } catch (err) {
     problems.add(path, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     return '';
+  }
+}
+
+function existingFile(path: string): string | undefined {
+  try {
+    return statSync(path).isFile() ? path : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -140,6 +140,33 @@ export interface EmbeddingsResponse {
   usage: { prompt_tokens: number; total_tokens: number };
 }
 
+/** `POST /v1/images/generations` body. */
+export interface ImageRequest {
+  model: string;
+  prompt: string;
+  /** How many images (1-10, default 1). */
+  n?: number;
+  /** `url` (default): links the client can open; `b64_json`: the bytes inline. */
+  response_format?: 'url' | 'b64_json';
+  size?: string;
+  quality?: string;
+  style?: string;
+  user?: string;
+  [field: string]: unknown;
+}
+
+export interface GeneratedImage {
+  url?: string;
+  b64_json?: string;
+  revised_prompt?: string;
+}
+
+export interface ImagesResponse {
+  created: number;
+  data: GeneratedImage[];
+  [field: string]: unknown;
+}
+
 /** An entry of `GET /v1/models`, as a provider reports it. */
 export interface ModelInfo {
   id: string;

@@ -1,8 +1,11 @@
-import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse, ModelInfo } from './openai.js';
+import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse, ImageRequest, ImagesResponse, ModelInfo } from './openai.js';
 import type { RawJson } from '../canonical/raw.js';
 import type { CallSignal } from '../upstream/call-signal.js';
 import type { QuotaObservation } from '../upstream/retry-hints.js';
 import type { ProviderDefaults } from '../config/provider-settings.js';
+import type { ImageStore } from '../files/image-files.js';
+
+export type { ImageStore };
 
 export type { QuotaObservation };
 
@@ -133,6 +136,11 @@ export interface CallContext {
   readonly timeouts: Timeouts;
   readonly log: Logger;
   /**
+   * The origin the client reached Switchboard at (`http://127.0.0.1:8000`, from the Host and
+   * X-Forwarded-* headers), for links a provider hands back; `undefined` outside an HTTP request.
+   */
+  readonly origin: string | undefined;
+  /**
    * Tell the pool what the upstream said of this credential's window (rate-limit headers of a
    * successful answer); the `quota-aware` strategy picks by it. Optional to call.
    */
@@ -166,6 +174,8 @@ export interface Provider {
   /** Optional non-streaming path, for upstreams with their own JSON answer; else the core folds `chat`. */
   complete?(request: ChatRequest, call: CallContext): Promise<ChatCompletion | RawJson<ChatCompletion>>;
   embeddings?(request: EmbeddingsRequest, call: CallContext): Promise<EmbeddingsResponse | RawJson<EmbeddingsResponse>>;
+  /** `POST /v1/images/generations`; `n` and `response_format` arrive filled in (1, `url`). */
+  images?(request: ImageRequest, call: CallContext): Promise<ImagesResponse>;
   /**
    * Map a failure to its kind (optionally with the wait the upstream stated); the core's
    * HTTP-status default is used when absent or when it returns undefined.
@@ -190,6 +200,12 @@ export interface ProviderInit<Options> {
   /** Folder of the config file; resolve relative paths against it. */
   configDir: string;
   log: Logger;
+  /**
+   * Image caches served by the core at `GET /v1/files/image/{id}` (size-capped, least recently
+   * used evicted first, kept across restarts): for providers whose upstream's image links a
+   * client cannot open itself.
+   */
+  images: { open(options: { dir: string; maxBytes: number }): Promise<ImageStore> };
 }
 
 /** The default export of a provider plugin module. */

@@ -12,7 +12,12 @@ export class Call implements CallContext {
     readonly signal: CallSignal,
     readonly timeouts: Timeouts,
     readonly log: Logger,
+    private readonly exchange: { readonly origin: string | undefined },
   ) {}
+
+  get origin(): string | undefined {
+    return this.exchange.origin;
+  }
 
   get credential(): Credential | undefined {
     return this.lease.credential;

@@ -1,4 +1,4 @@
-import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse } from '../contract/openai.js';
+import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse, ImageRequest, ImagesResponse } from '../contract/openai.js';
 import type { FailureKind, Logger } from '../contract/provider.js';
 import { peekChunk, type RawJson } from '../canonical/raw.js';
 import { CompletionFolder } from '../canonical/fold.js';
@@ -38,7 +38,9 @@ export interface Served<T> {
   lease: Lease;
 }
 
-type Op<T> = (handle: ProviderHandle, request: ChatRequest & EmbeddingsRequest, call: Call) => Promise<T>;
+/** What a request to route has in common: the model it names. */
+type Routed = { model: string };
+type Op<R, T> = (handle: ProviderHandle, request: R, call: Call) => Promise<T>;
 
 /** Times one request waits for a cooling credential (`pool.waitForCooldownMs`) before giving up. */
 const MAX_WAIT_ROUNDS = 3;
@@ -84,11 +86,20 @@ export class Dispatcher {
   }
 
   embeddings(request: EmbeddingsRequest, ex: Exchange): Promise<Served<EmbeddingsResponse | RawJson<EmbeddingsResponse>>> {
-    return this.#run(request as ChatRequest & EmbeddingsRequest, ex, true, async (h, req, call) => {
+    return this.#run(request, ex, true, async (h, req, call) => {
       if (!h.instance.embeddings) {
         throw new GatewayError('SWB_ERR_UNSUPPORTED_OPERATION', `provider "${h.id}" does not serve embeddings (model ${req.model})`, { param: 'model' });
       }
       return h.instance.embeddings(req, call);
+    });
+  }
+
+  images(request: ImageRequest, ex: Exchange): Promise<Served<ImagesResponse>> {
+    return this.#run(request, ex, true, async (h, req, call) => {
+      if (!h.instance.images) {
+        throw new GatewayError('SWB_ERR_UNSUPPORTED_OPERATION', `provider "${h.id}" does not generate images (model ${req.model})`, { param: 'model' });
+      }
+      return h.instance.images(req, call);
     });
   }
 
@@ -110,7 +121,7 @@ export class Dispatcher {
     return failureToError(v.kind, failure, h.id, h.secrets);
   }
 
-  async #run<T>(request: ChatRequest | EmbeddingsRequest, ex: Exchange, settle: boolean, op: Op<T>): Promise<Served<T>> {
+  async #run<R extends Routed, T>(request: R, ex: Exchange, settle: boolean, op: Op<R, T>): Promise<Served<T>> {
     const resolved = this.router.resolve(request.model);
     // aliases and provider/model resolve synchronously: no microtask for them
     const route: Route = resolved instanceof Promise ? await resolved : resolved;
@@ -123,7 +134,7 @@ export class Dispatcher {
       for (const target of route.targets) {
         const handle = this.registry.get(target.provider);
         if (!handle) continue;
-        const req = (pristine && index++ > 0 ? { ...pristine } : request) as ChatRequest & EmbeddingsRequest;
+        const req = pristine && index++ > 0 ? { ...pristine } : request;
         const resolve = handle.instance.resolveModel;
         const model = resolve ? resolve.call(handle.instance, target.model) : target.model;
         const at = model === target.model ? target : { provider: target.provider, model };
@@ -157,7 +168,7 @@ export class Dispatcher {
    * One target's attempt, as the policies see it: lease a credential and call the provider;
    * rotate past credential faults inside it (they spend no retry budget), and throw the rest.
    */
-  async #attempts<T>(handle: ProviderHandle, target: RouteTarget, req: ChatRequest & EmbeddingsRequest, ex: Exchange, op: Op<T>): Promise<Served<T>> {
+  async #attempts<R extends Routed, T>(handle: ProviderHandle, target: RouteTarget, req: R, ex: Exchange, op: Op<R, T>): Promise<Served<T>> {
     let lastFault: PoolExhausted['lastFault'];
     let tried: Set<PoolEntry> | undefined;
     for (;;) {
@@ -170,7 +181,7 @@ export class Dispatcher {
         throw err;
       }
       const signal = ex.beginAttempt(handle.timeouts);
-      const call = new Call(handle.id, target.model, lease, signal, handle.timeouts, handle.log);
+      const call = new Call(handle.id, target.model, lease, signal, handle.timeouts, handle.log, ex);
       try {
         return { value: await op(handle, req, call), handle, target, lease };
       } catch (err) {

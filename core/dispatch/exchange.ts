@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Timeouts } from '../contract/provider.js';
 import { CallSignal } from '../upstream/call-signal.js';
+import { originOf } from './origin.js';
 
 export type TimeoutKind = 'first_byte' | 'idle' | 'total';
 
@@ -45,6 +46,7 @@ export class Exchange {
   #timer: NodeJS.Timeout | undefined;
   #done = false;
   #res: ServerResponse | undefined;
+  #origin: string | undefined;
 
   /**
    * @param reqId the request's id, for log lines about it
@@ -55,6 +57,12 @@ export class Exchange {
     res?: ServerResponse,
   ) {
     if (res) this.#watch(res);
+  }
+
+  /** The origin the client reached us at (CallContext.origin); worked out on first use only. */
+  get origin(): string | undefined {
+    if (this.#origin === undefined && this.#res) this.#origin = originOf(this.#res.req);
+    return this.#origin;
   }
 
   /** Start an upstream attempt with its provider's timeouts; returns the attempt's signal. */

@@ -85,3 +85,18 @@ export const embeddingsBodySchema = {
     user: { type: 'string' },
   },
 } as const;
+
+export const imagesBodySchema = {
+  type: 'object',
+  required: ['model', 'prompt'],
+  properties: {
+    model: { type: 'string', minLength: 1 },
+    prompt: { type: 'string', minLength: 1 },
+    n: { type: ['integer', 'null'], minimum: 1, maximum: 10 },
+    response_format: { enum: ['url', 'b64_json', null] },
+    size: { type: ['string', 'null'] },
+    quality: { type: ['string', 'null'] },
+    style: { type: ['string', 'null'] },
+    user: { type: 'string' },
+  },
+} as const;

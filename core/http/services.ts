@@ -9,6 +9,7 @@ import type { ModelRouter } from '../routing/router.js';
 import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
 import type { QuotaRefresh } from '../pool/quota-refresh.js';
+import type { ImageFiles } from '../files/image-files.js';
 
 /** The core services, as routes and extension plugins reach them (`app.switchboard`). */
 export interface SwitchboardServices {
@@ -24,6 +25,8 @@ export interface SwitchboardServices {
   clock: Clock;
   /** "Refresh every quota" jobs, per provider (for providers that can read their quotas). */
   quotaRefresh: QuotaRefresh;
+  /** Image caches providers opened; served at `GET /v1/files/image/{id}`. */
+  images: ImageFiles;
   /** The batched access log; undefined when `server.accessLog` is off or info is hidden. */
   accessLog: AccessLog | undefined;
   /** onRequest hooks: client API keys (undefined when the server runs open) and the admin key. */

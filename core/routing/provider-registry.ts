@@ -1,4 +1,5 @@
 import type { FailureKind, FailureVerdict, Logger, Provider, ProviderPlugin, Timeouts, UpstreamFailure } from '../contract/provider.js';
+import type { ImageFiles } from '../files/image-files.js';
 import { DEFAULT_TIMEOUTS } from '../config/load.js';
 import type { ProviderConfig } from '../config/types.js';
 import { StartupError } from '../errors/gateway-error.js';
@@ -52,6 +53,7 @@ export interface ProviderEnvironment {
   configDir: string;
   store: StateStore;
   clock: Clock;
+  images: ImageFiles;
 }
 
 export async function createProviders(list: readonly { config: ProviderConfig; plugin: ProviderPlugin }[], env: ProviderEnvironment): Promise<ProviderRegistry> {
@@ -68,6 +70,7 @@ export async function createProviders(list: readonly { config: ProviderConfig; p
         credentials,
         configDir,
         log: plog,
+        images: { open: (opts) => env.images.open(opts) },
       });
     } catch (err) {
       throw new StartupError('SWB_ERR_PLUGIN_LOAD', `providers[${config.index}] ("${config.id}"): plugin "${config.plugin}" failed to start: ${(err as Error).message}`);

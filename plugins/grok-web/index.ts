@@ -1,8 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import {
   CONTRACT_VERSION,
   CallSignal,
+  GatewayError,
   UpstreamError,
   completionId,
   createUpstreamDispatcher,
@@ -13,6 +15,8 @@ import {
   type ChatChunk,
   type ChatRequest,
   type Credential,
+  type ImageRequest,
+  type ImagesResponse,
   type ModelInfo,
   type QuotaObservation,
 } from '../../core/index.js';
@@ -24,6 +28,7 @@ import { QuotaBook, parseQuota, type ModeQuota } from './quota.js';
 import { guardedAgent, loadUserImage } from './user-images.js';
 import { GrokInBandError, GrokTranslator, type ThinkingMode } from './translate.js';
 import { isRateLimit } from './classify.js';
+import { GeneratedImages, type ImageOptions } from './generated-images.js';
 
 interface Options {
   baseUrl: string;
@@ -37,6 +42,9 @@ interface Options {
   thinking: ThinkingMode;
   filteredTags: string[];
   imageCount: number;
+  images: ImageOptions;
+  showSearchSources: boolean;
+  historyFileChars: number;
   models?: GrokModel[];
   imageInput: { maxBytes: number; timeoutMs: number; allowPrivate: boolean };
 }
@@ -46,6 +54,13 @@ const QUOTA_READ_TIMEOUT_MS = 10_000;
 
 /** Grok takes at most this many attachments per message (reference §3). */
 const MAX_ATTACHMENTS = 4;
+
+/** Grok makes at most this many images per conversation (`imageGenerationCount`). */
+const MAX_IMAGES_PER_CALL = 4;
+
+/** A long history travels as this file; the message says so, so the model reads it. */
+const HISTORY_FILE = 'conversation.txt';
+const HISTORY_NOTE = `[The conversation so far is in the attached file ${HISTORY_FILE}; answer its last message below.]`;
 
 /** The statsig value most Grok clients send (base64 of a fake JS error, reference §2). */
 const STATIC_STATSIG = 'ZTpUeXBlRXJyb3I6IENhbm5vdCByZWFkIHByb3BlcnRpZXMgb2YgdW5kZWZpbmVkIChyZWFkaW5nICdjaGlsZE5vZGVzJyk=';
@@ -105,6 +120,18 @@ export default defineProvider<Options>({
       thinking: { enum: ['reasoning_content', 'inline', 'hide'], default: 'reasoning_content' },
       filteredTags: { type: 'array', items: { type: 'string' }, default: ['xaiartifact', 'xai:tool_usage_card', 'grok:render'] },
       imageCount: { type: 'integer', minimum: 1, maximum: 4, default: 2 },
+      images: {
+        type: 'object',
+        properties: {
+          format: { enum: ['local_url', 'grok_url', 'base64'], default: 'local_url' },
+          cacheDir: { type: 'string', minLength: 1, default: './data/images' },
+          maxCacheMb: { type: 'number', exclusiveMinimum: 0, default: 512 },
+          baseUrl: { type: 'string', pattern: '^https?://' },
+        },
+        default: {},
+      },
+      showSearchSources: { type: 'boolean', default: false },
+      historyFileChars: { type: 'integer', minimum: 0, default: 40_000 },
       imageInput: {
         type: 'object',
         properties: {
@@ -141,14 +168,27 @@ export default defineProvider<Options>({
     // The seeds' rule: an account failing with 4xx three times in a row has expired.
     cooldowns: { disableAfterClientErrors: 3 },
   },
-  create({ options, credentials }) {
+  async create({ options, credentials, configDir, images: imageFiles, log }) {
     const models = catalogue(options.models);
     const origin = new URL(options.baseUrl).origin;
-    const dispatcher = createUpstreamDispatcher({ baseUrl: options.baseUrl, proxyUrl: options.proxyUrl ?? process.env.GROK_PROXY, connections: 16 });
+    const proxyUrl = options.proxyUrl ?? process.env.GROK_PROXY;
+    const dispatcher = createUpstreamDispatcher({ baseUrl: options.baseUrl, proxyUrl, connections: 16 });
     const cookies = new Map<Credential, string>(credentials.map((c) => [c, cookieOf(c.secret, options.cfClearance)]));
     const assets = options.assetsUrl.replace(/\/+$/, '');
     const bySecret = new Map<string, Credential>(credentials.map((c) => [c.secret, c]));
     const imageAgent = guardedAgent(options.imageInput.allowPrivate);
+    const assetsDispatcher = createUpstreamDispatcher({ baseUrl: assets, proxyUrl, connections: 8 });
+    const generated = new GeneratedImages(
+      { dispatcher: assetsDispatcher, base: assets },
+      options.images,
+      () => imageFiles.open({ dir: resolve(configDir, options.images.cacheDir), maxBytes: Math.round(options.images.maxCacheMb * 1024 * 1024) }),
+      // The assets host serves an image to the account that made it and nobody else.
+      (call) => {
+        const cookie = call.credential && cookies.get(call.credential);
+        return { 'user-agent': options.userAgent, referer: `${origin}/`, accept: 'image/*', ...(cookie ? { cookie } : {}) };
+      },
+    );
+    await generated.warm(log);
 
     /** `POST /rest/rate-limits` for one account and quota window (reference §7), within 10 s. */
     async function readQuota(secret: string, key: string): Promise<ModeQuota> {
@@ -196,29 +236,41 @@ export default defineProvider<Options>({
       return h;
     }
 
-    /** Upload the request's images (the last few) with the call's account; their ids go with the message. */
-    async function attach(request: ChatRequest, call: CallContext): Promise<string[]> {
-      const urls = imageUrls(request).slice(-MAX_ATTACHMENTS);
-      const ids: string[] = [];
-      for (const [i, url] of urls.entries()) {
-        const img = await loadUserImage(url, options.imageInput, imageAgent);
-        const res = await requestUpstream(dispatcher, {
-          origin,
-          path: '/rest/app-chat/upload-file',
-          method: 'POST',
-          headers: headers(call.credential),
-          body: JSON.stringify({ fileName: `image-${i + 1}.${img.mimeType.split('/')[1] ?? 'bin'}`, fileMimeType: img.mimeType, content: img.bytes.toString('base64') }),
-          signal: call.signal,
-        });
-        const up = (await res.body.json()) as { fileMetadataId?: string; fileId?: string };
-        const id = up.fileMetadataId ?? up.fileId;
-        if (!id) throw UpstreamError.malformed('Grok accepted an upload without giving its id');
-        ids.push(id);
-      }
-      return ids;
+    /** Upload a file with the call's account; its id goes into the message's attachments. */
+    async function upload(call: CallContext, fileName: string, mimeType: string, bytes: Buffer): Promise<string> {
+      const res = await requestUpstream(dispatcher, {
+        origin,
+        path: '/rest/app-chat/upload-file',
+        method: 'POST',
+        headers: headers(call.credential),
+        body: JSON.stringify({ fileName, fileMimeType: mimeType, content: bytes.toString('base64') }),
+        signal: call.signal,
+      });
+      const up = (await res.body.json()) as { fileMetadataId?: string; fileId?: string };
+      const id = up.fileMetadataId ?? up.fileId;
+      if (!id) throw UpstreamError.malformed('Grok accepted an upload without giving its id');
+      return id;
     }
 
-    function body(model: GrokModel, message: string, files: string[]): Record<string, unknown> {
+    /**
+     * The message and its attachments: the request's images (the last few) uploaded first, and a
+     * history longer than `historyFileChars` uploaded as a text file with only the last turn inline.
+     */
+    async function prepare(request: ChatRequest, call: CallContext): Promise<{ message: string; files: string[] }> {
+      const files: string[] = [];
+      for (const [i, url] of imageUrls(request).slice(-MAX_ATTACHMENTS).entries()) {
+        const img = await loadUserImage(url, options.imageInput, imageAgent);
+        files.push(await upload(call, `image-${i + 1}.${img.mimeType.split('/')[1] ?? 'bin'}`, img.mimeType, img.bytes));
+      }
+      const message = flattenMessages(request.messages);
+      const limit = options.historyFileChars;
+      if (!limit || message.length <= limit || request.messages.length < 2) return { message, files };
+      const history = flattenMessages(request.messages.slice(0, -1));
+      files.push(await upload(call, HISTORY_FILE, 'text/plain', Buffer.from(history, 'utf8')));
+      return { message: `${HISTORY_NOTE}\n\n${flattenMessages(request.messages.slice(-1))}`, files };
+    }
+
+    function body(model: GrokModel, message: string, files: string[], count = options.imageCount): Record<string, unknown> {
       const common = {
         message: model.image ? `Drawing: ${message}` : message,
         fileAttachments: files,
@@ -228,7 +280,7 @@ export default defineProvider<Options>({
         disableSearch: false,
         enableImageGeneration: true,
         enableImageStreaming: true,
-        imageGenerationCount: options.imageCount,
+        imageGenerationCount: count,
         returnImageBytes: false,
         returnRawGrokInXaiRequest: false,
         forceConcise: false,
@@ -244,13 +296,28 @@ export default defineProvider<Options>({
       return { ...common, modelName: model.modelName ?? model.id, modelMode: model.modelMode, isReasoning: Boolean(model.reasoning), webpageUrls: [] };
     }
 
-    async function* chat(request: ChatRequest, call: CallContext): AsyncGenerator<ChatChunk> {
-      const model = models.get(request.model);
-      if (!model) throw new UpstreamError(`unknown Grok model ${request.model}`, { status: 404, body: JSON.stringify({ error: { message: `Unknown model: ${request.model}` } }) });
-      const message = flattenMessages(request.messages);
+    /**
+     * One conversation, its frames through the translator `t` (which throws Grok's in-band
+     * errors), with the quota kept: counted down after a success, re-read after a rate limit
+     * (which decides how long the account rests).
+     */
+    async function* converse(t: GrokTranslator, model: GrokModel, message: string, files: string[], call: CallContext, count?: number): AsyncGenerator<ChatChunk> {
       const key = quotaKey(model);
       try {
-        yield* converse(request, call, model, message);
+        const res = await requestUpstream(dispatcher, {
+          origin,
+          path: '/rest/app-chat/conversations/new',
+          method: 'POST',
+          headers: headers(call.credential),
+          body: JSON.stringify(body(model, message, files, count)),
+          signal: call.signal,
+        });
+        const lines = new NdjsonLines();
+        const decoder = new StringDecoder('utf8');
+        for await (const buf of res.body) {
+          for (const frame of lines.feed(decoder.write(buf as Buffer))) yield* t.frame(frame);
+        }
+        for (const frame of [...lines.feed(decoder.end()), ...lines.end()]) yield* t.frame(frame);
       } catch (err) {
         await noteLimit(err, call, key);
         throw err;
@@ -259,31 +326,24 @@ export default defineProvider<Options>({
       if (q) call.reportQuota(observation(q));
     }
 
-    async function* converse(request: ChatRequest, call: CallContext, model: GrokModel, message: string): AsyncGenerator<ChatChunk> {
-      const files = await attach(request, call);
-      const res = await requestUpstream(dispatcher, {
-        origin,
-        path: '/rest/app-chat/conversations/new',
-        method: 'POST',
-        headers: headers(call.credential),
-        body: JSON.stringify(body(model, message, files)),
-        signal: call.signal,
-      });
+    function modelFor(id: string): GrokModel {
+      const model = models.get(id);
+      if (!model) throw new UpstreamError(`unknown Grok model ${id}`, { status: 404, body: JSON.stringify({ error: { message: `Unknown model: ${id}` } }) });
+      return model;
+    }
+
+    const translator = (model: GrokModel, id: string, thinking: ThinkingMode) =>
+      new GrokTranslator({ id, created: nowSeconds(), model: model.id }, { thinking, filteredTags: options.filteredTags, showSearchSources: options.showSearchSources });
+
+    async function* chat(request: ChatRequest, call: CallContext): AsyncGenerator<ChatChunk> {
+      const model = modelFor(request.model);
+      const { message, files } = await prepare(request, call);
       const hide = (request as { reasoning_effort?: string }).reasoning_effort === 'none';
       const id = completionId();
-      const t = new GrokTranslator(
-        { id, created: nowSeconds(), model: model.id },
-        { thinking: hide ? 'hide' : options.thinking, filteredTags: options.filteredTags, imageUrl: (p) => (/^https?:\/\//.test(p) ? p : `${assets}/${p.replace(/^\/+/, '')}`) },
-      );
-      const lines = new NdjsonLines();
-      const decoder = new StringDecoder('utf8');
-      for await (const buf of res.body) {
-        for (const frame of lines.feed(decoder.write(buf as Buffer))) yield* t.frame(frame);
-      }
-      for (const frame of lines.feed(decoder.end())) yield* t.frame(frame);
-      for (const frame of lines.end()) yield* t.frame(frame);
+      const t = translator(model, id, hide ? 'hide' : options.thinking);
+      yield* converse(t, model, message, files, call);
       if (!t.done && !t.text && !t.images.length) throw UpstreamError.malformed('Grok ended the answer without a word');
-      yield* t.finish();
+      yield* t.finish(t.images.length ? await generated.links(t.images, call) : []);
       if (request.stream_options?.include_usage || !request.stream) {
         const prompt = estimate(message);
         const completion = estimate(t.text + t.reasoning);
@@ -298,8 +358,27 @@ export default defineProvider<Options>({
       }
     }
 
+    /** `/v1/images/generations`: conversations on the image model until `n` images (at most 4 each). */
+    async function images(request: ImageRequest, call: CallContext): Promise<ImagesResponse> {
+      const model = modelFor(request.model);
+      if (!model.image) {
+        const which = [...models.values()].filter((m) => m.image).map((m) => m.id);
+        throw new GatewayError('SWB_ERR_UNSUPPORTED_OPERATION', `${model.id} does not generate images; use ${which.join(' or ') || 'an image model'}`, { param: 'model' });
+      }
+      const n = request.n ?? 1;
+      const made: string[] = [];
+      for (let round = 0; made.length < n && round < Math.ceil(n / MAX_IMAGES_PER_CALL); round++) {
+        const t = translator(model, '', 'hide');
+        for await (const _ of converse(t, model, request.prompt, [], call, Math.min(MAX_IMAGES_PER_CALL, n - made.length)));
+        made.push(...t.images);
+      }
+      if (!made.length) throw new GatewayError('SWB_ERR_CONTENT_POLICY', 'Grok withheld every image it made for this prompt (moderated).', { param: 'prompt' });
+      return { created: nowSeconds(), data: await generated.generated(made.slice(0, n), call, request.response_format ?? 'url') };
+    }
+
     return {
       chat,
+      images,
       classify: classifyGrok,
       /** The refresh-all job: one account's window for a model, read now. */
       async fetchQuota(credential: Credential, modelId: string): Promise<QuotaObservation | undefined> {
@@ -325,6 +404,7 @@ export default defineProvider<Options>({
       listModels: (): ModelInfo[] => [...models.values()].map((m) => ({ id: m.id, owned_by: 'xai', tier: m.tier })),
       async close() {
         await dispatcher.close();
+        await assetsDispatcher.close();
         await imageAgent.close();
       },
     };

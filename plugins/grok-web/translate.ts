@@ -6,9 +6,21 @@ export interface TranslateOptions {
   thinking: ThinkingMode;
   /** Tokens carrying one of these tags (case-insensitive) are dropped: Grok's UI markup. */
   filteredTags: readonly string[];
-  /** Where a generated image's path becomes a URL a client can open. */
-  imageUrl(path: string): string;
+  /** Append the web and X search results Grok used as a `## Sources` list. */
+  showSearchSources?: boolean;
 }
+
+interface WebResult {
+  url?: string;
+  title?: string;
+}
+interface XResult {
+  username?: string;
+  postId?: string;
+  text?: string;
+}
+type Results<T> = { results?: T[] } | T[] | undefined;
+const listOf = <T>(r: Results<T>): T[] => (Array.isArray(r) ? r : (r?.results ?? []));
 
 /** An error Grok reported inside the stream (`{"error":{code,message}}`). */
 export class GrokInBandError extends Error {
@@ -28,7 +40,9 @@ interface Response {
   messageTag?: string;
   cardAttachment?: { jsonData?: string };
   streamingImageGenerationResponse?: { imageUrl?: string; progress?: number; moderated?: boolean; isFinal?: boolean };
-  modelResponse?: { message?: string; generatedImageUrls?: string[] };
+  modelResponse?: { message?: string; generatedImageUrls?: string[]; webSearchResults?: Results<WebResult> };
+  webSearchResults?: Results<WebResult>;
+  xSearchResults?: Results<XResult>;
   finalMetadata?: Record<string, unknown>;
   error?: { code?: number | string; message?: string };
 }
@@ -46,6 +60,8 @@ export class GrokTranslator {
   text = '';
   reasoning = '';
   readonly images: string[] = [];
+  /** Search results the answer drew on, by URL (title or post text), when sources are shown. */
+  readonly sources = new Map<string, string>();
   done = false;
   #inThink = false;
   #sawToken = false;
@@ -74,6 +90,7 @@ export class GrokTranslator {
       else this.#answer(r.token, out);
     }
     if (r.cardAttachment?.jsonData) this.#card(r.cardAttachment.jsonData);
+    if (this.opts.showSearchSources) this.#sources(r);
     const img = r.streamingImageGenerationResponse;
     if (img?.imageUrl && (img.progress ?? 0) >= 100 && !img.moderated) this.#image(img.imageUrl);
     if (r.modelResponse) {
@@ -84,13 +101,20 @@ export class GrokTranslator {
     return out;
   }
 
-  /** The closing chunks: a model answer never streamed as tokens, images as markdown, the finish. */
-  finish(): ChatChunk[] {
+  /**
+   * The closing chunks: a model answer never streamed as tokens, the generated images as markdown
+   * (`links`: where the client opens each of `images`, in order), the finish.
+   */
+  finish(links: readonly string[] = []): ChatChunk[] {
     const out: ChatChunk[] = [];
     if (this.#inThink) this.#closeThink(out);
     if (!this.#sawToken && this.#fallbackMessage) this.#answer(this.#fallbackMessage, out);
-    if (this.images.length) {
-      const md = this.images.map((u) => `![image](${this.opts.imageUrl(u)})`).join('\n');
+    if (this.sources.size) {
+      const list = [...this.sources].map(([url, title]) => `- [${title.replace(/[[\]\n]/g, ' ').trim() || url}](${url})`).join('\n');
+      this.#answer(`${this.text ? '\n\n' : ''}## Sources\n${list}`, out);
+    }
+    if (links.length) {
+      const md = links.map((u) => `![image](${u})`).join('\n');
       this.#answer(this.text ? `\n\n${md}` : md, out);
     }
     out.push(this.#chunk({}, 'stop'));
@@ -131,6 +155,15 @@ export class GrokTranslator {
     }
     const c = card.image_chunk;
     if (c?.imageUrl && (c.progress ?? 0) >= 100 && !c.moderated) this.#image(c.imageUrl);
+  }
+
+  #sources(r: Response): void {
+    for (const w of [...listOf(r.webSearchResults), ...listOf(r.modelResponse?.webSearchResults)]) {
+      if (w?.url && /^https?:\/\//.test(w.url) && !this.sources.has(w.url)) this.sources.set(w.url, w.title ?? '');
+    }
+    for (const x of listOf(r.xSearchResults)) {
+      if (x?.username && x.postId) this.sources.set(`https://x.com/${encodeURIComponent(x.username)}/status/${encodeURIComponent(x.postId)}`, `@${x.username}: ${(x.text ?? '').slice(0, 80)}`);
+    }
   }
 
   #image(url: string): void {

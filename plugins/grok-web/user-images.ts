@@ -2,6 +2,7 @@ import { lookup } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent, request } from 'undici';
 import { GatewayError } from '../../core/index.js';
+import { readCapped } from './read-capped.js';
 
 /** What a client may make Switchboard fetch on its behalf. */
 export interface FetchLimits {
@@ -84,17 +85,8 @@ export async function loadUserImage(url: string, limits: FetchLimits, agent: Age
     await res.body.dump();
     throw refuse(`the image at ${u.host} answered HTTP ${res.statusCode}`);
   }
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += (chunk as Buffer).length;
-    if (size > limits.maxBytes) {
-      res.body.destroy();
-      throw refuse(`the image at ${u.host} is larger than ${limits.maxBytes} bytes`);
-    }
-    parts.push(chunk as Buffer);
-  }
+  const bytes = await readCapped(res.body, limits.maxBytes, () => refuse(`the image at ${u.host} is larger than ${limits.maxBytes} bytes`));
   const type = String(res.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim();
   if (!type.startsWith('image/')) throw refuse(`the URL at ${u.host} is not an image (${type})`);
-  return { mimeType: type, bytes: Buffer.concat(parts) };
+  return { mimeType: type, bytes };
 }

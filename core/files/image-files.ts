@@ -1,0 +1,49 @@
+import { resolve } from 'node:path';
+import type { Logger } from '../contract/provider.js';
+import { ImageCache, type CachedImage } from './image-cache.js';
+
+/** Where cached images are served (core/http/routes/files.ts), below a public base URL. */
+export const IMAGE_PATH = '/v1/files/image/';
+
+/** A provider's handle on its image cache (`ProviderInit.images.open`). */
+export interface ImageStore {
+  /** Store an image; resolves to its id. Throws when it is larger than the whole cache. */
+  put(bytes: Buffer, contentType: string): Promise<string>;
+  /** The URL a client fetches the image at: `base` is the public origin (`https://sb.example.com`). */
+  url(id: string, base: string): string;
+}
+
+/**
+ * Every image cache of the app, so one route serves them all. Providers open caches by folder;
+ * two providers naming one folder share one cache (with the first opener's size cap).
+ */
+export class ImageFiles {
+  readonly #caches = new Map<string, Promise<ImageCache>>();
+  readonly #open: ImageCache[] = [];
+
+  constructor(private readonly log: Logger) {}
+
+  async open(opts: { dir: string; maxBytes: number }): Promise<ImageStore> {
+    const dir = resolve(opts.dir);
+    let pending = this.#caches.get(dir);
+    if (!pending) {
+      pending = ImageCache.open(dir, opts.maxBytes, this.log).then((c) => (this.#open.push(c), c));
+      this.#caches.set(dir, pending);
+    }
+    const cache = await pending;
+    return { put: (bytes, type) => cache.put(bytes, type), url: imageUrl };
+  }
+
+  /** The cached image with this id, from whichever cache holds it. */
+  find(id: string): { cache: ImageCache; image: CachedImage } | undefined {
+    for (const cache of this.#open) {
+      const image = cache.get(id);
+      if (image) return { cache, image };
+    }
+    return undefined;
+  }
+}
+
+function imageUrl(id: string, base: string): string {
+  return `${base.replace(/\/+$/, '')}${IMAGE_PATH}${id}`;
+}

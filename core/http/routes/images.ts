@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import type { ImageRequest } from '../../contract/openai.js';
+import { Exchange } from '../../dispatch/exchange.js';
+import { imagesBodySchema } from '../schemas.js';
+
+export async function imageRoutes(app: FastifyInstance): Promise<void> {
+  const { dispatcher } = app.switchboard;
+  app.post('/v1/images/generations', { schema: { body: imagesBodySchema } }, async (request, reply) => {
+    const body = request.body as ImageRequest;
+    // Providers get the OpenAI defaults filled in, so none has to know them.
+    body.n ??= 1;
+    body.response_format ??= 'url';
+    const ex = new Exchange(request.id, reply.raw);
+    try {
+      const served = await dispatcher.images(body, ex);
+      return reply.send(served.value);
+    } finally {
+      ex.finish();
+    }
+  });
+}
