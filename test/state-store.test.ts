@@ -249,11 +249,14 @@ describe('memory state store and driver choice', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  // The redis driver's keys, unused by the others.
+  const REDIS_KEYS = { url: 'redis://127.0.0.1:6379', keyPrefix: 'unused:', connectTimeoutMs: 1000, commandTimeoutMs: 500 };
+
   it('opens the driver named in the config', async () => {
     const log = captureLog();
-    const memory = await openStateStore({ driver: 'memory', path: file, debounceMs: 10 }, log);
+    const memory = await openStateStore({ ...REDIS_KEYS, driver: 'memory', path: file, debounceMs: 10 }, log);
     expect(memory.driver).toBe('memory');
-    const fileStore = await openStateStore({ driver: 'file', path: file, debounceMs: 10 }, log);
+    const fileStore = await openStateStore({ ...REDIS_KEYS, driver: 'file', path: file, debounceMs: 10 }, log);
     expect(fileStore.driver).toBe('file');
     fileStore.changed();
     await fileStore.close();

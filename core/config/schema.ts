@@ -183,9 +183,13 @@ export const configSchema: JsonSchema = {
     state: {
       type: 'object',
       properties: {
-        driver: { enum: ['file', 'memory'], default: 'file' },
+        driver: { enum: ['file', 'memory', 'redis'], default: 'file' },
         path: { type: 'string', minLength: 1, default: './data/state.json' },
         debounceMs: { type: 'integer', minimum: 0, default: 1000 },
+        url: { type: 'string', pattern: '^rediss?://' },
+        keyPrefix: { type: 'string', default: 'switchboard:' },
+        connectTimeoutMs: { type: 'integer', minimum: 1, default: 2000 },
+        commandTimeoutMs: { type: 'integer', minimum: 1, default: 500 },
       },
       additionalProperties: false,
       default: {},

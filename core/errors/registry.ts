@@ -45,6 +45,7 @@ export const ERRORS = {
   SWB_ERR_PLUGIN_LOAD: {},
   SWB_ERR_PLUGIN_CONTRACT: {},
   SWB_ERR_LISTEN: {},
+  SWB_ERR_REDIS_UNREACHABLE: {},
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorId = keyof typeof ERRORS;

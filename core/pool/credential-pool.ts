@@ -4,6 +4,7 @@ import type { Credential, FailureKind, Logger } from '../contract/provider.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
+import type { SharedGate } from './gate.js';
 import type { CallSignal } from '../upstream/call-signal.js';
 import type { QuotaObservation } from '../upstream/retry-hints.js';
 import { AdaptiveRpm, hydrateAdaptive, type AdaptiveRecord } from './adaptive-rpm.js';
@@ -30,6 +31,9 @@ interface Waiter {
 
 /** Nothing can serve right now, but something will: a throttle interval ends or a slot frees. */
 const WAIT = Symbol('wait');
+
+/** A credential the shared gate found busy on other instances is asked again after this long. */
+const GATE_BUSY_RETRY_MS = 25;
 
 
 export interface PoolInit {
@@ -58,6 +62,7 @@ export class CredentialPool {
   #clock: Clock;
   #rank: PoolInit['rank'];
   #store: StateStore;
+  #gate: SharedGate | undefined;
   #log: Logger;
   #cursor = 0;
   #queue: Waiter[] = [];
@@ -70,6 +75,7 @@ export class CredentialPool {
     this.#clock = init.clock;
     this.#rank = init.rank;
     this.#store = init.store;
+    this.#gate = init.store.gate;
     this.#log = init.log;
     const saved = init.store.data.pools[init.providerId] ?? {};
     // Rebuilt from the configured credentials: records of credentials no longer configured go.
@@ -100,12 +106,46 @@ export class CredentialPool {
    * the queue is full or the wait times out.
    */
   acquire(model: string, signal: CallSignal, tried?: ReadonlySet<PoolEntry>): Lease | Promise<Lease> {
+    return this.#gate ? this.#acquireShared(this.#gate, model, signal, tried) : this.#acquireLocal(model, signal, tried);
+  }
+
+  #acquireLocal(model: string, signal: CallSignal, tried?: ReadonlySet<PoolEntry>): Lease | Promise<Lease> {
     if (this.#queue.length === 0) {
       const picked = this.#pick(model, this.#clock.now(), tried);
       if (picked instanceof PoolEntry) return this.#lease(picked, model);
       if (picked !== WAIT) throw picked;
     }
     return this.#enqueue(model, signal, tried);
+  }
+
+  /**
+   * With instances sharing state: this instance's choice, then the gate's word on it. A refusal
+   * (another instance used the credential too recently, fills its slots, or cooled it down) is
+   * learned locally and the choice is made again, so the next pick already knows.
+   */
+  async #acquireShared(gate: SharedGate, model: string, signal: CallSignal, tried?: ReadonlySet<PoolEntry>): Promise<Lease> {
+    const { minIntervalMs, maxConcurrent, scope } = this.settings.throttle;
+    for (;;) {
+      const got = this.#acquireLocal(model, signal, tried);
+      const lease = got instanceof Promise ? await got : got;
+      const e = lease.entry;
+      const v = await gate.reserve({ provider: this.providerId, credential: e.key, model, perModel: scope === 'model', minIntervalMs, maxConcurrent });
+      if (v.ok) {
+        lease.gateToken = v.token;
+        return lease;
+      }
+      // Not this one after all: uncount the request and remember why.
+      e.record.requests--;
+      e.model(model).requests--;
+      const now = this.#clock.now();
+      if (v.why === 'cooling') {
+        const rec = v.scope === 'credential' ? e.record : e.model(model);
+        rec.cooldownUntil = Math.max(rec.cooldownUntil ?? 0, now + v.waitMs);
+        rec.cooldownReason ??= 'cooling down (seen by another instance)';
+      } else e.gateUntil = now + (v.why === 'throttled' ? v.waitMs : GATE_BUSY_RETRY_MS);
+      lease.release();
+      if (signal.aborted) throw signal.reason;
+    }
   }
 
   /** `tried`: credentials that already failed this request, never offered to it again. */
@@ -130,6 +170,11 @@ export class CredentialPool {
       const cap = e.capUntil > now && (maxConcurrent === 0 || e.concurrencyCap < maxConcurrent) ? e.concurrencyCap : maxConcurrent;
       if (cap > 0 && e.inFlight >= cap) {
         wait = true;
+        continue;
+      }
+      if (e.gateUntil > now) {
+        wait = true;
+        throttledUntil = Math.min(throttledUntil, e.gateUntil);
         continue;
       }
       if (minIntervalMs > 0 && now < e.lastStart(throttleKey) + minIntervalMs) {
@@ -284,6 +329,7 @@ export class CredentialPool {
 
   #finish(lease: Lease): void {
     lease.entry.inFlight--;
+    if (lease.gateToken) this.#gate?.release(this.providerId, lease.entry.key, lease.gateToken);
     this.#store.changed();
     if (this.#queue.length) this.#drain();
   }
@@ -298,10 +344,20 @@ export class CredentialPool {
   /** @internal via Lease: count the failure and apply its cooldown rule. */
   recordFailure(lease: Lease, kind: FailureKind, detail: FailureDetail): void {
     const e = lease.entry;
-    const effect = applyFailure(e, lease.model, kind, detail, this.settings, this.#clock.now());
+    const now = this.#clock.now();
+    const effect = applyFailure(e, lease.model, kind, detail, this.settings, now);
+    if (this.#gate) this.#shareCooldowns(this.#gate, e, lease.model, now);
     if (effect === 'rate_limited') this.adaptive.rateLimited(lease.model);
     if (effect === 'disabled') this.#log.warn({ provider: this.providerId, credential: e.id, reason: detail.message }, 'credential disabled: the upstream refused it');
     this.#finish(lease);
+  }
+
+  /** Tell the other instances how long the credential now rests (theirs learn it on their next try). */
+  #shareCooldowns(gate: SharedGate, e: PoolEntry, model: string, now: number): void {
+    const all = (e.record.cooldownUntil ?? 0) - now;
+    if (all > 0) gate.cool(this.providerId, e.key, undefined, all);
+    const one = (e.peekModel(model)?.cooldownUntil ?? 0) - now;
+    if (one > 0) gate.cool(this.providerId, e.key, model, one);
   }
 
   /** @internal via Lease */

@@ -26,6 +26,8 @@ export interface FailureDetail {
 export class Lease {
   #settled = false;
   #onSettled: (() => void) | undefined;
+  /** The shared gate's id for this request's in-flight slot, when it keeps one. */
+  gateToken: string | undefined;
 
   constructor(
     readonly pool: CredentialPool,

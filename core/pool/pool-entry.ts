@@ -15,6 +15,8 @@ export class PoolEntry {
   /** A temporary cap on requests in flight after the upstream said "too many at once" (not persisted). */
   concurrencyCap = 0;
   capUntil = 0;
+  /** The shared gate (another instance) refused it until then: throttled or busy there (not persisted). */
+  gateUntil = 0;
   /** The same per model, for `throttle.scope: model` (not persisted). */
   #lastStartByModel: Map<string, number> | undefined;
 

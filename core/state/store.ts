@@ -3,6 +3,8 @@
  * owns the document's sections and mutates them in place; a driver decides where the document
  * lives and when it is written.
  */
+import type { SharedGate } from '../pool/gate.js';
+
 export interface StateDocument {
   version: 1;
   /** providerId -> credential key -> that credential's record (see core/pool/records.ts). */
@@ -22,6 +24,10 @@ export interface StateStore {
   flush(): Promise<void>;
   /** Flush and stop: no write happens after this resolves. */
   close(): Promise<void>;
+  /** Drivers shared by several instances decide throttles and cooldowns together through it. */
+  readonly gate?: SharedGate;
+  /** True while a shared driver cannot reach its server (each instance decides alone meanwhile). */
+  readonly degraded?: boolean;
 }
 
 export function emptyDocument(): StateDocument {

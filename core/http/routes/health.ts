@@ -8,6 +8,9 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get('/readyz', async (_request, reply) => {
     const sb = app.switchboard;
     if (!sb.ready) return sendError(reply, new GatewayError('SWB_ERR_NOT_READY', 'Switchboard is starting or shutting down.'));
-    return { status: 'ready', providers: sb.providers.handles.map((h) => ({ id: h.id, plugin: h.config.plugin })) };
+    const providers = sb.providers.handles.map((h) => ({ id: h.id, plugin: h.config.plugin }));
+    // A shared state driver that lost its server still serves, each instance deciding alone: say so.
+    if (sb.store.degraded !== undefined) return { status: 'ready', state: sb.store.driver, degraded: sb.store.degraded, providers };
+    return { status: 'ready', providers };
   });
 }

@@ -1,0 +1,224 @@
+/**
+ * `state.driver: redis` against the real Redis (REDIS_URL, default redis://127.0.0.1:6379): two
+ * Switchboard instances in this process share one fake upstream and one Redis, and must act as
+ * one gateway: throttle intervals and cooldowns hold across them, state survives restarts, and a
+ * Redis that goes away degrades to local decisions and comes back.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { bearerOf, startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
+import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const KEYS = ['sk-redis-key-aaaa1111', 'sk-redis-key-bbbb2222', 'sk-redis-key-cccc3333', 'sk-redis-key-dddd4444'];
+
+let upstream: FakeOpenAI;
+let redis: Redis;
+const running: RunningSwitchboard[] = [];
+const prefixes: string[] = [];
+
+beforeAll(async () => {
+  upstream = await startFakeOpenAI();
+  redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect(); // no Redis is a failure here, not a skip: CI starts one
+});
+afterAll(async () => {
+  for (const p of prefixes) {
+    const keys = await redis.keys(`${p}*`);
+    if (keys.length) await redis.del(...keys);
+  }
+  redis.disconnect();
+  await upstream.close();
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.close()));
+  upstream.requests.length = 0;
+});
+
+function config(prefix: string, provider: Record<string, unknown> = {}, url = REDIS_URL) {
+  return {
+    state: { driver: 'redis', url, keyPrefix: prefix, debounceMs: 10, commandTimeoutMs: 300, connectTimeoutMs: 1000 },
+    providers: [{ id: 'up', plugin: 'openai-compatible', baseUrl: upstream.url, credentials: KEYS, retry: { attempts: 1 }, ...provider }],
+    models: { 'gpt-4o-mini': 'up/gpt-4o-mini' },
+  };
+}
+
+async function instance(prefix: string, provider: Record<string, unknown> = {}, url?: string): Promise<RunningSwitchboard> {
+  const sb = await startSwitchboard(config(prefix, provider, url));
+  running.push(sb);
+  return sb;
+}
+
+function newPrefix(): string {
+  const p = `sbtest:${randomUUID()}:`;
+  prefixes.push(p);
+  return p;
+}
+
+async function chat(sb: RunningSwitchboard, text = 'hi'): Promise<Response> {
+  return fetch(`${sb.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: text }] }),
+  });
+}
+
+const chatRequests = () => upstream.requests.filter((r) => r.path.endsWith('/chat/completions'));
+
+describe('redis state driver: two instances, one gateway', () => {
+  it('200 requests over two instances never start on one credential closer than its interval', async () => {
+    const prefix = newPrefix();
+    const interval = 50;
+    const throttle = { minIntervalMs: interval, queueLimit: 500, queueTimeoutMs: 30_000 };
+    const [a, b] = [await instance(prefix, { throttle }), await instance(prefix, { throttle })];
+    // Warm-up: every instance opens its connections to the upstream first. A first request that
+    // waits for a TCP connect arrives late, which makes its successor look early at the upstream.
+    for (const sb of [a, b]) for (let i = 0; i < KEYS.length; i++) await (await chat(sb)).arrayBuffer();
+    await new Promise((r) => setTimeout(r, interval));
+    upstream.requests.length = 0;
+    let next = 0;
+    const statuses: number[] = [];
+    // Four clients at once, alternating between the instances.
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < 200) {
+          const i = next++;
+          const res = await chat(i % 2 ? a : b, `q${i}`);
+          statuses.push(res.status);
+          await res.arrayBuffer();
+        }
+      }),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(200);
+    const byKey = new Map<string, number[]>();
+    for (const r of chatRequests()) byKey.set(bearerOf(r), [...(byKey.get(bearerOf(r)) ?? []), r.at]);
+    expect([...byKey.keys()].sort()).toEqual([...KEYS].sort());
+    let closest = Infinity;
+    for (const times of byKey.values()) {
+      times.sort((x, y) => x - y);
+      for (let i = 1; i < times.length; i++) closest = Math.min(closest, times[i] - times[i - 1]);
+    }
+    // Redis admits each start at least `interval` after the last (its own clock). The upstream
+    // stamps arrivals in whole ms, after a hop through one event loop shared by two gateways, the
+    // clients and the upstream, which delays a request by up to several ms (GC, the other
+    // instance's work): 10 ms are allowed. Without the shared gate the two instances throttle
+    // apart and arrivals on one credential come 0-1 ms apart.
+    expect(closest).toBeGreaterThanOrEqual(interval - 10);
+    // Both instances served (the proof that the interval held across them, not within one).
+    const served = (sb: RunningSwitchboard) => sb.app.switchboard.providers.get('up')!.pool.snapshot().reduce((n, c) => n + c.successes, 0);
+    expect(served(a)).toBeGreaterThan(50);
+    expect(served(b)).toBeGreaterThan(50);
+  }, 60_000);
+
+  it('a 429 cooldown set through instance A is respected by instance B', async () => {
+    const prefix = newPrefix();
+    const [a, b] = [await instance(prefix), await instance(prefix)];
+    const off = upstream.whenKey([KEYS[0]], { kind: 'status', status: 429, body: { error: { message: 'Rate limit reached', type: 'requests' } }, headers: { 'retry-after': '60' } });
+    try {
+      expect((await chat(a)).status).toBe(200); // KEYS[0] refused, the next key served
+      const before = chatRequests().length;
+      for (let i = 0; i < 8; i++) expect((await chat(b)).status).toBe(200);
+      const seenByB = chatRequests().slice(before).map(bearerOf);
+      expect(seenByB).toHaveLength(8);
+      expect(seenByB).not.toContain(KEYS[0]);
+      const view = b.app.switchboard.providers.get('up')!.pool.snapshot().find((c) => c.id.endsWith(KEYS[0].slice(-4)))!;
+      // B learned the cooldown from Redis: it shows in B's own stats, with A's wait.
+      expect(view.models['gpt-4o-mini'].cooldownUntil! - Date.now()).toBeGreaterThan(55_000);
+    } finally {
+      off();
+    }
+  });
+
+  it('the state survives a restart of both instances', async () => {
+    const prefix = newPrefix();
+    let a = await instance(prefix);
+    for (let i = 0; i < 6; i++) expect((await chat(a)).status).toBe(200);
+    await Promise.all(running.splice(0).map((s) => s.close()));
+    a = await instance(prefix);
+    const b = await instance(prefix);
+    for (const sb of [a, b]) {
+      const total = sb.app.switchboard.providers.get('up')!.pool.snapshot().reduce((n, c) => n + c.requests, 0);
+      expect(total).toBe(6);
+    }
+  });
+
+  it('an unreachable Redis at start-up is a clear error naming the URL, password masked', async () => {
+    const port = await freePort();
+    await expect(startSwitchboard(config(newPrefix(), {}, `redis://:hunter2@127.0.0.1:${port}`))).rejects.toThrow(
+      new RegExp(`cannot reach Redis at redis://:\\*\\*\\*\\*@127\\.0\\.0\\.1:${port}`),
+    );
+    await expect(startSwitchboard(config(newPrefix(), {}, `redis://:hunter2@127.0.0.1:${port}`))).rejects.not.toThrow(/hunter2/);
+  });
+
+  it('Redis stopped mid-run: requests go on, /readyz says degraded, one warning; Redis back: reconverged', async () => {
+    const port = await freePort();
+    let server = await startRedis(port);
+    try {
+      const sb = await instance(newPrefix(), {}, `redis://127.0.0.1:${port}`);
+      expect((await chat(sb)).status).toBe(200);
+      expect(await readyz(sb)).toMatchObject({ state: 'redis', degraded: false });
+      await stopRedis(server);
+      for (let i = 0; i < 5; i++) expect((await chat(sb)).status).toBe(200);
+      expect(await readyz(sb)).toMatchObject({ degraded: true });
+      expect(sb.logs.filter((l) => String(l.msg).startsWith('Redis is unreachable'))).toHaveLength(1);
+      server = await startRedis(port);
+      await waitFor(async () => (await readyz(sb)).degraded === false, 10_000);
+      expect(sb.logs.filter((l) => String(l.msg).startsWith('Redis is back'))).toHaveLength(1);
+      expect((await chat(sb)).status).toBe(200);
+    } finally {
+      await stopRedis(server);
+    }
+  }, 30_000);
+});
+
+async function readyz(sb: RunningSwitchboard): Promise<{ degraded?: boolean; state?: string }> {
+  return (await (await fetch(`${sb.origin}/readyz`)).json()) as { degraded?: boolean; state?: string };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** A Redis of this test's own, so stopping it disturbs nobody else. */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => undefined);
+  await waitFor(async () => {
+    try {
+      await probe.connect();
+      return (await probe.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }, 5000);
+  probe.disconnect();
+  return child;
+}
+
+async function stopRedis(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`condition not met within ${ms} ms`);
+}
