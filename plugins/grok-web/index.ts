@@ -24,6 +24,7 @@ import { classifyGrok } from './classify.js';
 import { flattenMessages } from './flatten.js';
 import { catalogue, quotaKey, tiersFor, type GrokModel, type Tier } from './models.js';
 import { NdjsonLines } from './ndjson.js';
+import { conversationBody } from './conversation-body.js';
 import { QuotaBook, parseQuota, type ModeQuota } from './quota.js';
 import { guardedAgent, loadUserImage } from './user-images.js';
 import { GrokInBandError, GrokTranslator, type ThinkingMode } from './translate.js';
@@ -270,32 +271,6 @@ export default defineProvider<Options>({
       return { message: `${HISTORY_NOTE}\n\n${flattenMessages(request.messages.slice(-1))}`, files };
     }
 
-    function body(model: GrokModel, message: string, files: string[], count = options.imageCount): Record<string, unknown> {
-      const common = {
-        message: model.image ? `Drawing: ${message}` : message,
-        fileAttachments: files,
-        imageAttachments: [],
-        temporary: options.temporary,
-        disableMemory: options.temporary,
-        disableSearch: false,
-        enableImageGeneration: true,
-        enableImageStreaming: true,
-        imageGenerationCount: count,
-        returnImageBytes: false,
-        returnRawGrokInXaiRequest: false,
-        forceConcise: false,
-        enableSideBySide: true,
-        sendFinalMetadata: true,
-        disableTextFollowUps: false,
-        isAsyncChat: false,
-        responseMetadata: {},
-        toolOverrides: {},
-        ...(options.customInstruction ? { customPersonality: options.customInstruction } : {}),
-      };
-      if (model.dialect === 'v2') return { ...common, modeId: model.modeId ?? 'auto' };
-      return { ...common, modelName: model.modelName ?? model.id, modelMode: model.modelMode, isReasoning: Boolean(model.reasoning), webpageUrls: [] };
-    }
-
     /**
      * One conversation, its frames through the translator `t` (which throws Grok's in-band
      * errors), with the quota kept: counted down after a success, re-read after a rate limit
@@ -309,7 +284,7 @@ export default defineProvider<Options>({
           path: '/rest/app-chat/conversations/new',
           method: 'POST',
           headers: headers(call.credential),
-          body: JSON.stringify(body(model, message, files, count)),
+          body: JSON.stringify(conversationBody(model, { message, files, imageCount: count ?? options.imageCount, temporary: options.temporary, customInstruction: options.customInstruction })),
           signal: call.signal,
         });
         const lines = new NdjsonLines();
