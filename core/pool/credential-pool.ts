@@ -4,7 +4,7 @@ import type { Credential, FailureKind, Logger } from '../contract/provider.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
-import type { SharedGate } from './gate.js';
+import { learnRefusal, shareCooldowns, type SharedGate } from './gate.js';
 import type { CallSignal } from '../upstream/call-signal.js';
 import type { QuotaObservation } from '../upstream/retry-hints.js';
 import { AdaptiveRpm, hydrateAdaptive, type AdaptiveRecord } from './adaptive-rpm.js';
@@ -32,8 +32,6 @@ interface Waiter {
 /** Nothing can serve right now, but something will: a throttle interval ends or a slot frees. */
 const WAIT = Symbol('wait');
 
-/** A credential the shared gate found busy on other instances is asked again after this long. */
-const GATE_BUSY_RETRY_MS = 25;
 
 
 export interface PoolInit {
@@ -134,15 +132,7 @@ export class CredentialPool {
         lease.gateToken = v.token;
         return lease;
       }
-      // Not this one after all: uncount the request and remember why.
-      e.record.requests--;
-      e.model(model).requests--;
-      const now = this.#clock.now();
-      if (v.why === 'cooling') {
-        const rec = v.scope === 'credential' ? e.record : e.model(model);
-        rec.cooldownUntil = Math.max(rec.cooldownUntil ?? 0, now + v.waitMs);
-        rec.cooldownReason ??= 'cooling down (seen by another instance)';
-      } else e.gateUntil = now + (v.why === 'throttled' ? v.waitMs : GATE_BUSY_RETRY_MS);
+      learnRefusal(e, model, v, this.#clock.now());
       lease.release();
       if (signal.aborted) throw signal.reason;
     }
@@ -346,18 +336,10 @@ export class CredentialPool {
     const e = lease.entry;
     const now = this.#clock.now();
     const effect = applyFailure(e, lease.model, kind, detail, this.settings, now);
-    if (this.#gate) this.#shareCooldowns(this.#gate, e, lease.model, now);
+    if (this.#gate) shareCooldowns(this.#gate, this.providerId, e, lease.model, now);
     if (effect === 'rate_limited') this.adaptive.rateLimited(lease.model);
     if (effect === 'disabled') this.#log.warn({ provider: this.providerId, credential: e.id, reason: detail.message }, 'credential disabled: the upstream refused it');
     this.#finish(lease);
-  }
-
-  /** Tell the other instances how long the credential now rests (theirs learn it on their next try). */
-  #shareCooldowns(gate: SharedGate, e: PoolEntry, model: string, now: number): void {
-    const all = (e.record.cooldownUntil ?? 0) - now;
-    if (all > 0) gate.cool(this.providerId, e.key, undefined, all);
-    const one = (e.peekModel(model)?.cooldownUntil ?? 0) - now;
-    if (one > 0) gate.cool(this.providerId, e.key, model, one);
   }
 
   /** @internal via Lease */

@@ -1,3 +1,5 @@
+import type { PoolEntry } from './pool-entry.js';
+
 /**
  * Decisions several Switchboard instances must take together (state.driver: redis): may this
  * credential start a request now, under its throttle interval and concurrency cap, and is it
@@ -30,4 +32,29 @@ export interface SharedGate {
   release(provider: string, credential: string, token: string): void;
   /** Tell every instance the credential rests `ms` (for every model when `model` is undefined). */
   cool(provider: string, credential: string, model: string | undefined, ms: number): void;
+}
+
+/** A credential the gate found busy on other instances is asked again after this long. */
+const BUSY_RETRY_MS = 25;
+
+/**
+ * The gate refused a request this instance had leased locally: uncount it, and keep why, so the
+ * next local pick already knows (throttled or busy until then, or cooling down).
+ */
+export function learnRefusal(e: PoolEntry, model: string, v: Exclude<GateVerdict, { ok: true }>, now: number): void {
+  e.record.requests--;
+  e.model(model).requests--;
+  if (v.why === 'cooling') {
+    const rec = v.scope === 'credential' ? e.record : e.model(model);
+    rec.cooldownUntil = Math.max(rec.cooldownUntil ?? 0, now + v.waitMs);
+    rec.cooldownReason ??= 'cooling down (seen by another instance)';
+  } else e.gateUntil = now + (v.why === 'throttled' ? v.waitMs : BUSY_RETRY_MS);
+}
+
+/** Tell the other instances how long a credential now rests; they learn it on their next try of it. */
+export function shareCooldowns(gate: SharedGate, provider: string, e: PoolEntry, model: string, now: number): void {
+  const all = (e.record.cooldownUntil ?? 0) - now;
+  if (all > 0) gate.cool(provider, e.key, undefined, all);
+  const one = (e.peekModel(model)?.cooldownUntil ?? 0) - now;
+  if (one > 0) gate.cool(provider, e.key, model, one);
 }
