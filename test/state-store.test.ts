@@ -250,7 +250,7 @@ describe('memory state store and driver choice', () => {
   });
 
   // The redis driver's keys, unused by the others.
-  const REDIS_KEYS = { url: 'redis://127.0.0.1:6379', keyPrefix: 'unused:', connectTimeoutMs: 1000, commandTimeoutMs: 500 };
+  const REDIS_KEYS = { url: 'redis://127.0.0.1:6379', keyPrefix: 'unused:', connectTimeoutMs: 1000, commandTimeoutMs: 500, syncIntervalMs: 500 };
 
   it('opens the driver named in the config', async () => {
     const log = captureLog();

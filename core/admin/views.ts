@@ -23,10 +23,11 @@ export interface ObservedView {
   updated_at: string | null;
 }
 
-export function observedView(o: ObservedLimits): ObservedView {
+/** `spent`: requests started since the upstream reported `remainingRequests` (shown less them). */
+export function observedView(o: ObservedLimits, spent = 0): ObservedView {
   return {
     limitRequests: o.limitRequests ?? null,
-    remainingRequests: o.remainingRequests ?? null,
+    remainingRequests: o.remainingRequests === undefined ? null : Math.max(0, o.remainingRequests - spent),
     limitTokens: o.limitTokens ?? null,
     remainingTokens: o.remainingTokens ?? null,
     resetAt: iso(o.resetAt),

@@ -89,6 +89,7 @@ export function buildConfig(
       url: state.url ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       keyPrefix: state.keyPrefix ?? 'switchboard:',
       connectTimeoutMs: state.connectTimeoutMs ?? 2000,
+      syncIntervalMs: state.syncIntervalMs ?? 500,
       commandTimeoutMs: state.commandTimeoutMs ?? 500,
     },
     providers,

@@ -189,6 +189,7 @@ export const configSchema: JsonSchema = {
         url: { type: 'string', pattern: '^rediss?://' },
         keyPrefix: { type: 'string', default: 'switchboard:' },
         connectTimeoutMs: { type: 'integer', minimum: 1, default: 2000 },
+        syncIntervalMs: { type: 'integer', minimum: 20, maximum: 60000, default: 500 },
         commandTimeoutMs: { type: 'integer', minimum: 1, default: 500 },
       },
       additionalProperties: false,

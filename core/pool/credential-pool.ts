@@ -10,7 +10,7 @@ import type { QuotaObservation } from '../upstream/retry-hints.js';
 import { AdaptiveRpm, hydrateAdaptive, type AdaptiveRecord } from './adaptive-rpm.js';
 import { PoolExhausted } from './exhausted.js';
 import { Lease, type FailureDetail } from './lease.js';
-import { applyFailure, countSuccess, enableRecord, observeQuota, resetRecord } from './outcomes.js';
+import { applyFailure, countDownQuota, countSuccess, enableRecord, observeQuota, resetRecord } from './outcomes.js';
 import { PoolEntry } from './pool-entry.js';
 import { hydrateRecord, type CredentialRecord } from './records.js';
 import { pickByStrategy } from './select.js';
@@ -211,6 +211,7 @@ export class CredentialPool {
     const m = e.model(model);
     m.requests++;
     m.lastUsedAt = now;
+    countDownQuota(r, m, now);
     this.#store.changed();
     return new Lease(this, e, model);
   }

@@ -3,7 +3,7 @@ import type { FailureKind } from '../contract/provider.js';
 import type { QuotaObservation } from '../upstream/retry-hints.js';
 import type { FailureDetail } from './lease.js';
 import type { PoolEntry } from './pool-entry.js';
-import { freshCounters, freshRecord, type CredentialRecord, type UsageCounters } from './records.js';
+import { freshCounters, freshRecord, replaceRecord, type CredentialRecord, type ModelRecord, type UsageCounters } from './records.js';
 import type { PoolSettings } from './settings.js';
 
 const ERROR_TEXT_LIMIT = 300;
@@ -78,6 +78,7 @@ export function applyFailure(e: PoolEntry, model: string, kind: FailureKind, d: 
     case 'quota_exhausted':
       coolDown(d.resetAt ?? now + (d.retryAfterMs ?? c.quotaExhaustedMs), named('quota exhausted'));
       r.quota = { ...r.quota, remaining: 0 };
+      delete r.quotaSpent;
       m.observed = { ...m.observed, last429At: now, last429Type: d.limitType, updatedAt: now };
       return 'rate_limited';
     case 'credential_invalid':
@@ -97,7 +98,10 @@ export function applyFailure(e: PoolEntry, model: string, kind: FailureKind, d: 
 export function observeQuota(e: PoolEntry, model: string, q: QuotaObservation, now: number): void {
   const r = e.record;
   r.quota = { ...r.quota, remaining: q.remaining, limit: q.limit ?? r.quota?.limit, resetAt: q.resetAt };
-  const o = (e.model(model).observed ??= {});
+  delete r.quotaSpent; // the count starts again from what the upstream just said
+  const m = e.model(model);
+  delete m.quotaSpent;
+  const o = (m.observed ??= {});
   o.limitRequests = q.limit ?? o.limitRequests;
   o.remainingRequests = q.remaining;
   o.limitTokens = q.limitTokens ?? o.limitTokens;
@@ -107,14 +111,23 @@ export function observeQuota(e: PoolEntry, model: string, q: QuotaObservation, n
 }
 
 /**
+ * A request started: one fewer left in each window the upstream reported and that has not reset.
+ * A count beside the reported number, not a change to it, so instances sharing state add theirs up.
+ */
+export function countDownQuota(r: CredentialRecord, m: ModelRecord, now: number): void {
+  const live = (remaining: number | undefined, resetAt: number | undefined) => remaining !== undefined && (resetAt === undefined || resetAt > now);
+  if (live(r.quota?.remaining, r.quota?.resetAt)) r.quotaSpent = (r.quotaSpent ?? 0) + 1;
+  if (live(m.observed?.remainingRequests, m.observed?.resetAt)) m.quotaSpent = (m.quotaSpent ?? 0) + 1;
+}
+
+/**
  * Start a credential afresh: counters, cooldowns, skips, denials and the disabled flag cleared.
  * What the upstream said of its limits is a fact about it, not a statistic: it stays.
  */
 export function resetRecord(record: CredentialRecord): void {
   const fresh = freshRecord();
   for (const [model, m] of Object.entries(record.models)) if (m.observed) fresh.models[model] = { ...freshCounters(), observed: m.observed };
-  for (const k of Object.keys(record)) delete (record as unknown as Record<string, unknown>)[k];
-  Object.assign(record, fresh);
+  replaceRecord(record, fresh);
 }
 
 /** Re-enable a credential and clear its cooldowns, denials and skips; counters stay. */

@@ -35,6 +35,8 @@ export interface ModelRecord extends UsageCounters {
   /** The upstream refused this credential this model (`credential_model_denied`). */
   denied?: boolean;
   observed?: ObservedLimits;
+  /** Requests started since `observed.remainingRequests` was reported: what is left is the difference. */
+  quotaSpent?: number;
 }
 
 /** Everything the pool remembers about one credential; persisted in the state store. */
@@ -52,6 +54,8 @@ export interface CredentialRecord extends UsageCounters {
   skipRequests: number;
   /** Requests left in the upstream's current window, and when it resets, when the upstream says. */
   quota?: { remaining?: number; limit?: number; resetAt?: number };
+  /** Requests started since `quota.remaining` was reported (counted across instances). */
+  quotaSpent?: number;
   models: Record<string, ModelRecord>;
 }
 
@@ -91,6 +95,12 @@ function setIf<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | undefi
   if (v !== undefined) o[k] = v;
 }
 
+/** Make `target` (the live object the pool holds) into `fresh`, in place. */
+export function replaceRecord(target: CredentialRecord, fresh: CredentialRecord): void {
+  for (const k of Object.keys(target)) delete (target as unknown as Record<string, unknown>)[k];
+  Object.assign(target, fresh);
+}
+
 /**
  * A record read back from the store, field by field: a file edited by hand or written by another
  * version must not smuggle in wrong types (or a `__proto__` model key).
@@ -115,6 +125,7 @@ export function hydrateRecord(raw: unknown): CredentialRecord {
     setIf(rec.quota, 'limit', optNum(q.limit));
     setIf(rec.quota, 'resetAt', optNum(q.resetAt));
   }
+  setIf(rec, 'quotaSpent', optNum(r.quotaSpent));
   if (r.models && typeof r.models === 'object') {
     for (const [model, m] of Object.entries(r.models as Record<string, unknown>)) {
       if (!m || typeof m !== 'object') continue;
@@ -123,6 +134,7 @@ export function hydrateRecord(raw: unknown): CredentialRecord {
       setIf(out, 'cooldownUntil', optNum(mr.cooldownUntil));
       setIf(out, 'cooldownReason', optStr(mr.cooldownReason));
       if (mr.denied === true) out.denied = true;
+      setIf(out, 'quotaSpent', optNum(mr.quotaSpent));
       if (mr.observed && typeof mr.observed === 'object') {
         const o = mr.observed as Record<string, unknown>;
         const obs: ObservedLimits = {};

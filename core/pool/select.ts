@@ -31,13 +31,14 @@ function leastUsed(a: PoolEntry, b: PoolEntry): number {
 
 /**
  * Requests left in the credential's window for this model (what the upstream reported for the
- * model, else for the credential). Unknown (never reported, or the window has reset since)
+ * model, else for the credential, less the requests started since). Unknown (never reported, or the window has reset since)
  * counts as unlimited: a fresh credential is the best bet.
  */
 function quotaLeft(e: PoolEntry, model: string, now: number): number {
-  const o = e.peekModel(model)?.observed;
-  if (o?.remainingRequests !== undefined && !(o.resetAt !== undefined && o.resetAt <= now)) return o.remainingRequests;
+  const m = e.peekModel(model);
+  const o = m?.observed;
+  if (o?.remainingRequests !== undefined && !(o.resetAt !== undefined && o.resetAt <= now)) return Math.max(0, o.remainingRequests - (m!.quotaSpent ?? 0));
   const q = e.record.quota;
   if (!q || q.remaining === undefined || (q.resetAt !== undefined && q.resetAt <= now)) return Number.MAX_SAFE_INTEGER;
-  return q.remaining;
+  return Math.max(0, q.remaining - (e.record.quotaSpent ?? 0));
 }

@@ -16,6 +16,8 @@ export interface StateConfig {
   /** `redis`: every key starts with it, so instances of different deployments can share a server. */
   keyPrefix: string;
   connectTimeoutMs: number;
+  /** `redis`: how often counters and records are exchanged with the other instances. */
+  syncIntervalMs: number;
   /** `redis`: no request waits longer than this on Redis; past it the instance decides alone. */
   commandTimeoutMs: number;
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../contract/provider.js';
 import { StartupError } from '../errors/gateway-error.js';
 import type { GateVerdict, ReserveRequest, SharedGate } from '../pool/gate.js';
 import type { StateConfig } from './open-store.js';
+import { DocumentSync, SYNC_LUA, type SyncingRedis } from './redis-sync.js';
 import { emptyDocument, type StateDocument, type StateStore } from './store.js';
 
 /** A lease a crashed instance never released frees itself after this long (longer than any stream). */
@@ -43,7 +44,7 @@ if interval > 0 then redis.call('SET', KEYS[1], now, 'PX', interval) end
 return {0, 0}
 `;
 
-type RedisWithReserve = Redis & { swbReserve(k1: string, k2: string, k3: string, k4: string, ...argv: (string | number)[]): Promise<[number, number]> };
+type SharedRedis = SyncingRedis & { swbReserve(k1: string, k2: string, k3: string, k4: string, ...argv: (string | number)[]): Promise<[number, number]> };
 
 /** The URL without its password, for messages. */
 export function safeRedisUrl(url: string): string {
@@ -66,75 +67,67 @@ export async function openRedisStore(config: StateConfig, log: Logger): Promise<
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     retryStrategy: (times) => Math.min(100 * times, 2000),
-  }) as RedisWithReserve;
+  }) as SharedRedis;
   client.defineCommand('swbReserve', { numberOfKeys: 4, lua: RESERVE });
+  client.defineCommand('swbSync', { lua: SYNC_LUA });
   client.on('error', () => undefined); // outages are reported once, by the store
+  let store: RedisStore | undefined;
   try {
     await client.connect();
-    const raw = await client.get('state');
-    const data = raw ? parseDocument(raw, log) : emptyDocument();
-    return new RedisStore(client, config, data, log);
+    const sync = await DocumentSync.open(client, emptyDocument(), (err) => store?.lost(err.message));
+    store = new RedisStore(client, config, sync, log);
+    return store;
   } catch (err) {
     client.disconnect();
     throw new StartupError('SWB_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${safeRedisUrl(config.url)} (state.driver: redis): ${(err as Error).message}`);
   }
 }
 
-function parseDocument(raw: string, log: Logger): StateDocument {
-  try {
-    const doc = JSON.parse(raw) as StateDocument;
-    if (doc && doc.version === 1 && typeof doc.pools === 'object') return doc;
-  } catch {
-    // fall through
-  }
-  log.warn({}, 'the state document in Redis is unreadable: starting afresh');
-  return emptyDocument();
-}
-
 export class RedisStore implements StateStore, SharedGate {
   readonly driver = 'redis';
   /** True while Redis cannot be reached: decisions are this instance's alone. */
   degraded = false;
-  #timer: NodeJS.Timeout | undefined;
-  #writing: Promise<void> | undefined;
+  readonly data: StateDocument;
+  #ticker: NodeJS.Timeout;
   #closed = false;
   #probeTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly client: RedisWithReserve,
+    private readonly client: SharedRedis,
     private readonly config: StateConfig,
-    readonly data: StateDocument,
+    private readonly sync: DocumentSync,
     private readonly log: Logger,
   ) {
+    this.data = sync.data;
     client.on('ready', () => this.#up());
-    client.on('close', () => this.#down('the connection closed'));
+    client.on('close', () => this.lost('the connection closed'));
+    // Counters and records meet the other instances' on a timer, never on a request's path.
+    this.#ticker = setInterval(() => {
+      if (!this.degraded) void sync.run();
+    }, config.syncIntervalMs);
+    this.#ticker.unref();
   }
 
   get gate(): SharedGate {
     return this;
   }
 
-  changed(): void {
-    if (this.#closed || this.#timer) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.flush();
-    }, this.config.debounceMs);
+  /** The next tick sends it. */
+  changed(): void {}
+
+  /** Send what changed here and take in what the other instances changed. */
+  async flush(): Promise<void> {
+    if (!this.degraded) await this.sync.run();
   }
 
-  async flush(): Promise<void> {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#writing;
-    this.#writing = this.client
-      .set('state', JSON.stringify(this.data))
-      .then(() => undefined)
-      .catch((err: Error) => this.#down(err.message));
-    await this.#writing;
+  /** Before showing state: bring in what the other instances have sent. */
+  refresh(): Promise<void> {
+    return this.flush();
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    clearInterval(this.#ticker);
     await this.flush();
     this.#closed = true;
     if (this.#probeTimer) clearTimeout(this.#probeTimer);
@@ -167,23 +160,24 @@ export class RedisStore implements StateStore, SharedGate {
           return { ok: false, why: 'cooling', scope: code === 3 ? 'credential' : 'model', waitMs: ms };
       }
     } catch (err) {
-      this.#down((err as Error).message);
+      this.lost((err as Error).message);
       return { ok: true, token: undefined };
     }
   }
 
   release(provider: string, credential: string, token: string): void {
     if (this.degraded) return; // the entry expires on its own
-    this.client.zrem(`f:${provider}:${credential}`, token).catch((err: Error) => this.#down(err.message));
+    this.client.zrem(`f:${provider}:${credential}`, token).catch((err: Error) => this.lost(err.message));
   }
 
   cool(provider: string, credential: string, model: string | undefined, ms: number): void {
     if (this.degraded || ms <= 0) return;
     const key = `c:${provider}:${credential}${model === undefined ? '' : `:m:${model}`}`;
-    this.client.set(key, '1', 'PX', Math.ceil(ms)).catch((err: Error) => this.#down(err.message));
+    this.client.set(key, '1', 'PX', Math.ceil(ms)).catch((err: Error) => this.lost(err.message));
   }
 
-  #down(why: string): void {
+  /** Redis failed us: decide alone, say so once, and look for it every second. */
+  lost(why: string): void {
     if (this.#closed || this.degraded) return;
     this.degraded = true;
     this.log.warn({ redis: safeRedisUrl(this.config.url), err: why }, 'Redis is unreachable: this instance decides alone until it is back');
@@ -206,6 +200,6 @@ export class RedisStore implements StateStore, SharedGate {
     if (this.#probeTimer) clearTimeout(this.#probeTimer);
     this.#probeTimer = undefined;
     this.log.info({ redis: safeRedisUrl(this.config.url) }, 'Redis is back: instances decide together again');
-    this.changed(); // what changed meanwhile is written now
+    void this.sync.run(); // what changed meanwhile is sent now
   }
 }

@@ -22,6 +22,8 @@ export interface StateStore {
   changed(): void;
   /** Persist now and wait for it (tests, shutdown). */
   flush(): Promise<void>;
+  /** Shared drivers: take in what other instances changed, before state is shown. */
+  refresh?(): Promise<void>;
   /** Flush and stop: no write happens after this resolves. */
   close(): Promise<void>;
   /** Drivers shared by several instances decide throttles and cooldowns together through it. */

@@ -16,11 +16,11 @@ export default defineExtension({
   name: 'rate-limits',
   optionsSchema: { type: 'object', properties: {}, additionalProperties: false },
   async register(app) {
-    const { providers, guards } = app.switchboard;
-    app.get('/v1/rate-limits/observed', { onRequest: guards.adminKey }, async (request) => ({
-      adaptive: true,
-      window_seconds: WINDOW_SECONDS,
-      data: observedData(selectProviders(providers, request.query)),
-    }));
+    const { providers, guards, store } = app.switchboard;
+    app.get('/v1/rate-limits/observed', { onRequest: guards.adminKey }, async (request) => {
+      const handles = selectProviders(providers, request.query);
+      await store.refresh?.(); // what every instance has learned, with several sharing state
+      return { adaptive: true, window_seconds: WINDOW_SECONDS, data: observedData(handles) };
+    });
   },
 });

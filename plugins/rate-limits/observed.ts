@@ -29,15 +29,15 @@ export function providerLimits(handle: ProviderHandle): Map<string, ModelLimits>
   for (const model of models) {
     const a: AdaptiveRecord | undefined = Object.hasOwn(section, model) ? section[model] : undefined;
     const seen = snapshot.flatMap((c, index) => {
-      const o = Object.hasOwn(c.models, model) ? c.models[model].observed : undefined;
-      return o ? [{ c, index, o }] : [];
+      const m = Object.hasOwn(c.models, model) ? c.models[model] : undefined;
+      return m?.observed ? [{ c, index, o: m.observed, spent: m.quotaSpent }] : [];
     });
     // Null-prototype maps: a model or token named `__proto__` stays an entry.
     const tokens = Object.create(null) as Record<string, ObservedView>;
-    for (const { c, index, o } of seen) {
+    for (const { c, index, o, spent } of seen) {
       // Two masked secrets can look alike (same prefix and last four): keep both.
       const key = Object.hasOwn(tokens, c.id) ? `${c.id}#${index}` : c.id;
-      tokens[key] = observedView(o);
+      tokens[key] = observedView(o, spent);
     }
     out.set(model, {
       guess: a?.guess ?? null,

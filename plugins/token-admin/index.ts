@@ -14,19 +14,21 @@ export default defineExtension({
   name: 'token-admin',
   optionsSchema: { type: 'object', properties: {}, additionalProperties: false },
   async register(app) {
-    const { providers, clock, guards } = app.switchboard;
+    const { providers, clock, guards, store } = app.switchboard;
     const onRequest = guards.adminKey;
     acceptEmptyJson(app);
     const chosen = (request: FastifyRequest) => selectProviders(providers, providerParam(request));
 
     app.get('/v1/tokens/stats', { onRequest }, async (request) => {
       const handles = chosen(request);
+      await store.refresh?.(); // several instances: show the counts they share, not this one's alone
       const now = clock.now();
       return {
         current_token: handles[0]?.pool.current.id ?? null,
         total_tokens: handles.reduce((n, h) => n + h.pool.entries.length, 0),
         tokens: handles.flatMap((h) => tokenViews(h, now)),
         providers: handles.map((h) => providerSummary(h, now)),
+        state: { driver: store.driver, degraded: store.degraded === true },
       };
     });
 

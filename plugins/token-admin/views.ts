@@ -75,7 +75,7 @@ function modelView(m: ModelRecord, now: number): ModelView {
     cooldownUntil: cooling ? iso(m.cooldownUntil) : null,
     cooldownReason: cooling ? (m.cooldownReason ?? null) : null,
     denied: m.denied === true,
-    observed: m.observed ? observedView(m.observed) : null,
+    observed: m.observed ? observedView(m.observed, m.quotaSpent) : null,
   };
 }
 

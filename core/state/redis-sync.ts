@@ -1,0 +1,146 @@
+/**
+ * Keeps this instance's state document and the shared one in Redis in step: every tick one Lua
+ * script sends what changed here (counters as deltas, so instances' counts add up; values, where
+ * the latest write wins) and brings back the hashes another instance changed since we last
+ * looked (each hash carries a version, `_v`). Nothing on a request's path waits for it.
+ */
+import type { Redis } from 'ioredis';
+import { diffFields, mergeFields, type FieldOp, type Fields } from './field-merge.js';
+import { documentHashes, loadHash } from './shared-document.js';
+import type { StateDocument } from './store.js';
+
+/** The index of every hash (name -> what it holds), read at start-up. */
+export const INDEX_KEY = 'i';
+
+/**
+ * KEYS: the index, then the hashes. ARGV[1]: per hash [known version, [name, meta], ops]. Applies
+ * the ops, bumps `_v` when there were any, and returns per hash {version} when nobody else wrote
+ * it since the known version, else {version, HGETALL}.
+ */
+export const SYNC_LUA = `
+local spec = cjson.decode(ARGV[1])
+local out = {}
+for i = 1, #spec do
+  local k = KEYS[i + 1]
+  local s = spec[i]
+  local ops = s[3]
+  local v = tonumber(redis.call('HGET', k, '_v') or '0')
+  local mine = 0
+  if #ops > 0 then
+    for _, op in ipairs(ops) do
+      if op[1] == 'i' then
+        local n = redis.call('HINCRBY', k, op[2], op[3])
+        if n == 0 and op[4] == 1 then redis.call('HDEL', k, op[2]) end
+      elseif op[1] == 's' then redis.call('HSET', k, op[2], op[3])
+      else redis.call('HDEL', k, op[2]) end
+    end
+    v = redis.call('HINCRBY', k, '_v', 1)
+    mine = 1
+    redis.call('HSET', KEYS[1], s[2][1], s[2][2])
+  end
+  if v == s[1] + mine then out[i] = {v} else out[i] = {v, redis.call('HGETALL', k)} end
+end
+return out
+`;
+
+export type SyncingRedis = Redis & { swbSync(numKeys: number, ...args: string[]): Promise<[number, string[]?][]> };
+
+interface Base {
+  fields: Fields;
+  version: number;
+}
+
+function withDefaults(defaults: Fields, fields: Fields | undefined): Fields {
+  return fields ? new Map([...defaults, ...fields]) : defaults;
+}
+
+/** A flat HGETALL reply as fields, without the version. */
+function fieldsOf(flat: string[]): { fields: Fields; version: number } {
+  const fields: Fields = new Map();
+  let version = 0;
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    if (flat[i] === '_v') version = Number(flat[i + 1]) || 0;
+    else fields.set(flat[i], flat[i + 1]);
+  }
+  return { fields, version };
+}
+
+export class DocumentSync {
+  readonly #bases: Map<string, Base>;
+  #running: Promise<void> | undefined;
+  #queued: Promise<void> | undefined;
+
+  private constructor(
+    private readonly client: SyncingRedis,
+    readonly data: StateDocument,
+    bases: Map<string, Base>,
+    private readonly onError: (err: Error) => void,
+  ) {
+    this.#bases = bases;
+  }
+
+  /** Read the whole document (start-up). Throws when Redis cannot be read. */
+  static async open(client: SyncingRedis, data: StateDocument, onError: (err: Error) => void): Promise<DocumentSync> {
+    const index = await client.hgetall(INDEX_KEY);
+    const names = Object.keys(index);
+    const bases = new Map<string, Base>();
+    if (names.length) {
+      const pipe = client.pipeline();
+      for (const name of names) pipe.hgetall(name);
+      const replies = (await pipe.exec()) ?? [];
+      names.forEach((name, i) => {
+        const [err, raw] = replies[i] ?? [];
+        if (err || !raw) return;
+        const flat = Object.entries(raw as Record<string, string>).flat();
+        const { fields, version } = fieldsOf(flat);
+        if (loadHash(data, index[name], fields)) bases.set(name, { fields, version });
+      });
+    }
+    return new DocumentSync(client, data, bases, onError);
+  }
+
+  /**
+   * Send what changed here and take in what changed elsewhere. Calls made while one runs share
+   * the next run, which starts after it (so it sees every change made before the call).
+   */
+  run(): Promise<void> {
+    if (this.#queued) return this.#queued;
+    const after = this.#running ?? Promise.resolve();
+    const next: Promise<void> = after.then(() => {
+      this.#queued = undefined;
+      this.#running = next;
+      return this.#once();
+    });
+    const done = next.finally(() => {
+      if (this.#running === next) this.#running = undefined;
+    });
+    this.#queued = next;
+    return done;
+  }
+
+  async #once(): Promise<void> {
+    const hashes = documentHashes(this.data);
+    if (hashes.length === 0) return;
+    const sent = hashes.map((h) => h.fields());
+    // A field the shared copy lacks holds its default: an instance's untouched defaults are not
+    // news, and must not overwrite what another instance wrote.
+    const ops: FieldOp[][] = hashes.map((h, i) => diffFields(sent[i], withDefaults(h.defaults, this.#bases.get(h.name)?.fields), (f) => h.isCounter(f)));
+    const spec = hashes.map((h, i) => [this.#bases.get(h.name)?.version ?? 0, [h.name, h.meta], ops[i]]);
+    let reply: [number, string[]?][];
+    try {
+      reply = await this.client.swbSync(1 + hashes.length, INDEX_KEY, ...hashes.map((h) => h.name), JSON.stringify(spec));
+    } catch (err) {
+      this.onError(err as Error); // nothing was taken as sent: the next run sends it again
+      return;
+    }
+    hashes.forEach((h, i) => {
+      const [version, flat] = reply[i] ?? [];
+      if (version === undefined) return;
+      if (flat) {
+        const shared = fieldsOf(flat).fields;
+        h.adopt(mergeFields(shared, sent[i], h.fields(), (f) => h.isCounter(f)));
+        this.#bases.set(h.name, { fields: shared, version });
+      } else if (ops[i].length) this.#bases.set(h.name, { fields: sent[i], version });
+    });
+  }
+}

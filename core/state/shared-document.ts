@@ -1,0 +1,92 @@
+/**
+ * The state document as a set of hashes, the shape a shared store keeps: one per credential
+ * record (`r:<provider>:<credential>`, see core/pool/record-fields.ts) and one per provider for
+ * the adaptive rate estimates (`a:<provider>`, a field per model). Each hash knows how to read
+ * itself off the live document and how to lay a newer copy back onto it, in place.
+ */
+import { hydrateAdaptive, type AdaptiveRecord } from '../pool/adaptive-rpm.js';
+import { isCounterField, recordFields, recordFromFields, stableJson } from '../pool/record-fields.js';
+import { freshRecord, replaceRecord, type CredentialRecord } from '../pool/records.js';
+import type { Fields } from './field-merge.js';
+import type { StateDocument } from './store.js';
+
+export interface SharedHash {
+  /** Its key (under the store's prefix). */
+  readonly name: string;
+  /** What it holds, for the index read at start-up: `["r", provider, credential]` or `["a", provider]`. */
+  readonly meta: string;
+  fields(): Fields;
+  /** What a field missing from the shared copy means: a fresh record's values. */
+  readonly defaults: Fields;
+  adopt(fields: Fields): void;
+  isCounter(field: string): boolean;
+}
+
+const never = () => false;
+const NO_FIELDS: Fields = new Map();
+const FRESH_RECORD: Fields = recordFields(freshRecord());
+
+/** Every hash of the live document. */
+export function documentHashes(data: StateDocument): SharedHash[] {
+  const out: SharedHash[] = [];
+  for (const [provider, section] of Object.entries(data.pools)) {
+    for (const [credential, record] of Object.entries(section as Record<string, CredentialRecord>)) {
+      out.push({
+        name: `r:${provider}:${credential}`,
+        meta: JSON.stringify(['r', provider, credential]),
+        fields: () => recordFields(record),
+        defaults: FRESH_RECORD,
+        adopt: (f) => replaceRecord(record, recordFromFields(f)),
+        isCounter: isCounterField,
+      });
+    }
+  }
+  for (const [provider, section] of Object.entries(data.observed ?? {}) as [string, Record<string, AdaptiveRecord>][]) {
+    out.push({
+      name: `a:${provider}`,
+      meta: JSON.stringify(['a', provider]),
+      fields: () => new Map(Object.entries(section).map(([model, r]) => [model, stableJson(r)])),
+      defaults: NO_FIELDS,
+      adopt: (f) => adoptAdaptive(section, f),
+      isCounter: never,
+    });
+  }
+  return out;
+}
+
+function adoptAdaptive(section: Record<string, AdaptiveRecord>, f: Fields): void {
+  for (const model of Object.keys(section)) if (!f.has(model)) delete section[model];
+  for (const [model, text] of f) {
+    const r = hydrateAdaptive(parse(text), Date.now());
+    if (!r) continue;
+    if (Object.hasOwn(section, model)) Object.assign(section[model], r);
+    else section[model] = r;
+  }
+}
+
+/** Put one hash read at start-up into the document; false if its index entry is not understood. */
+export function loadHash(data: StateDocument, meta: string, fields: Fields): boolean {
+  const m = parse(meta);
+  if (!Array.isArray(m) || typeof m[1] !== 'string') return false;
+  const provider = m[1];
+  if (m[0] === 'r' && typeof m[2] === 'string') {
+    const section = (data.pools[provider] ??= Object.create(null) as Record<string, unknown>);
+    section[m[2]] = recordFromFields(fields);
+    return true;
+  }
+  if (m[0] === 'a') {
+    const section = Object.create(null) as Record<string, unknown>;
+    for (const [model, text] of fields) section[model] = parse(text);
+    (data.observed ??= {})[provider] = section;
+    return true;
+  }
+  return false;
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
