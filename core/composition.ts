@@ -13,6 +13,7 @@ import type { Clock } from './state/clock.js';
 import { openStateStore } from './state/open-store.js';
 import { QuotaRefresh } from './pool/quota-refresh.js';
 import { ImageFiles } from './files/image-files.js';
+import { AdminActions } from './admin/admin-actions.js';
 import { CLOCK, CONFIG, DISPATCHER, LOGGER, MODEL_CATALOG, MODEL_ROUTER, PROVIDERS, STATE_STORE } from './tokens.js';
 
 /**
@@ -36,6 +37,8 @@ export async function composeServices(config: Config, plugins: ResolvedPlugins, 
   container.register(DISPATCHER, {
     useFactory: instanceCachingFactory((c) => new Dispatcher(c.resolve(MODEL_ROUTER), c.resolve(PROVIDERS), c.resolve(LOGGER), c.resolve(CLOCK))),
   });
+  const admin = new AdminActions(container.resolve(PROVIDERS), store, log);
+  await admin.start();
   return {
     container,
     config,
@@ -46,6 +49,7 @@ export async function composeServices(config: Config, plugins: ResolvedPlugins, 
     store,
     clock,
     quotaRefresh: new QuotaRefresh(log),
+    admin,
     images,
     accessLog: undefined,
     guards: {

@@ -264,7 +264,7 @@ describe('cooldowns', () => {
     expect(rotate(pool, 2)).toEqual(['a', 'a']);
   });
 
-  it('disables a credential_invalid credential until enable(key), and logs it without the secret', () => {
+  it('disables a credential_invalid credential until an admin enables it, and logs it without the secret', () => {
     const { pool, log } = makePool({ credentials: named('a', 'b') });
     take(pool).fail('credential_invalid', { message: '401 invalid api key' }); // a
     expect(rotate(pool, 4)).toEqual(['b', 'b', 'b', 'b']);
@@ -274,8 +274,17 @@ describe('cooldowns', () => {
     expect(warn?.obj).toMatchObject({ provider: PROVIDER, credential: 'a' });
     expect(JSON.stringify(log.lines)).not.toContain('sk-aaaa');
 
-    expect(pool.enable('nope')).toBe(false);
-    expect(pool.enable('a')).toBe(true);
+    expect(pool.find('nope')).toBeUndefined();
+    pool.enable(pool.find('a')!);
+    expect(rotate(pool, 2).sort()).toEqual(['a', 'b']);
+  });
+
+  it('an admin disables a credential: it serves nothing until enabled, and says why', () => {
+    const { pool } = makePool({ credentials: named('a', 'b') });
+    pool.disable(pool.find('b')!, 'disabled by an admin');
+    expect(rotate(pool, 3)).toEqual(['a', 'a', 'a']);
+    expect(view(pool, 'b')).toMatchObject({ enabled: false, disabledReason: 'disabled by an admin', disabledAt: T0 });
+    pool.enable(pool.find('b')!);
     expect(rotate(pool, 2).sort()).toEqual(['a', 'b']);
   });
 

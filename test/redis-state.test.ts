@@ -182,6 +182,72 @@ describe('redis state driver: two instances, one gateway', () => {
     }
   });
 
+  it('admin actions on one instance hold on the other within a second', async () => {
+    const prefix = newPrefix();
+    const [a, b] = [await instance(prefix), await instance(prefix)];
+    const keyOf = (k: string) => `sk-…${k.slice(-4)}`;
+    const within = (what: () => Promise<boolean>) => waitFor(what, 1000);
+    const tokenOn = async (sb: RunningSwitchboard, k: string) => (await admin(sb, '/tokens/stats')).json.tokens.find((t: any) => t.key === keyOf(k));
+
+    // Disable through A: B stops using the key.
+    expect((await admin(a, '/tokens/disable', 'POST', { token: keyOf(KEYS[1]), reason: 'rotating it out' })).status).toBe(200);
+    await within(async () => (await tokenOn(b, KEYS[1])).enabled === false);
+    expect((await tokenOn(b, KEYS[1])).disabledReason).toBe('rotating it out');
+    upstream.requests.length = 0;
+    for (let i = 0; i < 8; i++) expect((await chat(b)).status).toBe(200);
+    expect(chatRequests().map(bearerOf)).not.toContain(KEYS[1]);
+
+    // Enable through B: A uses it again.
+    await admin(b, '/tokens/enable', 'POST', { token: keyOf(KEYS[1]) });
+    await within(async () => (await tokenOn(a, KEYS[1])).enabled === true);
+    upstream.requests.length = 0;
+    for (let i = 0; i < 4; i++) await chat(a);
+    expect(chatRequests().map(bearerOf)).toContain(KEYS[1]);
+
+    // Rotate on A: B's next request starts at the same token.
+    const rotated = (await admin(a, '/tokens/rotate', 'POST')).json.current_token;
+    await within(async () => (await admin(b, '/tokens/stats')).json.current_token === rotated);
+
+    // Reset through B at once, before A has sent its latest counts: they go too, on both.
+    for (let i = 0; i < 4; i++) await chat(a);
+    await admin(b, '/tokens/reset-stats', 'POST');
+    const zero = async (sb: RunningSwitchboard) => (await admin(sb, '/tokens/stats')).json.tokens.every((t: any) => t.requests === 0 && t.enabled);
+    await within(async () => (await zero(a)) && (await zero(b)));
+    await sleep(3 * SYNC_MS);
+    expect([await zero(a), await zero(b)]).toEqual([true, true]); // and nothing counted before comes back
+    // What is counted after the reset adds up as before.
+    for (let i = 0; i < 3; i++) await chat(a);
+    for (let i = 0; i < 2; i++) await chat(b);
+    await sleep(3 * SYNC_MS);
+    const total = async (sb: RunningSwitchboard) => (await admin(sb, '/tokens/stats')).json.tokens.reduce((n: number, t: any) => n + t.requests, 0);
+    expect([await total(a), await total(b)]).toEqual([5, 5]);
+  });
+
+  it('a breaker opened on one instance holds the other off that model; a reset closes both', async () => {
+    const prefix = newPrefix();
+    const breaker = { consecutiveFailures: 2, halfOpenAfterMs: 60_000 };
+    const cooldowns = { transientSkipRequests: 0 };
+    const [a, b] = [await instance(prefix, { breaker, cooldowns }), await instance(prefix, { breaker, cooldowns })];
+    const off = upstream.rule(() => ({ kind: 'status', status: 500, body: { error: { message: 'down' } } }));
+    try {
+      expect((await chat(a)).status).toBe(502);
+      expect((await chat(a)).status).toBe(502); // A's breaker opens
+      const sent = chatRequests().length;
+      await waitFor(async () => (await admin(b, '/tokens/stats')).json.providers[0].breakers['gpt-4o-mini']?.state === 'open', 1000);
+      const res = await chat(b);
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as any).error.code).toBe('circuit_open');
+      expect(chatRequests().length).toBe(sent); // B spared the upstream
+      const late = await instance(prefix, { breaker, cooldowns }); // started after: learns it from Redis
+      expect((await chat(late)).status).toBe(503);
+    } finally {
+      off();
+    }
+    await admin(a, '/tokens/reset-stats', 'POST');
+    await waitFor(async () => Object.keys((await admin(b, '/tokens/stats')).json.providers[0].breakers).length === 0, 1000);
+    expect((await chat(b)).status).toBe(200);
+  });
+
   it('the state survives a restart of both instances', async () => {
     const prefix = newPrefix();
     let a = await instance(prefix);

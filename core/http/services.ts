@@ -10,6 +10,7 @@ import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
 import type { QuotaRefresh } from '../pool/quota-refresh.js';
 import type { ImageFiles } from '../files/image-files.js';
+import type { AdminActions } from '../admin/admin-actions.js';
 
 /** The core services, as routes and extension plugins reach them (`app.switchboard`). */
 export interface SwitchboardServices {
@@ -25,6 +26,8 @@ export interface SwitchboardServices {
   clock: Clock;
   /** "Refresh every quota" jobs, per provider (for providers that can read their quotas). */
   quotaRefresh: QuotaRefresh;
+  /** Rotate, reset, enable, disable: applied here and, with shared state, on every instance. */
+  admin: AdminActions;
   /** Image caches providers opened; served at `GET /v1/files/image/{id}`. */
   images: ImageFiles;
   /** The batched access log; undefined when `server.accessLog` is off or info is hidden. */

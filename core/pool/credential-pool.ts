@@ -368,8 +368,18 @@ export class CredentialPool {
 
   /** Make the next request start at the next credential (admin). Returns the new current one. */
   rotate(): PoolEntry {
-    this.#cursor = (this.#cursor + 1) % this.entries.length;
+    return this.rotateTo(this.#cursor + 1);
+  }
+
+  /** Make the next request start at credential `index` (another instance rotated). */
+  rotateTo(index: number): PoolEntry {
+    this.#cursor = ((index % this.entries.length) + this.entries.length) % this.entries.length;
     return this.current;
+  }
+
+  /** The credential an admin names: by its shown id (configured name or masked secret), its state key, or the secret. */
+  find(token: string): PoolEntry | undefined {
+    return this.entries.find((x) => x.id === token || x.key === token || x.credential?.secret === token);
   }
 
   /**
@@ -377,19 +387,35 @@ export class CredentialPool {
    * cleared (admin). What was learned of the upstream's limits is kept.
    */
   resetStats(): void {
-    for (const e of this.entries) resetRecord(e.record);
+    const now = this.#clock.now();
+    for (const e of this.entries) {
+      resetRecord(e.record, now);
+      e.gateUntil = 0;
+    }
     this.#store.changed();
-    if (this.#queue.length) this.#drain();
+    this.wake();
   }
 
-  /** Re-enable a credential and clear its cooldowns, denials and skips (admin). Returns false if unknown. */
-  enable(key: string): boolean {
-    const e = this.entries.find((x) => x.key === key || x.id === key);
-    if (!e) return false;
+  /** Re-enable a credential and clear its cooldowns, denials and skips (admin). */
+  enable(e: PoolEntry): void {
     enableRecord(e.record);
+    e.gateUntil = 0;
     this.#store.changed();
+    this.wake();
+  }
+
+  /** Take a credential out of service until an admin enables it again. */
+  disable(e: PoolEntry, reason: string): void {
+    const r = e.record;
+    r.enabled = false;
+    r.disabledReason = reason;
+    r.disabledAt = this.#clock.now();
+    this.#store.changed();
+  }
+
+  /** Credentials may have freed (records changed by an admin, here or elsewhere): serve waiters. */
+  wake(): void {
     if (this.#queue.length) this.#drain();
-    return true;
   }
 
   /** Callers waiting in the queue now. */

@@ -32,6 +32,8 @@ export interface SharedGate {
   release(provider: string, credential: string, token: string): void;
   /** Tell every instance the credential rests `ms` (for every model when `model` is undefined). */
   cool(provider: string, credential: string, model: string | undefined, ms: number): void;
+  /** An admin cleared the credential's cooldowns (for it and for these models). */
+  clear(provider: string, credential: string, models: readonly string[]): void;
 }
 
 /** A credential the gate found busy on other instances is asked again after this long. */

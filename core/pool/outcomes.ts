@@ -124,8 +124,9 @@ export function countDownQuota(r: CredentialRecord, m: ModelRecord, now: number)
  * Start a credential afresh: counters, cooldowns, skips, denials and the disabled flag cleared.
  * What the upstream said of its limits is a fact about it, not a statistic: it stays.
  */
-export function resetRecord(record: CredentialRecord): void {
+export function resetRecord(record: CredentialRecord, now: number): void {
   const fresh = freshRecord();
+  fresh.statsSince = now;
   for (const [model, m] of Object.entries(record.models)) if (m.observed) fresh.models[model] = { ...freshCounters(), observed: m.observed };
   replaceRecord(record, fresh);
 }

@@ -56,6 +56,8 @@ export interface CredentialRecord extends UsageCounters {
   quota?: { remaining?: number; limit?: number; resetAt?: number };
   /** Requests started since `quota.remaining` was reported (counted across instances). */
   quotaSpent?: number;
+  /** When an admin last reset it: instances sharing state drop counts they made before (epoch ms). */
+  statsSince?: number;
   models: Record<string, ModelRecord>;
 }
 
@@ -126,6 +128,7 @@ export function hydrateRecord(raw: unknown): CredentialRecord {
     setIf(rec.quota, 'resetAt', optNum(q.resetAt));
   }
   setIf(rec, 'quotaSpent', optNum(r.quotaSpent));
+  setIf(rec, 'statsSince', optNum(r.statsSince));
   if (r.models && typeof r.models === 'object') {
     for (const [model, m] of Object.entries(r.models as Record<string, unknown>)) {
       if (!m || typeof m !== 'object') continue;

@@ -5,8 +5,8 @@
  */
 export type Fields = Map<string, string>;
 
-/** `i` add to a counter (`absent`: drop it at zero), `s` set a value, `d` delete a value. */
-export type FieldOp = ['i', string, number, 0 | 1] | ['s', string, string] | ['d', string];
+/** `i` add to a counter (`absent`: drop it at zero), `s` set a value, `d` delete a value, `r` clear all (a reset). */
+export type FieldOp = ['i', string, number, 0 | 1] | ['s', string, string] | ['d', string] | ['r'];
 
 const num = (s: string | undefined) => (s === undefined ? 0 : Number(s) || 0);
 

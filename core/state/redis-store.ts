@@ -10,6 +10,7 @@ import type { Logger } from '../contract/provider.js';
 import { StartupError } from '../errors/gateway-error.js';
 import type { GateVerdict, ReserveRequest, SharedGate } from '../pool/gate.js';
 import type { StateConfig } from './open-store.js';
+import { parseEvent, type ClusterEvent, type SharedEvents } from './events.js';
 import { DocumentSync, SYNC_LUA, type SyncingRedis } from './redis-sync.js';
 import { emptyDocument, type StateDocument, type StateStore } from './store.js';
 
@@ -71,19 +72,25 @@ export async function openRedisStore(config: StateConfig, log: Logger): Promise<
   client.defineCommand('swbReserve', { numberOfKeys: 4, lua: RESERVE });
   client.defineCommand('swbSync', { lua: SYNC_LUA });
   client.on('error', () => undefined); // outages are reported once, by the store
+  // Pub/sub needs a connection of its own; ioredis subscribes it again after a reconnect.
+  const subscriber = client.duplicate();
+  subscriber.on('error', () => undefined);
   let store: RedisStore | undefined;
   try {
     await client.connect();
+    await subscriber.connect();
+    await subscriber.subscribe(`${config.keyPrefix}events`);
     const sync = await DocumentSync.open(client, emptyDocument(), (err) => store?.lost(err.message));
-    store = new RedisStore(client, config, sync, log);
+    store = new RedisStore(client, subscriber, config, sync, log);
     return store;
   } catch (err) {
     client.disconnect();
+    subscriber.disconnect();
     throw new StartupError('SWB_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${safeRedisUrl(config.url)} (state.driver: redis): ${(err as Error).message}`);
   }
 }
 
-export class RedisStore implements StateStore, SharedGate {
+export class RedisStore implements StateStore, SharedGate, SharedEvents {
   readonly driver = 'redis';
   /** True while Redis cannot be reached: decisions are this instance's alone. */
   degraded = false;
@@ -91,9 +98,14 @@ export class RedisStore implements StateStore, SharedGate {
   #ticker: NodeJS.Timeout;
   #closed = false;
   #probeTimer: NodeJS.Timeout | undefined;
+  /** Tags this instance's messages, so it does not act on its own. */
+  readonly #self = randomUUID();
+  readonly #channel: string;
+  readonly #handlers: ((e: ClusterEvent) => void)[] = [];
 
   constructor(
     private readonly client: SharedRedis,
+    private readonly subscriber: Redis,
     private readonly config: StateConfig,
     private readonly sync: DocumentSync,
     private readonly log: Logger,
@@ -106,10 +118,61 @@ export class RedisStore implements StateStore, SharedGate {
       if (!this.degraded) void sync.run();
     }, config.syncIntervalMs);
     this.#ticker.unref();
+    this.#channel = `${config.keyPrefix}events`;
+    subscriber.on('message', (_channel: string, text: string) => this.#heard(text));
   }
 
   get gate(): SharedGate {
     return this;
+  }
+
+  get events(): SharedEvents {
+    return this;
+  }
+
+  publish(event: ClusterEvent): void {
+    if (this.degraded) return;
+    this.client.publish(this.#channel, JSON.stringify({ ...event, from: this.#self })).catch((err: Error) => this.lost(err.message));
+  }
+
+  subscribe(handler: (event: ClusterEvent) => void): void {
+    this.#handlers.push(handler);
+  }
+
+  #heard(text: string): void {
+    const e = parseEvent(text);
+    if (!e || (e as { from?: string }).from === this.#self) return;
+    for (const h of this.#handlers) h(e);
+  }
+
+  saveBreaker(provider: string, model: string, openMs: number): void {
+    if (this.degraded) return;
+    const key = `b:${provider}`;
+    const done = openMs > 0 ? this.client.hset(key, model, String(Date.now() + openMs)) : this.client.hdel(key, model);
+    done.catch((err: Error) => this.lost(err.message));
+  }
+
+  async openBreakers(provider: string): Promise<Record<string, number>> {
+    const out: Record<string, number> = Object.create(null);
+    if (this.degraded) return out;
+    const now = Date.now();
+    try {
+      // Deadlines are the writer's clock: instances' clocks are assumed to agree within a second or so.
+      for (const [model, until] of Object.entries(await this.client.hgetall(`b:${provider}`))) if (Number(until) > now) out[model] = Number(until) - now;
+    } catch (err) {
+      this.lost((err as Error).message);
+    }
+    return out;
+  }
+
+  clearBreakers(provider: string): void {
+    if (!this.degraded) this.client.del(`b:${provider}`).catch((err: Error) => this.lost(err.message));
+  }
+
+  clear(provider: string, credential: string, models: readonly string[]): void {
+    if (this.degraded) return;
+    const base = `c:${provider}:${credential}`;
+    this.client.del(base, ...models.map((m) => `${base}:m:${m}`)).catch((err: Error) => this.lost(err.message));
   }
 
   /** The next tick sends it. */
@@ -132,6 +195,7 @@ export class RedisStore implements StateStore, SharedGate {
     this.#closed = true;
     if (this.#probeTimer) clearTimeout(this.#probeTimer);
     this.client.disconnect();
+    this.subscriber.disconnect();
   }
 
   async reserve(req: ReserveRequest): Promise<GateVerdict> {

@@ -6,16 +6,18 @@
  */
 import type { Redis } from 'ioredis';
 import { diffFields, mergeFields, type FieldOp, type Fields } from './field-merge.js';
-import { documentHashes, loadHash } from './shared-document.js';
+import { documentHashes, loadHash, type SharedHash } from './shared-document.js';
 import type { StateDocument } from './store.js';
 
 /** The index of every hash (name -> what it holds), read at start-up. */
 export const INDEX_KEY = 'i';
 
 /**
- * KEYS: the index, then the hashes. ARGV[1]: per hash [known version, [name, meta], ops]. Applies
- * the ops, bumps `_v` when there were any, and returns per hash {version} when nobody else wrote
- * it since the known version, else {version, HGETALL}.
+ * KEYS: the index, then the hashes. ARGV[1]: per hash [known version, [name, meta], ops, known
+ * epoch]. An op `r` clears the hash and starts a new epoch (an admin reset); ops from a copy that
+ * has not seen the current epoch are dropped (they counted before the reset). Bumps `_v` when
+ * anything was written, and returns per hash {version, epoch} when nobody else wrote it since
+ * the known version, else {version, epoch, HGETALL}.
  */
 export const SYNC_LUA = `
 local spec = cjson.decode(ARGV[1])
@@ -25,6 +27,8 @@ for i = 1, #spec do
   local s = spec[i]
   local ops = s[3]
   local v = tonumber(redis.call('HGET', k, '_v') or '0')
+  local e = tonumber(redis.call('HGET', k, '_e') or '0')
+  if e ~= s[4] then ops = {} end
   local mine = 0
   if #ops > 0 then
     for _, op in ipairs(ops) do
@@ -32,37 +36,45 @@ for i = 1, #spec do
         local n = redis.call('HINCRBY', k, op[2], op[3])
         if n == 0 and op[4] == 1 then redis.call('HDEL', k, op[2]) end
       elseif op[1] == 's' then redis.call('HSET', k, op[2], op[3])
+      elseif op[1] == 'r' then
+        e = e + 1
+        redis.call('DEL', k)
+        redis.call('HSET', k, '_v', v, '_e', e)
       else redis.call('HDEL', k, op[2]) end
     end
     v = redis.call('HINCRBY', k, '_v', 1)
     mine = 1
     redis.call('HSET', KEYS[1], s[2][1], s[2][2])
   end
-  if v == s[1] + mine then out[i] = {v} else out[i] = {v, redis.call('HGETALL', k)} end
+  if v == s[1] + mine and (e == s[4] or mine == 1) then out[i] = {v, e} else out[i] = {v, e, redis.call('HGETALL', k)} end
 end
 return out
 `;
 
-export type SyncingRedis = Redis & { swbSync(numKeys: number, ...args: string[]): Promise<[number, string[]?][]> };
+export type SyncingRedis = Redis & { swbSync(numKeys: number, ...args: string[]): Promise<[number, number, string[]?][]> };
 
 interface Base {
   fields: Fields;
   version: number;
+  /** Resets seen: counts made under an older epoch are dropped by Redis. */
+  epoch: number;
 }
 
 function withDefaults(defaults: Fields, fields: Fields | undefined): Fields {
   return fields ? new Map([...defaults, ...fields]) : defaults;
 }
 
-/** A flat HGETALL reply as fields, without the version. */
-function fieldsOf(flat: string[]): { fields: Fields; version: number } {
+/** A flat HGETALL reply as fields, without the version and epoch. */
+function fieldsOf(flat: string[]): Base {
   const fields: Fields = new Map();
   let version = 0;
+  let epoch = 0;
   for (let i = 0; i + 1 < flat.length; i += 2) {
     if (flat[i] === '_v') version = Number(flat[i + 1]) || 0;
+    else if (flat[i] === '_e') epoch = Number(flat[i + 1]) || 0;
     else fields.set(flat[i], flat[i + 1]);
   }
-  return { fields, version };
+  return { fields, version, epoch };
 }
 
 export class DocumentSync {
@@ -92,8 +104,8 @@ export class DocumentSync {
         const [err, raw] = replies[i] ?? [];
         if (err || !raw) return;
         const flat = Object.entries(raw as Record<string, string>).flat();
-        const { fields, version } = fieldsOf(flat);
-        if (loadHash(data, index[name], fields)) bases.set(name, { fields, version });
+        const base = fieldsOf(flat);
+        if (loadHash(data, index[name], base.fields)) bases.set(name, base);
       });
     }
     return new DocumentSync(client, data, bases, onError);
@@ -122,11 +134,12 @@ export class DocumentSync {
     const hashes = documentHashes(this.data);
     if (hashes.length === 0) return;
     const sent = hashes.map((h) => h.fields());
-    // A field the shared copy lacks holds its default: an instance's untouched defaults are not
-    // news, and must not overwrite what another instance wrote.
-    const ops: FieldOp[][] = hashes.map((h, i) => diffFields(sent[i], withDefaults(h.defaults, this.#bases.get(h.name)?.fields), (f) => h.isCounter(f)));
-    const spec = hashes.map((h, i) => [this.#bases.get(h.name)?.version ?? 0, [h.name, h.meta], ops[i]]);
-    let reply: [number, string[]?][];
+    const ops = hashes.map((h, i) => this.#ops(h, sent[i]));
+    const spec = hashes.map((h, i) => {
+      const base = this.#bases.get(h.name);
+      return [base?.version ?? 0, [h.name, h.meta], ops[i], base?.epoch ?? 0];
+    });
+    let reply: [number, number, string[]?][];
     try {
       reply = await this.client.swbSync(1 + hashes.length, INDEX_KEY, ...hashes.map((h) => h.name), JSON.stringify(spec));
     } catch (err) {
@@ -134,13 +147,25 @@ export class DocumentSync {
       return;
     }
     hashes.forEach((h, i) => {
-      const [version, flat] = reply[i] ?? [];
-      if (version === undefined) return;
+      const [version, epoch, flat] = reply[i] ?? [];
+      if (version === undefined || epoch === undefined) return;
       if (flat) {
         const shared = fieldsOf(flat).fields;
         h.adopt(mergeFields(shared, sent[i], h.fields(), (f) => h.isCounter(f)));
-        this.#bases.set(h.name, { fields: shared, version });
-      } else if (ops[i].length) this.#bases.set(h.name, { fields: sent[i], version });
+        this.#bases.set(h.name, { fields: shared, version, epoch });
+      } else if (ops[i].length) this.#bases.set(h.name, { fields: sent[i], version, epoch });
     });
+  }
+
+  /** What to send for one hash: a reset and all of it when it was reset here, else what changed. */
+  #ops(h: SharedHash, local: Fields): FieldOp[] {
+    const base = this.#bases.get(h.name);
+    const counter = (f: string) => h.isCounter(f);
+    if (h.resetField !== undefined && local.has(h.resetField) && local.get(h.resetField) !== base?.fields.get(h.resetField)) {
+      return [['r'], ...diffFields(local, h.defaults, counter)];
+    }
+    // A field the shared copy lacks holds its default: an instance's untouched defaults are not
+    // news, and must not overwrite what another instance wrote.
+    return diffFields(local, withDefaults(h.defaults, base?.fields), counter);
   }
 }

@@ -20,6 +20,8 @@ export interface SharedHash {
   readonly defaults: Fields;
   adopt(fields: Fields): void;
   isCounter(field: string): boolean;
+  /** A field that changes only when the whole hash is reset here: then it is sent as a reset. */
+  readonly resetField?: string;
 }
 
 const never = () => false;
@@ -38,6 +40,7 @@ export function documentHashes(data: StateDocument): SharedHash[] {
         defaults: FRESH_RECORD,
         adopt: (f) => replaceRecord(record, recordFromFields(f)),
         isCounter: isCounterField,
+        resetField: 'statsSince',
       });
     }
   }

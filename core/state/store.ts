@@ -4,6 +4,7 @@
  * lives and when it is written.
  */
 import type { SharedGate } from '../pool/gate.js';
+import type { SharedEvents } from './events.js';
 
 export interface StateDocument {
   version: 1;
@@ -28,6 +29,8 @@ export interface StateStore {
   close(): Promise<void>;
   /** Drivers shared by several instances decide throttles and cooldowns together through it. */
   readonly gate?: SharedGate;
+  /** ...and tell each other of admin actions and breakers through it. */
+  readonly events?: SharedEvents;
   /** True while a shared driver cannot reach its server (each instance decides alone meanwhile). */
   readonly degraded?: boolean;
 }

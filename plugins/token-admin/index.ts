@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CONTRACT_VERSION, GatewayError, defineExtension, selectProviders, type ProviderHandle } from '../../core/index.js';
+import { CONTRACT_VERSION, GatewayError, defineExtension, selectProviders, type PoolEntry, type ProviderHandle } from '../../core/index.js';
 
 import { providerSummary, tokenViews } from './views.js';
 
 /**
  * The token endpoints the GitHub Models proxy's users script against — `GET /v1/tokens/stats`,
- * `POST /v1/tokens/rotate`, `POST /v1/tokens/reset-stats` — over every credential pool, behind
- * the admin key. Each takes `?provider=<id>` to pick one pool; the default is all of them.
+ * `POST /v1/tokens/rotate`, `POST /v1/tokens/reset-stats` — and `POST /v1/tokens/enable` and
+ * `/disable`, over every credential pool, behind the admin key. Each takes `?provider=<id>` to
+ * pick one pool; the default is all of them. With shared state they act on every instance.
  */
 export default defineExtension({
   kind: 'extension',
@@ -14,7 +15,7 @@ export default defineExtension({
   name: 'token-admin',
   optionsSchema: { type: 'object', properties: {}, additionalProperties: false },
   async register(app) {
-    const { providers, clock, guards, store } = app.switchboard;
+    const { providers, clock, guards, store, admin } = app.switchboard;
     const onRequest = guards.adminKey;
     acceptEmptyJson(app);
     const chosen = (request: FastifyRequest) => selectProviders(providers, providerParam(request));
@@ -34,7 +35,7 @@ export default defineExtension({
 
     app.post('/v1/tokens/rotate', { onRequest }, async (request) => {
       const handles = chosen(request);
-      const rotated = handles.map((h) => ({ id: h.id, current_token: h.pool.rotate().id, strategy: h.pool.settings.strategy }));
+      const rotated = handles.map((h) => ({ id: h.id, current_token: admin.rotate(h).id, strategy: h.pool.settings.strategy }));
       const what = rotated.map((r) => `${r.id} -> ${r.current_token}${r.strategy === 'round-robin' ? '' : ` (strategy ${r.strategy} still picks by its own rule)`}`);
       return {
         success: true,
@@ -46,20 +47,54 @@ export default defineExtension({
 
     app.post('/v1/tokens/reset-stats', { onRequest }, async (request) => {
       const handles = chosen(request);
-      for (const h of handles) reset(h);
+      for (const h of handles) await admin.reset(h);
       const tokens = handles.reduce((n, h) => n + h.pool.entries.length, 0);
       return {
         success: true,
         message: `Stats, cooldowns and disabled flags of ${tokens} token(s) and the circuit breakers of ${describe(handles)} were reset.`,
       };
     });
+
+    app.post('/v1/tokens/enable', { onRequest }, async (request) => {
+      const { handle, entry } = namedToken(chosen(request), request.body);
+      await admin.enable(handle, entry);
+      return { success: true, message: `Token ${entry.id} of provider "${handle.id}" is enabled, its cooldowns cleared.`, token: tokenViews(handle, clock.now())[entry.index] };
+    });
+
+    app.post('/v1/tokens/disable', { onRequest }, async (request) => {
+      const { handle, entry } = namedToken(chosen(request), request.body);
+      const reason = reasonOf(request.body);
+      await admin.disable(handle, entry, reason);
+      return { success: true, message: `Token ${entry.id} of provider "${handle.id}" is disabled (${reason}) until enabled again.`, token: tokenViews(handle, clock.now())[entry.index] };
+    });
   },
 });
 
-/** Fresh counters, every token enabled and cooled down, every breaker closed. */
-function reset(h: ProviderHandle): void {
-  h.pool.resetStats();
-  h.policies.reset();
+/** `{"token": ...}`: the `key` that /v1/tokens/stats shows, the state key or the secret itself. */
+function namedToken(handles: readonly ProviderHandle[], body: unknown): { handle: ProviderHandle; entry: PoolEntry } {
+  const token = body && typeof body === 'object' ? (body as Record<string, unknown>).token : undefined;
+  if (typeof token !== 'string' || token === '') {
+    throw new GatewayError('SWB_ERR_INVALID_VALUE', `Name the token in the JSON body: {"token": "<key as /v1/tokens/stats shows it>"}.`, { param: 'token' });
+  }
+  const found = handles.flatMap((handle) => {
+    const entry = handle.pool.find(token);
+    return entry ? [{ handle, entry }] : [];
+  });
+  if (found.length === 1) return found[0];
+  const what = found.length ? `is in ${found.length} providers (${found.map((f) => f.handle.id).join(', ')}): name one with "provider"` : `matches no token of ${describe(handles)}; see /v1/tokens/stats for their keys`;
+  // The name may be a secret: never echo it.
+  throw new GatewayError('SWB_ERR_INVALID_VALUE', `The token you named ${what}.`, { param: 'token' });
+}
+
+const MAX_REASON = 200;
+
+function reasonOf(body: unknown): string {
+  const reason = body && typeof body === 'object' ? (body as Record<string, unknown>).reason : undefined;
+  if (reason === undefined) return 'disabled by an admin';
+  if (typeof reason !== 'string' || reason.length > MAX_REASON) {
+    throw new GatewayError('SWB_ERR_INVALID_VALUE', `Invalid value for 'reason': give a string of at most ${MAX_REASON} characters.`, { param: 'reason' });
+  }
+  return reason;
 }
 
 function describe(handles: readonly ProviderHandle[]): string {
