@@ -480,6 +480,42 @@ describe('throttle and queue', () => {
   });
 });
 
+describe('request windows (throttle.windows)', () => {
+  it('at most N requests per credential per window; all full: exhausted until the first window ends', () => {
+    const { pool, clock } = makePool({ credentials: named('a', 'b'), settings: { throttle: { windows: [{ requests: 3, windowMs: 60_000 }] } } });
+    expect(rotate(pool, 6).sort()).toEqual(['a', 'a', 'a', 'b', 'b', 'b']);
+    const full = exhaustion(pool);
+    expect(full.freeAt).toBe(T0 + 60_000);
+    expect(full.summary).toBe('2 request window full (3 per 1min)');
+    expect(view(pool, 'a')).toMatchObject({ cooldownReason: 'request window full (3 per 1min)', cooldownUntil: T0 + 60_000 });
+    clock.advance(60_000);
+    expect(rotate(pool, 2).sort()).toEqual(['a', 'b']); // a new window opens with the next request
+  });
+
+  it('a day window beside a minute window: the longer one rests the credential to its end; the count survives a restart', () => {
+    const windows = [{ requests: 2, windowMs: 60_000 }, { requests: 3, windowMs: 86_400_000 }];
+    const store = new MemoryStore();
+    const clock = new ManualClock(T0);
+    const settings = { throttle: { windows } };
+    let { pool } = makePool({ credentials: named('a'), settings, store, clock });
+    rotate(pool, 2);
+    expect(exhaustion(pool).freeAt).toBe(T0 + 60_000);
+    clock.advance(60_000);
+    ({ pool } = makePool({ credentials: named('a'), settings, store, clock })); // restart: same store
+    rotate(pool, 1); // third of the day
+    const day = exhaustion(pool);
+    expect(day.freeAt).toBe(T0 + 86_400_000);
+    expect(day.summary).toContain('3 per 1d');
+  });
+
+  it('scope model: each model of a credential counts on its own', () => {
+    const { pool } = makePool({ credentials: named('a'), settings: { throttle: { scope: 'model', windows: [{ requests: 1, windowMs: 10_000 }] } } });
+    expect(rotate(pool, 1, 'm1')).toEqual(['a']);
+    expect(servable(pool, 'm1')).toBe(false);
+    expect(rotate(pool, 1, 'm2')).toEqual(['a']);
+  });
+});
+
 describe('state in the store', () => {
   it('survives a restart: cooldowns, disabled flags and counters', () => {
     const store = new MemoryStore();

@@ -182,6 +182,22 @@ describe('redis state driver: two instances, one gateway', () => {
     }
   });
 
+  it('request windows count across instances: 5 per key per minute means 20 over 4 keys, not 40', async () => {
+    const prefix = newPrefix();
+    const throttle = { windows: [{ requests: 5, windowMs: 60_000 }] };
+    const [a, b] = [await instance(prefix, { throttle }), await instance(prefix, { throttle })];
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await chat(i % 2 ? a : b)).status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(20);
+    expect(statuses.slice(20)).toEqual(Array(10).fill(429));
+    const perKey = new Map<string, number>();
+    for (const r of chatRequests()) perKey.set(bearerOf(r), (perKey.get(bearerOf(r)) ?? 0) + 1);
+    expect([...perKey.values()]).toEqual([5, 5, 5, 5]);
+    const res = await chat(a);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(50);
+    expect(((await res.json()) as any).error.message).toContain('request window full (5 per 1min)');
+  });
+
   it('admin actions on one instance hold on the other within a second', async () => {
     const prefix = newPrefix();
     const [a, b] = [await instance(prefix), await instance(prefix)];

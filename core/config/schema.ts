@@ -88,6 +88,16 @@ const throttle = {
     maxConcurrent: count,
     queueLimit: count,
     queueTimeoutMs: { type: 'integer', minimum: 1 },
+    windows: {
+      type: 'array',
+      maxItems: 4,
+      items: {
+        type: 'object',
+        properties: { requests: { type: 'integer', minimum: 1 }, windowMs: { type: 'integer', minimum: 1000 } },
+        required: ['requests', 'windowMs'],
+        additionalProperties: false,
+      },
+    },
   },
   additionalProperties: false,
 };

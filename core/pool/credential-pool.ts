@@ -13,6 +13,7 @@ import { Lease, type FailureDetail } from './lease.js';
 import { applyFailure, countDownQuota, countSuccess, enableRecord, observeQuota, resetRecord } from './outcomes.js';
 import { PoolEntry } from './pool-entry.js';
 import { hydrateRecord, type CredentialRecord } from './records.js';
+import { countRequest, windowReason, type WindowCounts } from './request-windows.js';
 import { pickByStrategy } from './select.js';
 import type { PoolSettings } from './settings.js';
 import { viewOf, type CredentialView } from './snapshot.js';
@@ -122,12 +123,12 @@ export class CredentialPool {
    * learned locally and the choice is made again, so the next pick already knows.
    */
   async #acquireShared(gate: SharedGate, model: string, signal: CallSignal, tried?: ReadonlySet<PoolEntry>): Promise<Lease> {
-    const { minIntervalMs, maxConcurrent, scope } = this.settings.throttle;
+    const { minIntervalMs, maxConcurrent, scope, windows } = this.settings.throttle;
     for (;;) {
       const got = this.#acquireLocal(model, signal, tried);
       const lease = got instanceof Promise ? await got : got;
       const e = lease.entry;
-      const v = await gate.reserve({ provider: this.providerId, credential: e.key, model, perModel: scope === 'model', minIntervalMs, maxConcurrent });
+      const v = await gate.reserve({ provider: this.providerId, credential: e.key, model, perModel: scope === 'model', minIntervalMs, maxConcurrent, windows });
       if (v.ok) {
         lease.gateToken = v.token;
         return lease;
@@ -212,8 +213,20 @@ export class CredentialPool {
     m.requests++;
     m.lastUsedAt = now;
     countDownQuota(r, m, now);
+    // Shared state counts windows in Redis (the gate); alone, or cut off from Redis, here.
+    if (this.settings.throttle.windows.length && (!this.#gate || this.#store.degraded)) this.#countWindows(e, model, now);
     this.#store.changed();
     return new Lease(this, e, model);
+  }
+
+  /** A window filled by this request rests the credential (or its model) until the window ends. */
+  #countWindows(e: PoolEntry, model: string, now: number): void {
+    const target = this.settings.throttle.scope === 'model' ? e.model(model) : e.record;
+    const full = countRequest((target.windows ??= Object.create(null) as WindowCounts), this.settings.throttle.windows, now);
+    if (full && (target.cooldownUntil ?? 0) < full.until) {
+      target.cooldownUntil = full.until;
+      target.cooldownReason = windowReason(full.window);
+    }
   }
 
   #exhausted(model: string, now: number, tried: ReadonlySet<PoolEntry> | undefined): PoolExhausted {

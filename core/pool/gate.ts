@@ -1,4 +1,5 @@
 import type { PoolEntry } from './pool-entry.js';
+import type { RequestWindow } from './request-windows.js';
 
 /**
  * Decisions several Switchboard instances must take together (state.driver: redis): may this
@@ -12,7 +13,7 @@ export type GateVerdict =
   /** `maxConcurrent` requests are in flight on it across instances. */
   | { ok: false; why: 'busy' }
   /** Another instance cooled it down (for every model, or for this one) for `waitMs` more. */
-  | { ok: false; why: 'cooling'; scope: 'credential' | 'model'; waitMs: number };
+  | { ok: false; why: 'cooling'; scope: 'credential' | 'model'; waitMs: number; reason?: string };
 
 export interface ReserveRequest {
   provider: string;
@@ -23,6 +24,8 @@ export interface ReserveRequest {
   perModel: boolean;
   minIntervalMs: number;
   maxConcurrent: number;
+  /** `throttle.windows`, counted across instances (per credential, or credential and model). */
+  windows: readonly RequestWindow[];
 }
 
 export interface SharedGate {
@@ -48,8 +51,10 @@ export function learnRefusal(e: PoolEntry, model: string, v: Exclude<GateVerdict
   e.model(model).requests--;
   if (v.why === 'cooling') {
     const rec = v.scope === 'credential' ? e.record : e.model(model);
-    rec.cooldownUntil = Math.max(rec.cooldownUntil ?? 0, now + v.waitMs);
-    rec.cooldownReason ??= 'cooling down (seen by another instance)';
+    if ((rec.cooldownUntil ?? 0) < now + v.waitMs) {
+      rec.cooldownUntil = now + v.waitMs;
+      rec.cooldownReason = v.reason ?? 'cooling down (seen by another instance)';
+    }
   } else e.gateUntil = now + (v.why === 'throttled' ? v.waitMs : BUSY_RETRY_MS);
 }
 

@@ -1,4 +1,5 @@
 import type { FailureKind } from '../contract/provider.js';
+import { hydrateWindows, type WindowCounts } from './request-windows.js';
 
 /** Counters kept per credential and, inside it, per upstream model. */
 export interface UsageCounters {
@@ -37,6 +38,8 @@ export interface ModelRecord extends UsageCounters {
   observed?: ObservedLimits;
   /** Requests started since `observed.remainingRequests` was reported: what is left is the difference. */
   quotaSpent?: number;
+  /** Requests counted in `throttle.windows` (`throttle.scope: model`). */
+  windows?: WindowCounts;
 }
 
 /** Everything the pool remembers about one credential; persisted in the state store. */
@@ -58,6 +61,8 @@ export interface CredentialRecord extends UsageCounters {
   quotaSpent?: number;
   /** When an admin last reset it: instances sharing state drop counts they made before (epoch ms). */
   statsSince?: number;
+  /** Requests counted in `throttle.windows` (`throttle.scope: credential`). */
+  windows?: WindowCounts;
   models: Record<string, ModelRecord>;
 }
 
@@ -129,6 +134,7 @@ export function hydrateRecord(raw: unknown): CredentialRecord {
   }
   setIf(rec, 'quotaSpent', optNum(r.quotaSpent));
   setIf(rec, 'statsSince', optNum(r.statsSince));
+  setIf(rec, 'windows', hydrateWindows(r.windows));
   if (r.models && typeof r.models === 'object') {
     for (const [model, m] of Object.entries(r.models as Record<string, unknown>)) {
       if (!m || typeof m !== 'object') continue;
@@ -138,6 +144,7 @@ export function hydrateRecord(raw: unknown): CredentialRecord {
       setIf(out, 'cooldownReason', optStr(mr.cooldownReason));
       if (mr.denied === true) out.denied = true;
       setIf(out, 'quotaSpent', optNum(mr.quotaSpent));
+      setIf(out, 'windows', hydrateWindows(mr.windows));
       if (mr.observed && typeof mr.observed === 'object') {
         const o = mr.observed as Record<string, unknown>;
         const obs: ObservedLimits = {};

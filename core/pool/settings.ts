@@ -1,3 +1,5 @@
+import type { RequestWindow } from './request-windows.js';
+
 /** How a provider's credentials are picked. */
 export type Strategy = 'round-robin' | 'least-used' | 'quota-aware' | 'random';
 
@@ -22,6 +24,8 @@ export interface PoolSettings {
     queueLimit: number;
     /** Longest a caller waits in that queue. */
     queueTimeoutMs: number;
+    /** At most so many requests per window, per credential (or credential and model, by `scope`). */
+    windows: RequestWindow[];
   };
   cooldowns: {
     /** After a transient failure the credential sits out this many requests. */
@@ -38,6 +42,6 @@ export interface PoolSettings {
 export const DEFAULT_POOL_SETTINGS: PoolSettings = {
   strategy: 'round-robin',
   waitForCooldownMs: 0,
-  throttle: { minIntervalMs: 0, scope: 'credential', maxConcurrent: 0, queueLimit: 100, queueTimeoutMs: 30_000 },
+  throttle: { minIntervalMs: 0, scope: 'credential', maxConcurrent: 0, queueLimit: 100, queueTimeoutMs: 30_000, windows: [] },
   cooldowns: { transientSkipRequests: 5, rateLimitedMs: 3_600_000, quotaExhaustedMs: 36_000_000, disableAfterClientErrors: 0 },
 };

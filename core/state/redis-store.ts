@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../contract/provider.js';
 import { StartupError } from '../errors/gateway-error.js';
 import type { GateVerdict, ReserveRequest, SharedGate } from '../pool/gate.js';
+import { windowReason } from '../pool/request-windows.js';
 import type { StateConfig } from './open-store.js';
 import { parseEvent, type ClusterEvent, type SharedEvents } from './events.js';
 import { DocumentSync, SYNC_LUA, type SyncingRedis } from './redis-sync.js';
@@ -18,9 +19,11 @@ import { emptyDocument, type StateDocument, type StateStore } from './store.js';
 const LEASE_TTL_MS = 15 * 60_000;
 
 /**
- * KEYS: last start, in-flight set, credential cooldown, model cooldown. ARGV: minIntervalMs,
- * maxConcurrent, lease token, lease TTL. Redis's own clock decides, so instances' clocks may differ.
- * Returns {0} admitted, {1, ms} throttled, {2} busy, {3, ms} credential cooling, {4, ms} model cooling.
+ * KEYS: last start, in-flight set, credential cooldown, model cooldown, then one counter per
+ * request window. ARGV: minIntervalMs, maxConcurrent, lease token, lease TTL, then per window its
+ * request limit and length. Redis's own clock decides, so instances' clocks may differ.
+ * Returns {0} admitted, {1, ms} throttled, {2} busy, {3, ms} credential cooling, {4, ms} model
+ * cooling, {5, ms, i} window i full.
  */
 const RESERVE = `
 local t = redis.call('TIME')
@@ -29,6 +32,10 @@ local c = redis.call('PTTL', KEYS[3])
 if c > 0 then return {3, c} end
 local m = redis.call('PTTL', KEYS[4])
 if m > 0 then return {4, m} end
+for j = 5, #KEYS do
+  local used = tonumber(redis.call('GET', KEYS[j]) or '0')
+  if used >= tonumber(ARGV[2 * j - 5]) then return {5, redis.call('PTTL', KEYS[j]), j - 4} end
+end
 local interval = tonumber(ARGV[1])
 if interval > 0 then
   local last = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -42,10 +49,13 @@ if cap > 0 then
   redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4]))
 end
 if interval > 0 then redis.call('SET', KEYS[1], now, 'PX', interval) end
+for j = 5, #KEYS do
+  if redis.call('INCR', KEYS[j]) == 1 then redis.call('PEXPIRE', KEYS[j], tonumber(ARGV[2 * j - 4])) end
+end
 return {0, 0}
 `;
 
-type SharedRedis = SyncingRedis & { swbReserve(k1: string, k2: string, k3: string, k4: string, ...argv: (string | number)[]): Promise<[number, number]> };
+type SharedRedis = SyncingRedis & { swbReserve(numKeys: number, ...args: (string | number)[]): Promise<[number, number, number?]> };
 
 /** The URL without its password, for messages. */
 export function safeRedisUrl(url: string): string {
@@ -69,7 +79,7 @@ export async function openRedisStore(config: StateConfig, log: Logger): Promise<
     maxRetriesPerRequest: 0,
     retryStrategy: (times) => Math.min(100 * times, 2000),
   }) as SharedRedis;
-  client.defineCommand('swbReserve', { numberOfKeys: 4, lua: RESERVE });
+  client.defineCommand('swbReserve', { lua: RESERVE });
   client.defineCommand('swbSync', { lua: SYNC_LUA });
   client.on('error', () => undefined); // outages are reported once, by the store
   // Pub/sub needs a connection of its own; ioredis subscribes it again after a reconnect.
@@ -201,17 +211,22 @@ export class RedisStore implements StateStore, SharedGate, SharedEvents {
   async reserve(req: ReserveRequest): Promise<GateVerdict> {
     if (this.degraded) return { ok: true, token: undefined };
     const base = `${req.provider}:${req.credential}`;
+    const scoped = `${base}${req.perModel ? `:m:${req.model}` : ''}`;
     const token = req.maxConcurrent > 0 ? randomUUID() : '';
+    const windows = req.windows;
     try {
-      const [code, ms] = await this.client.swbReserve(
-        `t:${base}${req.perModel ? `:m:${req.model}` : ''}`,
+      const [code, ms, which] = await this.client.swbReserve(
+        4 + windows.length,
+        `t:${scoped}`,
         `f:${base}`,
         `c:${base}`,
         `c:${base}:m:${req.model}`,
+        ...windows.map((w) => `w:${scoped}:${w.windowMs}`),
         req.minIntervalMs,
         req.maxConcurrent,
         token,
         LEASE_TTL_MS,
+        ...windows.flatMap((w) => [w.requests, w.windowMs]),
       );
       switch (code) {
         case 0:
@@ -220,6 +235,8 @@ export class RedisStore implements StateStore, SharedGate, SharedEvents {
           return { ok: false, why: 'throttled', waitMs: ms };
         case 2:
           return { ok: false, why: 'busy' };
+        case 5:
+          return { ok: false, why: 'cooling', scope: req.perModel ? 'model' : 'credential', waitMs: ms, reason: windowReason(windows[(which ?? 1) - 1]) };
         default:
           return { ok: false, why: 'cooling', scope: code === 3 ? 'credential' : 'model', waitMs: ms };
       }
