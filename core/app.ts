@@ -14,6 +14,7 @@ import { embeddingRoutes } from './http/routes/embeddings.js';
 import { imageRoutes } from './http/routes/images.js';
 import { healthRoutes } from './http/routes/health.js';
 import { fileRoutes } from './http/routes/files.js';
+import { adminRoutes } from './http/routes/admin.js';
 import { modelRoutes } from './http/routes/models.js';
 import type { ResolvedPlugins } from './loader/resolve-plugins.js';
 import { systemClock, type Clock } from './state/clock.js';
@@ -52,6 +53,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   installErrorHandling(app);
   await app.register(healthRoutes);
   await app.register(fileRoutes);
+  await app.register(adminRoutes);
   await app.register(async (v1) => {
     // One hook, not two: each hook is a step on every request.
     const apiKey = services.guards.apiKey;

@@ -14,6 +14,7 @@ import { openStateStore } from './state/open-store.js';
 import { QuotaRefresh } from './pool/quota-refresh.js';
 import { ImageFiles } from './files/image-files.js';
 import { AdminActions } from './admin/admin-actions.js';
+import { prepare } from './startup.js';
 import { CLOCK, CONFIG, DISPATCHER, LOGGER, MODEL_CATALOG, MODEL_ROUTER, PROVIDERS, STATE_STORE } from './tokens.js';
 
 /**
@@ -37,7 +38,10 @@ export async function composeServices(config: Config, plugins: ResolvedPlugins, 
   container.register(DISPATCHER, {
     useFactory: instanceCachingFactory((c) => new Dispatcher(c.resolve(MODEL_ROUTER), c.resolve(PROVIDERS), c.resolve(LOGGER), c.resolve(CLOCK))),
   });
-  const admin = new AdminActions(container.resolve(PROVIDERS), store, log);
+  const { path } = config;
+  const { host, port } = config.server;
+  const reread = path ? async () => (await prepare({ file: path }, { overrides: { host, port } })).config : undefined;
+  const admin = new AdminActions(container.resolve(PROVIDERS), store, log, config, reread);
   await admin.start();
   return {
     container,

@@ -48,6 +48,13 @@ async function main(): Promise<void> {
       },
     );
   };
+  // SIGHUP: read the config file again (as POST /v1/admin/reload does).
+  process.on('SIGHUP', () => {
+    app.switchboard.admin.reload().then(
+      () => undefined,
+      (err: Error) => app.log.error({ err: err.message }, 'config reload failed: keeping the running config'),
+    );
+  });
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }

@@ -3,6 +3,9 @@
  * pool of four keys in front of a fake upstream told per key how to fail, called with fetch the
  * way the GitHub Models proxy's users script it (plus the admin key Switchboard requires).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/state/clock.js';
@@ -104,6 +107,9 @@ const ENDPOINTS = [
   ['POST', '/v1/tokens/reset-stats'],
   ['POST', '/v1/tokens/enable'],
   ['POST', '/v1/tokens/disable'],
+  ['POST', '/v1/tokens/add'],
+  ['POST', '/v1/tokens/delete'],
+  ['POST', '/v1/admin/reload'],
   ['GET', '/v1/rate-limits/observed'],
 ] as const;
 
@@ -353,6 +359,66 @@ describe('POST /v1/tokens/disable and /v1/tokens/enable', () => {
   });
 });
 
+describe('POST /v1/tokens/add and /v1/tokens/delete', () => {
+  const AUTH = { authorization: `Bearer ${ADMIN}` };
+  const NEW = 'sk-added-at-run-time-0123456789wxyz';
+
+  it('added tokens serve at once; a known one is reported, not doubled; deleted ones serve no more', async () => {
+    await start();
+    const add = await admin('POST', '/v1/tokens/add', AUTH, { tokens: [NEW, { value: 'sk-added-with-a-name-0123456789', name: 'TEAM_KEY' }, K0] });
+    expect(add.status).toBe(200);
+    expect(add.json).toMatchObject({ success: true, total_tokens: 6, already_present: [masked(K0)] });
+    expect(add.json.added.map((t: { key: string }) => t.key)).toEqual([masked(NEW), 'TEAM_KEY']);
+    expect(add.text).not.toContain(NEW);
+    for (let i = 0; i < 6; i++) expect((await chat()).status).toBe(200);
+    expect(new Set(up.keysSeen())).toEqual(new Set([...KEYS, NEW, 'sk-added-with-a-name-0123456789']));
+
+    const del = await admin('POST', '/v1/tokens/delete', AUTH, { tokens: [masked(K1), 'TEAM_KEY'] });
+    expect(del.json).toMatchObject({ success: true, deleted: [masked(K1), 'TEAM_KEY'], total_tokens: 4 });
+    up.requests.length = 0;
+    for (let i = 0; i < 8; i++) expect((await chat()).status).toBe(200);
+    expect(new Set(up.keysSeen())).toEqual(new Set([K0, K2, K3, NEW]));
+    expect((await stats()).tokens.map((t: { key: string }) => t.key)).toEqual([K0, K2, K3, NEW].map(masked));
+  });
+
+  it('what was added and deleted survives a restart (state file), configured tokens included', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'swb-tokens-'));
+    const withFile = { state: { driver: 'file', path: join(dir, 'state.json'), debounceMs: 10 } };
+    const boot = async () => {
+      sb = await startSwitchboard({ auth: { adminKey: ADMIN }, plugins: { 'token-admin': {} }, providers: [provider()], models: { m: 'up/gpt-4o-mini' }, ...withFile });
+    };
+    await boot();
+    await admin('POST', '/v1/tokens/add', AUTH, { tokens: [NEW] });
+    await admin('POST', '/v1/tokens/delete', AUTH, { tokens: [masked(K3)] });
+    await sb!.close();
+    await boot();
+    expect((await stats()).tokens.map((t: { key: string }) => t.key)).toEqual([K0, K1, K2, NEW].map(masked));
+    // Deleted for good, yet it may come back by name of its secret.
+    await admin('POST', '/v1/tokens/add', AUTH, { tokens: [K3] });
+    expect((await stats()).total_tokens).toBe(5);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('bad input is a 400 naming the parameter, and changes nothing', async () => {
+    await start({ providers: [provider(), named()] });
+    const cases: [string, unknown, string][] = [
+      ['/v1/tokens/add?provider=up', {}, 'tokens'],
+      ['/v1/tokens/add?provider=up', { tokens: [] }, 'tokens'],
+      ['/v1/tokens/add?provider=up', { tokens: ['sk-bad\r\nx-injected: 1'] }, 'tokens[0]'],
+      ['/v1/tokens/add?provider=up', { tokens: [{ value: 'sk-fine-0123456789abcdef', name: '' }] }, 'tokens[0].name'],
+      ['/v1/tokens/add', { tokens: [NEW] }, 'provider'], // two pools: which one?
+      ['/v1/tokens/delete', { tokens: ['nope'] }, 'token'],
+      ['/v1/tokens/delete?provider=gh', { tokens: ['GITHUB_TOKEN', 'GITHUB_TOKEN2'] }, 'tokens'], // would empty the pool
+    ];
+    for (const [path, body, param] of cases) {
+      const r = await admin<Envelope>('POST', path, AUTH, body);
+      expect(r.status, path).toBe(400);
+      expect(r.json.error.param, JSON.stringify(body)).toBe(param);
+    }
+    expect((await stats()).total_tokens).toBe(6);
+  });
+});
+
 describe('?provider=', () => {
   it('selects one pool; default is every pool; an unknown id is a 400 naming the known ones', async () => {
     await start({ providers: [provider(), named()] });
@@ -399,7 +465,7 @@ describe('?provider=', () => {
     expect(afterReset.tokens.filter((t: { provider: string }) => t.provider === 'gh').every((t: { requests: number }) => t.requests === 0)).toBe(true);
     expect(afterReset.tokens.find((t: { provider: string; requests: number }) => t.provider === 'up' && t.requests === 1)).toBeDefined();
 
-    for (const [method, path] of ENDPOINTS) {
+    for (const [method, path] of ENDPOINTS.filter(([, p]) => p !== '/v1/admin/reload')) {
       for (const q of ['?provider=nope', '?provider=up&provider=gh']) {
         const bad = await admin<Envelope>(method, `${path}${q}`);
         expect(bad.status, `${method} ${path}${q}`).toBe(400);

@@ -1,22 +1,44 @@
+import type { Config } from '../config/types.js';
 import type { Logger } from '../contract/provider.js';
+import { GatewayError, StartupError } from '../errors/gateway-error.js';
+import { credentialKey } from '../pool/credential-changes.js';
 import type { PoolEntry } from '../pool/pool-entry.js';
+import { planReload } from './config-reload.js';
 import type { ProviderHandle, ProviderRegistry } from '../routing/provider-registry.js';
 import type { ClusterEvent } from '../state/events.js';
 import type { StateStore } from '../state/store.js';
 
 /**
- * What an admin can do to a provider's pool and breakers, done so that it holds on every
+ * What an admin can do to a provider's pool and breakers, and a config reload, done so that it holds on every
  * instance sharing the state (state.driver: redis): the change is written to the shared state
  * first, then the other instances are told to read it (within milliseconds; the periodic sync
  * is the fallback if a message is lost). Alone, an instance just does it. Also passes this
  * instance's breaker openings on, and takes in the others'.
  */
+/** What a reload did: config paths applied, and those that need a restart to take effect. */
+export interface ReloadResult {
+  applied: string[];
+  restartNeeded: string[];
+}
+
+/** A credential as an admin adds it: the secret, and a name to show instead of its masked form. */
+export interface NewCredential {
+  secret: string;
+  name?: string;
+}
+
 export class AdminActions {
+  #config: Config;
+
   constructor(
     private readonly providers: ProviderRegistry,
     private readonly store: StateStore,
     private readonly log: Logger,
+    config: Config,
+    /** Read the config file again (undefined when the config was not read from a file). */
+    private readonly reread: (() => Promise<Config>) | undefined,
   ) {
+    this.#config = config;
     const events = store.events;
     if (!events) return;
     events.subscribe((e) => void this.#heard(e));
@@ -67,6 +89,70 @@ export class AdminActions {
     await this.#share({ type: 'changed', provider: h.id });
   }
 
+  /**
+   * Put credentials in service, on every instance and across restarts (kept in the state store).
+   * Returns what was added and the ids of those already in the pool (by key or secret).
+   */
+  async addCredentials(h: ProviderHandle, list: readonly NewCredential[]): Promise<{ added: PoolEntry[]; present: string[] }> {
+    const changes = this.#changes(h);
+    const present: string[] = [];
+    const keys: string[] = [];
+    for (const c of list) {
+      const key = credentialKey(c);
+      const there = h.pool.entries.find((e) => e.key === key || e.credential?.secret === c.secret);
+      if (there || keys.includes(key)) {
+        present.push(there?.id ?? key);
+        continue;
+      }
+      changes[key] = { secret: c.secret, ...(c.name ? { name: c.name } : {}), at: Date.now() };
+      keys.push(key);
+    }
+    if (keys.length) {
+      h.pool.credentialsChanged();
+      await this.#share({ type: 'changed', provider: h.id });
+    }
+    return { added: h.pool.entries.filter((e) => keys.includes(e.key)), present };
+  }
+
+  /** Take credentials out of the pool for good (configured ones too: the removal is remembered). */
+  async removeCredentials(h: ProviderHandle, entries: readonly PoolEntry[]): Promise<void> {
+    if (h.pool.entries.every((e) => entries.includes(e))) {
+      throw new GatewayError('SWB_ERR_INVALID_VALUE', `That would leave provider "${h.id}" without credentials; disable them instead (POST /v1/tokens/disable).`, { param: 'tokens' });
+    }
+    const changes = this.#changes(h);
+    for (const e of entries) changes[e.key] = { removed: true, at: Date.now() };
+    h.pool.credentialsChanged();
+    await this.#share({ type: 'changed', provider: h.id });
+  }
+
+  /**
+   * Read the config file again and apply what can change live (credentials and pool settings of
+   * each provider); the rest is reported as needing a restart. With shared state, every instance
+   * reloads its own file.
+   */
+  async reload(tellOthers = true): Promise<ReloadResult> {
+    if (!this.reread) throw new GatewayError('SWB_ERR_INVALID_VALUE', 'This Switchboard was not started from a config file: there is nothing to reload.', { status: 409, code: 'no_config_file' });
+    let next: Config;
+    try {
+      next = await this.reread();
+    } catch (err) {
+      // An unreadable or invalid file changes nothing: the running config stays.
+      if (!(err instanceof StartupError)) throw err;
+      throw new GatewayError('SWB_ERR_INVALID_VALUE', `The config file was not reloaded, nothing changed: ${err.message.replace(/\n/g, '; ')}`, { status: 422, code: 'config_invalid', param: null });
+    }
+    const plan = planReload(this.#config, next, this.providers);
+    plan.apply();
+    this.#config = next;
+    this.log.info({ applied: plan.applied, restartNeeded: plan.restartNeeded }, 'config reloaded');
+    if (tellOthers) this.store.events?.publish({ type: 'reload' });
+    return { applied: plan.applied, restartNeeded: plan.restartNeeded };
+  }
+
+  #changes(h: ProviderHandle) {
+    const all = (this.store.data.credentials ??= {});
+    return (all[h.id] ??= Object.create(null) as Record<string, never>);
+  }
+
   /** Write the change where every instance reads it, then tell them to read it now. */
   async #share(event: ClusterEvent): Promise<void> {
     await this.store.flush();
@@ -74,6 +160,10 @@ export class AdminActions {
   }
 
   async #heard(e: ClusterEvent): Promise<void> {
+    if (e.type === 'reload') {
+      await this.reload(false).catch((err: Error) => this.log.error({ err: err.message }, 'config reload asked by another instance failed: keeping the running config'));
+      return;
+    }
     const h = this.providers.get(e.provider);
     if (!h) return; // a provider this instance does not run (configs differ): nothing to do
     switch (e.type) {
@@ -88,6 +178,9 @@ export class AdminActions {
         h.policies.reset();
         for (const entry of h.pool.entries) entry.gateUntil = 0;
         break;
+      case 'credentials':
+        h.pool.credentialsChanged();
+        return;
       case 'changed':
         break;
     }

@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import type { TokenUsage } from '../canonical/usage.js';
 import type { Credential, FailureKind, Logger } from '../contract/provider.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -14,6 +13,7 @@ import { applyFailure, countDownQuota, countSuccess, enableRecord, observeQuota,
 import { PoolEntry } from './pool-entry.js';
 import { hydrateRecord, type CredentialRecord } from './records.js';
 import { countRequest, windowReason, type WindowCounts } from './request-windows.js';
+import { credentialKey, effectiveCredentials, hydrateChanges } from './credential-changes.js';
 import { pickByStrategy } from './select.js';
 import type { PoolSettings } from './settings.js';
 import { viewOf, type CredentialView } from './snapshot.js';
@@ -54,8 +54,9 @@ export interface PoolInit {
  */
 export class CredentialPool {
   readonly providerId: string;
-  readonly entries: readonly PoolEntry[];
-  readonly settings: PoolSettings;
+  /** In pool order; replaced (not mutated) when credentials are added or removed. */
+  entries: readonly PoolEntry[] = [];
+  settings: PoolSettings;
   /** Per-model requests-per-minute estimate, learned from 429s. */
   readonly adaptive: AdaptiveRpm;
   #clock: Clock;
@@ -64,6 +65,7 @@ export class CredentialPool {
   #gate: SharedGate | undefined;
   #log: Logger;
   #cursor = 0;
+  #configured: readonly Credential[];
   #queue: Waiter[] = [];
   #wakeAt = 0;
   #wakeTimer: NodeJS.Timeout | undefined;
@@ -76,18 +78,18 @@ export class CredentialPool {
     this.#store = init.store;
     this.#gate = init.store.gate;
     this.#log = init.log;
+    this.#configured = init.credentials;
+    const changes = (init.store.data.credentials ??= {});
+    changes[init.providerId] = hydrateChanges(changes[init.providerId]);
     const saved = init.store.data.pools[init.providerId] ?? {};
-    // Rebuilt from the configured credentials: records of credentials no longer configured go.
+    // Rebuilt from the credentials in service: records of credentials no longer there go.
     const section: Record<string, CredentialRecord> = {};
-    // A provider without credentials (a local server) still gets one entry: its throttle, stats
-    // and cooldowns work the same.
-    const list: readonly (Credential | undefined)[] = init.credentials.length ? init.credentials : [undefined];
-    this.entries = list.map((c, i) => {
-      const key = c ? (c.name ?? `sha256:${hash('sha256', c.secret).slice(0, 16)}`) : 'anonymous';
-      const record = (section[key] = hydrateRecord(Object.hasOwn(saved, key) ? saved[key] : undefined));
-      return new PoolEntry(i, c, key, record);
-    });
+    for (const c of this.#inService()) {
+      const key = c ? credentialKey(c) : 'anonymous';
+      section[key] = hydrateRecord(Object.hasOwn(saved, key) ? saved[key] : undefined);
+    }
     init.store.data.pools[init.providerId] = section;
+    this.#rebuild();
     const observed = ((init.store.data.observed ??= {})[init.providerId] ?? {}) as Record<string, unknown>;
     const adaptive = Object.create(null) as Record<string, AdaptiveRecord>;
     for (const [model, raw] of Object.entries(observed)) {
@@ -429,6 +431,43 @@ export class CredentialPool {
   /** Credentials may have freed (records changed by an admin, here or elsewhere): serve waiters. */
   wake(): void {
     if (this.#queue.length) this.#drain();
+  }
+
+  /** The configured credentials changed (config reload): those in service follow. */
+  setConfigured(credentials: readonly Credential[]): void {
+    this.#configured = credentials;
+    this.#rebuild();
+  }
+
+  /** An admin added or removed credentials (here or on another instance): those in service follow. */
+  credentialsChanged(): void {
+    this.#rebuild();
+  }
+
+  /** The configured credentials with the admin's changes; a provider without any still gets one entry. */
+  #inService(): (Credential | undefined)[] {
+    const list = effectiveCredentials(this.#configured, this.#store.data.credentials?.[this.providerId]);
+    return list.length ? list : [undefined];
+  }
+
+  /** Entries for the credentials in service; one that stays keeps its record and live counters. */
+  #rebuild(): void {
+    const section = this.#store.data.pools[this.providerId] as Record<string, CredentialRecord>;
+    const old = new Map(this.entries.map((e) => [e.key, e]));
+    this.entries = this.#inService().map((c, i) => {
+      const key = c ? credentialKey(c) : 'anonymous';
+      const kept = old.get(key);
+      old.delete(key);
+      if (kept && kept.credential?.secret === c?.secret) {
+        kept.index = i;
+        return kept;
+      }
+      return new PoolEntry(i, c, key, (section[key] ??= hydrateRecord(undefined)));
+    });
+    for (const gone of old.values()) delete section[gone.key];
+    this.#cursor %= this.entries.length;
+    this.#store.changed();
+    this.wake();
   }
 
   /** Callers waiting in the queue now. */

@@ -21,8 +21,8 @@ export class PoolEntry {
   #lastStartByModel: Map<string, number> | undefined;
 
   constructor(
-    /** Position in the pool, for the round-robin cursor. */
-    readonly index: number,
+    /** Position in the pool, for the round-robin cursor (changes when credentials are added or removed). */
+    public index: number,
     /** Undefined for the one entry of a provider configured without credentials. */
     readonly credential: Credential | undefined,
     /** Stable key in the state store: the configured name or a hash of the secret. */

@@ -98,7 +98,10 @@ export async function createProviders(list: readonly { config: ProviderConfig; p
       instance,
       pool,
       policies: new ProviderPolicies(settings.resilience),
-      secrets: config.credentials.map((c) => c.secret),
+      // Those in service now: an admin may add some at run time.
+      get secrets() {
+        return pool.entries.flatMap((e) => (e.credential ? [e.credential.secret] : []));
+      },
       log: plog,
       classify: own ? (f) => verdict(own(f) ?? classifyHttpFailure(f)) : (f) => verdict(classifyHttpFailure(f)),
     });

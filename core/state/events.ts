@@ -7,6 +7,10 @@ export type ClusterEvent =
   | { type: 'rotate'; provider: string; index: number }
   /** An admin changed records (enable, disable): read them now rather than at the next sync. */
   | { type: 'changed'; provider: string }
+  /** The shared state brought another instance's change to the provider's credentials (said locally). */
+  | { type: 'credentials'; provider: string }
+  /** Every instance: re-read your config file and apply what can change live. */
+  | { type: 'reload' }
   /** An admin reset the provider: records (read them now) and breakers (close them). */
   | { type: 'reset'; provider: string }
   /** A breaker (`*`: the provider-wide one) opened for `openMs`, or closed again (0). */
@@ -24,7 +28,7 @@ export interface SharedEvents {
   clearBreakers(provider: string): void;
 }
 
-const TYPES = new Set(['rotate', 'changed', 'reset', 'breaker']);
+const TYPES = new Set(['rotate', 'changed', 'reset', 'breaker', 'reload']);
 
 /** An event off the wire, checked: a foreign or garbled message is dropped, never acted on. */
 export function parseEvent(text: string): ClusterEvent | undefined {
@@ -34,7 +38,8 @@ export function parseEvent(text: string): ClusterEvent | undefined {
   } catch {
     return undefined;
   }
-  if (!e || typeof e !== 'object' || !TYPES.has(e.type as string) || typeof e.provider !== 'string') return undefined;
+  if (!e || typeof e !== 'object' || !TYPES.has(e.type as string)) return undefined;
+  if (e.type !== 'reload' && typeof e.provider !== 'string') return undefined;
   if (e.type === 'rotate' && !Number.isInteger(e.index)) return undefined;
   if (e.type === 'breaker' && (typeof e.model !== 'string' || typeof e.openMs !== 'number')) return undefined;
   return e as unknown as ClusterEvent;

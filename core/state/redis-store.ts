@@ -121,6 +121,7 @@ export class RedisStore implements StateStore, SharedGate, SharedEvents {
     private readonly log: Logger,
   ) {
     this.data = sync.data;
+    sync.onCredentials = (provider) => this.#tell({ type: 'credentials', provider });
     client.on('ready', () => this.#up());
     client.on('close', () => this.lost('the connection closed'));
     // Counters and records meet the other instances' on a timer, never on a request's path.
@@ -151,7 +152,10 @@ export class RedisStore implements StateStore, SharedGate, SharedEvents {
 
   #heard(text: string): void {
     const e = parseEvent(text);
-    if (!e || (e as { from?: string }).from === this.#self) return;
+    if (e && (e as { from?: string }).from !== this.#self) this.#tell(e);
+  }
+
+  #tell(e: ClusterEvent): void {
     for (const h of this.#handlers) h(e);
   }
 

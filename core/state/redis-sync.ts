@@ -91,6 +91,9 @@ export class DocumentSync {
     this.#bases = bases;
   }
 
+  /** Told when a sync brought another instance's change to a provider's credentials. */
+  onCredentials: (provider: string) => void = () => undefined;
+
   /** Read the whole document (start-up). Throws when Redis cannot be read. */
   static async open(client: SyncingRedis, data: StateDocument, onError: (err: Error) => void): Promise<DocumentSync> {
     const index = await client.hgetall(INDEX_KEY);
@@ -131,7 +134,7 @@ export class DocumentSync {
   }
 
   async #once(): Promise<void> {
-    const hashes = documentHashes(this.data);
+    const hashes = documentHashes(this.data, (p) => this.onCredentials(p));
     if (hashes.length === 0) return;
     const sent = hashes.map((h) => h.fields());
     const ops = hashes.map((h, i) => this.#ops(h, sent[i]));

@@ -7,6 +7,7 @@
 import { hydrateAdaptive, type AdaptiveRecord } from '../pool/adaptive-rpm.js';
 import { isCounterField, recordFields, recordFromFields, stableJson } from '../pool/record-fields.js';
 import { freshRecord, replaceRecord, type CredentialRecord } from '../pool/records.js';
+import { hydrateChanges } from '../pool/credential-changes.js';
 import type { Fields } from './field-merge.js';
 import type { StateDocument } from './store.js';
 
@@ -28,9 +29,24 @@ const never = () => false;
 const NO_FIELDS: Fields = new Map();
 const FRESH_RECORD: Fields = recordFields(freshRecord());
 
-/** Every hash of the live document. */
-export function documentHashes(data: StateDocument): SharedHash[] {
+/** Every hash of the live document. `onCredentials`: another instance changed a provider's credentials. */
+export function documentHashes(data: StateDocument, onCredentials: (provider: string) => void): SharedHash[] {
   const out: SharedHash[] = [];
+  for (const [provider, changes] of Object.entries(data.credentials ?? {})) {
+    out.push({
+      name: `k:${provider}`,
+      meta: JSON.stringify(['k', provider]),
+      fields: () => new Map(Object.entries(changes).map(([key, ch]) => [key, stableJson(ch)])),
+      defaults: NO_FIELDS,
+      adopt: (f) => {
+        const fresh = hydrateChanges(Object.fromEntries([...f].map(([key, text]) => [key, parse(text)])));
+        for (const key of Object.keys(changes)) delete changes[key];
+        Object.assign(changes, fresh);
+        onCredentials(provider);
+      },
+      isCounter: never,
+    });
+  }
   for (const [provider, section] of Object.entries(data.pools)) {
     for (const [credential, record] of Object.entries(section as Record<string, CredentialRecord>)) {
       out.push({
@@ -75,6 +91,10 @@ export function loadHash(data: StateDocument, meta: string, fields: Fields): boo
   if (m[0] === 'r' && typeof m[2] === 'string') {
     const section = (data.pools[provider] ??= Object.create(null) as Record<string, unknown>);
     section[m[2]] = recordFromFields(fields);
+    return true;
+  }
+  if (m[0] === 'k') {
+    (data.credentials ??= {})[provider] = hydrateChanges(Object.fromEntries([...fields].map(([key, text]) => [key, parse(text)])));
     return true;
   }
   if (m[0] === 'a') {

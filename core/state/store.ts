@@ -5,6 +5,7 @@
  */
 import type { SharedGate } from '../pool/gate.js';
 import type { SharedEvents } from './events.js';
+import type { CredentialChanges } from '../pool/credential-changes.js';
 
 export interface StateDocument {
   version: 1;
@@ -12,6 +13,8 @@ export interface StateDocument {
   pools: Record<string, Record<string, unknown>>;
   /** providerId -> model -> adaptive rate-limit estimate (see core/pool/adaptive-rpm.ts). */
   observed?: Record<string, Record<string, unknown>>;
+  /** providerId -> credentials an admin added or removed (see core/pool/credential-changes.ts). */
+  credentials?: Record<string, CredentialChanges>;
 }
 
 export interface StateStore {

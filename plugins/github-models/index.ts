@@ -1,5 +1,6 @@
 import {
   CONTRACT_VERSION,
+  bearerHeaders,
   CallSignal,
   RawJson,
   checkJsonObject,
@@ -78,8 +79,7 @@ export default defineProvider<Options>({
     const names = new ModelNames();
 
     const anonymous = { 'content-type': 'application/json', accept: 'application/json', 'x-github-api-version': '2022-11-28', ...options.headers };
-    const byCredential = new Map<Credential, Record<string, string>>(credentials.map((c) => [c, { ...anonymous, authorization: `Bearer ${c.secret}` }]));
-    const headers = (c: Credential | undefined) => (c && byCredential.get(c)) || anonymous;
+    const headers = bearerHeaders(anonymous);
 
     const post = async (path: string, body: Record<string, unknown>, call: CallContext) => {
       const res = await requestUpstream(dispatcher, {

@@ -169,14 +169,19 @@ export default defineProvider<Options>({
     // The seeds' rule: an account failing with 4xx three times in a row has expired.
     cooldowns: { disableAfterClientErrors: 3 },
   },
-  async create({ options, credentials, configDir, images: imageFiles, log }) {
+  async create({ options, configDir, images: imageFiles, log }) {
     const models = catalogue(options.models);
     const origin = new URL(options.baseUrl).origin;
     const proxyUrl = options.proxyUrl ?? process.env.GROK_PROXY;
     const dispatcher = createUpstreamDispatcher({ baseUrl: options.baseUrl, proxyUrl, connections: 16 });
-    const cookies = new Map<Credential, string>(credentials.map((c) => [c, cookieOf(c.secret, options.cfClearance)]));
+    // By secret, filled on first use: an admin may add accounts after start-up.
+    const cookies = new Map<string, string>();
+    const cookieFor = (secret: string) => {
+      let cookie = cookies.get(secret);
+      if (cookie === undefined) cookies.set(secret, (cookie = cookieOf(secret, options.cfClearance)));
+      return cookie;
+    };
     const assets = options.assetsUrl.replace(/\/+$/, '');
-    const bySecret = new Map<string, Credential>(credentials.map((c) => [c.secret, c]));
     const imageAgent = guardedAgent(options.imageInput.allowPrivate);
     const assetsDispatcher = createUpstreamDispatcher({ baseUrl: assets, proxyUrl, connections: 8 });
     const generated = new GeneratedImages(
@@ -185,7 +190,7 @@ export default defineProvider<Options>({
       () => imageFiles.open({ dir: resolve(configDir, options.images.cacheDir), maxBytes: Math.round(options.images.maxCacheMb * 1024 * 1024) }),
       // The assets host serves an image to the account that made it and nobody else.
       (call) => {
-        const cookie = call.credential && cookies.get(call.credential);
+        const cookie = call.credential && cookieFor(call.credential.secret);
         return { 'user-agent': options.userAgent, referer: `${origin}/`, accept: 'image/*', ...(cookie ? { cookie } : {}) };
       },
     );
@@ -200,7 +205,7 @@ export default defineProvider<Options>({
           origin,
           path: '/rest/rate-limits',
           method: 'POST',
-          headers: headers(bySecret.get(secret)),
+          headers: headers(secret),
           body: JSON.stringify({ requestKind: 'DEFAULT', modelName: key }),
           signal,
         });
@@ -222,7 +227,7 @@ export default defineProvider<Options>({
       (err as { grokQuota?: ModeQuota }).grokQuota = q;
     }
 
-    function headers(c: Credential | undefined): Record<string, string> {
+    function headers(secret: string | undefined): Record<string, string> {
       const h: Record<string, string> = {
         'content-type': 'application/json',
         accept: '*/*',
@@ -232,7 +237,7 @@ export default defineProvider<Options>({
         'x-xai-request-id': randomUUID(),
         'x-statsig-id': options.statsig === 'random' ? randomStatsig() : options.statsig,
       };
-      const cookie = c && cookies.get(c);
+      const cookie = secret && cookieFor(secret);
       if (cookie) h.cookie = cookie;
       return h;
     }
@@ -243,7 +248,7 @@ export default defineProvider<Options>({
         origin,
         path: '/rest/app-chat/upload-file',
         method: 'POST',
-        headers: headers(call.credential),
+        headers: headers(call.credential?.secret),
         body: JSON.stringify({ fileName, fileMimeType: mimeType, content: bytes.toString('base64') }),
         signal: call.signal,
       });
@@ -283,7 +288,7 @@ export default defineProvider<Options>({
           origin,
           path: '/rest/app-chat/conversations/new',
           method: 'POST',
-          headers: headers(call.credential),
+          headers: headers(call.credential?.secret),
           body: JSON.stringify(conversationBody(model, { message, files, imageCount: count ?? options.imageCount, temporary: options.temporary, customInstruction: options.customInstruction })),
           signal: call.signal,
         });

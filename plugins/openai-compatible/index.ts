@@ -1,5 +1,6 @@
 import {
   CONTRACT_VERSION,
+  bearerHeaders,
   CallSignal,
   RawJson,
   UpstreamError,
@@ -62,12 +63,7 @@ export default defineProvider<Options>({
       keepAliveTimeoutMs: options.keepAliveTimeoutMs,
       connectTimeoutMs: options.connectTimeoutMs,
     });
-    // Headers per credential are built once, not per request.
-    const anonymous = { 'content-type': 'application/json', ...options.headers };
-    const byCredential = new Map<Credential, Record<string, string>>(
-      credentials.map((c) => [c, { ...anonymous, authorization: `Bearer ${c.secret}` }]),
-    );
-    const headers = (c: Credential | undefined) => (c && byCredential.get(c)) || anonymous;
+    const headers = bearerHeaders({ 'content-type': 'application/json', ...options.headers });
     const post = async (path: string, body: unknown, call: CallContext) => {
       const res = await requestUpstream(dispatcher, { origin, path: base + path, method: 'POST', headers: headers(call.credential), body: JSON.stringify(body), signal: call.signal });
       // OpenAI-style rate-limit headers tell the pool how much of this key's window is left.

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CONTRACT_VERSION, GatewayError, defineExtension, selectProviders, type PoolEntry, type ProviderHandle } from '../../core/index.js';
+import { CONTRACT_VERSION, GatewayError, defineExtension, selectProviders, type NewCredential, type PoolEntry, type ProviderHandle } from '../../core/index.js';
 
 import { providerSummary, tokenViews } from './views.js';
 
@@ -55,6 +55,37 @@ export default defineExtension({
       };
     });
 
+    app.post('/v1/tokens/add', { onRequest }, async (request) => {
+      const handle = oneProvider(chosen(request), 'add to');
+      const { added, present } = await admin.addCredentials(handle, newTokens(request.body));
+      const views = tokenViews(handle, clock.now());
+      return {
+        success: true,
+        message: `Added ${added.length} token(s) to provider "${handle.id}"${present.length ? `; ${present.length} already in the pool` : ''}. Every instance uses them from now on.`,
+        added: added.map((e) => views[e.index]),
+        already_present: present,
+        total_tokens: handle.pool.entries.length,
+      };
+    });
+
+    app.post('/v1/tokens/delete', { onRequest }, async (request) => {
+      const handles = chosen(request);
+      const body = request.body as Record<string, unknown> | undefined;
+      const names = body && Array.isArray(body.tokens) ? body.tokens : undefined;
+      if (!names || names.length === 0 || names.length > MAX_BATCH) {
+        throw new GatewayError('SWB_ERR_INVALID_VALUE', `Give the tokens to delete as {"tokens": ["<key as /v1/tokens/stats shows it>", ...]} (1 to ${MAX_BATCH}).`, { param: 'tokens' });
+      }
+      const found = names.map((token) => namedToken(handles, { token }));
+      const handle = oneProvider([...new Set(found.map((f) => f.handle))], 'delete from');
+      await admin.removeCredentials(handle, found.map((f) => f.entry));
+      return {
+        success: true,
+        message: `Deleted ${found.length} token(s) from provider "${handle.id}" on every instance (kept out across restarts, even if configured).`,
+        deleted: found.map((f) => f.entry.id),
+        total_tokens: handle.pool.entries.length,
+      };
+    });
+
     app.post('/v1/tokens/enable', { onRequest }, async (request) => {
       const { handle, entry } = namedToken(chosen(request), request.body);
       await admin.enable(handle, entry);
@@ -87,6 +118,34 @@ function namedToken(handles: readonly ProviderHandle[], body: unknown): { handle
 }
 
 const MAX_REASON = 200;
+const MAX_BATCH = 1000;
+/** Printable ASCII: a secret goes into a header, where a control character would split it. */
+const SECRET = /^[\x20-\x7e]{1,8192}$/;
+
+/** Adding or deleting acts on one pool: `?provider=` must name it when there are several. */
+function oneProvider(handles: readonly ProviderHandle[], what: string): ProviderHandle {
+  if (handles.length === 1) return handles[0];
+  throw new GatewayError('SWB_ERR_INVALID_VALUE', `Name the provider to ${what} with "provider" (${handles.map((h) => h.id).join(', ')}).`, { param: 'provider' });
+}
+
+/** `{"tokens": ["<secret>", {"value": "<secret>", "name": "GITHUB_TOKEN5"}]}`, checked. */
+function newTokens(body: unknown): NewCredential[] {
+  const list = body && typeof body === 'object' ? (body as Record<string, unknown>).tokens : undefined;
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_BATCH) {
+    throw new GatewayError('SWB_ERR_INVALID_VALUE', `Give the tokens to add as {"tokens": ["<secret>", {"value": "<secret>", "name": "<name>"}]} (1 to ${MAX_BATCH}).`, { param: 'tokens' });
+  }
+  return list.map((t, i) => {
+    const o = typeof t === 'string' ? { value: t } : t && typeof t === 'object' ? (t as Record<string, unknown>) : {};
+    const secret = o.value ?? o.secret;
+    if (typeof secret !== 'string' || !SECRET.test(secret.trim())) {
+      throw new GatewayError('SWB_ERR_INVALID_VALUE', `tokens[${i}]: give the secret as a string of printable characters (at most 8192).`, { param: `tokens[${i}]` });
+    }
+    if (o.name !== undefined && (typeof o.name !== 'string' || !/^[\x21-\x7e][\x20-\x7e]{0,99}$/.test(o.name))) {
+      throw new GatewayError('SWB_ERR_INVALID_VALUE', `tokens[${i}].name: give a name of 1 to 100 printable characters.`, { param: `tokens[${i}].name` });
+    }
+    return { secret: secret.trim(), ...(typeof o.name === 'string' ? { name: o.name } : {}) };
+  });
+}
 
 function reasonOf(body: unknown): string {
   const reason = body && typeof body === 'object' ? (body as Record<string, unknown>).reason : undefined;

@@ -36,8 +36,11 @@ export interface RunningSwitchboard {
   close(): Promise<void>;
 }
 
-/** Start a real Switchboard on a loopback port from a config object, capturing its logs. */
-export async function startSwitchboard(raw: unknown, opts: { env?: NodeJS.ProcessEnv; dir?: string; clock?: Clock } = {}): Promise<RunningSwitchboard> {
+/**
+ * Start a real Switchboard on a loopback port from a config object (or, with `file`, from that
+ * config file, which it can then reload), capturing its logs.
+ */
+export async function startSwitchboard(raw: unknown, opts: { env?: NodeJS.ProcessEnv; dir?: string; clock?: Clock; file?: string } = {}): Promise<RunningSwitchboard> {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -48,7 +51,8 @@ export async function startSwitchboard(raw: unknown, opts: { env?: NodeJS.Proces
   const logger = pino({ level: 'debug' }, sink);
   // Tests keep state in memory unless they ask for a file.
   const withState = raw && typeof raw === 'object' && !('state' in raw) ? { ...raw, state: { driver: 'memory' } } : raw;
-  const prepared = await prepare({ raw: withState, dir: opts.dir ?? process.cwd() }, { env: opts.env ?? {} });
+  const source = opts.file ? { file: opts.file } : { raw: withState, dir: opts.dir ?? process.cwd() };
+  const prepared = await prepare(source, { env: opts.env ?? {} });
   const app = await buildApp({ ...prepared, logger, clock: opts.clock });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as AddressInfo).port;
