@@ -7,7 +7,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bearerOf, startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
@@ -64,6 +68,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function instance(prefix: string, provider: Record<string, unknown> = {}, url?: string): Promise<RunningSwitchboard> {
   const sb = await startSwitchboard(config(prefix, provider, url));
+  running.push(sb);
+  return sb;
+}
+
+async function fromFile(file: string): Promise<RunningSwitchboard> {
+  const sb = await startSwitchboard(undefined, { file });
   running.push(sb);
   return sb;
 }
@@ -237,6 +247,45 @@ describe('redis state driver: two instances, one gateway', () => {
     await sleep(3 * SYNC_MS);
     const total = async (sb: RunningSwitchboard) => (await admin(sb, '/tokens/stats')).json.tokens.reduce((n: number, t: any) => n + t.requests, 0);
     expect([await total(a), await total(b)]).toEqual([5, 5]);
+  });
+
+  it('credentials added or deleted through one instance serve, or stop, on the other within a second', async () => {
+    const prefix = newPrefix();
+    const [a, b] = [await instance(prefix), await instance(prefix)];
+    const NEW = 'sk-redis-added-at-run-time-eeee5555';
+    expect((await admin(a, '/tokens/add', 'POST', { tokens: [NEW] })).json.total_tokens).toBe(5);
+    await waitFor(async () => (await admin(b, '/tokens/stats')).json.total_tokens === 5, 1000);
+    upstream.requests.length = 0;
+    for (let i = 0; i < 5; i++) expect((await chat(b)).status).toBe(200);
+    expect(chatRequests().map(bearerOf)).toContain(NEW);
+
+    await admin(b, '/tokens/delete', 'POST', { tokens: [`sk-…${NEW.slice(-4)}`, `sk-…${KEYS[0].slice(-4)}`] });
+    await waitFor(async () => (await admin(a, '/tokens/stats')).json.total_tokens === 3, 1000);
+    upstream.requests.length = 0;
+    for (let i = 0; i < 6; i++) expect((await chat(a)).status).toBe(200);
+    expect(new Set(chatRequests().map(bearerOf))).toEqual(new Set(KEYS.slice(1)));
+    // A third instance started now, from the same config, has the same pool.
+    const c = await instance(prefix);
+    expect((await admin(c, '/tokens/stats')).json.tokens.map((t: any) => t.key)).toEqual(KEYS.slice(1).map((k) => `sk-…${k.slice(-4)}`));
+  });
+
+  it('a config reload asked of one instance reloads every instance', async () => {
+    const prefix = newPrefix();
+    const dir = await mkdtemp(join(tmpdir(), 'swb-redis-reload-'));
+    const file = join(dir, 'config.yaml');
+    try {
+      await writeFile(file, stringify(config(prefix)));
+      const [a, b] = [await fromFile(file), await fromFile(file)];
+      await writeFile(file, stringify(config(prefix, { credentials: KEYS.slice(0, 2) })));
+      const r = await admin(a, '/admin/reload', 'POST');
+      expect(r.json).toMatchObject({ success: true, applied: ['providers.up.credentials'] });
+      await waitFor(async () => (await admin(b, '/tokens/stats')).json.total_tokens === 2, 1000);
+      upstream.requests.length = 0;
+      for (let i = 0; i < 4; i++) expect((await chat(b)).status).toBe(200);
+      expect(new Set(chatRequests().map(bearerOf))).toEqual(new Set(KEYS.slice(0, 2)));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a breaker opened on one instance holds the other off that model; a reset closes both', async () => {
