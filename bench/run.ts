@@ -1,17 +1,19 @@
 /**
  * `npm run bench`: Switchboard against a bare undici passthrough, both in front of the same fast mock
  * upstream, all on 127.0.0.1. See bench/README.md for what is measured and the BENCH_* knobs.
+ * BENCH_REDIS=1 adds a second Switchboard with `state.driver: redis`, measured in the same rounds.
  * Progress goes to stderr; the result table to stdout and bench/results/<timestamp>/.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuSeconds, freePort, killAllNow, peakRssMb, startNode, stopAll, waitReady, type Child } from './children.js';
+import { request } from 'undici';
+import { cpuSeconds, freePort, killAllNow, logTail, peakRssMb, startNode, stopAll, waitReady, type Child } from './children.js';
 import { probeP50s, validate, type Mode } from './client.js';
-import { writeBenchConfig } from './config.js';
+import { benchRedisState, checkRedis, deleteRedisKeys, maskedUrl, writeBenchConfig, type RedisState } from './config.js';
 import { load } from './load.js';
-import { renderText, summarize, writeResults, type Run, type Settings, type TargetRun } from './report.js';
+import { renderText, summarize, writeResults, type ModeRun, type Run, type Settings, type TargetRun } from './report.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
@@ -38,7 +40,14 @@ function intKnob(name: string, fallback: number, min: number): number {
   return n;
 }
 
-function readSettings(): Settings {
+/** BENCH_REDIS=1: the Redis (REDIS_URL) and fresh key prefix of the second Switchboard; undefined when off. */
+function redisKnob(): RedisState | undefined {
+  const text = process.env.BENCH_REDIS ?? '';
+  if (text !== '' && text !== '0' && text !== '1') throw new Error(`BENCH_REDIS=${text}: expected 1 (on) or 0 (off)`);
+  return text === '1' ? benchRedisState() : undefined;
+}
+
+function readSettings(redis: RedisState | undefined): Settings {
   const modes = (process.env.BENCH_MODES || 'nonstream,stream').split(',').map((m) => m.trim()).filter(Boolean);
   for (const m of modes) if (m !== 'nonstream' && m !== 'stream') throw new Error(`BENCH_MODES: unknown mode "${m}" (nonstream, stream)`);
   if (modes.length === 0) throw new Error('BENCH_MODES is empty');
@@ -51,6 +60,7 @@ function readSettings(): Settings {
     probeOrder: process.env.BENCH_PROBE_ORDER === 'blocks' ? ('blocks' as const) : ('interleaved' as const),
     chunks: intKnob('BENCH_CHUNKS', 20, 2),
     modes: [...new Set(modes)] as Mode[],
+    ...(redis && { redis: { url: maskedUrl(redis.url), keyPrefix: redis.keyPrefix } }),
   };
 }
 
@@ -69,9 +79,52 @@ async function measureLoad(target: Child, mode: Mode, s: Settings): Promise<Load
   return { rps: l.rps, p50Ms: l.p50Ms, p99Ms: l.p99Ms, fails: l.fails, cpuUsPerReq: l.ok > 0 ? (cpu * 1e6) / l.ok : NaN };
 }
 
+/** Switchboard on the bench config; with `redis` the same config on the Redis state driver. */
+async function startSwitchboard(name: string, portOverride: string | undefined, upPort: number, tmp: string, redis?: RedisState): Promise<Child> {
+  const port = await freePort(portOverride);
+  const config = writeBenchConfig(tmp, port, upPort, redis);
+  return startNode(name, [...NODE_FLAGS, 'dist/core/main.js', '--config', config, '--port', String(port)], port, ROOT, tmp, START.env);
+}
+
+/**
+ * A Redis-backed Switchboard that loses Redis (a command slower than commandTimeoutMs, say) decides
+ * alone for a while, so its figures would silently miss Redis: stop rather than report them. The
+ * log catches an outage that is already over; /readyz one still going on.
+ */
+async function assertRedisHeld(child: Child): Promise<void> {
+  const res = await request(`${child.origin}/readyz`);
+  const ready = (await res.body.json()) as { degraded?: boolean };
+  const lost = ready.degraded !== false || readFileSync(child.logFile, 'utf8').includes('Redis is unreachable');
+  if (lost) throw new Error(`${child.name} lost Redis during the measurement (degraded mode), its figures would not include Redis\n${logTail(child)}`);
+}
+
+const ratio = (a: LoadRun, b: LoadRun) => (b.rps > 0 ? a.rps / b.rps : NaN);
+
+/**
+ * One mode of one run: load on each target in `order`, then one c=1 probe interleaving the mock and
+ * every target, so all of them, the Redis-backed one included, share the same noise.
+ */
+async function measureMode(upstream: Child, targets: Child[], order: Child[], mode: Mode, s: Settings): Promise<ModeRun> {
+  const loads = new Map<Child, LoadRun>();
+  for (const t of order) loads.set(t, await measureLoad(t, mode, s));
+  const names = targets.map((t) => t.name).join(', ');
+  log(`  c=1 probe: ${s.probeRequests} requests each to mock, ${names} (${s.probeOrder})`);
+  const [directC1Ms, ...c1] = await probeP50s([upstream.origin, ...targets.map((t) => t.origin)], mode, s.probeRequests, s.probeOrder);
+  log(`    direct ${directC1Ms.toFixed(3)} ms, ${targets.map((t, j) => `${t.name} ${c1[j].toFixed(3)} ms`).join(', ')}`);
+  const [pt, sb, sbRedis] = targets.map((t, j) => ({ ...loads.get(t)!, c1Ms: c1[j], addedMs: c1[j] - directC1Ms }));
+  const redis = sbRedis && { ...sbRedis, ratio: ratio(sbRedis, pt), costMs: sbRedis.c1Ms - sb.c1Ms };
+  if (redis) await assertRedisHeld(targets[2]);
+  return { directC1Ms, passthrough: pt, switchboard: sb, ratio: ratio(sb, pt), ...(redis && { redis }) };
+}
+
 async function main(tmp: string): Promise<void> {
-  const s = readSettings();
+  const redis = redisKnob();
+  const s = readSettings(redis);
   const env = process.env;
+  if (redis) {
+    await checkRedis(redis.url);
+    afterStop.push(() => deleteBenchKeys(redis)); // once the Redis-backed Switchboard has written its last state
+  }
 
   const upPort = await freePort(env.BENCH_UPSTREAM_PORT);
   const upstream = startNode('upstream', [...NODE_FLAGS, 'dist/bench/upstream.js', '--port', String(upPort), '--chunks', String(s.chunks)], upPort, ROOT, tmp, START.env);
@@ -79,35 +132,29 @@ async function main(tmp: string): Promise<void> {
 
   const ptPort = await freePort(env.BENCH_PASSTHROUGH_PORT);
   const passthrough = startNode('passthrough', [...NODE_FLAGS, 'dist/bench/passthrough.js', '--port', String(ptPort), '--upstream', upstream.origin], ptPort, ROOT, tmp, START.env);
-  const sbPort = await freePort(env.BENCH_SWITCHBOARD_PORT);
-  const config = writeBenchConfig(tmp, sbPort, upPort);
-  const switchboard = startNode('switchboard', [...NODE_FLAGS, 'dist/core/main.js', '--config', config, '--port', String(sbPort)], sbPort, ROOT, tmp, START.env);
-  await Promise.all([waitReady(passthrough, '/health'), waitReady(switchboard, '/readyz')]);
-  log(`upstream ${upstream.origin} (pid ${upstream.pid}), passthrough ${passthrough.origin} (pid ${passthrough.pid}), switchboard ${switchboard.origin} (pid ${switchboard.pid})`);
+  const switchboard = await startSwitchboard('switchboard', env.BENCH_SWITCHBOARD_PORT, upPort, tmp);
+  const sbRedis = redis && (await startSwitchboard('switchboard-redis', env.BENCH_SWITCHBOARD_REDIS_PORT, upPort, tmp, redis));
+  const targets = [passthrough, switchboard, ...(sbRedis ? [sbRedis] : [])];
+  await Promise.all([waitReady(passthrough, '/health'), ...targets.slice(1).map((t) => waitReady(t, '/readyz'))]);
+  log(`upstream ${upstream.origin} (pid ${upstream.pid}), ${targets.map((t) => `${t.name} ${t.origin} (pid ${t.pid})`).join(', ')}`);
+  if (redis) log(`switchboard-redis: state.driver redis at ${maskedUrl(redis.url)}, keyPrefix ${redis.keyPrefix}`);
 
-  for (const t of [upstream, passthrough, switchboard]) await validate(t.name, t.origin, s.chunks);
+  for (const t of [upstream, ...targets]) await validate(t.name, t.origin, s.chunks);
   log('validation passed: all targets return the mock text, non-stream and stream');
 
   const runs: Run[] = [];
   for (let i = 0; i < s.runs; i++) {
     const run: Run = {};
     // Alternate the order between runs so slow drift (thermal, page cache) does not favour one target.
-    const order = i % 2 === 0 ? [passthrough, switchboard] : [switchboard, passthrough];
+    const order = i % 2 === 0 ? targets : [...targets].reverse();
     for (const mode of s.modes) {
       log(`run ${i + 1}/${s.runs}, ${mode}`);
-      const loads = new Map<Child, LoadRun>();
-      for (const t of order) loads.set(t, await measureLoad(t, mode, s));
-      log(`  c=1 probe: ${s.probeRequests} requests each to mock, passthrough, switchboard (${s.probeOrder})`);
-      const [directC1Ms, ptC1, sbC1] = await probeP50s([upstream.origin, passthrough.origin, switchboard.origin], mode, s.probeRequests, s.probeOrder);
-      log(`    direct ${directC1Ms.toFixed(3)} ms, passthrough ${ptC1.toFixed(3)} ms, switchboard ${sbC1.toFixed(3)} ms`);
-      const pt = { ...loads.get(passthrough)!, c1Ms: ptC1, addedMs: ptC1 - directC1Ms };
-      const sb = { ...loads.get(switchboard)!, c1Ms: sbC1, addedMs: sbC1 - directC1Ms };
-      run[mode] = { directC1Ms, passthrough: pt, switchboard: sb, ratio: pt.rps > 0 ? sb.rps / pt.rps : NaN };
+      run[mode] = await measureMode(upstream, targets, order, mode, s);
     }
     runs.push(run);
   }
 
-  const rss = { switchboard: peakRssMb(switchboard), passthrough: peakRssMb(passthrough) };
+  const rss = { switchboard: peakRssMb(switchboard), passthrough: peakRssMb(passthrough), ...(sbRedis && { switchboardRedis: peakRssMb(sbRedis) }) };
   const environment = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', date: new Date().toISOString() };
   const summary = summarize(s, environment, runs, rss);
   process.stdout.write(`\n${renderText(summary)}`);
@@ -115,9 +162,22 @@ async function main(tmp: string): Promise<void> {
   log(`results written to ${dir}`);
 }
 
+/** Repeated runs must not grow Redis: every key under this run's random prefix goes. */
+async function deleteBenchKeys(redis: RedisState): Promise<void> {
+  try {
+    const n = await deleteRedisKeys(redis);
+    log(`deleted ${n} Redis key(s) under ${redis.keyPrefix}`);
+  } catch (err) {
+    log(`could not delete the Redis keys under ${redis.keyPrefix} at ${maskedUrl(redis.url)}: ${(err as Error).message}`);
+  }
+}
+
+/** Clean-up steps that need the children gone first. */
+const afterStop: (() => Promise<void>)[] = [];
 const tmp = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
 const cleanup = async () => {
   await stopAll();
+  for (const step of afterStop) await step();
   rmSync(tmp, { recursive: true, force: true });
 };
 process.on('exit', killAllNow);
