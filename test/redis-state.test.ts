@@ -131,10 +131,12 @@ describe('redis state driver: two instances, one gateway', () => {
     }
     // Redis admits each start at least `interval` after the last (its own clock). The upstream
     // stamps arrivals in whole ms, after a hop through one event loop shared by two gateways, the
-    // clients and the upstream, which delays a request by up to several ms (GC, the other
-    // instance's work): 10 ms are allowed. Without the shared gate the two instances throttle
-    // apart and arrivals on one credential come 0-1 ms apart.
-    expect(closest).toBeGreaterThanOrEqual(interval - 10);
+    // clients and the upstream, while the rest of the suite runs on the other core: a request
+    // admitted on time can reach the upstream late, making the next gap look short. 15 ms are
+    // allowed (quiet runs measure 44-49 ms; runs beside a CPU-bound benchmark went down to 35).
+    // Without the shared gate the two instances throttle apart and arrivals on one credential
+    // come 0-1 ms apart.
+    expect(closest).toBeGreaterThanOrEqual(interval - 15);
   }, 60_000);
 
   it('stats read from either instance agree: counts add up across instances', async () => {
@@ -173,9 +175,14 @@ describe('redis state driver: two instances, one gateway', () => {
     expect(fromA.json.state).toEqual({ driver: 'redis', degraded: false });
   });
 
-  it('a 429 cooldown set through instance A is respected by instance B', async () => {
+  // Without a throttle an instance asks Redis nothing before a request: it hears of cooldowns by
+  // pub/sub. With one, the gate's script also refuses a cooling credential.
+  it.each([
+    ['no throttle', {}],
+    ['a throttle', { throttle: { minIntervalMs: 1 } }],
+  ])('a 429 cooldown set through instance A is respected by instance B (%s)', async (_, provider) => {
     const prefix = newPrefix();
-    const [a, b] = [await instance(prefix), await instance(prefix)];
+    const [a, b] = [await instance(prefix, provider), await instance(prefix, provider)];
     const off = upstream.whenKey([KEYS[0]], { kind: 'status', status: 429, body: { error: { message: 'Rate limit reached', type: 'requests' } }, headers: { 'retry-after': '60' } });
     try {
       expect((await chat(a)).status).toBe(200); // KEYS[0] refused, the next key served

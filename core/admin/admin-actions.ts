@@ -2,6 +2,7 @@ import type { Config } from '../config/types.js';
 import type { Logger } from '../contract/provider.js';
 import { GatewayError, StartupError } from '../errors/gateway-error.js';
 import { credentialKey } from '../pool/credential-changes.js';
+import { learnCooldown } from '../pool/gate.js';
 import type { PoolEntry } from '../pool/pool-entry.js';
 import { planReload } from './config-reload.js';
 import type { ProviderHandle, ProviderRegistry } from '../routing/provider-registry.js';
@@ -181,6 +182,11 @@ export class AdminActions {
       case 'credentials':
         h.pool.credentialsChanged();
         return;
+      case 'cooled': {
+        const entry = h.pool.entries.find((x) => x.key === e.credential);
+        if (entry) learnCooldown(entry, e.model, e.ms, e.reason, Date.now());
+        return;
+      }
       case 'changed':
         break;
     }

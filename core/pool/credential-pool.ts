@@ -107,7 +107,10 @@ export class CredentialPool {
    * the queue is full or the wait times out.
    */
   acquire(model: string, signal: CallSignal, tried?: ReadonlySet<PoolEntry>): Lease | Promise<Lease> {
-    return this.#gate ? this.#acquireShared(this.#gate, model, signal, tried) : this.#acquireLocal(model, signal, tried);
+    // Only a throttle needs Redis before the request: cooldowns reach the instances on their own.
+    const t = this.settings.throttle;
+    if (this.#gate && (t.minIntervalMs > 0 || t.maxConcurrent > 0 || t.windows.length > 0)) return this.#acquireShared(this.#gate, model, signal, tried);
+    return this.#acquireLocal(model, signal, tried);
   }
 
   #acquireLocal(model: string, signal: CallSignal, tried?: ReadonlySet<PoolEntry>): Lease | Promise<Lease> {

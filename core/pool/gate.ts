@@ -33,8 +33,8 @@ export interface SharedGate {
   reserve(req: ReserveRequest): Promise<GateVerdict>;
   /** The request that `reserve` admitted with `token` ended. */
   release(provider: string, credential: string, token: string): void;
-  /** Tell every instance the credential rests `ms` (for every model when `model` is undefined). */
-  cool(provider: string, credential: string, model: string | undefined, ms: number): void;
+  /** Tell every instance the credential rests `ms` (for every model when `model` is undefined), and why. */
+  cool(provider: string, credential: string, model: string | undefined, ms: number, reason: string | undefined): void;
   /** An admin cleared the credential's cooldowns (for it and for these models). */
   clear(provider: string, credential: string, models: readonly string[]): void;
 }
@@ -49,19 +49,24 @@ const BUSY_RETRY_MS = 25;
 export function learnRefusal(e: PoolEntry, model: string, v: Exclude<GateVerdict, { ok: true }>, now: number): void {
   e.record.requests--;
   e.model(model).requests--;
-  if (v.why === 'cooling') {
-    const rec = v.scope === 'credential' ? e.record : e.model(model);
-    if ((rec.cooldownUntil ?? 0) < now + v.waitMs) {
-      rec.cooldownUntil = now + v.waitMs;
-      rec.cooldownReason = v.reason ?? 'cooling down (seen by another instance)';
-    }
-  } else e.gateUntil = now + (v.why === 'throttled' ? v.waitMs : BUSY_RETRY_MS);
+  if (v.why === 'cooling') learnCooldown(e, v.scope === 'credential' ? undefined : model, v.waitMs, v.reason, now);
+  else e.gateUntil = now + (v.why === 'throttled' ? v.waitMs : BUSY_RETRY_MS);
+}
+
+/** Another instance cooled this credential (for every model when `model` is undefined): rest it here too. */
+export function learnCooldown(e: PoolEntry, model: string | undefined, ms: number, reason: string | undefined, now: number): void {
+  const rec = model === undefined ? e.record : e.model(model);
+  if ((rec.cooldownUntil ?? 0) < now + ms) {
+    rec.cooldownUntil = now + ms;
+    rec.cooldownReason = reason ?? 'cooling down (seen by another instance)';
+  }
 }
 
 /** Tell the other instances how long a credential now rests; they learn it on their next try of it. */
 export function shareCooldowns(gate: SharedGate, provider: string, e: PoolEntry, model: string, now: number): void {
   const all = (e.record.cooldownUntil ?? 0) - now;
-  if (all > 0) gate.cool(provider, e.key, undefined, all);
-  const one = (e.peekModel(model)?.cooldownUntil ?? 0) - now;
-  if (one > 0) gate.cool(provider, e.key, model, one);
+  if (all > 0) gate.cool(provider, e.key, undefined, all, e.record.cooldownReason);
+  const m = e.peekModel(model);
+  const one = (m?.cooldownUntil ?? 0) - now;
+  if (one > 0) gate.cool(provider, e.key, model, one, m?.cooldownReason);
 }

@@ -7,6 +7,8 @@ export type ClusterEvent =
   | { type: 'rotate'; provider: string; index: number }
   /** An admin changed records (enable, disable): read them now rather than at the next sync. */
   | { type: 'changed'; provider: string }
+  /** A credential rests `ms` (for every model when `model` is absent): a 429 or a spent quota elsewhere. */
+  | { type: 'cooled'; provider: string; credential: string; model?: string; ms: number; reason?: string }
   /** The shared state brought another instance's change to the provider's credentials (said locally). */
   | { type: 'credentials'; provider: string }
   /** Every instance: re-read your config file and apply what can change live. */
@@ -28,7 +30,7 @@ export interface SharedEvents {
   clearBreakers(provider: string): void;
 }
 
-const TYPES = new Set(['rotate', 'changed', 'reset', 'breaker', 'reload']);
+const TYPES = new Set(['rotate', 'changed', 'reset', 'breaker', 'reload', 'cooled']);
 
 /** An event off the wire, checked: a foreign or garbled message is dropped, never acted on. */
 export function parseEvent(text: string): ClusterEvent | undefined {
@@ -42,5 +44,6 @@ export function parseEvent(text: string): ClusterEvent | undefined {
   if (e.type !== 'reload' && typeof e.provider !== 'string') return undefined;
   if (e.type === 'rotate' && !Number.isInteger(e.index)) return undefined;
   if (e.type === 'breaker' && (typeof e.model !== 'string' || typeof e.openMs !== 'number')) return undefined;
+  if (e.type === 'cooled' && (typeof e.credential !== 'string' || typeof e.ms !== 'number' || (e.model !== undefined && typeof e.model !== 'string') || (e.reason !== undefined && typeof e.reason !== 'string'))) return undefined;
   return e as unknown as ClusterEvent;
 }

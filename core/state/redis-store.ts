@@ -255,10 +255,12 @@ export class RedisStore implements StateStore, SharedGate, SharedEvents {
     this.client.zrem(`f:${provider}:${credential}`, token).catch((err: Error) => this.lost(err.message));
   }
 
-  cool(provider: string, credential: string, model: string | undefined, ms: number): void {
+  cool(provider: string, credential: string, model: string | undefined, ms: number, reason: string | undefined): void {
     if (this.degraded || ms <= 0) return;
     const key = `c:${provider}:${credential}${model === undefined ? '' : `:m:${model}`}`;
     this.client.set(key, '1', 'PX', Math.ceil(ms)).catch((err: Error) => this.lost(err.message));
+    // Instances that do not ask the gate before each request (no throttle) hear it at once.
+    this.publish({ type: 'cooled', provider, credential, ...(model === undefined ? {} : { model }), ms: Math.ceil(ms), ...(reason ? { reason } : {}) });
   }
 
   /** Redis failed us: decide alone, say so once, and look for it every second. */
