@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { safeRedisUrl } from '../core/state/redis-store.js';
 
 /** The API key the benchmark client presents; the generated config accepts only this one. */
 export const BENCH_API_KEY = 'sk-bench-mock';
@@ -66,17 +67,6 @@ export function benchRedisState(): RedisState {
   return { url: process.env.REDIS_URL || 'redis://127.0.0.1:6379', keyPrefix: `swb-bench:${randomBytes(6).toString('hex')}:` };
 }
 
-/** The URL without its password, for messages. */
-export function maskedUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '****';
-    return u.toString();
-  } catch {
-    return '(unparseable Redis URL)';
-  }
-}
-
 /** A client that fails at once instead of retrying: the bench's own calls are a check and a clean-up. */
 function connect(url: string): { client: Redis; lastError: () => Error | undefined } {
   const client = new Redis(url, { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -94,7 +84,7 @@ export async function checkRedis(url: string): Promise<void> {
     await client.ping();
   } catch (err) {
     const why = (lastError() ?? (err as Error)).message;
-    throw new Error(`BENCH_REDIS: Redis does not answer at ${maskedUrl(url)} (${why}); start it or set REDIS_URL`);
+    throw new Error(`BENCH_REDIS: Redis does not answer at ${safeRedisUrl(url)} (${why}); start it or set REDIS_URL`);
   } finally {
     client.disconnect();
   }

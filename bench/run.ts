@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { cpuSeconds, freePort, killAllNow, logTail, peakRssMb, startNode, stopAll, waitReady, type Child } from './children.js';
 import { probeP50s, validate, type Mode } from './client.js';
-import { benchRedisState, checkRedis, deleteRedisKeys, maskedUrl, writeBenchConfig, type RedisState } from './config.js';
+import { safeRedisUrl } from '../core/state/redis-store.js';
+import { benchRedisState, checkRedis, deleteRedisKeys, writeBenchConfig, type RedisState } from './config.js';
 import { load } from './load.js';
 import { renderText, summarize, writeResults, type ModeRun, type Run, type Settings, type TargetRun } from './report.js';
 
@@ -60,7 +61,7 @@ function readSettings(redis: RedisState | undefined): Settings {
     probeOrder: process.env.BENCH_PROBE_ORDER === 'blocks' ? ('blocks' as const) : ('interleaved' as const),
     chunks: intKnob('BENCH_CHUNKS', 20, 2),
     modes: [...new Set(modes)] as Mode[],
-    ...(redis && { redis: { url: maskedUrl(redis.url), keyPrefix: redis.keyPrefix } }),
+    ...(redis && { redis: { url: safeRedisUrl(redis.url), keyPrefix: redis.keyPrefix } }),
   };
 }
 
@@ -137,7 +138,7 @@ async function main(tmp: string): Promise<void> {
   const targets = [passthrough, switchboard, ...(sbRedis ? [sbRedis] : [])];
   await Promise.all([waitReady(passthrough, '/health'), ...targets.slice(1).map((t) => waitReady(t, '/readyz'))]);
   log(`upstream ${upstream.origin} (pid ${upstream.pid}), ${targets.map((t) => `${t.name} ${t.origin} (pid ${t.pid})`).join(', ')}`);
-  if (redis) log(`switchboard-redis: state.driver redis at ${maskedUrl(redis.url)}, keyPrefix ${redis.keyPrefix}`);
+  if (redis) log(`switchboard-redis: state.driver redis at ${safeRedisUrl(redis.url)}, keyPrefix ${redis.keyPrefix}`);
 
   for (const t of [upstream, ...targets]) await validate(t.name, t.origin, s.chunks);
   log('validation passed: all targets return the mock text, non-stream and stream');
@@ -168,7 +169,7 @@ async function deleteBenchKeys(redis: RedisState): Promise<void> {
     const n = await deleteRedisKeys(redis);
     log(`deleted ${n} Redis key(s) under ${redis.keyPrefix}`);
   } catch (err) {
-    log(`could not delete the Redis keys under ${redis.keyPrefix} at ${maskedUrl(redis.url)}: ${(err as Error).message}`);
+    log(`could not delete the Redis keys under ${redis.keyPrefix} at ${safeRedisUrl(redis.url)}: ${(err as Error).message}`);
   }
 }
 

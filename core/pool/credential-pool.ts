@@ -1,6 +1,5 @@
 import type { TokenUsage } from '../canonical/usage.js';
 import type { Credential, FailureKind, Logger } from '../contract/provider.js';
-import { GatewayError } from '../errors/gateway-error.js';
 import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
 import { learnRefusal, shareCooldowns, type SharedGate } from './gate.js';
@@ -11,6 +10,7 @@ import { PoolExhausted } from './exhausted.js';
 import { Lease, type FailureDetail } from './lease.js';
 import { applyFailure, countDownQuota, countSuccess, enableRecord, observeQuota, resetRecord } from './outcomes.js';
 import { PoolEntry } from './pool-entry.js';
+import { WAIT, WaitQueue } from './wait-queue.js';
 import { hydrateRecord, type CredentialRecord } from './records.js';
 import { countRequest, windowReason, type WindowCounts } from './request-windows.js';
 import { credentialKey, effectiveCredentials, hydrateChanges } from './credential-changes.js';
@@ -19,21 +19,6 @@ import type { PoolSettings } from './settings.js';
 import { viewOf, type CredentialView } from './snapshot.js';
 
 export type { CredentialView } from './snapshot.js';
-
-interface Waiter {
-  model: string;
-  tried: ReadonlySet<PoolEntry> | undefined;
-  signal: CallSignal;
-  resolve(lease: Lease): void;
-  reject(err: unknown): void;
-  timer: NodeJS.Timeout;
-  onAbort(): void;
-}
-
-/** Nothing can serve right now, but something will: a throttle interval ends or a slot frees. */
-const WAIT = Symbol('wait');
-
-
 
 export interface PoolInit {
   providerId: string;
@@ -66,9 +51,7 @@ export class CredentialPool {
   #log: Logger;
   #cursor = 0;
   #configured: readonly Credential[];
-  #queue: Waiter[] = [];
-  #wakeAt = 0;
-  #wakeTimer: NodeJS.Timeout | undefined;
+  readonly #queue: WaitQueue;
 
   constructor(init: PoolInit) {
     this.providerId = init.providerId;
@@ -78,6 +61,7 @@ export class CredentialPool {
     this.#store = init.store;
     this.#gate = init.store.gate;
     this.#log = init.log;
+    this.#queue = new WaitQueue(this, init.clock);
     this.#configured = init.credentials;
     const changes = (init.store.data.credentials ??= {});
     changes[init.providerId] = hydrateChanges(changes[init.providerId]);
@@ -115,11 +99,11 @@ export class CredentialPool {
 
   #acquireLocal(model: string, signal: CallSignal, tried?: ReadonlySet<PoolEntry>): Lease | Promise<Lease> {
     if (this.#queue.length === 0) {
-      const picked = this.#pick(model, this.#clock.now(), tried);
-      if (picked instanceof PoolEntry) return this.#lease(picked, model);
+      const picked = this.pick(model, this.#clock.now(), tried);
+      if (picked instanceof PoolEntry) return this.lease(picked, model);
       if (picked !== WAIT) throw picked;
     }
-    return this.#enqueue(model, signal, tried);
+    return this.#queue.enqueue(model, signal, tried);
   }
 
   /**
@@ -144,8 +128,8 @@ export class CredentialPool {
     }
   }
 
-  /** `tried`: credentials that already failed this request, never offered to it again. */
-  #pick(model: string, now: number, tried: ReadonlySet<PoolEntry> | undefined): PoolEntry | typeof WAIT | PoolExhausted {
+  /** @internal (the queue) `tried`: credentials that already failed this request, never offered to it again. */
+  pick(model: string, now: number, tried: ReadonlySet<PoolEntry> | undefined): PoolEntry | typeof WAIT | PoolExhausted {
     const n = this.entries.length;
     const { minIntervalMs, maxConcurrent, scope } = this.settings.throttle;
     const throttleKey = scope === 'model' ? model : undefined;
@@ -196,13 +180,14 @@ export class CredentialPool {
     if (eligible) return pickByStrategy(this.settings.strategy, eligible, now, model);
     if (resting) return resting;
     if (wait) {
-      if (throttledUntil !== Infinity) this.#wakeAtLeast(throttledUntil);
+      if (throttledUntil !== Infinity) this.#queue.wakeAtLeast(throttledUntil);
       return WAIT;
     }
     return this.#exhausted(model, now, tried);
   }
 
-  #lease(e: PoolEntry, model: string): Lease {
+  /** @internal (the queue) */
+  lease(e: PoolEntry, model: string): Lease {
     const now = this.#clock.now();
     this.#cursor = (e.index + 1) % this.entries.length;
     // Every served request counts down the credentials sitting out.
@@ -269,78 +254,11 @@ export class CredentialPool {
     return new PoolExhausted(this.providerId, model, freeAt, summary, denied > 0 && denied + unranked === this.entries.length);
   }
 
-  #enqueue(model: string, signal: CallSignal, tried: ReadonlySet<PoolEntry> | undefined): Promise<Lease> {
-    const { queueLimit, queueTimeoutMs } = this.settings.throttle;
-    if (this.#queue.length >= queueLimit) {
-      const waitS = Math.max(1, Math.ceil((this.settings.throttle.minIntervalMs * (this.#queue.length + 1)) / Math.max(1, this.entries.length) / 1000));
-      return Promise.reject(
-        new GatewayError('SWB_ERR_QUEUE_FULL', `Too many requests are waiting for provider "${this.providerId}" (queue limit ${queueLimit}); retry in ${waitS}s.`, {
-          headers: { 'retry-after': String(waitS) },
-        }),
-      );
-    }
-    if (signal.aborted) return Promise.reject(signal.reason);
-    return new Promise<Lease>((resolve, reject) => {
-      const waiter: Waiter = {
-        model,
-        tried,
-        signal,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.#dropWaiter(waiter);
-          reject(new GatewayError('SWB_ERR_QUEUE_TIMEOUT', `Waited ${queueTimeoutMs} ms for a free credential of provider "${this.providerId}" (model ${model}); none freed.`));
-        }, queueTimeoutMs),
-        onAbort: () => {
-          this.#dropWaiter(waiter);
-          reject(signal.reason);
-        },
-      };
-      signal.addEventListener('abort', waiter.onAbort);
-      this.#queue.push(waiter);
-      this.#drain();
-    });
-  }
-
-  #dropWaiter(w: Waiter): void {
-    clearTimeout(w.timer);
-    w.signal.removeEventListener('abort', w.onAbort);
-    const i = this.#queue.indexOf(w);
-    if (i !== -1) this.#queue.splice(i, 1);
-    if (i === 0) this.#drain();
-  }
-
-  /** Serve waiters in arrival order while credentials allow. */
-  #drain(): void {
-    while (this.#queue.length) {
-      const head = this.#queue[0];
-      const picked = this.#pick(head.model, this.#clock.now(), head.tried);
-      if (picked === WAIT) return; // a release or the wake timer calls again
-      this.#queue.shift();
-      clearTimeout(head.timer);
-      head.signal.removeEventListener('abort', head.onAbort);
-      if (picked instanceof PoolEntry) head.resolve(this.#lease(picked, head.model));
-      else head.reject(picked);
-    }
-  }
-
-  /** Wake the queue when the nearest throttle interval ends. */
-  #wakeAtLeast(at: number): void {
-    if (this.#wakeTimer && this.#wakeAt <= at) return;
-    if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
-    this.#wakeAt = at;
-    // Timers may fire a millisecond early; #pick re-checks and re-arms if so.
-    this.#wakeTimer = setTimeout(() => {
-      this.#wakeTimer = undefined;
-      this.#drain();
-    }, Math.max(1, at - this.#clock.now()));
-  }
-
   #finish(lease: Lease): void {
     lease.entry.inFlight--;
     if (lease.gateToken) this.#gate?.release(this.providerId, lease.entry.key, lease.gateToken);
     this.#store.changed();
-    if (this.#queue.length) this.#drain();
+    if (this.#queue.length) this.#queue.drain();
   }
 
   /** @internal via Lease */
@@ -433,7 +351,7 @@ export class CredentialPool {
 
   /** Credentials may have freed (records changed by an admin, here or elsewhere): serve waiters. */
   wake(): void {
-    if (this.#queue.length) this.#drain();
+    if (this.#queue.length) this.#queue.drain();
   }
 
   /** The configured credentials changed (config reload): those in service follow. */
@@ -486,12 +404,6 @@ export class CredentialPool {
 
   /** Stop waiting: every queued caller is rejected (shutdown). */
   close(): void {
-    if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
-    this.#wakeTimer = undefined;
-    for (const w of this.#queue.splice(0)) {
-      clearTimeout(w.timer);
-      w.signal.removeEventListener('abort', w.onAbort);
-      w.reject(new GatewayError('SWB_ERR_NOT_READY', 'Switchboard is shutting down.'));
-    }
+    this.#queue.close();
   }
 }

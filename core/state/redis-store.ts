@@ -1,61 +1,19 @@
 /**
  * The `redis` state driver: the state document lives in Redis (so a restart, or another host,
- * finds it), and the decisions instances must share go through Lua scripts there (see
- * core/pool/gate.ts). When Redis goes away at run time each instance carries on alone, says so
+ * finds it: core/state/redis-sync.ts), the decisions instances must share go through a Lua gate
+ * there (core/state/redis-gate.ts), and admin actions and breakers travel by pub/sub. When Redis goes away at run time each instance carries on alone, says so
  * once, and joins again when Redis is back.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../contract/provider.js';
 import { StartupError } from '../errors/gateway-error.js';
-import type { GateVerdict, ReserveRequest, SharedGate } from '../pool/gate.js';
-import { windowReason } from '../pool/request-windows.js';
+import type { SharedGate } from '../pool/gate.js';
 import type { StateConfig } from './open-store.js';
+import { defineGate, RedisGate } from './redis-gate.js';
 import { parseEvent, type ClusterEvent, type SharedEvents } from './events.js';
 import { DocumentSync, SYNC_LUA, type SyncingRedis } from './redis-sync.js';
 import { emptyDocument, type StateDocument, type StateStore } from './store.js';
-
-/** A lease a crashed instance never released frees itself after this long (longer than any stream). */
-const LEASE_TTL_MS = 15 * 60_000;
-
-/**
- * KEYS: last start, in-flight set, credential cooldown, model cooldown, then one counter per
- * request window. ARGV: minIntervalMs, maxConcurrent, lease token, lease TTL, then per window its
- * request limit and length. Redis's own clock decides, so instances' clocks may differ.
- * Returns {0} admitted, {1, ms} throttled, {2} busy, {3, ms} credential cooling, {4, ms} model
- * cooling, {5, ms, i} window i full.
- */
-const RESERVE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local c = redis.call('PTTL', KEYS[3])
-if c > 0 then return {3, c} end
-local m = redis.call('PTTL', KEYS[4])
-if m > 0 then return {4, m} end
-for j = 5, #KEYS do
-  local used = tonumber(redis.call('GET', KEYS[j]) or '0')
-  if used >= tonumber(ARGV[2 * j - 5]) then return {5, redis.call('PTTL', KEYS[j]), j - 4} end
-end
-local interval = tonumber(ARGV[1])
-if interval > 0 then
-  local last = tonumber(redis.call('GET', KEYS[1]) or '0')
-  if now < last + interval then return {1, last + interval - now} end
-end
-local cap = tonumber(ARGV[2])
-if cap > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-  if redis.call('ZCARD', KEYS[2]) >= cap then return {2, 0} end
-  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[3])
-  redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4]))
-end
-if interval > 0 then redis.call('SET', KEYS[1], now, 'PX', interval) end
-for j = 5, #KEYS do
-  if redis.call('INCR', KEYS[j]) == 1 then redis.call('PEXPIRE', KEYS[j], tonumber(ARGV[2 * j - 4])) end
-end
-return {0, 0}
-`;
-
-type SharedRedis = SyncingRedis & { swbReserve(numKeys: number, ...args: (string | number)[]): Promise<[number, number, number?]> };
 
 /** The URL without its password, for messages. */
 export function safeRedisUrl(url: string): string {
@@ -78,8 +36,8 @@ export async function openRedisStore(config: StateConfig, log: Logger): Promise<
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     retryStrategy: (times) => Math.min(100 * times, 2000),
-  }) as SharedRedis;
-  client.defineCommand('swbReserve', { lua: RESERVE });
+  }) as SyncingRedis;
+  defineGate(client);
   client.defineCommand('swbSync', { lua: SYNC_LUA });
   client.on('error', () => undefined); // outages are reported once, by the store
   // Pub/sub needs a connection of its own; ioredis subscribes it again after a reconnect.
@@ -100,7 +58,7 @@ export async function openRedisStore(config: StateConfig, log: Logger): Promise<
   }
 }
 
-export class RedisStore implements StateStore, SharedGate, SharedEvents {
+export class RedisStore implements StateStore, SharedEvents {
   readonly driver = 'redis';
   /** True while Redis cannot be reached: decisions are this instance's alone. */
   degraded = false;
@@ -114,13 +72,14 @@ export class RedisStore implements StateStore, SharedGate, SharedEvents {
   readonly #handlers: ((e: ClusterEvent) => void)[] = [];
 
   constructor(
-    private readonly client: SharedRedis,
+    private readonly client: SyncingRedis,
     private readonly subscriber: Redis,
     private readonly config: StateConfig,
     private readonly sync: DocumentSync,
     private readonly log: Logger,
   ) {
     this.data = sync.data;
+    this.gate = new RedisGate(client, this);
     sync.onCredentials = (provider) => this.#tell({ type: 'credentials', provider });
     client.on('ready', () => this.#up());
     client.on('close', () => this.lost('the connection closed'));
@@ -133,9 +92,7 @@ export class RedisStore implements StateStore, SharedGate, SharedEvents {
     subscriber.on('message', (_channel: string, text: string) => this.#heard(text));
   }
 
-  get gate(): SharedGate {
-    return this;
-  }
+  readonly gate: SharedGate;
 
   get events(): SharedEvents {
     return this;
@@ -183,11 +140,7 @@ export class RedisStore implements StateStore, SharedGate, SharedEvents {
     if (!this.degraded) this.client.del(`b:${provider}`).catch((err: Error) => this.lost(err.message));
   }
 
-  clear(provider: string, credential: string, models: readonly string[]): void {
-    if (this.degraded) return;
-    const base = `c:${provider}:${credential}`;
-    this.client.del(base, ...models.map((m) => `${base}:m:${m}`)).catch((err: Error) => this.lost(err.message));
-  }
+
 
   /** The next tick sends it. */
   changed(): void {}
@@ -210,57 +163,6 @@ export class RedisStore implements StateStore, SharedGate, SharedEvents {
     if (this.#probeTimer) clearTimeout(this.#probeTimer);
     this.client.disconnect();
     this.subscriber.disconnect();
-  }
-
-  async reserve(req: ReserveRequest): Promise<GateVerdict> {
-    if (this.degraded) return { ok: true, token: undefined };
-    const base = `${req.provider}:${req.credential}`;
-    const scoped = `${base}${req.perModel ? `:m:${req.model}` : ''}`;
-    const token = req.maxConcurrent > 0 ? randomUUID() : '';
-    const windows = req.windows;
-    try {
-      const [code, ms, which] = await this.client.swbReserve(
-        4 + windows.length,
-        `t:${scoped}`,
-        `f:${base}`,
-        `c:${base}`,
-        `c:${base}:m:${req.model}`,
-        ...windows.map((w) => `w:${scoped}:${w.windowMs}`),
-        req.minIntervalMs,
-        req.maxConcurrent,
-        token,
-        LEASE_TTL_MS,
-        ...windows.flatMap((w) => [w.requests, w.windowMs]),
-      );
-      switch (code) {
-        case 0:
-          return { ok: true, token: token || undefined };
-        case 1:
-          return { ok: false, why: 'throttled', waitMs: ms };
-        case 2:
-          return { ok: false, why: 'busy' };
-        case 5:
-          return { ok: false, why: 'cooling', scope: req.perModel ? 'model' : 'credential', waitMs: ms, reason: windowReason(windows[(which ?? 1) - 1]) };
-        default:
-          return { ok: false, why: 'cooling', scope: code === 3 ? 'credential' : 'model', waitMs: ms };
-      }
-    } catch (err) {
-      this.lost((err as Error).message);
-      return { ok: true, token: undefined };
-    }
-  }
-
-  release(provider: string, credential: string, token: string): void {
-    if (this.degraded) return; // the entry expires on its own
-    this.client.zrem(`f:${provider}:${credential}`, token).catch((err: Error) => this.lost(err.message));
-  }
-
-  cool(provider: string, credential: string, model: string | undefined, ms: number, reason: string | undefined): void {
-    if (this.degraded || ms <= 0) return;
-    const key = `c:${provider}:${credential}${model === undefined ? '' : `:m:${model}`}`;
-    this.client.set(key, '1', 'PX', Math.ceil(ms)).catch((err: Error) => this.lost(err.message));
-    // Instances that do not ask the gate before each request (no throttle) hear it at once.
-    this.publish({ type: 'cooled', provider, credential, ...(model === undefined ? {} : { model }), ms: Math.ceil(ms), ...(reason ? { reason } : {}) });
   }
 
   /** Redis failed us: decide alone, say so once, and look for it every second. */

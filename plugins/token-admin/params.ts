@@ -1,0 +1,74 @@
+/**
+ * What the token endpoints read from a request body, checked: a bad value is a 400 naming its
+ * parameter, and a value that may be a secret is never echoed.
+ */
+import { GatewayError, type NewCredential, type PoolEntry, type ProviderHandle } from '../../core/index.js';
+
+/** `{"token": ...}`: the `key` that /v1/tokens/stats shows, the state key or the secret itself. */
+export function namedToken(handles: readonly ProviderHandle[], body: unknown): { handle: ProviderHandle; entry: PoolEntry } {
+  const token = body && typeof body === 'object' ? (body as Record<string, unknown>).token : undefined;
+  if (typeof token !== 'string' || token === '') {
+    throw new GatewayError('SWB_ERR_INVALID_VALUE', `Name the token in the JSON body: {"token": "<key as /v1/tokens/stats shows it>"}.`, { param: 'token' });
+  }
+  const found = handles.flatMap((handle) => {
+    const entry = handle.pool.find(token);
+    return entry ? [{ handle, entry }] : [];
+  });
+  if (found.length === 1) return found[0];
+  const what = found.length ? `is in ${found.length} providers (${found.map((f) => f.handle.id).join(', ')}): name one with "provider"` : `matches no token of ${describe(handles)}; see /v1/tokens/stats for their keys`;
+  // The name may be a secret: never echo it.
+  throw new GatewayError('SWB_ERR_INVALID_VALUE', `The token you named ${what}.`, { param: 'token' });
+}
+
+const MAX_REASON = 200;
+const MAX_BATCH = 1000;
+/** Printable ASCII: a secret goes into a header, where a control character would split it. */
+const SECRET = /^[\x20-\x7e]{1,8192}$/;
+
+/** `{"tokens": ["<key as /v1/tokens/stats shows it>", ...]}`: the tokens to delete. */
+export function tokenNames(body: unknown): unknown[] {
+  const names = body && typeof body === 'object' ? (body as Record<string, unknown>).tokens : undefined;
+  if (!Array.isArray(names) || names.length === 0 || names.length > MAX_BATCH) {
+    throw new GatewayError('SWB_ERR_INVALID_VALUE', `Give the tokens to delete as {"tokens": ["<key as /v1/tokens/stats shows it>", ...]} (1 to ${MAX_BATCH}).`, { param: 'tokens' });
+  }
+  return names;
+}
+
+/** Adding or deleting acts on one pool: `?provider=` must name it when there are several. */
+export function oneProvider(handles: readonly ProviderHandle[], what: string): ProviderHandle {
+  if (handles.length === 1) return handles[0];
+  throw new GatewayError('SWB_ERR_INVALID_VALUE', `Name the provider to ${what} with "provider" (${handles.map((h) => h.id).join(', ')}).`, { param: 'provider' });
+}
+
+/** `{"tokens": ["<secret>", {"value": "<secret>", "name": "GITHUB_TOKEN5"}]}`, checked. */
+export function newTokens(body: unknown): NewCredential[] {
+  const list = body && typeof body === 'object' ? (body as Record<string, unknown>).tokens : undefined;
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_BATCH) {
+    throw new GatewayError('SWB_ERR_INVALID_VALUE', `Give the tokens to add as {"tokens": ["<secret>", {"value": "<secret>", "name": "<name>"}]} (1 to ${MAX_BATCH}).`, { param: 'tokens' });
+  }
+  return list.map((t, i) => {
+    const o = typeof t === 'string' ? { value: t } : t && typeof t === 'object' ? (t as Record<string, unknown>) : {};
+    const secret = o.value ?? o.secret;
+    if (typeof secret !== 'string' || !SECRET.test(secret.trim())) {
+      throw new GatewayError('SWB_ERR_INVALID_VALUE', `tokens[${i}]: give the secret as a string of printable characters (at most 8192).`, { param: `tokens[${i}]` });
+    }
+    if (o.name !== undefined && (typeof o.name !== 'string' || !/^[\x21-\x7e][\x20-\x7e]{0,99}$/.test(o.name))) {
+      throw new GatewayError('SWB_ERR_INVALID_VALUE', `tokens[${i}].name: give a name of 1 to 100 printable characters.`, { param: `tokens[${i}].name` });
+    }
+    return { secret: secret.trim(), ...(typeof o.name === 'string' ? { name: o.name } : {}) };
+  });
+}
+
+export function reasonOf(body: unknown): string {
+  const reason = body && typeof body === 'object' ? (body as Record<string, unknown>).reason : undefined;
+  if (reason === undefined) return 'disabled by an admin';
+  if (typeof reason !== 'string' || reason.length > MAX_REASON) {
+    throw new GatewayError('SWB_ERR_INVALID_VALUE', `Invalid value for 'reason': give a string of at most ${MAX_REASON} characters.`, { param: 'reason' });
+  }
+  return reason;
+}
+
+export function describe(handles: readonly ProviderHandle[]): string {
+  return handles.length === 1 ? `provider "${handles[0].id}"` : `${handles.length} providers (${handles.map((h) => h.id).join(', ')})`;
+}
+
