@@ -78,6 +78,30 @@ describe('switchboard process', () => {
     expect(await p.exited).toBe(0);
   });
 
+  it('SIGHUP reloads the config file: new credentials are applied, a broken file changes nothing', async () => {
+    const port = await freePort();
+    const f = join(dir, 'hup.yaml');
+    const conf = (keys: string[]) => `server: { host: 127.0.0.1, port: ${port} }\nstate: { driver: memory }\nproviders:\n  - { id: mock, plugin: mock, credentials: [${keys.join(', ')}] }\n`;
+    writeFileSync(f, conf(['sk-hup-key-000000000001']));
+    const p = run(['--config', f]);
+    try {
+      await expect.poll(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0), { timeout: 10_000, interval: 100 }).toBe(200);
+      writeFileSync(f, conf(['sk-hup-key-000000000001', 'sk-hup-key-000000000002']));
+      p.child.kill('SIGHUP');
+      await expect.poll(() => p.out(), { timeout: 5000, interval: 50 }).toContain('config reloaded');
+      const line = JSON.parse(p.out().split('\n').find((l) => l.includes('config reloaded'))!);
+      expect(line).toMatchObject({ applied: ['providers.mock.credentials'], restartNeeded: [] });
+      writeFileSync(f, 'providers: [ {');
+      p.child.kill('SIGHUP');
+      await expect.poll(() => p.out(), { timeout: 5000, interval: 50 }).toContain('config reload failed: keeping the running config');
+      expect(p.out()).not.toContain('sk-hup-key');
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    } finally {
+      p.child.kill('SIGTERM');
+    }
+    expect(await p.exited).toBe(0);
+  });
+
   it('the compiled build loads a TypeScript plugin by path', async () => {
     const port = await freePort();
     const fixtures = new URL('./fixtures/plugins/', import.meta.url).pathname;
