@@ -199,6 +199,24 @@ describe('redis state driver: two instances, one gateway', () => {
     }
   });
 
+  it('a quota the upstream reported is counted down by both instances together', async () => {
+    const prefix = newPrefix();
+    const one = { credentials: [KEYS[0]] };
+    const [a, b] = [await instance(prefix, one), await instance(prefix, one)];
+    upstream.script({ kind: 'ok', headers: { 'x-ratelimit-remaining-requests': '10', 'x-ratelimit-limit-requests': '10' } });
+    expect((await chat(a)).status).toBe(200);
+    await sleep(3 * SYNC_MS); // B has heard what the upstream said
+    for (let i = 0; i < 3; i++) {
+      expect((await chat(a)).status).toBe(200);
+      expect((await chat(b)).status).toBe(200);
+    }
+    await sleep(3 * SYNC_MS);
+    for (const sb of [a, b]) {
+      const model = (await admin(sb, '/tokens/stats')).json.tokens[0].models['gpt-4o-mini'];
+      expect(model.observed).toMatchObject({ limitRequests: 10, remainingRequests: 4 }); // 10 - 6 started since
+    }
+  });
+
   it('request windows count across instances: 5 per key per minute means 20 over 4 keys, not 40', async () => {
     const prefix = newPrefix();
     const throttle = { windows: [{ requests: 5, windowMs: 60_000 }] };
