@@ -45,6 +45,7 @@ export type { Clock } from './state/clock.js';
 export type { ProviderDefaults } from './config/provider-settings.js';
 export { iso, observedView, type ObservedView } from './admin/views.js';
 export { selectProviders } from './admin/select-providers.js';
+export { acceptEmptyJson } from './http/empty-json.js';
 export type { AdminActions, NewCredential, ReloadResult } from './admin/admin-actions.js';
 export { Exchange } from './dispatch/exchange.js';
 export type { QuotaRefresh, RefreshJob } from './pool/quota-refresh.js';

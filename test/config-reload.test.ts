@@ -47,8 +47,8 @@ async function writeConfig(file: string, c: unknown): Promise<void> {
   await writeFile(file, stringify(c));
 }
 
-async function reload(): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${sb!.origin}/v1/admin/reload`, { method: 'POST', headers: { 'x-admin-key': ADMIN } });
+async function reload(headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${sb!.origin}/v1/admin/reload`, { method: 'POST', headers: { 'x-admin-key': ADMIN, ...headers } });
   return { status: res.status, json: await res.json() };
 }
 
@@ -74,7 +74,7 @@ describe('POST /v1/admin/reload', () => {
 
     // KEYS[0] out, KEYS[2] in; one request per key per minute; a client key added (needs a restart).
     await writeConfig(file, config({ credentials: KEYS.slice(1), throttle: { windows: [{ requests: 1, windowMs: 60_000 }] } }, { auth: { adminKey: ADMIN, apiKeys: ['sk-new-client-key'] } }));
-    const r = await reload();
+    const r = await reload({ 'content-type': 'application/json' }); // as scripts send it: a JSON type, no body
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ success: true, applied: ['providers.up.credentials', 'providers.up.throttle'], restart_needed: ['auth'] });
     expect(JSON.stringify(r.json)).not.toContain('sk-new-client-key');

@@ -365,11 +365,12 @@ describe('POST /v1/tokens/add and /v1/tokens/delete', () => {
 
   it('added tokens serve at once; a known one is reported, not doubled; deleted ones serve no more', async () => {
     await start();
-    const add = await admin('POST', '/v1/tokens/add', AUTH, { tokens: [NEW, { value: 'sk-added-with-a-name-0123456789', name: 'TEAM_KEY' }, K0] });
+    const add = await admin('POST', '/v1/tokens/add', AUTH, { tokens: [NEW, { value: 'sk-added-with-a-name-0123456789', name: 'TEAM_KEY', tier: 'super' }, K0] });
     expect(add.status).toBe(200);
     expect(add.json).toMatchObject({ success: true, total_tokens: 6, already_present: [masked(K0)] });
     expect(add.json.added.map((t: { key: string }) => t.key)).toEqual([masked(NEW), 'TEAM_KEY']);
     expect(add.text).not.toContain(NEW);
+    expect(sb!.app.switchboard.providers.get('up')!.pool.snapshot().find((c) => c.id === 'TEAM_KEY')?.tier).toBe('super'); // for providers that rank by tier
     for (let i = 0; i < 6; i++) expect((await chat()).status).toBe(200);
     expect(new Set(up.keysSeen())).toEqual(new Set([...KEYS, NEW, 'sk-added-with-a-name-0123456789']));
 
@@ -406,6 +407,7 @@ describe('POST /v1/tokens/add and /v1/tokens/delete', () => {
       ['/v1/tokens/add?provider=up', { tokens: [] }, 'tokens'],
       ['/v1/tokens/add?provider=up', { tokens: ['sk-bad\r\nx-injected: 1'] }, 'tokens[0]'],
       ['/v1/tokens/add?provider=up', { tokens: [{ value: 'sk-fine-0123456789abcdef', name: '' }] }, 'tokens[0].name'],
+      ['/v1/tokens/add?provider=up', { tokens: ['sk-fine-0123456789abcdef', { value: 'sk-fine-0123456789abcdeg', tier: 'super duper' }] }, 'tokens[1].tier'],
       ['/v1/tokens/add', { tokens: [NEW] }, 'provider'], // two pools: which one?
       ['/v1/tokens/delete', { tokens: ['nope'] }, 'token'],
       ['/v1/tokens/delete?provider=gh', { tokens: ['GITHUB_TOKEN', 'GITHUB_TOKEN2'] }, 'tokens'], // would empty the pool

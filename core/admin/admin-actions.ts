@@ -22,10 +22,11 @@ export interface ReloadResult {
   restartNeeded: string[];
 }
 
-/** A credential as an admin adds it: the secret, and a name to show instead of its masked form. */
+/** A credential as an admin adds it: the secret, a name to show instead of its masked form, a tier (grok-web: basic, super, heavy). */
 export interface NewCredential {
   secret: string;
   name?: string;
+  tier?: string;
 }
 
 export class AdminActions {
@@ -105,7 +106,7 @@ export class AdminActions {
         present.push(there?.id ?? key);
         continue;
       }
-      changes[key] = { secret: c.secret, ...(c.name ? { name: c.name } : {}), at: Date.now() };
+      changes[key] = { secret: c.secret, ...(c.name ? { name: c.name } : {}), ...(c.tier ? { tier: c.tier } : {}), at: Date.now() };
       keys.push(key);
     }
     if (keys.length) {

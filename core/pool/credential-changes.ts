@@ -8,7 +8,7 @@ import { toCredential } from '../dispatch/credentials.js';
  * -> the added credential, or a mark that a configured one was removed. The store therefore holds
  * the secrets of added credentials: protect it like the config.
  */
-export type CredentialChange = { secret: string; name?: string; at: number } | { removed: true; at: number };
+export type CredentialChange = { secret: string; name?: string; tier?: string; at: number } | { removed: true; at: number };
 export type CredentialChanges = Record<string, CredentialChange>;
 
 /** A credential's stable key in the state store: its configured name, or a hash of the secret. */
@@ -25,8 +25,8 @@ export function effectiveCredentials(configured: readonly Credential[], changes:
     .filter(([key, ch]) => !have.has(key) && !isRemoved(ch))
     .sort(([, a], [, b]) => a.at - b.at);
   for (const [, ch] of added) {
-    const a = ch as { secret: string; name?: string };
-    out.push(toCredential({ secret: a.secret, name: a.name }));
+    const a = ch as { secret: string; name?: string; tier?: string };
+    out.push(toCredential({ secret: a.secret, name: a.name, tier: a.tier }));
   }
   return out;
 }
@@ -43,7 +43,9 @@ export function hydrateChanges(raw: unknown): CredentialChanges {
     const c = v as Record<string, unknown> | null;
     if (!c || typeof c !== 'object' || typeof c.at !== 'number') continue;
     if (c.removed === true) out[key] = { removed: true, at: c.at };
-    else if (typeof c.secret === 'string' && c.secret) out[key] = { secret: c.secret, at: c.at, ...(typeof c.name === 'string' ? { name: c.name } : {}) };
+    else if (typeof c.secret === 'string' && c.secret) {
+      out[key] = { secret: c.secret, at: c.at, ...(typeof c.name === 'string' ? { name: c.name } : {}), ...(typeof c.tier === 'string' ? { tier: c.tier } : {}) };
+    }
   }
   return out;
 }

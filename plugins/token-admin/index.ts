@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CONTRACT_VERSION, GatewayError, defineExtension, selectProviders, type ProviderHandle } from '../../core/index.js';
+import { CONTRACT_VERSION, acceptEmptyJson, defineExtension, selectProviders, type ProviderHandle } from '../../core/index.js';
 import { describe, namedToken, newTokens, oneProvider, reasonOf, tokenNames } from './params.js';
 
 import { providerSummary, tokenViews } from './views.js';
@@ -103,21 +103,4 @@ function providerParam(request: FastifyRequest): unknown {
   if (query?.provider !== undefined) return query;
   const body = request.body;
   return body && typeof body === 'object' && !Array.isArray(body) ? body : undefined;
-}
-
-/**
- * These POSTs need no body, but scripts often send `Content-Type: application/json` with none:
- * accept that here (fastify refuses an empty JSON body by default). Scoped to this plugin.
- */
-function acceptEmptyJson(app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = String(body).trim();
-    if (!text) return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new GatewayError('SWB_ERR_INVALID_JSON', 'We could not parse the JSON body of your request: it is not valid JSON.'), undefined);
-    }
-  });
 }

@@ -40,7 +40,7 @@ export function oneProvider(handles: readonly ProviderHandle[], what: string): P
   throw new GatewayError('SWB_ERR_INVALID_VALUE', `Name the provider to ${what} with "provider" (${handles.map((h) => h.id).join(', ')}).`, { param: 'provider' });
 }
 
-/** `{"tokens": ["<secret>", {"value": "<secret>", "name": "GITHUB_TOKEN5"}]}`, checked. */
+/** `{"tokens": ["<secret>", {"value": "<secret>", "name": "GITHUB_TOKEN5", "tier": "super"}]}`, checked. */
 export function newTokens(body: unknown): NewCredential[] {
   const list = body && typeof body === 'object' ? (body as Record<string, unknown>).tokens : undefined;
   if (!Array.isArray(list) || list.length === 0 || list.length > MAX_BATCH) {
@@ -55,7 +55,10 @@ export function newTokens(body: unknown): NewCredential[] {
     if (o.name !== undefined && (typeof o.name !== 'string' || !/^[\x21-\x7e][\x20-\x7e]{0,99}$/.test(o.name))) {
       throw new GatewayError('SWB_ERR_INVALID_VALUE', `tokens[${i}].name: give a name of 1 to 100 printable characters.`, { param: `tokens[${i}].name` });
     }
-    return { secret: secret.trim(), ...(typeof o.name === 'string' ? { name: o.name } : {}) };
+    if (o.tier !== undefined && (typeof o.tier !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(o.tier))) {
+      throw new GatewayError('SWB_ERR_INVALID_VALUE', `tokens[${i}].tier: give a tier such as "basic" or "super" (letters, digits, - and _).`, { param: `tokens[${i}].tier` });
+    }
+    return { secret: secret.trim(), ...(typeof o.name === 'string' ? { name: o.name } : {}), ...(typeof o.tier === 'string' ? { tier: o.tier } : {}) };
   });
 }
 
