@@ -508,6 +508,15 @@ describe('request windows (throttle.windows)', () => {
     expect(day.summary).toContain('3 per 1d');
   });
 
+  it('a stats reset keeps the window counts: a full window still rests the credential', () => {
+    const { pool, clock } = makePool({ credentials: named('a'), settings: { throttle: { windows: [{ requests: 2, windowMs: 60_000 }] } } });
+    rotate(pool, 2);
+    clock.advance(1000);
+    pool.resetStats();
+    expect(view(pool, 'a')).toMatchObject({ requests: 0, cooldownReason: 'request window full (2 per 1min)', cooldownUntil: T0 + 60_000 });
+    expect(servable(pool)).toBe(false);
+  });
+
   it('scope model: each model of a credential counts on its own', () => {
     const { pool } = makePool({ credentials: named('a'), settings: { throttle: { scope: 'model', windows: [{ requests: 1, windowMs: 10_000 }] } } });
     expect(rotate(pool, 1, 'm1')).toEqual(['a']);

@@ -12,7 +12,7 @@ import { applyFailure, countDownQuota, countSuccess, enableRecord, observeQuota,
 import { PoolEntry } from './pool-entry.js';
 import { WAIT, WaitQueue } from './wait-queue.js';
 import { hydrateRecord, type CredentialRecord } from './records.js';
-import { countRequest, windowReason, type WindowCounts } from './request-windows.js';
+import { countRequest, fullWindow, restUntilWindowEnds, type WindowCounts } from './request-windows.js';
 import { credentialKey, effectiveCredentials, hydrateChanges } from './credential-changes.js';
 import { pickByStrategy } from './select.js';
 import type { PoolSettings } from './settings.js';
@@ -212,11 +212,7 @@ export class CredentialPool {
   /** A window filled by this request rests the credential (or its model) until the window ends. */
   #countWindows(e: PoolEntry, model: string, now: number): void {
     const target = this.settings.throttle.scope === 'model' ? e.model(model) : e.record;
-    const full = countRequest((target.windows ??= Object.create(null) as WindowCounts), this.settings.throttle.windows, now);
-    if (full && (target.cooldownUntil ?? 0) < full.until) {
-      target.cooldownUntil = full.until;
-      target.cooldownReason = windowReason(full.window);
-    }
+    restUntilWindowEnds(target, countRequest((target.windows ??= Object.create(null) as WindowCounts), this.settings.throttle.windows, now));
   }
 
   #exhausted(model: string, now: number, tried: ReadonlySet<PoolEntry> | undefined): PoolExhausted {
@@ -324,9 +320,12 @@ export class CredentialPool {
    */
   resetStats(): void {
     const now = this.#clock.now();
+    const { windows } = this.settings.throttle;
     for (const e of this.entries) {
       resetRecord(e.record, now);
       e.gateUntil = 0;
+      // Counts of request windows stay (they are the upstream's allowance): a full one still rests.
+      for (const target of [e.record, ...Object.values(e.record.models)]) restUntilWindowEnds(target, fullWindow(target.windows, windows, now));
     }
     this.#store.changed();
     this.wake();

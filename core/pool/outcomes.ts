@@ -127,7 +127,11 @@ export function countDownQuota(r: CredentialRecord, m: ModelRecord, now: number)
 export function resetRecord(record: CredentialRecord, now: number): void {
   const fresh = freshRecord();
   fresh.statsSince = now;
-  for (const [model, m] of Object.entries(record.models)) if (m.observed) fresh.models[model] = { ...freshCounters(), observed: m.observed };
+  // Request windows count what the upstream allows, like its reported limits: they stay too.
+  if (record.windows) fresh.windows = record.windows;
+  for (const [model, m] of Object.entries(record.models)) {
+    if (m.observed || m.windows) fresh.models[model] = { ...freshCounters(), ...(m.observed && { observed: m.observed }), ...(m.windows && { windows: m.windows }) };
+  }
   replaceRecord(record, fresh);
 }
 

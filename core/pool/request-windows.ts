@@ -12,9 +12,14 @@ export interface RequestWindow {
 /** What is counted so far, per window length (persisted with the record). */
 export type WindowCounts = Record<string, { start: number; count: number }>;
 
-/** One more request started; returns when the fullest window ends if one is now full, else 0. */
-export function countRequest(counts: WindowCounts, windows: readonly RequestWindow[], now: number): { until: number; window: RequestWindow } | undefined {
-  let full: { until: number; window: RequestWindow } | undefined;
+export interface FullWindow {
+  /** When it ends (epoch ms). */
+  until: number;
+  window: RequestWindow;
+}
+
+/** One more request started; returns the window that is now full and ends last, if any. */
+export function countRequest(counts: WindowCounts, windows: readonly RequestWindow[], now: number): FullWindow | undefined {
   const counted = new Set<string>(); // two limits on one window length share its count
   for (const w of windows) {
     const key = String(w.windowMs);
@@ -22,9 +27,28 @@ export function countRequest(counts: WindowCounts, windows: readonly RequestWind
     if (!c || now >= c.start + w.windowMs) c = counts[key] = { start: now, count: 0 };
     if (!counted.has(key)) c.count++;
     counted.add(key);
-    if (c.count >= w.requests && (!full || c.start + w.windowMs > full.until)) full = { until: c.start + w.windowMs, window: w };
+  }
+  return fullWindow(counts, windows, now);
+}
+
+/** The full window that ends last, if any: the credential rests until then. */
+export function fullWindow(counts: WindowCounts | undefined, windows: readonly RequestWindow[], now: number): FullWindow | undefined {
+  let full: FullWindow | undefined;
+  for (const w of windows) {
+    const key = String(w.windowMs);
+    const c = counts && Object.hasOwn(counts, key) ? counts[key] : undefined;
+    if (!c || now >= c.start + w.windowMs || c.count < w.requests) continue;
+    if (!full || c.start + w.windowMs > full.until) full = { until: c.start + w.windowMs, window: w };
   }
   return full;
+}
+
+/** A full window rests its record (a credential's, or one model's) until it ends, like a cooldown. */
+export function restUntilWindowEnds(target: { cooldownUntil?: number; cooldownReason?: string }, full: FullWindow | undefined): void {
+  if (full && (target.cooldownUntil ?? 0) < full.until) {
+    target.cooldownUntil = full.until;
+    target.cooldownReason = windowReason(full.window);
+  }
 }
 
 /** How a full window shows as a cooldown reason: `request window full (15 per 60s)`. */
