@@ -363,18 +363,51 @@ describe('redis state driver: two instances, one gateway', () => {
     const port = await freePort();
     let server = await startRedis(port);
     try {
-      const sb = await instance(newPrefix(), {}, `redis://127.0.0.1:${port}`);
+      const prefix = newPrefix();
+      const url = `redis://127.0.0.1:${port}`;
+      const sb = await instance(prefix, {}, url);
       expect((await chat(sb)).status).toBe(200);
       expect(await readyz(sb)).toMatchObject({ state: 'redis', degraded: false });
       await stopRedis(server);
       for (let i = 0; i < 5; i++) expect((await chat(sb)).status).toBe(200);
       expect(await readyz(sb)).toMatchObject({ degraded: true });
+      expect((await admin(sb, '/tokens/stats')).json.state).toEqual({ driver: 'redis', degraded: true });
       expect(sb.logs.filter((l) => String(l.msg).startsWith('Redis is unreachable'))).toHaveLength(1);
-      server = await startRedis(port);
+      server = await startRedis(port); // empty: what this instance knows must reach it again
       await waitFor(async () => (await readyz(sb)).degraded === false, 10_000);
       expect(sb.logs.filter((l) => String(l.msg).startsWith('Redis is back'))).toHaveLength(1);
       expect((await chat(sb)).status).toBe(200);
+      // Reconverged: an instance started now sees every request, those made during the outage too.
+      await sleep(3 * SYNC_MS);
+      const late = await instance(prefix, {}, url);
+      const total = (await admin(late, '/tokens/stats')).json.tokens.reduce((n: number, t: any) => n + t.requests, 0);
+      expect(total).toBe(7);
     } finally {
+      await stopRedis(server);
+    }
+  }, 30_000);
+
+  it('a Redis that stops answering (frozen) holds no request longer than commandTimeoutMs', async () => {
+    const port = await freePort();
+    const server = await startRedis(port);
+    try {
+      // A throttle: every request asks the gate first, the path a frozen Redis could hold up.
+      const sb = await instance(newPrefix(), { throttle: { maxConcurrent: 100 } }, `redis://127.0.0.1:${port}`);
+      expect((await chat(sb)).status).toBe(200);
+      server.kill('SIGSTOP');
+      const t0 = Date.now();
+      expect((await chat(sb)).status).toBe(200);
+      // commandTimeoutMs is 300 here; the rest is slack for a loaded machine.
+      expect(Date.now() - t0).toBeLessThan(300 + 700);
+      expect(await readyz(sb)).toMatchObject({ degraded: true });
+      const t1 = Date.now();
+      for (let i = 0; i < 3; i++) expect((await chat(sb)).status).toBe(200);
+      expect(Date.now() - t1).toBeLessThan(500); // degraded: Redis is not asked at all
+      server.kill('SIGCONT');
+      await waitFor(async () => (await readyz(sb)).degraded === false, 10_000);
+      expect((await chat(sb)).status).toBe(200);
+    } finally {
+      server.kill('SIGCONT');
       await stopRedis(server);
     }
   }, 30_000);

@@ -18,6 +18,11 @@ export const INDEX_KEY = 'i';
  * has not seen the current epoch are dropped (they counted before the reset). Bumps `_v` when
  * anything was written, and returns per hash {version, epoch} when nobody else wrote it since
  * the known version, else {version, epoch, HGETALL}.
+ *
+ * A hash this copy has seen (known version > 0) but Redis no longer has was lost with Redis's data
+ * (a restart without persistence): the answer is {-1} and the copy sends itself whole (ARGV's 5th
+ * element), which seeds the hash if it is still missing, or else its usual ops apply. A seeded
+ * hash's version jumps by 2^20, so no other copy's known version can pass for current.
  */
 export const SYNC_LUA = `
 local spec = cjson.decode(ARGV[1])
@@ -28,7 +33,16 @@ for i = 1, #spec do
   local ops = s[3]
   local v = tonumber(redis.call('HGET', k, '_v') or '0')
   local e = tonumber(redis.call('HGET', k, '_e') or '0')
-  if e ~= s[4] then ops = {} end
+  local lost = v == 0 and s[1] > 0
+  if lost and s[5] == nil then
+    out[i] = {-1, 0}
+  else
+  if lost then
+    ops = s[5]
+    e = s[4]
+    v = s[1] + 1048576
+    redis.call('HSET', k, '_v', v, '_e', e)
+  elseif e ~= s[4] then ops = {} end
   local mine = 0
   if #ops > 0 then
     for _, op in ipairs(ops) do
@@ -47,6 +61,7 @@ for i = 1, #spec do
     redis.call('HSET', KEYS[1], s[2][1], s[2][2])
   end
   if v == s[1] + mine and (e == s[4] or mine == 1) then out[i] = {v, e} else out[i] = {v, e, redis.call('HGETALL', k)} end
+  end
 end
 return out
 `;
@@ -145,6 +160,13 @@ export class DocumentSync {
     let reply: [number, number, string[]?][];
     try {
       reply = await this.client.swbSync(1 + hashes.length, INDEX_KEY, ...hashes.map((h) => h.name), JSON.stringify(spec));
+      const lost = hashes.flatMap((h, i) => (reply[i]?.[0] === -1 ? [i] : []));
+      if (lost.length) {
+        // Redis lost them: send these copies whole (see SYNC_LUA).
+        const again = lost.map((i) => [...spec[i], diffFields(sent[i], hashes[i].defaults, (f) => hashes[i].isCounter(f))]);
+        const seeded = await this.client.swbSync(1 + lost.length, INDEX_KEY, ...lost.map((i) => hashes[i].name), JSON.stringify(again));
+        lost.forEach((i, j) => (reply[i] = seeded[j]));
+      }
     } catch (err) {
       this.onError(err as Error); // nothing was taken as sent: the next run sends it again
       return;
