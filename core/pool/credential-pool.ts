@@ -65,15 +65,10 @@ export class CredentialPool {
     this.#configured = init.credentials;
     const changes = (init.store.data.credentials ??= {});
     changes[init.providerId] = hydrateChanges(changes[init.providerId]);
-    const saved = init.store.data.pools[init.providerId] ?? {};
     // Rebuilt from the credentials in service: records of credentials no longer there go.
-    const section: Record<string, CredentialRecord> = {};
-    for (const c of this.#inService()) {
-      const key = c ? credentialKey(c) : 'anonymous';
-      section[key] = hydrateRecord(Object.hasOwn(saved, key) ? saved[key] : undefined);
-    }
-    init.store.data.pools[init.providerId] = section;
-    this.#rebuild();
+    const saved = init.store.data.pools[init.providerId] ?? {};
+    init.store.data.pools[init.providerId] = {};
+    this.#rebuild(saved);
     const observed = ((init.store.data.observed ??= {})[init.providerId] ?? {}) as Record<string, unknown>;
     const adaptive = Object.create(null) as Record<string, AdaptiveRecord>;
     for (const [model, raw] of Object.entries(observed)) {
@@ -370,8 +365,11 @@ export class CredentialPool {
     return list.length ? list : [undefined];
   }
 
-  /** Entries for the credentials in service; one that stays keeps its record and live counters. */
-  #rebuild(): void {
+  /**
+   * Entries for the credentials in service; one that stays keeps its record and live counters.
+   * `saved`: records read from the store at start-up, checked before use.
+   */
+  #rebuild(saved?: Record<string, unknown>): void {
     const section = this.#store.data.pools[this.providerId] as Record<string, CredentialRecord>;
     const old = new Map(this.entries.map((e) => [e.key, e]));
     this.entries = this.#inService().map((c, i) => {
@@ -382,7 +380,7 @@ export class CredentialPool {
         kept.index = i;
         return kept;
       }
-      return new PoolEntry(i, c, key, (section[key] ??= hydrateRecord(undefined)));
+      return new PoolEntry(i, c, key, (section[key] ??= hydrateRecord(saved && Object.hasOwn(saved, key) ? saved[key] : undefined)));
     });
     for (const gone of old.values()) delete section[gone.key];
     this.#cursor %= this.entries.length;
