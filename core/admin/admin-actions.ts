@@ -9,13 +9,6 @@ import type { ProviderHandle, ProviderRegistry } from '../routing/provider-regis
 import type { ClusterEvent } from '../state/events.js';
 import type { StateStore } from '../state/store.js';
 
-/**
- * What an admin can do to a provider's pool and breakers, and a config reload, done so that it holds on every
- * instance sharing the state (state.driver: redis): the change is written to the shared state
- * first, then the other instances are told to read it (within milliseconds; the periodic sync
- * is the fallback if a message is lost). Alone, an instance just does it. Also passes this
- * instance's breaker openings on, and takes in the others'.
- */
 /** What a reload did: config paths applied, and those that need a restart to take effect. */
 export interface ReloadResult {
   applied: string[];
@@ -29,6 +22,13 @@ export interface NewCredential {
   tier?: string;
 }
 
+/**
+ * What an admin can do to a provider's pool and breakers, and a config reload, done so that it
+ * holds on every instance sharing the state (state.driver: redis): the change is written to the shared state
+ * first, then the other instances are told to read it (within milliseconds; the periodic sync
+ * is the fallback if a message is lost). Alone, an instance just does it. Also passes this
+ * instance's breaker openings on, and takes in the others'.
+ */
 export class AdminActions {
   #config: Config;
 
@@ -62,7 +62,7 @@ export class AdminActions {
   /** The next request starts at the next credential, on every instance. */
   rotate(h: ProviderHandle): PoolEntry {
     const e = h.pool.rotate();
-    this.store.events?.publish({ type: 'rotate', provider: h.id, index: e.index });
+    this.store.events?.publish({ type: 'rotate', provider: h.id, credential: e.key });
     return e;
   }
 
@@ -169,9 +169,11 @@ export class AdminActions {
     const h = this.providers.get(e.provider);
     if (!h) return; // a provider this instance does not run (configs differ): nothing to do
     switch (e.type) {
-      case 'rotate':
-        h.pool.rotateTo(e.index);
+      case 'rotate': {
+        const entry = h.pool.entries.find((x) => x.key === e.credential);
+        if (entry) h.pool.rotateTo(entry.index);
         return;
+      }
       case 'breaker':
         if (e.openMs > 0) h.policies.holdOpen(e.model, e.openMs);
         else h.policies.releaseHold(e.model);

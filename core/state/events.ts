@@ -3,8 +3,8 @@
  * admin action or an opened breaker takes effect on every instance, not only the one that saw it.
  */
 export type ClusterEvent =
-  /** The next request starts at credential `index` (admin rotate). */
-  | { type: 'rotate'; provider: string; index: number }
+  /** The next request starts at this credential (admin rotate; by key: pools may list them in another order). */
+  | { type: 'rotate'; provider: string; credential: string }
   /** An admin changed records (enable, disable): read them now rather than at the next sync. */
   | { type: 'changed'; provider: string }
   /** A credential rests `ms` (for every model when `model` is absent): a 429 or a spent quota elsewhere. */
@@ -42,7 +42,7 @@ export function parseEvent(text: string): ClusterEvent | undefined {
   }
   if (!e || typeof e !== 'object' || !TYPES.has(e.type as string)) return undefined;
   if (e.type !== 'reload' && typeof e.provider !== 'string') return undefined;
-  if (e.type === 'rotate' && !Number.isInteger(e.index)) return undefined;
+  if (e.type === 'rotate' && typeof e.credential !== 'string') return undefined;
   if (e.type === 'breaker' && (typeof e.model !== 'string' || typeof e.openMs !== 'number')) return undefined;
   if (e.type === 'cooled' && (typeof e.credential !== 'string' || typeof e.ms !== 'number' || (e.model !== undefined && typeof e.model !== 'string') || (e.reason !== undefined && typeof e.reason !== 'string'))) return undefined;
   return e as unknown as ClusterEvent;
