@@ -1,3 +1,4 @@
+import { countDownQuota } from './outcomes.js';
 import type { PoolEntry } from './pool-entry.js';
 import type { RequestWindow } from './request-windows.js';
 
@@ -49,6 +50,7 @@ const BUSY_RETRY_MS = 25;
 export function learnRefusal(e: PoolEntry, model: string, v: Exclude<GateVerdict, { ok: true }>, now: number): void {
   e.record.requests--;
   e.model(model).requests--;
+  countDownQuota(e.record, e.model(model), now, -1); // the request never started
   if (v.why === 'cooling') learnCooldown(e, v.scope === 'credential' ? undefined : model, v.waitMs, v.reason, now);
   else e.gateUntil = now + (v.why === 'throttled' ? v.waitMs : BUSY_RETRY_MS);
 }

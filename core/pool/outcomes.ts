@@ -114,10 +114,10 @@ export function observeQuota(e: PoolEntry, model: string, q: QuotaObservation, n
  * A request started: one fewer left in each window the upstream reported and that has not reset.
  * A count beside the reported number, not a change to it, so instances sharing state add theirs up.
  */
-export function countDownQuota(r: CredentialRecord, m: ModelRecord, now: number): void {
+export function countDownQuota(r: CredentialRecord, m: ModelRecord, now: number, by: 1 | -1 = 1): void {
   const live = (remaining: number | undefined, resetAt: number | undefined) => remaining !== undefined && (resetAt === undefined || resetAt > now);
-  if (live(r.quota?.remaining, r.quota?.resetAt)) r.quotaSpent = (r.quotaSpent ?? 0) + 1;
-  if (live(m.observed?.remainingRequests, m.observed?.resetAt)) m.quotaSpent = (m.quotaSpent ?? 0) + 1;
+  if (live(r.quota?.remaining, r.quota?.resetAt)) r.quotaSpent = Math.max(0, (r.quotaSpent ?? 0) + by);
+  if (live(m.observed?.remainingRequests, m.observed?.resetAt)) m.quotaSpent = Math.max(0, (m.quotaSpent ?? 0) + by);
 }
 
 /**
