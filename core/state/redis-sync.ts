@@ -37,30 +37,39 @@ for i = 1, #spec do
   if lost and s[5] == nil then
     out[i] = {-1, 0}
   else
-  if lost then
-    ops = s[5]
-    e = s[4]
-    v = s[1] + 1048576
-    redis.call('HSET', k, '_v', v, '_e', e)
-  elseif e ~= s[4] then ops = {} end
-  local mine = 0
-  if #ops > 0 then
-    for _, op in ipairs(ops) do
-      if op[1] == 'i' then
-        local n = redis.call('HINCRBY', k, op[2], op[3])
-        if n == 0 and op[4] == 1 then redis.call('HDEL', k, op[2]) end
-      elseif op[1] == 's' then redis.call('HSET', k, op[2], op[3])
-      elseif op[1] == 'r' then
-        e = e + 1
-        redis.call('DEL', k)
-        redis.call('HSET', k, '_v', v, '_e', e)
-      else redis.call('HDEL', k, op[2]) end
+    if lost then
+      ops = s[5]
+      e = s[4]
+      v = s[1] + 1048576
+      redis.call('HSET', k, '_v', v, '_e', e)
+    elseif e ~= s[4] then
+      ops = {}
     end
-    v = redis.call('HINCRBY', k, '_v', 1)
-    mine = 1
-    redis.call('HSET', KEYS[1], s[2][1], s[2][2])
-  end
-  if v == s[1] + mine and (e == s[4] or mine == 1) then out[i] = {v, e} else out[i] = {v, e, redis.call('HGETALL', k)} end
+    local mine = 0
+    if #ops > 0 then
+      for _, op in ipairs(ops) do
+        if op[1] == 'i' then
+          local n = redis.call('HINCRBY', k, op[2], op[3])
+          if n == 0 and op[4] == 1 then redis.call('HDEL', k, op[2]) end
+        elseif op[1] == 's' then
+          redis.call('HSET', k, op[2], op[3])
+        elseif op[1] == 'r' then
+          e = e + 1
+          redis.call('DEL', k)
+          redis.call('HSET', k, '_v', v, '_e', e)
+        else
+          redis.call('HDEL', k, op[2])
+        end
+      end
+      v = redis.call('HINCRBY', k, '_v', 1)
+      mine = 1
+      redis.call('HSET', KEYS[1], s[2][1], s[2][2])
+    end
+    if v == s[1] + mine and (e == s[4] or mine == 1) then
+      out[i] = {v, e}
+    else
+      out[i] = {v, e, redis.call('HGETALL', k)}
+    end
   end
 end
 return out
