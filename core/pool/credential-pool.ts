@@ -186,7 +186,13 @@ export class CredentialPool {
     const now = this.#clock.now();
     this.#cursor = (e.index + 1) % this.entries.length;
     // Every served request counts down the credentials sitting out.
-    for (const other of this.entries) if (other.record.skipRequests > 0 && other !== e) other.record.skipRequests--;
+    let others = false;
+    for (const other of this.entries) {
+      if (other.record.skipRequests > 0 && other !== e) {
+        other.record.skipRequests--;
+        others = true;
+      }
+    }
     if (e.record.skipRequests > 0) e.record.skipRequests--;
     e.inFlight++;
     if (this.settings.throttle.scope === 'model') e.started(model, now);
@@ -200,7 +206,7 @@ export class CredentialPool {
     countDownQuota(r, m, now);
     // Shared state counts windows in Redis (the gate); alone, or cut off from Redis, here.
     if (this.settings.throttle.windows.length && (!this.#gate || this.#store.degraded)) this.#countWindows(e, model, now);
-    this.#store.changed();
+    this.#store.changed(this.providerId, others ? undefined : e.key);
     return new Lease(this, e, model);
   }
 
@@ -248,7 +254,7 @@ export class CredentialPool {
   #finish(lease: Lease): void {
     lease.entry.inFlight--;
     if (lease.gateToken) this.#gate?.release(this.providerId, lease.entry.key, lease.gateToken);
-    this.#store.changed();
+    this.#store.changed(this.providerId, lease.entry.key);
     if (this.#queue.length) this.#queue.drain();
   }
 
@@ -285,7 +291,7 @@ export class CredentialPool {
   observe(e: PoolEntry, model: string, q: QuotaObservation): void {
     observeQuota(e, model, q, this.#clock.now());
     if (q.limit !== undefined) this.adaptive.advertised(model, q.limit);
-    this.#store.changed();
+    this.#store.changed(this.providerId, e.key);
   }
 
   /** The credential the next round-robin request tries first. */
@@ -322,7 +328,7 @@ export class CredentialPool {
       // Counts of request windows stay (they are the upstream's allowance): a full one still rests.
       for (const target of [e.record, ...Object.values(e.record.models)]) restUntilWindowEnds(target, fullWindow(target.windows, windows, now));
     }
-    this.#store.changed();
+    this.#store.changed(this.providerId);
     this.wake();
   }
 
@@ -330,7 +336,7 @@ export class CredentialPool {
   enable(e: PoolEntry): void {
     enableRecord(e.record);
     e.gateUntil = 0;
-    this.#store.changed();
+    this.#store.changed(this.providerId, e.key);
     this.wake();
   }
 
@@ -340,7 +346,7 @@ export class CredentialPool {
     r.enabled = false;
     r.disabledReason = reason;
     r.disabledAt = this.#clock.now();
-    this.#store.changed();
+    this.#store.changed(this.providerId, e.key);
   }
 
   /** Credentials may have freed (records changed by an admin, here or elsewhere): serve waiters. */
@@ -384,7 +390,7 @@ export class CredentialPool {
     });
     for (const gone of old.values()) delete section[gone.key];
     this.#cursor %= this.entries.length;
-    this.#store.changed();
+    this.#store.changed(this.providerId);
     this.wake();
   }
 

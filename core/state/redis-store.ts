@@ -142,8 +142,10 @@ export class RedisStore implements StateStore, SharedEvents {
 
 
 
-  /** The next tick sends it. */
-  changed(): void {}
+  /** The next tick sends it (only what is named, when a place is named). */
+  changed(provider?: string, credential?: string): void {
+    this.sync.touched(provider, credential);
+  }
 
   /** Send what changed here and take in what the other instances changed. */
   async flush(): Promise<void> {

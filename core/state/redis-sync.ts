@@ -6,14 +6,14 @@
  */
 import type { Redis } from 'ioredis';
 import { diffFields, mergeFields, type FieldOp, type Fields } from './field-merge.js';
-import { documentHashes, loadHash, type SharedHash } from './shared-document.js';
+import { ADAPTIVE, documentHashes, loadHash, touchKey, type SharedHash } from './shared-document.js';
 import type { StateDocument } from './store.js';
 
 /** The index of every hash (name -> what it holds), read at start-up. */
 export const INDEX_KEY = 'i';
 
 /**
- * KEYS: the index, then the hashes. ARGV[1]: per hash [known version, [name, meta], ops, known
+ * KEYS: the index, then the hashes. ARGV[1]: per hash [known version, [name, meta] (0 without ops), ops, known
  * epoch]. An op `r` clears the hash and starts a new epoch (an admin reset); ops from a copy that
  * has not seen the current epoch are dropped (they counted before the reset). Bumps `_v` when
  * anything was written, and returns per hash {version, epoch} when nobody else wrote it since
@@ -101,10 +101,18 @@ function fieldsOf(flat: string[]): Base {
   return { fields, version, epoch };
 }
 
+/** Every so many runs all hashes are compared, not only those said to have changed. */
+const FULL_EVERY = 10;
+
 export class DocumentSync {
   readonly #bases: Map<string, Base>;
   #running: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
+  /** What changed here since the last run: records by credential, providers as a whole, or all. */
+  #touched = new Set<string>();
+  #touchedProviders = new Set<string>();
+  #touchedAll = true;
+  #runs = 0;
 
   private constructor(
     private readonly client: SyncingRedis,
@@ -113,6 +121,18 @@ export class DocumentSync {
     private readonly onError: (err: Error) => void,
   ) {
     this.#bases = bases;
+  }
+
+  /**
+   * Something changed here: a credential's record (and its provider's estimates), a whole
+   * provider, or (nothing named) anything. Only what changed is laid out and compared at the next
+   * run; the rest is just asked about. A full comparison every FULL_EVERY runs catches a change
+   * nobody named.
+   */
+  touched(provider?: string, credential?: string): void {
+    if (provider === undefined) this.#touchedAll = true;
+    else if (credential === undefined) this.#touchedProviders.add(provider);
+    else this.#touched.add(touchKey(provider, credential)).add(touchKey(provider, ADAPTIVE));
   }
 
   /** Told when a sync brought another instance's change to a provider's credentials. */
@@ -160,11 +180,18 @@ export class DocumentSync {
   async #once(): Promise<void> {
     const hashes = documentHashes(this.data, (p) => this.onCredentials(p));
     if (hashes.length === 0) return;
-    const sent = hashes.map((h) => h.fields());
-    const ops = hashes.map((h, i) => this.#ops(h, sent[i]));
+    const all = this.#touchedAll || ++this.#runs % FULL_EVERY === 0;
+    const [touched, providers] = [this.#touched, this.#touchedProviders];
+    this.#touched = new Set();
+    this.#touchedProviders = new Set();
+    this.#touchedAll = false;
+    // Untouched hashes are only asked about: nothing laid out, nothing sent.
+    const sent = hashes.map((h) => (all || providers.has(h.provider) || touched.has(h.touch) ? h.fields() : undefined));
+    const ops = hashes.map((h, i) => (sent[i] ? this.#ops(h, sent[i]) : []));
     const spec = hashes.map((h, i) => {
       const base = this.#bases.get(h.name);
-      return [base?.version ?? 0, [h.name, h.meta], ops[i], base?.epoch ?? 0];
+      // The index entry is written only with ops: a hash that is just asked about sends none.
+      return [base?.version ?? 0, ops[i].length ? [h.name, h.meta()] : 0, ops[i], base?.epoch ?? 0];
     });
     let reply: [number, number, string[]?][];
     try {
@@ -172,12 +199,17 @@ export class DocumentSync {
       const lost = hashes.flatMap((h, i) => (reply[i]?.[0] === -1 ? [i] : []));
       if (lost.length) {
         // Redis lost them: send these copies whole (see SYNC_LUA).
-        const again = lost.map((i) => [...spec[i], diffFields(sent[i], hashes[i].defaults, (f) => hashes[i].isCounter(f))]);
+        const again = lost.map((i) => {
+          const h = hashes[i];
+          const [version, , delta, epoch] = spec[i];
+          return [version, [h.name, h.meta()], delta, epoch, diffFields((sent[i] ??= h.fields()), h.defaults, (f) => h.isCounter(f))];
+        });
         const seeded = await this.client.swbSync(1 + lost.length, INDEX_KEY, ...lost.map((i) => hashes[i].name), JSON.stringify(again));
         lost.forEach((i, j) => (reply[i] = seeded[j]));
       }
     } catch (err) {
-      this.onError(err as Error); // nothing was taken as sent: the next run sends it again
+      this.onError(err as Error); // nothing was taken as sent: the next run compares everything again
+      this.#touchedAll = true;
       return;
     }
     hashes.forEach((h, i) => {
@@ -185,9 +217,10 @@ export class DocumentSync {
       if (version === undefined || epoch === undefined) return;
       if (flat) {
         const shared = fieldsOf(flat).fields;
-        h.adopt(mergeFields(shared, sent[i], h.fields(), (f) => h.isCounter(f)));
+        const local = h.fields();
+        h.adopt(mergeFields(shared, sent[i] ?? local, local, (f) => h.isCounter(f)));
         this.#bases.set(h.name, { fields: shared, version, epoch });
-      } else if (ops[i].length) this.#bases.set(h.name, { fields: sent[i], version, epoch });
+      } else if (ops[i].length) this.#bases.set(h.name, { fields: sent[i]!, version, epoch });
     });
   }
 

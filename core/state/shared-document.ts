@@ -14,8 +14,11 @@ import type { StateDocument } from './store.js';
 export interface SharedHash {
   /** Its key (under the store's prefix). */
   readonly name: string;
+  readonly provider: string;
+  /** What a change here is named by (see touchKey). */
+  readonly touch: string;
   /** What it holds, for the index read at start-up: `["r", provider, credential]` or `["a", provider]`. */
-  readonly meta: string;
+  meta(): string;
   fields(): Fields;
   /** What a field missing from the shared copy means: a fresh record's values. */
   readonly defaults: Fields;
@@ -26,6 +29,14 @@ export interface SharedHash {
 }
 
 const never = () => false;
+
+/** The adaptive estimates change with the outcomes of any of a provider's credentials. */
+export const ADAPTIVE = '*adaptive';
+
+/** How a change is named: a provider's credential record, or `ADAPTIVE` / `*credentials`. */
+export function touchKey(provider: string, what: string): string {
+  return `${provider}\n${what}`;
+}
 const NO_FIELDS: Fields = new Map();
 const FRESH_RECORD: Fields = recordFields(freshRecord());
 
@@ -35,7 +46,9 @@ export function documentHashes(data: StateDocument, onCredentials: (provider: st
   for (const [provider, changes] of Object.entries(data.credentials ?? {})) {
     out.push({
       name: `k:${provider}`,
-      meta: JSON.stringify(['k', provider]),
+      provider,
+      touch: touchKey(provider, '*credentials'),
+      meta: () => JSON.stringify(['k', provider]),
       fields: () => new Map(Object.entries(changes).map(([key, ch]) => [key, stableJson(ch)])),
       defaults: NO_FIELDS,
       adopt: (f) => {
@@ -51,7 +64,9 @@ export function documentHashes(data: StateDocument, onCredentials: (provider: st
     for (const [credential, record] of Object.entries(section as Record<string, CredentialRecord>)) {
       out.push({
         name: `r:${provider}:${credential}`,
-        meta: JSON.stringify(['r', provider, credential]),
+        provider,
+        touch: touchKey(provider, credential),
+        meta: () => JSON.stringify(['r', provider, credential]),
         fields: () => recordFields(record),
         defaults: FRESH_RECORD,
         adopt: (f) => replaceRecord(record, recordFromFields(f)),
@@ -63,7 +78,9 @@ export function documentHashes(data: StateDocument, onCredentials: (provider: st
   for (const [provider, section] of Object.entries(data.observed ?? {}) as [string, Record<string, AdaptiveRecord>][]) {
     out.push({
       name: `a:${provider}`,
-      meta: JSON.stringify(['a', provider]),
+      provider,
+      touch: touchKey(provider, ADAPTIVE),
+      meta: () => JSON.stringify(['a', provider]),
       fields: () => new Map(Object.entries(section).map(([model, r]) => [model, stableJson(r)])),
       defaults: NO_FIELDS,
       adopt: (f) => adoptAdaptive(section, f),

@@ -22,8 +22,12 @@ export interface StateStore {
   readonly driver: string;
   /** The live document: read once at open, then mutated in place by its owners. */
   readonly data: StateDocument;
-  /** The document changed: persist it soon. Cheap enough to call on every request. */
-  changed(): void;
+  /**
+   * The document changed: persist it soon. Cheap enough to call on every request. `provider` and
+   * `credential` say where, when the caller knows (a shared driver then sends only that); without
+   * them, anything may have changed.
+   */
+  changed(provider?: string, credential?: string): void;
   /** Persist now and wait for it (tests, shutdown). */
   flush(): Promise<void>;
   /** Shared drivers: take in what other instances changed, before state is shown. */
