@@ -11,9 +11,10 @@ import { Lease, type FailureDetail } from './lease.js';
 import { applyFailure, countDownQuota, countSuccess, enableRecord, observeQuota, resetRecord } from './outcomes.js';
 import { PoolEntry } from './pool-entry.js';
 import { WAIT, WaitQueue } from './wait-queue.js';
-import { hydrateRecord, type CredentialRecord } from './records.js';
+import type { CredentialRecord } from './records.js';
 import { countRequest, fullWindow, restUntilWindowEnds, type WindowCounts } from './request-windows.js';
-import { credentialKey, effectiveCredentials, hydrateChanges } from './credential-changes.js';
+import { effectiveCredentials, hydrateChanges } from './credential-changes.js';
+import { entriesFor } from './membership.js';
 import { pickByStrategy } from './select.js';
 import type { PoolSettings } from './settings.js';
 import { viewOf, type CredentialView } from './snapshot.js';
@@ -365,30 +366,14 @@ export class CredentialPool {
     this.#rebuild();
   }
 
-  /** The configured credentials with the admin's changes; a provider without any still gets one entry. */
-  #inService(): (Credential | undefined)[] {
-    const list = effectiveCredentials(this.#configured, this.#store.data.credentials?.[this.providerId]);
-    return list.length ? list : [undefined];
-  }
-
   /**
-   * Entries for the credentials in service; one that stays keeps its record and live counters.
-   * `saved`: records read from the store at start-up, checked before use.
+   * Entries for the configured credentials with the admin's changes (a provider without any still
+   * gets one entry). `saved`: records read from the store at start-up.
    */
   #rebuild(saved?: Record<string, unknown>): void {
+    const list = effectiveCredentials(this.#configured, this.#store.data.credentials?.[this.providerId]);
     const section = this.#store.data.pools[this.providerId] as Record<string, CredentialRecord>;
-    const old = new Map(this.entries.map((e) => [e.key, e]));
-    this.entries = this.#inService().map((c, i) => {
-      const key = c ? credentialKey(c) : 'anonymous';
-      const kept = old.get(key);
-      old.delete(key);
-      if (kept && kept.credential?.secret === c?.secret) {
-        kept.index = i;
-        return kept;
-      }
-      return new PoolEntry(i, c, key, (section[key] ??= hydrateRecord(saved && Object.hasOwn(saved, key) ? saved[key] : undefined)));
-    });
-    for (const gone of old.values()) delete section[gone.key];
+    this.entries = entriesFor(list.length ? list : [undefined], this.entries, section, saved);
     this.#cursor %= this.entries.length;
     this.#store.changed(this.providerId);
     this.wake();
