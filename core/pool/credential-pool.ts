@@ -11,8 +11,8 @@ import { Lease, type FailureDetail } from './lease.js';
 import { applyFailure, countDownQuota, countSuccess, enableRecord, observeQuota, resetRecord } from './outcomes.js';
 import { PoolEntry } from './pool-entry.js';
 import { WAIT, WaitQueue } from './wait-queue.js';
-import type { CredentialRecord } from './records.js';
-import { countRequest, fullWindow, restUntilWindowEnds, type WindowCounts } from './request-windows.js';
+import { coolUntil, type CredentialRecord } from './records.js';
+import { countRequest, fullWindow, windowReason, type FullWindow, type WindowCounts } from './request-windows.js';
 import { effectiveCredentials, hydrateChanges } from './credential-changes.js';
 import { entriesFor } from './membership.js';
 import { pickByStrategy } from './select.js';
@@ -20,6 +20,11 @@ import type { PoolSettings } from './settings.js';
 import { viewOf, type CredentialView } from './snapshot.js';
 
 export type { CredentialView } from './snapshot.js';
+
+/** A full request window rests its record (a credential's, or one model's) until it ends, like a cooldown. */
+function restUntilWindowEnds(target: { cooldownUntil?: number; cooldownReason?: string }, full: FullWindow | undefined): void {
+  if (full) coolUntil(target, full.until, windowReason(full.window));
+}
 
 export interface PoolInit {
   providerId: string;

@@ -1,5 +1,6 @@
 import { countDownQuota } from './outcomes.js';
 import type { PoolEntry } from './pool-entry.js';
+import { coolUntil } from './records.js';
 import type { RequestWindow } from './request-windows.js';
 
 /**
@@ -57,11 +58,7 @@ export function learnRefusal(e: PoolEntry, model: string, v: Exclude<GateVerdict
 
 /** Another instance cooled this credential (for every model when `model` is undefined): rest it here too. */
 export function learnCooldown(e: PoolEntry, model: string | undefined, ms: number, reason: string | undefined, now: number): void {
-  const rec = model === undefined ? e.record : e.model(model);
-  if ((rec.cooldownUntil ?? 0) < now + ms) {
-    rec.cooldownUntil = now + ms;
-    rec.cooldownReason = reason ?? 'cooling down (seen by another instance)';
-  }
+  coolUntil(model === undefined ? e.record : e.model(model), now + ms, reason ?? 'cooling down (seen by another instance)');
 }
 
 /** Tell the other instances how long a credential now rests; they learn it on their next try of it. */

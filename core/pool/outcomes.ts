@@ -3,7 +3,7 @@ import type { FailureKind } from '../contract/provider.js';
 import type { QuotaObservation } from '../upstream/retry-hints.js';
 import type { FailureDetail } from './lease.js';
 import type { PoolEntry } from './pool-entry.js';
-import { freshCounters, freshRecord, replaceRecord, type CredentialRecord, type ModelRecord, type UsageCounters } from './records.js';
+import { coolUntil, freshCounters, freshRecord, replaceRecord, type CredentialRecord, type ModelRecord, type UsageCounters } from './records.js';
 import type { PoolSettings } from './settings.js';
 
 const ERROR_TEXT_LIMIT = 300;
@@ -53,14 +53,7 @@ export function applyFailure(e: PoolEntry, model: string, kind: FailureKind, d: 
     return 'disabled';
   }
 
-  const coolDown = (until: number, reason: string) => {
-    const target = settings.rateLimitScope === 'credential' ? r : m;
-    // A new cooldown never shortens a running one: the later deadline wins.
-    if ((target.cooldownUntil ?? 0) < until) {
-      target.cooldownUntil = until;
-      target.cooldownReason = reason;
-    }
-  };
+  const coolDown = (until: number, reason: string) => coolUntil(settings.rateLimitScope === 'credential' ? r : m, until, reason);
   const named = (what: string) => (d.limitType ? `${what} (${d.limitType})` : what);
   switch (kind) {
     case 'transient':

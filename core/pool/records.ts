@@ -102,6 +102,14 @@ function setIf<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | undefi
   if (v !== undefined) o[k] = v;
 }
 
+/** Rest a credential (or one of its models) until `until`; a running cooldown is never shortened: the later deadline wins. */
+export function coolUntil(target: { cooldownUntil?: number; cooldownReason?: string }, until: number, reason: string): void {
+  if ((target.cooldownUntil ?? 0) < until) {
+    target.cooldownUntil = until;
+    target.cooldownReason = reason;
+  }
+}
+
 /** Make `target` (the live object the pool holds) into `fresh`, in place. */
 export function replaceRecord(target: CredentialRecord, fresh: CredentialRecord): void {
   for (const k of Object.keys(target)) delete (target as unknown as Record<string, unknown>)[k];

@@ -43,14 +43,6 @@ export function fullWindow(counts: WindowCounts | undefined, windows: readonly R
   return full;
 }
 
-/** A full window rests its record (a credential's, or one model's) until it ends, like a cooldown. */
-export function restUntilWindowEnds(target: { cooldownUntil?: number; cooldownReason?: string }, full: FullWindow | undefined): void {
-  if (full && (target.cooldownUntil ?? 0) < full.until) {
-    target.cooldownUntil = full.until;
-    target.cooldownReason = windowReason(full.window);
-  }
-}
-
 /** How a full window shows as a cooldown reason: `request window full (15 per 60s)`. */
 export function windowReason(w: RequestWindow): string {
   const s = w.windowMs / 1000;
