@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { diffFields, mergeFields, type FieldOp, type Fields } from './field-merge.js';
-import { ADAPTIVE, documentHashes, loadHash, touchKey, type SharedHash } from './shared-document.js';
+import { documentHashes, loadHash, type SharedHash } from './shared-document.js';
 import type { StateDocument } from './store.js';
 
 /** The index of every hash (name -> what it holds), read at start-up. */
@@ -109,7 +109,8 @@ export class DocumentSync {
   #running: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
   /** What changed here since the last run: records by credential, providers as a whole, or all. */
-  #touched = new Set<string>();
+  /** provider -> credentials whose records changed. */
+  #touched = new Map<string, Set<string>>();
   #touchedProviders = new Set<string>();
   #touchedAll = true;
   #runs = 0;
@@ -132,7 +133,11 @@ export class DocumentSync {
   touched(provider?: string, credential?: string): void {
     if (provider === undefined) this.#touchedAll = true;
     else if (credential === undefined) this.#touchedProviders.add(provider);
-    else this.#touched.add(touchKey(provider, credential)).add(touchKey(provider, ADAPTIVE));
+    else {
+      let set = this.#touched.get(provider);
+      if (!set) this.#touched.set(provider, (set = new Set()));
+      set.add(credential);
+    }
   }
 
   /** Told when a sync brought another instance's change to a provider's credentials. */
@@ -182,11 +187,16 @@ export class DocumentSync {
     if (hashes.length === 0) return;
     const all = this.#touchedAll || ++this.#runs % FULL_EVERY === 0;
     const [touched, providers] = [this.#touched, this.#touchedProviders];
-    this.#touched = new Set();
+    this.#touched = new Map();
     this.#touchedProviders = new Set();
     this.#touchedAll = false;
     // Untouched hashes are only asked about: nothing laid out, nothing sent.
-    const sent = hashes.map((h) => (all || providers.has(h.provider) || touched.has(h.touch) ? h.fields() : undefined));
+    const isTouched = (h: SharedHash) => {
+      if (all || providers.has(h.provider)) return true;
+      const creds = touched.get(h.provider);
+      return h.kind === 'r' ? creds?.has(h.credential!) === true : h.kind === 'a' && creds !== undefined;
+    };
+    const sent = hashes.map((h) => (isTouched(h) ? h.fields() : undefined));
     const ops = hashes.map((h, i) => (sent[i] ? this.#ops(h, sent[i]) : []));
     const spec = hashes.map((h, i) => {
       const base = this.#bases.get(h.name);

@@ -15,8 +15,10 @@ export interface SharedHash {
   /** Its key (under the store's prefix). */
   readonly name: string;
   readonly provider: string;
-  /** What a change here is named by (see touchKey). */
-  readonly touch: string;
+  /** `r`: one credential's record; `a`: the provider's estimates (they move with any credential's outcome); `k`: its added/removed credentials. */
+  readonly kind: 'r' | 'a' | 'k';
+  /** For a record: whose. */
+  readonly credential?: string;
   /** What it holds, for the index read at start-up: `["r", provider, credential]` or `["a", provider]`. */
   meta(): string;
   fields(): Fields;
@@ -30,13 +32,6 @@ export interface SharedHash {
 
 const never = () => false;
 
-/** The adaptive estimates change with the outcomes of any of a provider's credentials. */
-export const ADAPTIVE = '*adaptive';
-
-/** How a change is named: a provider's credential record, or `ADAPTIVE` / `*credentials`. */
-export function touchKey(provider: string, what: string): string {
-  return `${provider}\n${what}`;
-}
 const NO_FIELDS: Fields = new Map();
 const FRESH_RECORD: Fields = recordFields(freshRecord());
 
@@ -47,7 +42,7 @@ export function documentHashes(data: StateDocument, onCredentials: (provider: st
     out.push({
       name: `k:${provider}`,
       provider,
-      touch: touchKey(provider, '*credentials'),
+      kind: 'k',
       meta: () => JSON.stringify(['k', provider]),
       fields: () => new Map(Object.entries(changes).map(([key, ch]) => [key, stableJson(ch)])),
       defaults: NO_FIELDS,
@@ -65,7 +60,8 @@ export function documentHashes(data: StateDocument, onCredentials: (provider: st
       out.push({
         name: `r:${provider}:${credential}`,
         provider,
-        touch: touchKey(provider, credential),
+        kind: 'r',
+        credential,
         meta: () => JSON.stringify(['r', provider, credential]),
         fields: () => recordFields(record),
         defaults: FRESH_RECORD,
@@ -79,7 +75,7 @@ export function documentHashes(data: StateDocument, onCredentials: (provider: st
     out.push({
       name: `a:${provider}`,
       provider,
-      touch: touchKey(provider, ADAPTIVE),
+      kind: 'a',
       meta: () => JSON.stringify(['a', provider]),
       fields: () => new Map(Object.entries(section).map(([model, r]) => [model, stableJson(r)])),
       defaults: NO_FIELDS,
