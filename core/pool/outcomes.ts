@@ -108,9 +108,13 @@ export function observeQuota(e: PoolEntry, model: string, q: QuotaObservation, n
  * A count beside the reported number, not a change to it, so instances sharing state add theirs up.
  */
 export function countDownQuota(r: CredentialRecord, m: ModelRecord, now: number, by: 1 | -1 = 1): void {
-  const live = (remaining: number | undefined, resetAt: number | undefined) => remaining !== undefined && (resetAt === undefined || resetAt > now);
-  if (live(r.quota?.remaining, r.quota?.resetAt)) r.quotaSpent = Math.max(0, (r.quotaSpent ?? 0) + by);
-  if (live(m.observed?.remainingRequests, m.observed?.resetAt)) m.quotaSpent = Math.max(0, (m.quotaSpent ?? 0) + by);
+  if (liveWindow(r.quota?.remaining, r.quota?.resetAt, now)) r.quotaSpent = Math.max(0, (r.quotaSpent ?? 0) + by);
+  if (liveWindow(m.observed?.remainingRequests, m.observed?.resetAt, now)) m.quotaSpent = Math.max(0, (m.quotaSpent ?? 0) + by);
+}
+
+/** The upstream reported what is left and its window has not reset since. */
+function liveWindow(remaining: number | undefined, resetAt: number | undefined, now: number): boolean {
+  return remaining !== undefined && (resetAt === undefined || resetAt > now);
 }
 
 /**
