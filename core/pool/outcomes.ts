@@ -113,7 +113,7 @@ export function countDownQuota(r: CredentialRecord, m: ModelRecord, now: number,
 }
 
 /** The upstream reported what is left and its window has not reset since. */
-function liveWindow(remaining: number | undefined, resetAt: number | undefined, now: number): boolean {
+export function liveWindow(remaining: number | undefined, resetAt: number | undefined, now: number): boolean {
   return remaining !== undefined && (resetAt === undefined || resetAt > now);
 }
 

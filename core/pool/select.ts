@@ -1,3 +1,4 @@
+import { liveWindow } from './outcomes.js';
 import type { PoolEntry } from './pool-entry.js';
 import type { Strategy } from './settings.js';
 
@@ -37,8 +38,8 @@ function leastUsed(a: PoolEntry, b: PoolEntry): number {
 function quotaLeft(e: PoolEntry, model: string, now: number): number {
   const m = e.peekModel(model);
   const o = m?.observed;
-  if (o?.remainingRequests !== undefined && !(o.resetAt !== undefined && o.resetAt <= now)) return Math.max(0, o.remainingRequests - (m!.quotaSpent ?? 0));
+  if (o && liveWindow(o.remainingRequests, o.resetAt, now)) return Math.max(0, o.remainingRequests! - (m!.quotaSpent ?? 0));
   const q = e.record.quota;
-  if (!q || q.remaining === undefined || (q.resetAt !== undefined && q.resetAt <= now)) return Number.MAX_SAFE_INTEGER;
-  return Math.max(0, q.remaining - (e.record.quotaSpent ?? 0));
+  if (!q || !liveWindow(q.remaining, q.resetAt, now)) return Number.MAX_SAFE_INTEGER;
+  return Math.max(0, q.remaining! - (e.record.quotaSpent ?? 0));
 }
