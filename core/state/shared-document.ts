@@ -39,21 +39,14 @@ const FRESH_RECORD: Fields = recordFields(freshRecord());
 export function documentHashes(data: StateDocument, onCredentials: (provider: string) => void): SharedHash[] {
   const out: SharedHash[] = [];
   for (const [provider, changes] of Object.entries(data.credentials ?? {})) {
-    out.push({
-      name: `k:${provider}`,
-      provider,
-      kind: 'k',
-      meta: () => JSON.stringify(['k', provider]),
-      fields: () => new Map(Object.entries(changes).map(([key, ch]) => [key, stableJson(ch)])),
-      defaults: NO_FIELDS,
-      adopt: (f) => {
-        const fresh = hydrateChanges(Object.fromEntries([...f].map(([key, text]) => [key, parse(text)])));
+    out.push(
+      jsonHash('k', provider, changes, (f) => {
+        const fresh = hydrateChanges(parsed(f));
         for (const key of Object.keys(changes)) delete changes[key];
         Object.assign(changes, fresh);
         onCredentials(provider);
-      },
-      isCounter: never,
-    });
+      }),
+    );
   }
   for (const [provider, section] of Object.entries(data.pools)) {
     for (const [credential, record] of Object.entries(section as Record<string, CredentialRecord>)) {
@@ -72,17 +65,29 @@ export function documentHashes(data: StateDocument, onCredentials: (provider: st
     }
   }
   for (const [provider, section] of Object.entries(data.observed ?? {}) as [string, Record<string, AdaptiveRecord>][]) {
-    out.push({
-      name: `a:${provider}`,
-      provider,
-      kind: 'a',
-      meta: () => JSON.stringify(['a', provider]),
-      fields: () => new Map(Object.entries(section).map(([model, r]) => [model, stableJson(r)])),
-      defaults: NO_FIELDS,
-      adopt: (f) => adoptAdaptive(section, f),
-      isCounter: never,
-    });
+    out.push(jsonHash('a', provider, section, (f) => adoptAdaptive(section, f)));
   }
+  return out;
+}
+
+/** A provider's section kept as one JSON value per key (no counters: the latest write wins). */
+function jsonHash(kind: 'k' | 'a', provider: string, section: Record<string, unknown>, adopt: (f: Fields) => void): SharedHash {
+  return {
+    name: `${kind}:${provider}`,
+    provider,
+    kind,
+    meta: () => JSON.stringify([kind, provider]),
+    fields: () => new Map(Object.entries(section).map(([key, v]) => [key, stableJson(v)])),
+    defaults: NO_FIELDS,
+    adopt,
+    isCounter: never,
+  };
+}
+
+/** The fields of a JSON-valued hash, parsed (an unreadable value becomes undefined, for hydration to drop). */
+function parsed(f: Fields): Record<string, unknown> {
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const [key, text] of f) out[key] = parse(text);
   return out;
 }
 
@@ -107,13 +112,11 @@ export function loadHash(data: StateDocument, meta: string, fields: Fields): boo
     return true;
   }
   if (m[0] === 'k') {
-    (data.credentials ??= {})[provider] = hydrateChanges(Object.fromEntries([...fields].map(([key, text]) => [key, parse(text)])));
+    (data.credentials ??= {})[provider] = hydrateChanges(parsed(fields));
     return true;
   }
   if (m[0] === 'a') {
-    const section = Object.create(null) as Record<string, unknown>;
-    for (const [model, text] of fields) section[model] = parse(text);
-    (data.observed ??= {})[provider] = section;
+    (data.observed ??= {})[provider] = parsed(fields);
     return true;
   }
   return false;
