@@ -108,6 +108,14 @@ describe('failover', () => {
     for await (const m of client.models.list()) ids.push(m.id);
     expect(ids[0]).toBe('smart');
   });
+
+  it("regression: /v1/models shows an alias's configured description (it showed none)", async () => {
+    const res = await fetch(`${sb.baseURL}/models`);
+    const list = (await res.json()) as { data: { id: string; description?: unknown }[] };
+    expect(list.data.find((m) => m.id === 'smart')?.description).toBe('a, else b');
+    const one = (await (await fetch(`${sb.baseURL}/models/smart`)).json()) as { description?: unknown };
+    expect(one.description).toBe('a, else b');
+  });
 });
 
 describe('the total timeout spans every attempt', () => {

@@ -7,6 +7,8 @@ import type { ProviderRegistry } from './provider-registry.js';
 export interface Route {
   readonly model: string;
   readonly targets: readonly RouteTarget[];
+  /** What the config says of an alias (`models.<alias>.description`), shown in `/v1/models`. */
+  readonly description?: string;
 }
 
 /**
@@ -21,7 +23,7 @@ export class ModelRouter {
     private readonly registry: ProviderRegistry,
     private readonly catalog: ModelCatalog,
   ) {
-    for (const r of routes) this.#aliases.set(r.id, { model: r.id, targets: r.targets });
+    for (const r of routes) this.#aliases.set(r.id, r.description === undefined ? { model: r.id, targets: r.targets } : { model: r.id, targets: r.targets, description: r.description });
   }
 
   get aliases(): readonly Route[] {

@@ -31,7 +31,11 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
   };
 
   const all = async (): Promise<ModelObject[]> => {
-    const out = router.aliases.map((r) => toObject(r.model, undefined, 'switchboard'));
+    const out = router.aliases.map((r) => {
+      const o = toObject(r.model, undefined, 'switchboard');
+      if (r.description !== undefined) o.description = r.description;
+      return o;
+    });
     const lists = await Promise.all(providers.handles.map((h) => catalog.list(h)));
     providers.handles.forEach((h, i) => {
       for (const m of lists[i]) out.push(toObject(`${h.id}/${m.id}`, m, h.id));
