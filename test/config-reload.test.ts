@@ -99,6 +99,9 @@ describe('POST /v1/admin/reload', () => {
     const r = await reload();
     expect(r.status).toBe(422);
     expect(r.json.error).toMatchObject({ code: 'config_invalid', type: 'invalid_request_error' });
+    // regression: the position used to follow a dangling colon ("is not valid YAML:; line 1")
+    expect(r.json.error.message).toMatch(/is not valid YAML: line 1, column \d+: \S/);
+    expect(r.json.error.message).not.toContain(':;');
     await writeConfig(file, config({ credentials: KEYS.slice(2), plugin: 'no-such-plugin' }));
     expect((await reload()).status).toBe(422);
     expect(await chat()).toBe(200);

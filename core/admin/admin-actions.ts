@@ -140,7 +140,7 @@ export class AdminActions {
     } catch (err) {
       // An unreadable or invalid file changes nothing: the running config stays.
       if (!(err instanceof StartupError)) throw err;
-      throw new GatewayError('SWB_ERR_INVALID_VALUE', `The config file was not reloaded, nothing changed: ${err.message.replace(/\n/g, '; ')}`, { status: 422, code: 'config_invalid', param: null });
+      throw new GatewayError('SWB_ERR_INVALID_VALUE', `The config file was not reloaded, nothing changed: ${err.oneLine()}`, { status: 422, code: 'config_invalid', param: null });
     }
     const plan = planReload(this.#config, next, this.providers);
     plan.apply();

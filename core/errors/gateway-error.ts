@@ -58,5 +58,15 @@ export class StartupError extends Error {
   ) {
     super(lines.length ? `${message}\n${lines.join('\n')}` : message);
     this.name = 'StartupError';
+    this.#headline = message;
+  }
+
+  readonly #headline: string;
+
+  /** The message on one line, for an API answer: `x is not valid YAML: line 27, column 3: ...; ...`. */
+  oneLine(): string {
+    if (!this.lines.length) return this.#headline;
+    const head = this.#headline.endsWith(':') ? this.#headline : `${this.#headline}:`;
+    return `${head} ${this.lines.join('; ')}`;
   }
 }
