@@ -90,7 +90,7 @@ export async function validate(name: string, origin: string, chunks: number): Pr
  * (stream). A discarded lead-in warms connections and the JIT on both sides.
  *
  * `interleaved` (the default): round-robin across origins, so each sees the same machine state
- * (no drift between targets). `blocks`: each origin's requests back to back, as ../shared/bench
+ * (no drift between targets). `blocks`: each origin's requests back to back, as the peer benchmark does
  * measures; on this machine it measured no lower for Switchboard (stream TTFB +0.39 ms vs +0.34).
  */
 export async function probeP50s(origins: string[], mode: Mode, requests: number, order: 'blocks' | 'interleaved' = 'interleaved'): Promise<number[]> {

@@ -3,7 +3,7 @@
  * can do. It buffers the request body, forwards it unchanged through an undici Pool and pipes the
  * answer back as it arrives (SSE chunk by chunk, headers flushed at once). No JSON parsing, no
  * auth, no logging; but like any proxy that must not leak upstream calls, it aborts the upstream
- * request when the client goes away (the reference passthrough of ../shared/bench does the same).
+ * request when the client goes away (the peer benchmark's reference passthrough does the same).
  *
  *   node dist/bench/passthrough.js --port N --upstream http://127.0.0.1:M   (after npm run build)
  */

@@ -41,7 +41,7 @@ export interface Settings {
   connections: number;
   runs: number;
   probeRequests: number;
-  /** `blocks`: each target's probes back to back (as ../shared/bench); `interleaved`: round-robin. */
+  /** `blocks`: each target's probes back to back (as the peer benchmark); `interleaved`: round-robin. */
   probeOrder: 'blocks' | 'interleaved';
   chunks: number;
   modes: Mode[];
