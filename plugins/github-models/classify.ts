@@ -32,7 +32,7 @@ export function waitMs(f: UpstreamFailure): number {
 }
 
 /**
- * GitHub Models' failures, per ../shared/upstreams/github-models.md §3–4: 429s by
+ * GitHub Models' failures as its API reports them: 429s by
  * `x-ratelimit-type` (a daily limit spends the token for that model until its reset; a minute
  * limit rests it for the stated wait; too many concurrent requests rests it a second), per-model
  * refusals that are the token's, unknown models that are the client's, and the HTTP default for

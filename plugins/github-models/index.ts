@@ -39,7 +39,7 @@ const stripObfuscation = (json: string) => (json.indexOf('"obfuscation"') === -1
 /**
  * GitHub Models (models.github.ai): OpenAI-style inference with publisher-prefixed model ids,
  * per-account limits and a catalog. Tokens come from the pool; this plugin only knows the
- * protocol (../shared/upstreams/github-models.md) and how GitHub says what went wrong.
+ * protocol (docs/providers/github-models.md) and how GitHub says what went wrong.
  */
 export default defineProvider<Options>({
   kind: 'provider',
