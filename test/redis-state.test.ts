@@ -15,6 +15,8 @@ import { stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bearerOf, startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+import { freshRecord, type CredentialRecord } from '../core/pool/records.js';
+import { DocumentSync, SYNC_LUA, type SyncingRedis } from '../core/state/redis-sync.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KEYS = ['sk-redis-key-aaaa1111', 'sk-redis-key-bbbb2222', 'sk-redis-key-cccc3333', 'sk-redis-key-dddd4444'];
@@ -410,6 +412,125 @@ describe('redis state driver: two instances, one gateway', () => {
       await stopRedis(server);
     }
   }, 30_000);
+
+  it('regression: a Redis stall counts no request twice: a sync that timed out but ran later is not sent again as new counts', async () => {
+    const port = await freePort();
+    const server = await startRedis(port);
+    const off: (() => void)[] = [];
+    try {
+      const url = `redis://127.0.0.1:${port}`;
+      const prefix = newPrefix();
+      const [a, b] = [await instance(prefix, {}, url), await instance(prefix, {}, url)];
+      // Each key's first answer reports a quota: from then on both instances count requests against it.
+      const reported = new Set<string>();
+      const quota = { 'x-ratelimit-remaining-requests': '100000', 'x-ratelimit-limit-requests': '100000' };
+      off.push(upstream.rule((r) => (reported.has(bearerOf(r)) ? undefined : (reported.add(bearerOf(r)), { kind: 'ok', headers: quota }))));
+      while (reported.size < KEYS.length) expect((await chat(a)).status).toBe(200);
+      await admin(a, '/tokens/stats'); // A has sent the windows; B takes them in before the load
+      const windowsOn = async (sb: RunningSwitchboard) => (await admin(sb, '/tokens/stats')).json.tokens.every((t: any) => t.models['gpt-4o-mini']?.observed?.remainingRequests > 0);
+      await waitFor(() => windowsOn(b), 5000);
+
+      let stop = false;
+      const load = Promise.all(
+        Array.from({ length: 4 }, async (_, c) => {
+          for (let i = 0; !stop; i++) {
+            const res = await chat(c % 2 ? a : b, `c${c}q${i}`);
+            expect(res.status).toBe(200);
+            await res.arrayBuffer();
+          }
+        }),
+      );
+      const moreServed = (n: number) => {
+        const target = chatRequests().length + n;
+        return waitFor(async () => chatRequests().length >= target, 20_000);
+      };
+      const degraded = (want: boolean) => waitFor(async () => (await readyz(a)).degraded === want && (await readyz(b)).degraded === want, 20_000);
+      try {
+        await moreServed(20);
+        // Frozen under load: the syncs on their way time out on both instances (commandTimeoutMs),
+        // but Redis still holds them and runs them once it is thawed.
+        server.kill('SIGSTOP');
+        await degraded(true);
+        await moreServed(20);
+        server.kill('SIGCONT');
+        await degraded(false);
+        await moreServed(20);
+      } finally {
+        stop = true;
+        await load;
+      }
+
+      // B sends its last counts, A sends its own and takes in B's, B takes in A's (again, should a
+      // sync on this busy machine have timed out meanwhile).
+      const shared = (s: any) => s.tokens.map(({ isCurrent: _c, inFlight: _f, ...rest }: Record<string, unknown>) => rest);
+      let fromA: any;
+      let fromB: any;
+      await waitFor(async () => {
+        await admin(b, '/tokens/stats');
+        fromA = (await admin(a, '/tokens/stats')).json;
+        fromB = (await admin(b, '/tokens/stats')).json;
+        return !fromA.state.degraded && !fromB.state.degraded && JSON.stringify(shared(fromA)) === JSON.stringify(shared(fromB));
+      }, 10_000);
+      const perKey = new Map<string, number>();
+      for (const r of chatRequests()) perKey.set(bearerOf(r), (perKey.get(bearerOf(r)) ?? 0) + 1);
+      const counted = (s: any) => Object.fromEntries(s.tokens.map((t: any) => [t.key, t.requests]));
+      const truth = Object.fromEntries(KEYS.map((k) => [`sk-…${k.slice(-4)}`, perKey.get(k) ?? 0]));
+      expect(counted(fromA)).toEqual(truth);
+      expect(counted(fromB)).toEqual(truth);
+      // The quota counts travel the same way: every request after the reporting one counted once.
+      const left = (s: any) => Object.fromEntries(s.tokens.map((t: any) => [t.key, t.models['gpt-4o-mini'].observed.remainingRequests]));
+      const truthLeft = Object.fromEntries(KEYS.map((k) => [`sk-…${k.slice(-4)}`, 100000 - ((perKey.get(k) ?? 0) - 1)]));
+      expect(left(fromA)).toEqual(truthLeft);
+      expect(left(fromB)).toEqual(truthLeft);
+      expect(fromA.state).toEqual({ driver: 'redis', degraded: false });
+    } finally {
+      off.forEach((f) => f());
+      server.kill('SIGCONT');
+      await stopRedis(server);
+    }
+  }, 60_000);
+
+  it('regression: a count made while a sync is on its way survives an answer that brings another instance\'s write', async () => {
+    const prefix = newPrefix();
+    const clients: SyncingRedis[] = [];
+    // One instance's side of the exchange, on the real Redis, with its own document.
+    const side = async () => {
+      const client = new Redis(REDIS_URL, { keyPrefix: prefix, lazyConnect: true }) as SyncingRedis;
+      client.defineCommand('swbSync', { lua: SYNC_LUA });
+      await client.connect();
+      clients.push(client);
+      const record: CredentialRecord = freshRecord();
+      const sync = await DocumentSync.open(client, { version: 1, pools: { up: { key: record } } }, (err) => {
+        throw err;
+      });
+      return { client, record, sync };
+    };
+    try {
+      const [a, b] = [await side(), await side()];
+      await a.sync.run();
+      await b.sync.run();
+      await a.sync.run(); // both have seen the record; neither has anything to send
+      b.record.requests += 2;
+      b.sync.touched('up', 'key');
+      await b.sync.run();
+      // A request on A while A's sync (which only asks about the record) is on its way: the answer
+      // carries B's write, and A's own count must stay beside it, to be sent next time.
+      const send = a.client.swbSync.bind(a.client);
+      a.client.swbSync = (...args) => {
+        a.record.requests += 1;
+        a.sync.touched('up', 'key');
+        a.client.swbSync = send;
+        return send(...args);
+      };
+      await a.sync.run();
+      expect(a.record.requests).toBe(3);
+      await a.sync.run();
+      await b.sync.run();
+      expect([a.record.requests, b.record.requests]).toEqual([3, 3]);
+    } finally {
+      for (const c of clients) c.disconnect();
+    }
+  });
 });
 
 async function readyz(sb: RunningSwitchboard): Promise<{ degraded?: boolean; state?: string }> {

@@ -3,7 +3,11 @@
  * script sends what changed here (counters as deltas, so instances' counts add up; values, where
  * the latest write wins) and brings back the hashes another instance changed since we last
  * looked (each hash carries a version, `_v`). Nothing on a request's path waits for it.
+ *
+ * Sending is idempotent: a call that timed out here may still run on Redis (a stall, not a loss),
+ * so an unanswered batch is sent again as it was, under its id, and Redis skips an id it applied.
  */
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { diffFields, mergeFields, type FieldOp, type Fields } from './field-merge.js';
 import { documentHashes, loadHash, type SharedHash } from './shared-document.js';
@@ -13,11 +17,23 @@ import type { StateDocument } from './store.js';
 export const INDEX_KEY = 'i';
 
 /**
- * KEYS: the index, then the hashes. ARGV[1]: per hash [known version, [name, meta] (0 without ops), ops, known
- * epoch]. An op `r` clears the hash and starts a new epoch (an admin reset); ops from a copy that
- * has not seen the current epoch are dropped (they counted before the reset). Bumps `_v` when
- * anything was written, and returns per hash {version, epoch} when nobody else wrote it since
- * the known version, else {version, epoch, HGETALL}.
+ * How long Redis remembers the last batch it applied for an instance. A batch is sent again on
+ * the instance's next contact with Redis, so this only has to outlast an instance cut off from a
+ * Redis that stays up; a live instance renews it with every batch that writes.
+ */
+const APPLIED_TTL_MS = 24 * 3600_000;
+
+/**
+ * KEYS: the index, the instance's applied-batch record (`s:<instance>`), then the hashes. ARGV[1]:
+ * per hash [known version, [name, meta] (0 without ops), ops, known epoch]; ARGV[2]: the batch's id
+ * (it grows with each batch an instance builds). A batch whose id is not above the recorded one
+ * already ran (its reply was lost to a timeout): its ops are skipped, so counts sent again are not
+ * counted again, and it is answered like a batch that only asks.
+ *
+ * An op `r` clears the hash and starts a new epoch (an admin reset); ops from a copy that has not
+ * seen the current epoch are dropped (they counted before the reset). Bumps `_v` when anything was
+ * written, and returns per hash {version, epoch} when nobody else wrote it since the known
+ * version, else {version, epoch, HGETALL}.
  *
  * A hash this copy has seen (known version > 0) but Redis no longer has was lost with Redis's data
  * (a restart without persistence): the answer is {-1} and the copy sends itself whole (ARGV's 5th
@@ -26,15 +42,18 @@ export const INDEX_KEY = 'i';
  */
 export const SYNC_LUA = `
 local spec = cjson.decode(ARGV[1])
+local id = tonumber(ARGV[2])
+local ran = id <= tonumber(redis.call('GET', KEYS[2]) or '0')
+local wrote = false
 local out = {}
 for i = 1, #spec do
-  local k = KEYS[i + 1]
+  local k = KEYS[i + 2]
   local s = spec[i]
   local ops = s[3]
   local v = tonumber(redis.call('HGET', k, '_v') or '0')
   local e = tonumber(redis.call('HGET', k, '_e') or '0')
   local lost = v == 0 and s[1] > 0
-  if lost and s[5] == nil then
+  if lost and (s[5] == nil or ran) then
     out[i] = {-1, 0}
   else
     if lost then
@@ -42,7 +61,7 @@ for i = 1, #spec do
       e = s[4]
       v = s[1] + 1048576
       redis.call('HSET', k, '_v', v, '_e', e)
-    elseif e ~= s[4] then
+    elseif ran or e ~= s[4] then
       ops = {}
     end
     local mine = 0
@@ -63,6 +82,7 @@ for i = 1, #spec do
       end
       v = redis.call('HINCRBY', k, '_v', 1)
       mine = 1
+      wrote = true
       redis.call('HSET', KEYS[1], s[2][1], s[2][2])
     end
     if v == s[1] + mine and (e == s[4] or mine == 1) then
@@ -72,16 +92,36 @@ for i = 1, #spec do
     end
   end
 end
+if wrote then redis.call('SET', KEYS[2], id, 'PX', ${APPLIED_TTL_MS}) end
 return out
 `;
 
 export type SyncingRedis = Redis & { swbSync(numKeys: number, ...args: string[]): Promise<[number, number, string[]?][]> };
+
+type Reply = [number, number, string[]?];
+type HashSpec = [number, [string, string] | 0, FieldOp[], number, FieldOp[]?];
 
 interface Base {
   fields: Fields;
   version: number;
   /** Resets seen: counts made under an older epoch are dropped by Redis. */
   epoch: number;
+}
+
+/**
+ * One script call as sent. Until Redis answers it, it is sent again exactly so (same id, same
+ * ops): Redis may have run it with the reply lost, and skips an id it has applied.
+ */
+interface Batch {
+  id: number;
+  hashes: SharedHash[];
+  spec: HashSpec[];
+  /** Each hash's copy the ops were taken from (undefined: only asked about). */
+  sent: (Fields | undefined)[];
+  /** Whether ops went with the hash: once answered, `sent` is what Redis holds of it. */
+  wrote: boolean[];
+  /** It sends copies whole to Redis that lost them (a hash still lost after it waits for the next run). */
+  seeds: boolean;
 }
 
 function withDefaults(defaults: Fields, fields: Fields | undefined): Fields {
@@ -114,6 +154,11 @@ export class DocumentSync {
   #touchedProviders = new Set<string>();
   #touchedAll = true;
   #runs = 0;
+  /** Where Redis records the last batch of this instance it applied (see SYNC_LUA). */
+  readonly #appliedKey = `s:${randomUUID()}`;
+  #lastId = 0;
+  /** A batch sent but not answered: sent again, unchanged, before anything new. */
+  #pending: Batch | undefined;
 
   private constructor(
     private readonly client: SyncingRedis,
@@ -183,8 +228,17 @@ export class DocumentSync {
   }
 
   async #once(): Promise<void> {
+    // Only after Redis has answered the last batch is a new one built: its ops are what changed
+    // since the copy that batch sent, so sending it before would count that batch's part twice.
+    if (this.#pending && !(await this.#send(this.#pending, true))) return;
+    const batch = this.#build();
+    if (batch) await this.#send(batch, false);
+  }
+
+  /** This run's batch: what changed here since the last answered one, and a question about the rest. */
+  #build(): Batch | undefined {
     const hashes = documentHashes(this.data, (p) => this.onCredentials(p));
-    if (hashes.length === 0) return;
+    if (hashes.length === 0) return undefined;
     const all = this.#touchedAll || ++this.#runs % FULL_EVERY === 0;
     const [touched, providers] = [this.#touched, this.#touchedProviders];
     this.#touched = new Map();
@@ -198,40 +252,68 @@ export class DocumentSync {
     };
     const sent = hashes.map((h) => (isTouched(h) ? h.fields() : undefined));
     const ops = hashes.map((h, i) => (sent[i] ? this.#ops(h, sent[i]) : []));
-    const spec = hashes.map((h, i) => {
+    const spec = hashes.map((h, i): HashSpec => {
       const base = this.#bases.get(h.name);
       // The index entry is written only with ops: a hash that is just asked about sends none.
       return [base?.version ?? 0, ops[i].length ? [h.name, h.meta()] : 0, ops[i], base?.epoch ?? 0];
     });
-    let reply: [number, number, string[]?][];
+    return { id: ++this.#lastId, hashes, spec, sent, wrote: ops.map((o) => o.length > 0), seeds: false };
+  }
+
+  /** Send a batch and take in the answer; false (and the batch kept for next time) when Redis did not answer. */
+  async #send(batch: Batch, again: boolean): Promise<boolean> {
+    this.#pending = batch;
+    let reply: Reply[];
     try {
-      reply = await this.client.swbSync(1 + hashes.length, INDEX_KEY, ...hashes.map((h) => h.name), JSON.stringify(spec));
-      const lost = hashes.flatMap((h, i) => (reply[i]?.[0] === -1 ? [i] : []));
-      if (lost.length) {
-        // Redis lost them: send these copies whole (see SYNC_LUA).
-        const again = lost.map((i) => {
-          const h = hashes[i];
-          const [version, , delta, epoch] = spec[i];
-          return [version, [h.name, h.meta()], delta, epoch, diffFields((sent[i] ??= h.fields()), h.defaults, (f) => h.isCounter(f))];
-        });
-        const seeded = await this.client.swbSync(1 + lost.length, INDEX_KEY, ...lost.map((i) => hashes[i].name), JSON.stringify(again));
-        lost.forEach((i, j) => (reply[i] = seeded[j]));
-      }
+      reply = await this.client.swbSync(2 + batch.hashes.length, INDEX_KEY, this.#appliedKey, ...batch.hashes.map((h) => h.name), JSON.stringify(batch.spec), String(batch.id));
     } catch (err) {
-      this.onError(err as Error); // nothing was taken as sent: the next run compares everything again
-      this.#touchedAll = true;
-      return;
+      this.onError(err as Error);
+      this.#touchedAll = true; // after an outage, the batch that follows compares everything once
+      return false;
     }
+    this.#pending = undefined;
+    // A batch from an earlier run: the document may hold new objects under those names since.
+    const hashes = again ? this.#live(batch.hashes) : batch.hashes;
+    const lost: number[] = [];
     hashes.forEach((h, i) => {
-      const [version, epoch, flat] = reply[i] ?? [];
-      if (version === undefined || epoch === undefined) return;
-      if (flat) {
-        const shared = fieldsOf(flat).fields;
-        const local = h.fields();
-        h.adopt(mergeFields(shared, sent[i] ?? local, local, (f) => h.isCounter(f)));
-        this.#bases.set(h.name, { fields: shared, version, epoch });
-      } else if (ops[i].length) this.#bases.set(h.name, { fields: sent[i]!, version, epoch });
+      if (reply[i]?.[0] === -1) lost.push(i);
+      else if (h) this.#take(h, reply[i], batch.sent[i], batch.wrote[i]);
     });
+    if (lost.length === 0 || batch.seeds) return true;
+    // Redis lost them: send these copies whole (see SYNC_LUA), as a batch of its own.
+    const seeded = lost.flatMap((i) => {
+      const h = hashes[i];
+      if (!h) return [];
+      const [version, , delta, epoch] = batch.spec[i];
+      const whole = (batch.sent[i] ??= h.fields());
+      return [{ h, sent: whole, spec: [version, [h.name, h.meta()], delta, epoch, diffFields(whole, h.defaults, (f) => h.isCounter(f))] as HashSpec }];
+    });
+    if (seeded.length === 0) return true;
+    return this.#send(
+      { id: ++this.#lastId, hashes: seeded.map((x) => x.h), spec: seeded.map((x) => x.spec), sent: seeded.map((x) => x.sent), wrote: seeded.map(() => true), seeds: true },
+      false,
+    );
+  }
+
+  /** The document's current hashes under these names (undefined: gone since). */
+  #live(hashes: SharedHash[]): (SharedHash | undefined)[] {
+    const now = new Map(documentHashes(this.data, (p) => this.onCredentials(p)).map((h) => [h.name, h]));
+    return hashes.map((h) => now.get(h.name));
+  }
+
+  /** One hash's answer: the shared copy merged with what changed here since `sent` was taken. */
+  #take(h: SharedHash, reply: Reply | undefined, sent: Fields | undefined, wrote: boolean): void {
+    const [version, epoch, flat] = reply ?? [];
+    if (version === undefined || epoch === undefined) return;
+    if (flat) {
+      const shared = fieldsOf(flat).fields;
+      const local = h.fields();
+      // A hash only asked about is measured from the shared copy last seen: what changed here
+      // while the batch was on its way (or waiting to be answered) is kept, not overwritten.
+      const from = sent ?? withDefaults(h.defaults, this.#bases.get(h.name)?.fields);
+      h.adopt(mergeFields(shared, from, local, (f) => h.isCounter(f)));
+      this.#bases.set(h.name, { fields: shared, version, epoch });
+    } else if (wrote) this.#bases.set(h.name, { fields: sent!, version, epoch });
   }
 
   /** What to send for one hash: a reset and all of it when it was reset here, else what changed. */
