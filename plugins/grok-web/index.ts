@@ -47,7 +47,8 @@ interface Options {
   images: ImageOptions;
   showSearchSources: boolean;
   historyFileChars: number;
-  models?: GrokModel[];
+  /** Entries merged over the default catalogue (models.ts); not `models`, the core's static list. */
+  catalog?: GrokModel[];
   imageInput: { maxBytes: number; timeoutMs: number; allowPrivate: boolean };
 }
 
@@ -144,7 +145,8 @@ export default defineProvider<Options>({
         },
         default: {},
       },
-      models: {
+      // `catalog`, not `models`: the core owns `models:` on every provider (a static list of ids).
+      catalog: {
         type: 'array',
         items: {
           type: 'object',
@@ -160,6 +162,7 @@ export default defineProvider<Options>({
             reasoning: { type: 'boolean' },
             image: { type: 'boolean' },
           },
+          additionalProperties: false,
         },
       },
     },
@@ -172,7 +175,7 @@ export default defineProvider<Options>({
     cooldowns: { disableAfterClientErrors: 3 },
   },
   async create({ options, configDir, images: imageFiles, log }) {
-    const models = catalogue(options.models);
+    const models = catalogue(options.catalog);
     const origin = new URL(options.baseUrl).origin;
     const proxyUrl = options.proxyUrl ?? process.env.GROK_PROXY;
     const dispatcher = createUpstreamDispatcher({ baseUrl: options.baseUrl, proxyUrl, connections: 16 });
