@@ -4,12 +4,15 @@
  * not be able to do: make Switchboard fetch from a private address (SSRF), or have its own broken
  * image counted against an account.
  */
+import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { GROK_SSO, grokReply, startFakeGrok, type FakeGrok } from './fakes/grok-web.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+import { request } from 'undici';
+import { guardedAgent } from '../plugins/grok-web/guarded-agent.js';
 import { isPrivateAddress } from '../plugins/grok-web/private-address.js';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
@@ -195,6 +198,44 @@ describe('grok-web image URLs never reach a private address', () => {
     const pub = ['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '192.0.1.1', '198.20.0.1', '223.255.255.255', '::ffff:8.8.8.8', '::ffff:808:808', '64:ff9b::808:808', '2002:808:808::', '2606:4700:4700::1111', '2a00:1450:4001::1'];
     for (const ip of priv) expect(isPrivateAddress(ip), String(ip)).toBe(true);
     for (const ip of pub) expect(isPrivateAddress(ip), ip).toBe(false);
+  });
+});
+
+describe('the guarded agent', () => {
+  // Tests have no public address to fetch from: a block list without loopback IPv4 plays "public".
+  const onlyV4Loopback = (ip: string | undefined) => !(ip === '127.0.0.1' || ip === '::ffff:127.0.0.1');
+
+  it('connects to an allowed address, by literal and by name; a name with any blocked answer is refused', async () => {
+    const img = await imageServer();
+    const agent = guardedAgent(false, onlyV4Loopback);
+    try {
+      const res = await request(`http://127.0.0.1:${img.port}/cat.png`, { dispatcher: agent });
+      expect(Buffer.from(await res.body.arrayBuffer()).equals(PNG)).toBe(true);
+      await expect(request(`http://[::1]:${img.port}/`, { dispatcher: agent })).rejects.toMatchObject({ code: 'EPRIVATE' });
+      // a name: refused when any of its answers is blocked (localhost's ::1, where it has one)
+      const answers = (await lookup('localhost', { all: true })).map((a) => a.address);
+      const named = await request(`http://localhost:${img.port}/cat.png`, { dispatcher: agent }).then((r) => r.body.dump().then(() => 'fetched'), (e: { code?: string }) => e.code);
+      expect(named).toBe(answers.some(onlyV4Loopback) ? 'EPRIVATE' : 'fetched');
+      expect(img.seen).toHaveLength(named === 'fetched' ? 2 : 1);
+    } finally {
+      await agent.close();
+      await img.close();
+    }
+  });
+
+  it('checks the address actually connected to, and sends nothing there when it is blocked', async () => {
+    const img = await imageServer();
+    // allowed when the URL is looked at, blocked once connected: the remote-address check must catch it
+    let calls = 0;
+    const agent = guardedAgent(false, () => ++calls > 1);
+    try {
+      await expect(request(`http://127.0.0.1:${img.port}/cat.png`, { dispatcher: agent })).rejects.toMatchObject({ code: 'EPRIVATE' });
+      expect(calls).toBe(2);
+      expect(img.seen).toHaveLength(0);
+    } finally {
+      await agent.close();
+      await img.close();
+    }
   });
 });
 
