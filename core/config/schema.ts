@@ -61,8 +61,11 @@ const modelEntry = {
     { type: 'string', minLength: 1 },
     {
       type: 'object',
-      properties: { id: { type: 'string', minLength: 1 }, owned_by: { type: 'string' } },
+      properties: { id: { type: 'string', minLength: 1 }, owned_by: { type: 'string' }, created: { type: 'integer' }, aliases: { type: 'array', items: { type: 'string' } } },
       required: ['id'],
+      // Strict: a plugin's own catalogue written here by mistake is refused, not listed as ids.
+      additionalProperties: false,
+      hint: "models: lists ids only; a provider's own model catalogue (how each model is called) goes under catalog:",
     },
   ],
 };

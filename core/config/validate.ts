@@ -5,6 +5,8 @@ import type { PathSegment, Problems } from './problems.js';
 /** Validator for configuration: coerces env-interpolated strings ("8000") and fills defaults. */
 const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, verbose: true, strict: false });
 ajv.addKeyword({ keyword: 'expected', schemaType: 'string' });
+// Our annotation too: appended to an unknown-key message, to say where such a key belongs.
+ajv.addKeyword({ keyword: 'hint', schemaType: 'string' });
 
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
 
@@ -67,7 +69,7 @@ function describe(e: ErrorObject, generic: boolean): { path: PathSegment[]; mess
       const known = Object.keys((parent.properties as object) ?? {});
       return {
         path: [...path, String(p.additionalProperty)],
-        message: `unknown key${known.length ? `; known: ${known.join(', ')}` : ''}`,
+        message: `unknown key${known.length ? `; known: ${known.join(', ')}` : ''}${parent.hint ? `; ${String(parent.hint)}` : ''}`,
       };
     }
     case 'enum':

@@ -1,5 +1,6 @@
 import { CONTRACT_VERSION, type ProviderPlugin } from '../contract/provider.js';
 import type { ExtensionPlugin } from '../contract/extension.js';
+import { providerCoreProperties } from '../config/schema.js';
 
 type Kind = 'provider' | 'extension';
 
@@ -22,6 +23,12 @@ export function contractProblems(value: unknown, kind: Kind): string[] {
     if (!schema || typeof schema !== 'object' || schema.type !== 'object') {
       out.push('is missing optionsSchema (a JSON Schema with type "object")');
     }
+  }
+  // The core takes its keys out of a provider's entry before the plugin sees the rest: a plugin
+  // option of the same name would be swallowed silently (grok-web's model list once was).
+  const own = kind === 'provider' && schema && typeof schema.properties === 'object' ? Object.keys(schema.properties as object) : [];
+  for (const key of own.filter((k) => k in providerCoreProperties)) {
+    out.push(`declares option "${key}" in optionsSchema, a key the core takes from every provider entry (the plugin would never see it); name it differently${key === 'models' ? ' (a model catalogue of its own: catalog)' : ''}`);
   }
   const fn = kind === 'provider' ? 'create' : 'register';
   if (typeof p[fn] !== 'function') out.push(`is missing ${fn}()`);

@@ -26,7 +26,8 @@ import { catalogue, quotaKey, tiersFor, type GrokModel, type Tier } from './mode
 import { NdjsonLines } from './ndjson.js';
 import { conversationBody } from './conversation-body.js';
 import { QuotaBook, parseQuota, type ModeQuota } from './quota.js';
-import { guardedAgent, loadUserImage } from './user-images.js';
+import { guardedAgent } from './guarded-agent.js';
+import { loadUserImage } from './user-images.js';
 import { GrokInBandError, GrokTranslator, type ThinkingMode } from './translate.js';
 import { isRateLimit } from './classify.js';
 import { GeneratedImages, type ImageOptions } from './generated-images.js';
@@ -46,7 +47,8 @@ interface Options {
   images: ImageOptions;
   showSearchSources: boolean;
   historyFileChars: number;
-  models?: GrokModel[];
+  /** Entries merged over the default catalogue (models.ts); not `models`, the core's static list. */
+  catalog?: GrokModel[];
   imageInput: { maxBytes: number; timeoutMs: number; allowPrivate: boolean };
 }
 
@@ -75,17 +77,18 @@ function cookieOf(secret: string, cfClearance: string | undefined): string {
   return cfClearance && !/cf_clearance=/.test(base) ? `${base}; cf_clearance=${cfClearance}` : base;
 }
 
-/** Every `image_url` of the request's messages, in order. */
-function imageUrls(request: ChatRequest): string[] {
-  const out: string[] = [];
-  for (const m of request.messages) {
-    if (!Array.isArray(m.content)) continue;
-    for (const p of m.content as { type?: string; image_url?: { url?: string } | string }[]) {
-      if (p?.type !== 'image_url') continue;
-      const url = typeof p.image_url === 'string' ? p.image_url : p.image_url?.url;
-      if (url) out.push(url);
-    }
-  }
+/** Every `image_url` of the request's messages, in order, with where it sits (for errors). */
+function imageUrls(request: ChatRequest): { url: string; param: string }[] {
+  const out: { url: string; param: string }[] = [];
+  request.messages.forEach((m, i) => {
+    if (!Array.isArray(m.content)) return;
+    (m.content as { type?: string; image_url?: { url?: unknown } | string }[]).forEach((p, j) => {
+      if (p?.type !== 'image_url') return;
+      const at = `messages[${i}].content[${j}].image_url`;
+      if (typeof p.image_url === 'string') out.push({ url: p.image_url, param: at });
+      else if (typeof p.image_url?.url === 'string') out.push({ url: p.image_url.url, param: `${at}.url` });
+    });
+  });
   return out;
 }
 
@@ -142,7 +145,8 @@ export default defineProvider<Options>({
         },
         default: {},
       },
-      models: {
+      // `catalog`, not `models`: the core owns `models:` on every provider (a static list of ids).
+      catalog: {
         type: 'array',
         items: {
           type: 'object',
@@ -158,6 +162,7 @@ export default defineProvider<Options>({
             reasoning: { type: 'boolean' },
             image: { type: 'boolean' },
           },
+          additionalProperties: false,
         },
       },
     },
@@ -170,7 +175,7 @@ export default defineProvider<Options>({
     cooldowns: { disableAfterClientErrors: 3 },
   },
   async create({ options, configDir, images: imageFiles, log }) {
-    const models = catalogue(options.models);
+    const models = catalogue(options.catalog);
     const origin = new URL(options.baseUrl).origin;
     const proxyUrl = options.proxyUrl ?? process.env.GROK_PROXY;
     const dispatcher = createUpstreamDispatcher({ baseUrl: options.baseUrl, proxyUrl, connections: 16 });
@@ -264,8 +269,8 @@ export default defineProvider<Options>({
      */
     async function prepare(request: ChatRequest, call: CallContext): Promise<{ message: string; files: string[] }> {
       const files: string[] = [];
-      for (const [i, url] of imageUrls(request).slice(-MAX_ATTACHMENTS).entries()) {
-        const img = await loadUserImage(url, options.imageInput, imageAgent);
+      for (const [i, { url, param }] of imageUrls(request).slice(-MAX_ATTACHMENTS).entries()) {
+        const img = await loadUserImage(url, param, options.imageInput, imageAgent);
         files.push(await upload(call, `image-${i + 1}.${img.mimeType.split('/')[1] ?? 'bin'}`, img.mimeType, img.bytes));
       }
       const message = flattenMessages(request.messages);

@@ -19,7 +19,7 @@ export interface GrokModel {
   image?: boolean;
 }
 
-/** The default catalogue of ../shared/upstreams/grok-web.md §6; `models:` in the plugin options replaces entries by id. */
+/** The default catalogue (the protocol reference's §6); `catalog:` in the provider's options replaces entries by id or adds models. */
 export const DEFAULT_MODELS: readonly GrokModel[] = [
   { id: 'grok-4.20-0309-non-reasoning', dialect: 'v2', modeId: 'fast', cost: 1, tier: 'basic' },
   { id: 'grok-4.20-0309', dialect: 'v2', modeId: 'auto', cost: 1, tier: 'super' },
