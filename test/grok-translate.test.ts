@@ -1,6 +1,5 @@
 /**
- * Grok's NDJSON frames turned into OpenAI chunks, line by line, with the frames of the reference
- * (../shared/upstreams/grok-web.md §4).
+ * Grok's NDJSON frames turned into OpenAI chunks, line by line, with frames as grok.com sends them.
  */
 import { describe, expect, it } from 'vitest';
 import { NdjsonLines } from '../plugins/grok-web/ndjson.js';

@@ -11,7 +11,7 @@ const BOT_ADVICE = 'Grok rejected the request as a bot (code 7): set the statsig
 const REGION_ADVICE = 'Grok is not available from this egress region: set proxyUrl.';
 
 /**
- * Grok's failures, per ../shared/upstreams/grok-web.md §7. A Cloudflare challenge, an anti-bot
+ * Grok's failures, as grok.com reports them (HTTP status and in-band codes). A Cloudflare challenge, an anti-bot
  * rejection or a region block is the egress's fault: the account is spared, the request may go
  * to another target, and the message says what to refresh.
  */

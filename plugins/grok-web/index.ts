@@ -102,7 +102,7 @@ function grokTimeoutMs(): number | undefined {
 const estimate = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
 /**
- * Grok on grok.com with web accounts (SSO cookies), per ../shared/upstreams/grok-web.md: one
+ * Grok on grok.com with web accounts (SSO cookies): one
  * temporary conversation per request, the NDJSON answer translated to OpenAI chunks. The pool
  * rotates accounts; this plugin only speaks the protocol and says what went wrong.
  */

@@ -51,7 +51,8 @@ interface Response {
 const HIDDEN_TAGS = new Set(['tool_usage_card', 'raw_function_result']);
 
 /**
- * Turns Grok's NDJSON frames (../shared/upstreams/grok-web.md §4–5) into OpenAI chunks: answer
+ * Turns Grok's NDJSON frames (one JSON object per line: `result.response` with a token, a
+ * thinking flag, images or the final model response) into OpenAI chunks: answer
  * tokens as `content`, thinking as `reasoning_content` (or inline `<think>`, or nothing), UI
  * markup dropped, generated images collected and appended as markdown at the end.
  */
