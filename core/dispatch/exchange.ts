@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Timeouts } from '../contract/provider.js';
 import type { PoolEntry } from '../pool/pool-entry.js';
+import type { TriedHow } from '../pool/tried.js';
 import { CallSignal } from '../upstream/call-signal.js';
 import { originOf } from './origin.js';
 import { pause } from './pause.js';
@@ -49,7 +50,7 @@ export class Exchange extends CallSignal {
    * The credentials the current target has tried for this request, and how each failed (the
    * dispatcher's, across the target's retries); created on the first failure only.
    */
-  tried: Map<PoolEntry, 'fault' | 'failed'> | undefined;
+  tried: Map<PoolEntry, TriedHow> | undefined;
   #timeouts: Timeouts | undefined;
   #attemptStart = 0;
   #totalDeadline = 0;

@@ -7,4 +7,5 @@ import type { PoolEntry } from './pool-entry.js';
  * can serve, so a retry gets a fresh credential whenever there is one). The caller creates it on
  * its first failure only.
  */
-export type Tried = ReadonlyMap<PoolEntry, 'fault' | 'failed'>;
+export type TriedHow = 'fault' | 'failed';
+export type Tried = ReadonlyMap<PoolEntry, TriedHow>;
