@@ -11,6 +11,7 @@ import { CredentialPool } from '../core/pool/credential-pool.js';
 import { PoolExhausted } from '../core/pool/exhausted.js';
 import type { Lease } from '../core/pool/lease.js';
 import type { PoolEntry } from '../core/pool/pool-entry.js';
+import type { Tried } from '../core/pool/tried.js';
 import { DEFAULT_POOL_SETTINGS, type PoolSettings } from '../core/pool/settings.js';
 import { ManualClock, systemClock } from '../core/state/clock.js';
 import { MemoryStore } from '../core/state/memory-store.js';
@@ -59,7 +60,10 @@ function makePool(opts: { credentials?: Credential[]; settings?: SettingsPatch; 
 }
 
 /** A lease that must be granted at once (no queueing). */
-function take(pool: CredentialPool, model = MODEL, tried?: ReadonlySet<PoolEntry>): Lease {
+/** `tried` as after credential faults: never offered again. */
+const faulted = (entries: readonly PoolEntry[]): Tried => new Map(entries.map((e) => [e, 'fault']));
+
+function take(pool: CredentialPool, model = MODEL, tried?: Tried): Lease {
   const got = pool.acquire(model, new CallSignal(), tried);
   if (got instanceof Promise) throw new Error('expected a lease at once, but the pool queued the call');
   return got;
@@ -67,7 +71,7 @@ function take(pool: CredentialPool, model = MODEL, tried?: ReadonlySet<PoolEntry
 
 /** Lease on one named credential by marking all the others as tried. */
 function takeOn(pool: CredentialPool, name: string): Lease {
-  return take(pool, MODEL, new Set(pool.entries.filter((e) => e.key !== name)));
+  return take(pool, MODEL, faulted(pool.entries.filter((e) => e.key !== name)));
 }
 
 /** Which credential served each of `n` successful requests. */
@@ -176,7 +180,7 @@ describe('strategies', () => {
 
   it('never offers a credential in `tried`, and is exhausted when all were tried', () => {
     const { pool } = makePool({ credentials: named('a', 'b') });
-    const triedA = new Set(pool.entries.filter((e) => e.key === 'a'));
+    const triedA = faulted(pool.entries.filter((e) => e.key === 'a'));
     for (let i = 0; i < 4; i++) {
       const lease = take(pool, MODEL, triedA);
       expect(lease.credential?.name).toBe('b');
@@ -184,7 +188,7 @@ describe('strategies', () => {
     }
     const err = (() => {
       try {
-        take(pool, MODEL, new Set(pool.entries));
+        take(pool, MODEL, faulted(pool.entries));
       } catch (e) {
         return e;
       }

@@ -7,7 +7,6 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { RouteTarget } from '../config/types.js';
 import { PoolExhausted } from '../pool/exhausted.js';
 import type { Lease } from '../pool/lease.js';
-import type { PoolEntry } from '../pool/pool-entry.js';
 import type { Clock } from '../state/clock.js';
 import { modelNotFound, type ModelRouter, type Route } from '../routing/router.js';
 import type { ProviderHandle, ProviderRegistry } from '../routing/provider-registry.js';
@@ -139,8 +138,9 @@ export class Dispatcher {
         const model = resolve ? resolve.call(handle.instance, target.model) : target.model;
         const at = model === target.model ? target : { provider: target.provider, model };
         req.model = model;
+        ex.tried?.clear(); // a target's retries avoid what failed on it; the next target starts afresh
         try {
-          const served = await handle.policies.run(model, () => this.#attempts(handle, at, req, ex, op), holdLease);
+          const served = await handle.policies.run(model, () => this.#attempts(handle, at, req, ex, op), holdLease, ex);
           if (settle) served.lease.succeed(usageOf(served.value));
           return served;
         } catch (thrown) {
@@ -167,14 +167,18 @@ export class Dispatcher {
   /**
    * One target's attempt, as the policies see it: lease a credential and call the provider;
    * rotate past credential faults inside it (they spend no retry budget), and throw the rest.
+   * What failed is kept in `ex.tried` across the target's retries: a retry takes a credential
+   * this request has not tried while there is one.
    */
   async #attempts<R extends Routed, T>(handle: ProviderHandle, target: RouteTarget, req: R, ex: Exchange, op: Op<R, T>): Promise<Served<T>> {
     let lastFault: PoolExhausted['lastFault'];
-    let tried: Set<PoolEntry> | undefined;
     for (;;) {
+      // Nobody to answer: no lease, no upstream call (a retry may start after the client left).
+      if (ex.clientGone) throw ex.reason;
       let lease: Lease;
       try {
-        const got = handle.pool.acquire(target.model, ex.signal, tried);
+        // The client's signal, not the last attempt's: a retry after a timeout may still queue.
+        const got = handle.pool.acquire(target.model, ex, ex.tried);
         lease = got instanceof Promise ? await got : got;
       } catch (err) {
         if (err instanceof PoolExhausted) err.lastFault = lastFault;
@@ -204,9 +208,10 @@ export class Dispatcher {
         if (v.kind === 'request_invalid') throw v.modelNotFound ? modelNotFound(req.model) : failureToError(v.kind, failure, handle.id, handle.secrets);
         if (CREDENTIAL_FAULTS.has(v.kind) && !ex.expired) {
           lastFault = { kind: v.kind, failure };
-          (tried ??= new Set()).add(lease.entry);
+          (ex.tried ??= new Map()).set(lease.entry, 'fault');
           continue;
         }
+        if (v.kind === 'transient') (ex.tried ??= new Map()).set(lease.entry, 'failed');
         throw new AttemptFailed(v.kind, failure, ex.expired);
       }
     }

@@ -1,8 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Timeouts } from '../contract/provider.js';
+import type { PoolEntry } from '../pool/pool-entry.js';
+import type { TriedHow } from '../pool/tried.js';
 import { CallSignal } from '../upstream/call-signal.js';
 import { originOf } from './origin.js';
+import { pause } from './pause.js';
 
 export type TimeoutKind = 'first_byte' | 'idle' | 'total';
 
@@ -33,12 +36,21 @@ export class ExchangeAbort extends Error {
  * attempt and the three timeouts. One timer serves all three: it is armed for the nearest
  * deadline and, when it fires, re-checks and re-arms; chunks only stamp `lastChunkAt`, so the
  * per-chunk cost is an assignment rather than a timer reset.
+ *
+ * The exchange is itself the client's signal: aborted once the client leaves, never by a timeout
+ * (`signal` is the current attempt's). Waits between attempts (a retry's backoff, a queue, a
+ * cooldown) listen to it, so they end the moment nobody is left to answer. Being the signal
+ * rather than holding one spares an object per request.
  */
-export class Exchange {
+export class Exchange extends CallSignal {
   signal = new CallSignal();
   timedOut: TimeoutKind | undefined;
-  clientGone = false;
   lastChunkAt = 0;
+  /**
+   * The credentials the current target has tried for this request, and how each failed (the
+   * dispatcher's, across the target's retries); created on the first failure only.
+   */
+  tried: Map<PoolEntry, TriedHow> | undefined;
   #timeouts: Timeouts | undefined;
   #attemptStart = 0;
   #totalDeadline = 0;
@@ -56,7 +68,13 @@ export class Exchange {
     readonly reqId: string,
     res?: ServerResponse,
   ) {
+    super();
     if (res) this.#watch(res);
+  }
+
+  /** The client went away (the exchange, as a signal, is aborted). */
+  get clientGone(): boolean {
+    return this.aborted;
   }
 
   /** The origin the client reached us at (CallContext.origin); worked out on first use only. */
@@ -92,18 +110,7 @@ export class Exchange {
   /** Wait between two rounds of a route (a cooldown about to end); rejects if the client leaves. */
   sleep(ms: number): Promise<void> {
     this.endAttempt();
-    const signal = (this.signal = new CallSignal());
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal.addEventListener('abort', onAbort);
-    });
+    return pause(ms, this);
   }
 
   /** The first chunk arrived: from now on the idle timeout applies. */
@@ -120,8 +127,9 @@ export class Exchange {
   /** The client went away: abort whatever is in flight. */
   clientClosed(): void {
     if (this.#done) return;
-    this.clientGone = true;
-    this.signal.abort(new ExchangeAbort('client_gone'));
+    const reason = new ExchangeAbort('client_gone');
+    this.signal.abort(reason);
+    this.abort(reason); // and whatever waits between attempts
     this.finish();
   }
 

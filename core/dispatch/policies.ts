@@ -4,18 +4,21 @@ import {
   BulkheadRejectedError,
   CircuitBreakerPolicy,
   CircuitState,
+  ConstantBackoff,
   ConsecutiveBreaker,
-  ExponentialBackoff,
   SamplingBreaker,
   bulkhead,
   halfJitterGenerator,
   circuitBreaker,
   handleWhen,
   retry,
+  type IExponentialBackoffOptions,
   type RetryPolicy,
 } from 'cockatiel';
 import { LRUCache } from 'lru-cache';
+import { CallSignal } from '../upstream/call-signal.js';
 import { AttemptFailed } from './attempt-failed.js';
+import { pause } from './pause.js';
 import type { ResilienceSettings } from './resilience-settings.js';
 
 /** A breaker is open: this target cannot serve for now. */
@@ -49,6 +52,18 @@ interface Breaker {
 /** One of this instance's own breakers opened (`openMs` > 0, for that long) or closed again (0). */
 export type BreakerListener = (model: string, openMs: number) => void;
 
+/** Given once, or cockatiel makes one per call. */
+const NO_WAIT = new ConstantBackoff(0);
+
+/** For callers without a client: a signal that never aborts. */
+const NEVER = new CallSignal();
+
+/**
+ * cockatiel takes an AbortSignal but reads only `aborted` of it (retry: no new try once aborted;
+ * bulkhead: a queued call is dropped); a CallSignal has that, without an AbortController's cost.
+ */
+const asAbortSignal = (s: CallSignal | undefined) => s as unknown as AbortSignal | undefined;
+
 const transient = handleWhen((e) => e instanceof AttemptFailed && e.kind === 'transient' && !e.final);
 const countsAgainstModel = handleWhen((e) => e instanceof AttemptFailed && e.kind === 'transient');
 const gone = handleWhen((e) => e instanceof AttemptFailed && e.kind === 'provider_gone');
@@ -61,6 +76,7 @@ const gone = handleWhen((e) => e instanceof AttemptFailed && e.kind === 'provide
  */
 export class ProviderPolicies {
   readonly #retry: RetryPolicy;
+  readonly #backoff: IExponentialBackoffOptions<number>;
   #gone: Breaker;
   readonly #bulkhead: BulkheadPolicy | undefined;
   // Bounded: with provider/model addressing the client names the model.
@@ -68,12 +84,12 @@ export class ProviderPolicies {
 
   constructor(readonly settings: ResilienceSettings) {
     const r = settings.retry;
-    this.#retry = retry(transient, {
-      maxAttempts: Math.max(0, r.attempts - 1),
-      // Half jitter: the n-th wait falls between half and all of initialDelay * 2^n (capped), so
-      // retries spread out yet the documented delays stay true bounds.
-      backoff: new ExponentialBackoff({ initialDelay: r.initialDelayMs, maxDelay: r.maxDelayMs, generator: halfJitterGenerator }),
-    });
+    // No backoff of cockatiel's own: its wait cannot be cut short, ours ends when the client
+    // leaves (see #guarded).
+    this.#retry = retry(transient, { maxAttempts: Math.max(0, r.attempts - 1), backoff: NO_WAIT });
+    // Half jitter: the n-th wait falls between half and all of initialDelay * 2^n (capped), so
+    // retries spread out yet the documented delays stay true bounds.
+    this.#backoff = { initialDelay: r.initialDelayMs, maxDelay: r.maxDelayMs, exponent: 2, generator: halfJitterGenerator };
     this.#gone = this.#goneBreaker();
     const b = settings.bulkhead;
     this.#bulkhead = b.maxConcurrent > 0 ? bulkhead(b.maxConcurrent, b.queue) : undefined;
@@ -84,32 +100,40 @@ export class ProviderPolicies {
    * BrokenCircuitError (`explain` names it), a full bulkhead a ProviderBusy.
    * `hold` keeps the bulkhead slot after `fn` answered, until the promise it returns settles: a
    * stream occupies its provider until it ends, not only until its first chunk.
+   * `client` aborts when the client leaves: no retry starts after that, a pending backoff ends
+   * at once (rejecting with its reason), and a call still queued for the bulkhead is dropped.
    */
-  run<T>(model: string, fn: () => Promise<T>, hold?: (value: T) => Promise<void>): Promise<T> {
+  run<T>(model: string, fn: () => Promise<T>, hold?: (value: T) => Promise<void>, client?: CallSignal): Promise<T> {
     const bulkhead = this.#bulkhead;
-    if (!bulkhead) return this.#guarded(model, fn); // the caller explains an open breaker
+    if (!bulkhead) return this.#guarded(model, fn, client); // the caller explains an open breaker
     return new Promise<T>((resolve, reject) => {
       bulkhead
         .execute(async () => {
           let value: T;
           try {
-            value = await this.#guarded(model, fn);
+            value = await this.#guarded(model, fn, client);
           } catch (err) {
             reject(this.explain(err, model));
             return;
           }
           resolve(value);
           if (hold) await hold(value);
-        })
+        }, asAbortSignal(client))
         .catch((err: unknown) => reject(err instanceof BulkheadRejectedError ? new ProviderBusy() : err));
     });
   }
 
-  #guarded<T>(model: string, fn: () => Promise<T>): Promise<T> {
+  #guarded<T>(model: string, fn: () => Promise<T>, client: CallSignal | undefined): Promise<T> {
     const breaker = this.#breaker(model);
     // No wrappers between the layers: every promise hop here is paid before a stream's first byte.
     // An open breaker throws cockatiel's BrokenCircuitError; `circuitOpen` says which and for how long.
-    return this.#retry.execute(() => this.#gone.policy.execute(() => breaker.policy.execute(fn)));
+    return this.#retry.execute(({ attempt }) => {
+      if (attempt === 0) return this.#gone.policy.execute(() => breaker.policy.execute(fn));
+      // A retry: back off first. Should the client leave meanwhile, the wait rejects at once and
+      // neither breaker sees the attempt (a half-open one would take the abort for a success).
+      const [ms] = halfJitterGenerator(attempt - 1, this.#backoff);
+      return pause(ms, client ?? NEVER).then(() => this.#gone.policy.execute(() => breaker.policy.execute(fn)));
+    }, asAbortSignal(client));
   }
 
   /** Turn cockatiel's BrokenCircuitError into which breaker is open and for how long; other errors pass. */

@@ -16,6 +16,7 @@ import { countRequest, fullWindow, windowReason, type FullWindow, type WindowCou
 import { effectiveCredentials, hydrateChanges } from './credential-changes.js';
 import { entriesFor } from './membership.js';
 import { pickByStrategy } from './select.js';
+import type { Tried } from './tried.js';
 import type { PoolSettings } from './settings.js';
 import { viewOf, type CredentialView } from './snapshot.js';
 
@@ -91,14 +92,14 @@ export class CredentialPool {
    * {@link PoolExhausted} when none can serve and none will soon, and a 429/503 GatewayError when
    * the queue is full or the wait times out.
    */
-  acquire(model: string, signal: CallSignal, tried?: ReadonlySet<PoolEntry>): Lease | Promise<Lease> {
+  acquire(model: string, signal: CallSignal, tried?: Tried): Lease | Promise<Lease> {
     // Only a throttle needs Redis before the request: cooldowns reach the instances on their own.
     const t = this.settings.throttle;
     if (this.#gate && (t.minIntervalMs > 0 || t.maxConcurrent > 0 || t.windows.length > 0)) return this.#acquireShared(this.#gate, model, signal, tried);
     return this.#acquireLocal(model, signal, tried);
   }
 
-  #acquireLocal(model: string, signal: CallSignal, tried?: ReadonlySet<PoolEntry>): Lease | Promise<Lease> {
+  #acquireLocal(model: string, signal: CallSignal, tried?: Tried): Lease | Promise<Lease> {
     if (this.#queue.length === 0) {
       const picked = this.pick(model, this.#clock.now(), tried);
       if (picked instanceof PoolEntry) return this.lease(picked, model);
@@ -112,7 +113,7 @@ export class CredentialPool {
    * (another instance used the credential too recently, fills its slots, or cooled it down) is
    * learned locally and the choice is made again, so the next pick already knows.
    */
-  async #acquireShared(gate: SharedGate, model: string, signal: CallSignal, tried?: ReadonlySet<PoolEntry>): Promise<Lease> {
+  async #acquireShared(gate: SharedGate, model: string, signal: CallSignal, tried?: Tried): Promise<Lease> {
     const { minIntervalMs, maxConcurrent, scope, windows } = this.settings.throttle;
     for (;;) {
       const got = this.#acquireLocal(model, signal, tried);
@@ -129,8 +130,11 @@ export class CredentialPool {
     }
   }
 
-  /** @internal (the queue) `tried`: credentials that already failed this request, never offered to it again. */
-  pick(model: string, now: number, tried: ReadonlySet<PoolEntry> | undefined): PoolEntry | typeof WAIT | PoolExhausted {
+  /**
+   * @internal (the queue) `tried`: credentials that already failed this request; a faulted one is
+   * never offered to it again, one that failed transiently only when nothing untried can serve.
+   */
+  pick(model: string, now: number, tried: Tried | undefined): PoolEntry | typeof WAIT | PoolExhausted {
     const n = this.entries.length;
     const { minIntervalMs, maxConcurrent, scope } = this.settings.throttle;
     const throttleKey = scope === 'model' ? model : undefined;
@@ -140,6 +144,8 @@ export class CredentialPool {
     let bestRank = Infinity;
     let resting: PoolEntry | undefined;
     let restingRank = Infinity;
+    let again: PoolEntry | undefined;
+    let againRank = Infinity;
     let wait = false;
     let throttledUntil = Infinity;
     for (let i = 0; i < n; i++) {
@@ -147,7 +153,8 @@ export class CredentialPool {
       const r = e.record;
       const rk = rank ? rank(e.credential, model) : 0;
       if (rk === undefined) continue;
-      if (!r.enabled || e.peekModel(model)?.denied || e.coolingUntil(model, now) || tried?.has(e)) continue;
+      const before = tried?.get(e);
+      if (before === 'fault' || !r.enabled || e.peekModel(model)?.denied || e.coolingUntil(model, now)) continue;
       const cap = e.capUntil > now && (maxConcurrent === 0 || e.concurrencyCap < maxConcurrent) ? e.concurrencyCap : maxConcurrent;
       if (cap > 0 && e.inFlight >= cap) {
         wait = true;
@@ -161,6 +168,14 @@ export class CredentialPool {
       if (minIntervalMs > 0 && now < e.lastStart(throttleKey) + minIntervalMs) {
         wait = true;
         throttledUntil = Math.min(throttledUntil, e.lastStart(throttleKey) + minIntervalMs);
+        continue;
+      }
+      if (before !== undefined) {
+        // Failed this request already: a retry takes it again only if nothing untried can serve.
+        if (rk < againRank) {
+          again = e;
+          againRank = rk;
+        }
         continue;
       }
       if (r.skipRequests > 0) {
@@ -180,6 +195,7 @@ export class CredentialPool {
     }
     if (eligible) return pickByStrategy(this.settings.strategy, eligible, now, model);
     if (resting) return resting;
+    if (again) return again;
     if (wait) {
       if (throttledUntil !== Infinity) this.#queue.wakeAtLeast(throttledUntil);
       return WAIT;
@@ -222,7 +238,7 @@ export class CredentialPool {
     restUntilWindowEnds(target, countRequest((target.windows ??= Object.create(null) as WindowCounts), this.settings.throttle.windows, now));
   }
 
-  #exhausted(model: string, now: number, tried: ReadonlySet<PoolEntry> | undefined): PoolExhausted {
+  #exhausted(model: string, now: number, tried: Tried | undefined): PoolExhausted {
     let freeAt: number | undefined;
     let denied = 0;
     const counts = new Map<string, number>();

@@ -4,6 +4,7 @@ import type { CallSignal } from '../upstream/call-signal.js';
 import type { PoolExhausted } from './exhausted.js';
 import type { Lease } from './lease.js';
 import { PoolEntry } from './pool-entry.js';
+import type { Tried } from './tried.js';
 
 /** Nothing can serve right now, but something will: a throttle interval ends or a slot frees. */
 export const WAIT = Symbol('wait');
@@ -14,13 +15,13 @@ export interface QueueHost {
   readonly entries: readonly PoolEntry[];
   readonly settings: { throttle: { minIntervalMs: number; queueLimit: number; queueTimeoutMs: number } };
   /** A credential for this waiter now, WAIT, or why none ever will. */
-  pick(model: string, now: number, tried: ReadonlySet<PoolEntry> | undefined): PoolEntry | typeof WAIT | PoolExhausted;
+  pick(model: string, now: number, tried: Tried | undefined): PoolEntry | typeof WAIT | PoolExhausted;
   lease(e: PoolEntry, model: string): Lease;
 }
 
 interface Waiter {
   model: string;
-  tried: ReadonlySet<PoolEntry> | undefined;
+  tried: Tried | undefined;
   signal: CallSignal;
   resolve(lease: Lease): void;
   reject(err: unknown): void;
@@ -47,7 +48,7 @@ export class WaitQueue {
     return this.#queue.length;
   }
 
-  enqueue(model: string, signal: CallSignal, tried: ReadonlySet<PoolEntry> | undefined): Promise<Lease> {
+  enqueue(model: string, signal: CallSignal, tried: Tried | undefined): Promise<Lease> {
     const { providerId, settings, entries } = this.host;
     const { queueLimit, queueTimeoutMs, minIntervalMs } = settings.throttle;
     if (this.#queue.length >= queueLimit) {
