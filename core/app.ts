@@ -8,6 +8,7 @@ import { GatewayError } from './errors/gateway-error.js';
 import { AccessLog } from './http/access-log.js';
 import { createLogger } from './logging.js';
 import { installErrorHandling } from './http/error-handler.js';
+import { installJsonBody } from './http/json-body.js';
 import { chatRoutes } from './http/routes/chat.js';
 import { completionRoutes } from './http/routes/completions.js';
 import { embeddingRoutes } from './http/routes/embeddings.js';
@@ -51,6 +52,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   if (!services.guards.apiKey) app.log.warn('auth.apiKeys is empty: Switchboard accepts requests without an API key');
 
   installErrorHandling(app);
+  installJsonBody(app);
   await app.register(healthRoutes);
   await app.register(fileRoutes);
   await app.register(adminRoutes);
