@@ -118,14 +118,14 @@ describe('the body is checked once at the front door', () => {
 describe("an exception of Switchboard's own making is nobody's failure", () => {
   const ask = (content: string) => post('/chat/completions', JSON.stringify({ model: 'fragile/gpt-4o-mini', messages: [{ role: 'user', content }] }));
 
-  it('regression: RangeError (JSON.stringify too deep) and URIError (bad data URL) while building the request: 500, no retry, no blame, breaker closed', async () => {
+  it('regression: RangeError (JSON.stringify too deep), URIError (bad data URL), TypeError while building the request: 500, no retry, no blame, breaker closed', async () => {
     const before = chatRequests();
-    for (const content of ['too deep', 'data:image/png,%zz']) {
+    for (const content of ['too deep', 'data:image/png,%zz', 'bad header']) {
       for (let i = 0; i < 3; i++) {
         const r = await ask(content);
         expect(r.status).toBe(500);
         expect(r.json.error).toMatchObject({ type: 'server_error', code: 'internal_error' });
-        expect(r.json.error.message).toMatch(/upstream "fragile" \(model gpt-4o-mini\): an internal error \((RangeError|URIError)\)/);
+        expect(r.json.error.message).toMatch(/upstream "fragile" \(model gpt-4o-mini\): an internal error \((RangeError|URIError|TypeError)\)/);
       }
     }
     expect(chatRequests()).toBe(before); // nothing was sent, nothing was retried
@@ -133,7 +133,9 @@ describe("an exception of Switchboard's own making is nobody's failure", () => {
     // the next good request goes through: no 503 circuit_open
     const ok = await ask('and now?');
     expect(ok.status).toBe(200);
+    // logged with its stack, the credential scrubbed from it
     expect(sb.logText()).not.toContain('sk-fragile-secret');
+    expect(sb.logText()).toContain('Invalid character in header content: [redacted]');
     expect(sb.logs.some((l) => l.msg === 'unhandled error' && JSON.stringify(l.err).includes('URIError'))).toBe(true);
   });
 

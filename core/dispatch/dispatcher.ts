@@ -110,7 +110,7 @@ export class Dispatcher {
 
   /** Map a failure after the first byte to the error event a stream ends with, and blame the credential. */
   streamError(err: unknown, stream: OpenStream, ex: Exchange): GatewayError {
-    const ours = err instanceof GatewayError ? err : ownFaultError(err, stream.handle.id, stream.target.model);
+    const ours = err instanceof GatewayError ? err : ownFaultError(err, stream.handle.id, stream.target.model, stream.handle.secrets);
     if (ours) {
       stream.lease.release();
       return ours;
@@ -187,7 +187,7 @@ export class Dispatcher {
         return { value: await op(handle, req, call), handle, target, lease };
       } catch (thrown) {
         // An exception of our own making is nobody's failure: it ends the request as a 500.
-        const err = ownFaultError(thrown, handle.id, target.model) ?? thrown;
+        const err = ownFaultError(thrown, handle.id, target.model, handle.secrets) ?? thrown;
         if (err instanceof GatewayError || ex.clientGone) {
           lease.release();
           throw err;

@@ -33,11 +33,15 @@ export function isOwnFault(err: unknown): boolean {
  * request without a retry, a failover, a breaker count or blame on the credential: the same body
  * would fail the same way against any of them.
  */
-export function ownFaultError(err: unknown, providerId: string, model: string): GatewayError | undefined {
+export function ownFaultError(err: unknown, providerId: string, model: string, secrets: readonly string[]): GatewayError | undefined {
   if (!isOwnFault(err)) return undefined;
-  const name = (err as Error).name || 'Error';
-  return new GatewayError('SWB_ERR_INTERNAL', `Switchboard failed while handling the request for upstream "${providerId}" (model ${model}): an internal error (${name}); the details are in the server log.`, {
-    cause: err,
+  const e = err as Error;
+  // The cause goes to the log: Node's messages quote the values they refused, which may be secrets.
+  const cause = new Error(redact(e.message, secrets));
+  cause.name = e.name || 'Error';
+  if (e.stack) cause.stack = redact(e.stack, secrets);
+  return new GatewayError('SWB_ERR_INTERNAL', `Switchboard failed while handling the request for upstream "${providerId}" (model ${model}): an internal error (${cause.name}); the details are in the server log.`, {
+    cause,
   });
 }
 
