@@ -69,7 +69,7 @@ export interface ClientError extends Error {
   rawPacket?: Buffer;
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' };
+const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
 
 function frameworkError(err: FastifyError): GatewayError {
   switch (err.code) {
