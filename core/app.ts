@@ -8,6 +8,8 @@ import { GatewayError } from './errors/gateway-error.js';
 import { AccessLog } from './http/access-log.js';
 import { createLogger } from './logging.js';
 import { installErrorHandling } from './http/error-handler.js';
+import { installJsonBody } from './http/json-body.js';
+import { ErrorFormats, MAX_PARAM_LENGTH, type ClientError } from './http/front-door.js';
 import { chatRoutes } from './http/routes/chat.js';
 import { completionRoutes } from './http/routes/completions.js';
 import { embeddingRoutes } from './http/routes/embeddings.js';
@@ -31,7 +33,8 @@ export interface BuildOptions {
 /** Build the fastify app, without listening: tests use port 0 or `inject`, main.ts listens. */
 export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const { config } = opts;
-  const app = Fastify({
+  const errorFormats = new ErrorFormats();
+  const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger ?? createLogger(config.server),
     logController: new LogController({ disableRequestLogging: true }),
     // No child logger per request: lines about a request carry its reqId explicitly.
@@ -41,16 +44,23 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     keepAliveTimeout: 72_000,
     // While closing, requests still arriving on kept-alive sockets get our 503 envelope, not fastify's.
     return503OnClosing: false,
+    // Image ids are short, but a parameter cut at fastify's default (100) would be a 414.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // What fastify and Node answer before a route runs gets our envelope too (front-door.ts).
+    frameworkErrors: errorFormats.framework,
+    clientErrorHandler: (err, socket) => errorFormats.client(app.log, err as unknown as ClientError, socket),
     // Validation reports types as the client sent them: no coercion, no defaults, no stripping.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, allowUnionTypes: true } },
   });
   const services = await composeServices(config, opts.plugins, app.log as unknown as Logger, opts.clock ?? systemClock);
+  services.errorFormats = errorFormats;
   const access = new AccessLog(app.log as unknown as PinoLogger);
   if (config.server.accessLog && access.enabled) services.accessLog = access;
   app.decorate('switchboard', services);
   if (!services.guards.apiKey) app.log.warn('auth.apiKeys is empty: Switchboard accepts requests without an API key');
 
   installErrorHandling(app);
+  installJsonBody(app);
   await app.register(healthRoutes);
   await app.register(fileRoutes);
   await app.register(adminRoutes);

@@ -46,6 +46,8 @@ export type { ProviderDefaults } from './config/provider-settings.js';
 export { iso, observedView, type ObservedView } from './admin/views.js';
 export { selectProviders } from './admin/select-providers.js';
 export { acceptEmptyJson } from './http/empty-json.js';
+export { parseJsonBody, MAX_JSON_DEPTH } from './http/json-body.js';
+export type { ErrorFormats, ErrorRenderer } from './http/front-door.js';
 export type { AdminActions, NewCredential, ReloadResult } from './admin/admin-actions.js';
 export { Exchange } from './dispatch/exchange.js';
 export type { QuotaRefresh, RefreshJob } from './pool/quota-refresh.js';

@@ -16,7 +16,7 @@ import { AttemptFailed } from './attempt-failed.js';
 import { Blockage } from './blockage.js';
 import { Call } from './call.js';
 import type { Exchange } from './exchange.js';
-import { describeFailure, failureToError, toFailure } from './failure.js';
+import { describeFailure, failureToError, ownFaultError, toFailure } from './failure.js';
 import { CircuitOpen, ProviderBusy } from './policies.js';
 
 /** A stream whose first chunk has arrived: from here on it is committed to this target. */
@@ -109,9 +109,10 @@ export class Dispatcher {
 
   /** Map a failure after the first byte to the error event a stream ends with, and blame the credential. */
   streamError(err: unknown, stream: OpenStream, ex: Exchange): GatewayError {
-    if (err instanceof GatewayError) {
+    const ours = err instanceof GatewayError ? err : ownFaultError(err, stream.handle.id, stream.target.model, stream.handle.secrets);
+    if (ours) {
       stream.lease.release();
-      return err;
+      return ours;
     }
     const h = stream.handle;
     const failure = toFailure(err, stream.target.model, ex);
@@ -188,7 +189,9 @@ export class Dispatcher {
       const call = new Call(handle.id, target.model, lease, signal, handle.timeouts, handle.log, ex);
       try {
         return { value: await op(handle, req, call), handle, target, lease };
-      } catch (err) {
+      } catch (thrown) {
+        // An exception of our own making is nobody's failure: it ends the request as a 500.
+        const err = ownFaultError(thrown, handle.id, target.model, handle.secrets) ?? thrown;
         if (err instanceof GatewayError || ex.clientGone) {
           lease.release();
           throw err;

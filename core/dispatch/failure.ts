@@ -8,6 +8,43 @@ const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTU
 
 const UNDICI_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
+/** undici refusing what it was asked to send: our request, not the upstream, is at fault. */
+const OWN_UNDICI_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_INVALID_RETURN_VALUE', 'UND_ERR_NOT_SUPPORTED']);
+
+/**
+ * An error our own code threw (the core's or a provider's), not one that came from the upstream:
+ * JavaScript's own error types (RangeError from JSON.stringify, TypeError, URIError from
+ * decoding...) and undici refusing the request it was given. Upstream trouble arrives as
+ * UpstreamError, a transport error (an `E...`/`UND_ERR_...` code), an abort, or a provider's own
+ * error class; fetch's network TypeError carries the transport error as its cause.
+ */
+export function isOwnFault(err: unknown): boolean {
+  if (err instanceof RangeError || err instanceof TypeError || err instanceof URIError || err instanceof ReferenceError || err instanceof EvalError) {
+    const cause = (err as { cause?: unknown }).cause;
+    return !(cause instanceof Error && typeof (cause as NodeJS.ErrnoException).code === 'string');
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && OWN_UNDICI_CODES.has(code);
+}
+
+/**
+ * The client's error for an {@link isOwnFault} failure, or undefined for any other. It is a 500
+ * (a bug to fix here, not the client's or the upstream's), and, being a GatewayError, it ends the
+ * request without a retry, a failover, a breaker count or blame on the credential: the same body
+ * would fail the same way against any of them.
+ */
+export function ownFaultError(err: unknown, providerId: string, model: string, secrets: readonly string[]): GatewayError | undefined {
+  if (!isOwnFault(err)) return undefined;
+  const e = err as Error;
+  // The cause goes to the log: Node's messages quote the values they refused, which may be secrets.
+  const cause = new Error(redact(e.message, secrets));
+  cause.name = e.name || 'Error';
+  if (e.stack) cause.stack = redact(e.stack, secrets);
+  return new GatewayError('SWB_ERR_INTERNAL', `Switchboard failed while handling the request for upstream "${providerId}" (model ${model}): an internal error (${cause.name}); the details are in the server log.`, {
+    cause,
+  });
+}
+
 /** Describe what a provider threw, for `classify`. */
 export function toFailure(err: unknown, model: string, ex: Exchange): UpstreamFailure {
   const error = err instanceof Error ? err : new Error(String(err));

@@ -80,7 +80,8 @@ async function pump(stream: OpenStream, format: ChatFormat, ex: Exchange, out: S
   } catch (err) {
     if (ex.clientGone) return;
     const e = deps.dispatcher.streamError(err, stream, ex);
-    request.log.warn({ reqId: request.id, provider: stream.handle.id, model: stream.target.model, code: e.id, err: e.message }, 'upstream failed mid-stream');
+    if (e.id === 'SWB_ERR_INTERNAL') request.log.error({ reqId: request.id, provider: stream.handle.id, model: stream.target.model, code: e.id, err: e }, 'internal error mid-stream');
+    else request.log.warn({ reqId: request.id, provider: stream.handle.id, model: stream.target.model, code: e.id, err: e.message }, 'upstream failed mid-stream');
     out.fail(JSON.stringify(e.toEnvelope()));
   } finally {
     // The client left, or something above threw: give the credential back unblamed.

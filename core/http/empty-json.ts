@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { GatewayError } from '../errors/gateway-error.js';
+import { parseJsonBody } from './json-body.js';
 
 /**
  * For admin POSTs that need no body: scripts often send `Content-Type: application/json` with
@@ -11,9 +11,9 @@ export function acceptEmptyJson(app: FastifyInstance): void {
     const text = String(body).trim();
     if (!text) return done(null, undefined);
     try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new GatewayError('SWB_ERR_INVALID_JSON', 'We could not parse the JSON body of your request: it is not valid JSON.'), undefined);
+      done(null, parseJsonBody(text));
+    } catch (err) {
+      done(err as Error, undefined);
     }
   });
 }

@@ -61,8 +61,14 @@ export const completionsBodySchema = {
     top_p: { type: ['number', 'null'], minimum: 0, maximum: 1 },
     n: { type: ['integer', 'null'], minimum: 1, maximum: 1 },
     best_of: { type: ['integer', 'null'], minimum: 1, maximum: 1 },
+    // the legacy API's logprobs is a count of top tokens, not chat's boolean
+    logprobs: { type: ['integer', 'null'], minimum: 0, maximum: 5 },
     max_tokens: { type: ['integer', 'null'], minimum: 1 },
     stop,
+    presence_penalty: { type: ['number', 'null'], minimum: -2, maximum: 2 },
+    frequency_penalty: { type: ['number', 'null'], minimum: -2, maximum: 2 },
+    logit_bias: { type: ['object', 'null'], additionalProperties: { type: 'number', minimum: -100, maximum: 100 } },
+    seed: nullable('integer'),
     user: { type: 'string' },
   },
 } as const;

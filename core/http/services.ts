@@ -11,6 +11,7 @@ import type { StateStore } from '../state/store.js';
 import type { QuotaRefresh } from '../pool/quota-refresh.js';
 import type { ImageFiles } from '../files/image-files.js';
 import type { AdminActions } from '../admin/admin-actions.js';
+import type { ErrorFormats } from './front-door.js';
 
 /** The core services, as routes and extension plugins reach them (`app.switchboard`). */
 export interface SwitchboardServices {
@@ -34,6 +35,11 @@ export interface SwitchboardServices {
   accessLog: AccessLog | undefined;
   /** onRequest hooks: client API keys (undefined when the server runs open) and the admin key. */
   guards: { apiKey: onRequestHookHandler | undefined; adminKey: onRequestHookHandler };
+  /**
+   * How errors the HTTP layer answers before a route runs are written per path (set by buildApp):
+   * an extension whose routes do not speak JSON registers its own format here.
+   */
+  errorFormats?: ErrorFormats;
   /** False until start-up finished and again once shutdown begins. */
   ready: boolean;
 }

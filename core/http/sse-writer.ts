@@ -26,9 +26,14 @@ export class SseWriter {
     this.res.writeHead(200, headers && Object.keys(headers).length ? { ...headers, ...SSE_HEADERS } : SSE_HEADERS);
   }
 
-  /** Queue one `data:` event whose payload is already JSON text. */
+  /**
+   * Queue one `data:` event whose payload is already JSON text. An upstream may spread one event
+   * over several `data:` lines, which reach us joined with `\n`; each line must leave as its own
+   * `data:` line, or clients read the event cut at the first newline. One scan for `\n` is all the
+   * common case pays: the SSE parser turns CR and CRLF into LF, and JSON.stringify escapes both.
+   */
   data(json: string): void {
-    this.#pending += `data: ${json}\n\n`;
+    this.#pending += json.indexOf('\n') === -1 ? `data: ${json}\n\n` : multiline(json);
     if (!this.#scheduled) {
       this.#scheduled = true;
       process.nextTick(this.#flush);
@@ -80,4 +85,9 @@ export class SseWriter {
     this.#pending = '';
     this.res.write(text);
   };
+}
+
+/** A payload with line breaks as one event of several `data:` lines (as the SSE format joins them). */
+function multiline(text: string): string {
+  return `data: ${text.split(/\r\n|\r|\n/).join('\ndata: ')}\n\n`;
 }

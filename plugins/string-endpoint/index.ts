@@ -24,6 +24,8 @@ export default defineExtension<StringEndpointOptions>({
 
     acceptText(app);
     plainTextErrors(app);
+    // Errors answered before a route runs (headers too large, a body cut short) are plain text here too.
+    services.errorFormats?.add('/v1/string', (e) => ({ contentType: TEXT, body: e.message }));
     // One hook, as on /v1: refuse while not ready, then the client key when keys are configured.
     app.addHook('onRequest', function admit(request, reply, done) {
       if (!services.ready) done(new GatewayError('SWB_ERR_NOT_READY', 'Switchboard is shutting down; retry on another instance.'));

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { GatewayError } from '../../core/index.js';
+import { GatewayError, parseJsonBody } from '../../core/index.js';
 
 export const TEXT = 'text/plain; charset=utf-8';
 
@@ -15,9 +15,9 @@ export function acceptText(app: FastifyInstance): void {
     const text = String(body);
     if (!text.trim()) return done(null, undefined);
     try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new GatewayError('SWB_ERR_INVALID_JSON', 'We could not parse the JSON body of your request: it is not valid JSON.'), undefined);
+      done(null, parseJsonBody(text));
+    } catch (err) {
+      done(err as Error, undefined);
     }
   });
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, raw);

@@ -38,7 +38,9 @@ export type Behaviour =
   /** stream a tool call in fragments */
   | { kind: 'tool-call'; name: string; args: string }
   /** stream with an Azure-style empty-choices prelude first */
-  | { kind: 'prelude'; text?: string };
+  | { kind: 'prelude'; text?: string }
+  /** stream each event's JSON pretty-printed, one `data:` line per line (legal SSE: they join with `\n`) */
+  | { kind: 'multiline-data'; text?: string };
 
 export interface FakeOpenAIOptions {
   /** Models listed at GET /models. */
@@ -158,7 +160,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
     const id = `chatcmpl-fake${++seq}`;
     const created = 1700000000 + seq;
-    const text = (b.kind === 'ok' || b.kind === 'prelude' ? b.text : undefined) ?? defaultReply(body);
+    const text = (b.kind === 'ok' || b.kind === 'prelude' || b.kind === 'multiline-data' ? b.text : undefined) ?? defaultReply(body);
     const prompt = JSON.stringify(body.messages ?? []).length >> 2;
     const usage = { prompt_tokens: prompt, completion_tokens: splitForStream(text).length, total_tokens: prompt + splitForStream(text).length };
     const extraHeaders = b.kind === 'ok' ? b.headers : undefined;
@@ -174,7 +176,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       }, extraHeaders);
     }
     const head = { id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_fake' };
-    const event = (choices: unknown[], extra: Record<string, unknown> = {}) => `data: ${JSON.stringify({ ...head, choices, ...extra })}\n\n`;
+    const frame =
+      b.kind === 'multiline-data'
+        ? (json: unknown) => `${JSON.stringify(json, null, 2).split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`
+        : (json: unknown) => `data: ${JSON.stringify(json)}\n\n`;
+    const event = (choices: unknown[], extra: Record<string, unknown> = {}) => frame({ ...head, choices, ...extra });
     const delta = (d: Record<string, unknown>, finish: string | null = null) => event([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
     const events: string[] = [];
     if (b.kind === 'prelude') {
