@@ -3,6 +3,7 @@
  * does to a credential and for how long, the throttle queue, what survives a restart, and what the
  * stats show. Cooldowns run on a ManualClock; the throttle tests use the real clock.
  */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Credential, Logger } from '../core/contract/provider.js';
 import { toCredential } from '../core/dispatch/credentials.js';
@@ -588,7 +589,7 @@ describe('snapshot', () => {
     take(pool).fail('rate_limited', { message: 'too many requests', retryAfterMs: 1_000 });
 
     const views = pool.snapshot();
-    expect(views.map((v) => v.id)).toEqual(['sk-…abcd', 'team-b']);
+    expect(views.map((v) => v.id)).toEqual([`sk-…abcd·${createHash('sha256').update('sk-proj-0123456789abcd').digest('hex').slice(0, 4)}`, 'team-b']);
     expect(views[0].key).toMatch(/^sha256:[0-9a-f]{16}$/);
     expect(views[0]).toMatchObject({ requests: 1, successes: 1, tokensIn: 10, tokensOut: 5, lastUsedAt: T0 });
     expect(views[0].models[MODEL]).toMatchObject({ requests: 1, successes: 1, failures: 0, tokensIn: 10, tokensOut: 5 });

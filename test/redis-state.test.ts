@@ -15,6 +15,7 @@ import { stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bearerOf, startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+import { maskSecret } from '../core/dispatch/credentials.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KEYS = ['sk-redis-key-aaaa1111', 'sk-redis-key-bbbb2222', 'sk-redis-key-cccc3333', 'sk-redis-key-dddd4444'];
@@ -235,7 +236,7 @@ describe('redis state driver: two instances, one gateway', () => {
   it('admin actions on one instance hold on the other within a second', async () => {
     const prefix = newPrefix();
     const [a, b] = [await instance(prefix), await instance(prefix)];
-    const keyOf = (k: string) => `sk-…${k.slice(-4)}`;
+    const keyOf = maskSecret;
     const within = (what: () => Promise<boolean>) => waitFor(what, 1000);
     const tokenOn = async (sb: RunningSwitchboard, k: string) => (await admin(sb, '/tokens/stats')).json.tokens.find((t: any) => t.key === keyOf(k));
 
@@ -290,7 +291,7 @@ describe('redis state driver: two instances, one gateway', () => {
     expect(new Set(chatRequests().map(bearerOf))).toEqual(new Set(KEYS.slice(1)));
     // A third instance started now, from the same config, has the same pool.
     const c = await instance(prefix);
-    expect((await admin(c, '/tokens/stats')).json.tokens.map((t: any) => t.key)).toEqual(KEYS.slice(1).map((k) => `sk-…${k.slice(-4)}`));
+    expect((await admin(c, '/tokens/stats')).json.tokens.map((t: any) => t.key)).toEqual(KEYS.slice(1).map(maskSecret));
   });
 
   it('a config reload asked of one instance reloads every instance', async () => {

@@ -11,11 +11,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ManualClock } from '../core/state/clock.js';
 import { defaultReply, startFakeOpenAI, type Behaviour, type FakeOpenAI } from './fakes/openai-upstream.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+import { maskSecret } from '../core/dispatch/credentials.js';
 
 const ADMIN = 'admin-secret-0123456789abcdef';
 const KEYS = [0, 1, 2, 3].map((i) => `sk-admin-pool-key-${i}-0123456789${String(i).repeat(4)}`);
 const [K0, K1, K2, K3] = KEYS;
-const masked = (k: string) => `sk-…${k.slice(-4)}`;
+const masked = maskSecret;
 const messages = [{ role: 'user' as const, content: 'count me' }];
 const expected = defaultReply({ messages });
 
@@ -129,7 +130,7 @@ describe('admin key', () => {
       }
     }
     // nothing was rotated or reset by the refused calls
-    expect(sb!.app.switchboard.providers.get('up')!.pool.current.index).toBe(0);
+    expect(sb!.app.switchboard.providers.get('up')!.pool.current!.index).toBe(0);
     // both ways of presenting the right key work
     expect((await admin('GET', '/v1/tokens/stats', { 'x-admin-key': ADMIN })).status).toBe(200);
     expect((await admin('GET', '/v1/tokens/stats', { authorization: `Bearer ${ADMIN}` })).status).toBe(200);
