@@ -581,6 +581,27 @@ describe('state in the store', () => {
 });
 
 describe('snapshot', () => {
+  it('regression: shown ids stay unique when two secrets share their last 4 characters and hash digits', () => {
+    // Search for two such secrets (about 300 tries by the birthday bound; deterministic).
+    const byId = new Map<string, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; !pair; i++) {
+      const secret = `sk-collide-${i}-wxyz`;
+      const id = toCredential({ secret }).id;
+      const other = byId.get(id);
+      if (other) pair = [other, secret];
+      else byId.set(id, secret);
+    }
+    const { pool } = makePool({ credentials: [...pair, 'short'].map((secret) => toCredential({ secret })) });
+    const ids = pool.snapshot().map((v) => v.id);
+    expect(new Set(ids).size).toBe(3);
+    expect(ids[0]).toMatch(/^sk-…wxyz·[0-9a-f]{8}$/);
+    for (const [i, secret] of pair.entries()) expect(pool.find(ids[i])?.credential?.secret).toBe(secret);
+    // The shared short form names both: find() refuses to pick one.
+    expect(pool.findAll(toCredential({ secret: pair[0] }).id)).toHaveLength(2);
+    expect(pool.find(toCredential({ secret: pair[0] }).id)).toBeUndefined();
+  });
+
   it('shows masked ids or names and per-model counters, never the secret', () => {
     const unnamed = toCredential({ secret: 'sk-proj-0123456789abcd' });
     const teamB = toCredential({ secret: 'ghp_zzzzzzzzzzzzzzzz9876', name: 'team-b' });
