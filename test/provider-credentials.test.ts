@@ -112,7 +112,7 @@ describe('a provider whose configured credentials all resolve to nothing', () =>
 
     const ready = await fetch(`${sb.origin}/readyz`);
     expect(ready.status).toBe(200);
-    expect((await ready.json()).providers).toEqual([
+    expect(((await ready.json()) as any).providers).toEqual([
       { id: 'mock', plugin: 'mock', ready: true },
       { id: 'github', plugin: 'openai-compatible', ready: false, reason: WARNING },
     ]);
@@ -135,7 +135,7 @@ describe('a provider whose configured credentials all resolve to nothing', () =>
     sb = await startSwitchboard({ providers: [config().providers[1]] });
     const ready = await fetch(`${sb.origin}/readyz`);
     expect(ready.status).toBe(503);
-    expect((await ready.json()).error.message).toContain('providers[0].credentials: GITHUB_TOKEN is not set; provider github has no credentials');
+    expect(((await ready.json()) as any).error.message).toContain('providers[0].credentials: GITHUB_TOKEN is not set; provider github has no credentials');
   });
 
   it('regression: names the empty source: an empty variable, list, file or apiKey; a provider without either key stays keyless', async () => {
@@ -164,6 +164,6 @@ describe('a provider whose configured credentials all resolve to nothing', () =>
     ]);
     sb = await startSwitchboard({ providers: [p({ id: 'e', baseUrl: open.url, ...ONE_ATTEMPT })] });
     expect(sb.app.switchboard.providers.get('e')!.pool.keyless).toBe(true);
-    expect((await (await fetch(`${sb.origin}/readyz`)).json()).providers).toEqual([{ id: 'e', plugin: 'openai-compatible', ready: true }]);
+    expect(((await (await fetch(`${sb.origin}/readyz`)).json()) as any).providers).toEqual([{ id: 'e', plugin: 'openai-compatible', ready: true }]);
   });
 });

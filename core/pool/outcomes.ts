@@ -13,7 +13,7 @@ const CONCURRENCY_CAP_MS = 60_000;
 /**
  * How long the keyless entry rests after its upstream refused it (401/403): a keyless provider
  * that needs a key fails the same way every time, so it is asked again once a minute, not per
- * request; a restart, an admin reset or a config reload ask again at once.
+ * request; a restart asks again at once (the rest is not persisted).
  */
 export const KEYLESS_REST_MS = 60_000;
 
