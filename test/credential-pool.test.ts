@@ -205,6 +205,30 @@ describe('strategies', () => {
 });
 
 describe('cooldowns', () => {
+  it('regression: the keyless entry refused (401, or client errors in a row) rests a minute in memory, never disabled', () => {
+    for (const [kind, status, cooldowns] of [
+      ['credential_invalid', 401, {}],
+      ['transient', 400, { disableAfterClientErrors: 1 }],
+    ] as const) {
+      const { pool, clock, store, log } = makePool({ credentials: [], settings: { cooldowns } });
+      expect(pool.keyless).toBe(true);
+      take(pool).fail(kind, { message: `HTTP ${status}: Unauthorized`, status });
+      expect(pool.snapshot()[0].enabled).toBe(true);
+      expect(JSON.stringify(store.data)).not.toContain('disabled');
+      expect(() => take(pool)).toThrow(PoolExhausted);
+      let why: PoolExhausted | undefined;
+      try {
+        take(pool);
+      } catch (err) {
+        why = err as PoolExhausted;
+      }
+      expect(why!.error?.message).toContain(`configured without credentials and its upstream refused a request without one (HTTP ${status}: Unauthorized)`);
+      expect(log.lines.some((l) => l.level === 'warn' && /without a credential/.test(l.msg ?? ''))).toBe(true);
+      clock.set(T0 + 60_000);
+      expect(servable(pool)).toBe(true);
+    }
+  });
+
   it.each([
     ['rate_limited with retryAfterMs 30 s', 'rate_limited', { retryAfterMs: 30_000 }, 30_000],
     ['rate_limited without a stated wait: 1 h', 'rate_limited', {}, HOUR],

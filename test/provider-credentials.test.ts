@@ -131,6 +131,18 @@ describe('a provider whose configured credentials all resolve to nothing', () =>
     expect(locked.requests).toHaveLength(0);
   });
 
+  it('tokens added at run time make it serve and ready', async () => {
+    const ADMIN = 'admin-key-0123456789abcdef';
+    sb = await startSwitchboard({ ...config(), auth: { adminKey: ADMIN }, plugins: { 'token-admin': {} } });
+    const headers = { 'x-admin-key': ADMIN, 'content-type': 'application/json' };
+    const stats = (await (await fetch(`${sb.origin}/v1/tokens/stats?provider=github`, { headers })).json()) as any;
+    expect(stats).toMatchObject({ total_tokens: 0, current_token: null, tokens: [] });
+    const add = await fetch(`${sb.origin}/v1/tokens/add?provider=github`, { method: 'POST', headers, body: JSON.stringify({ tokens: ['sk-the-key-it-wants-0123456789'] }) });
+    expect(add.status).toBe(200);
+    expect((await chat('github/gpt-4o-mini')).status).toBe(200);
+    expect((((await (await fetch(`${sb.origin}/readyz`)).json()) as any).providers as { ready: boolean }[]).every((p) => p.ready)).toBe(true);
+  });
+
   it('regression: /readyz is 503 when no provider has credentials to serve with', async () => {
     sb = await startSwitchboard({ providers: [config().providers[1]] });
     const ready = await fetch(`${sb.origin}/readyz`);
