@@ -1,6 +1,5 @@
 import type { TokenUsage } from '../canonical/usage.js';
 import type { Credential, FailureKind, Logger } from '../contract/provider.js';
-import { GatewayError } from '../errors/gateway-error.js';
 import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
 import { learnRefusal, shareCooldowns, type SharedGate } from './gate.js';
@@ -16,6 +15,7 @@ import { coolUntil, type CredentialRecord } from './records.js';
 import { countRequest, fullWindow, windowReason, type FullWindow, type WindowCounts } from './request-windows.js';
 import { effectiveCredentials, hydrateChanges } from './credential-changes.js';
 import { entriesFor, names } from './membership.js';
+import { ownError } from './own-error.js';
 import { pickByStrategy } from './select.js';
 import type { PoolSettings } from './settings.js';
 import { viewOf, type CredentialView } from './snapshot.js';
@@ -153,10 +153,11 @@ export class CredentialPool {
     let throttledUntil = Infinity;
     for (let i = 0; i < n; i++) {
       const e = this.entries[(this.#cursor + i) % n];
+      if (e.restUntil > now) continue; // the keyless entry, resting after its upstream refused it
       const r = e.record;
       const rk = rank ? rank(e.credential, model) : 0;
       if (rk === undefined) continue;
-      if (!r.enabled || e.peekModel(model)?.denied || e.coolingUntil(model, now) || e.restUntil > now || tried?.has(e)) continue;
+      if (!r.enabled || e.peekModel(model)?.denied || e.coolingUntil(model, now) || tried?.has(e)) continue;
       const cap = e.capUntil > now && (maxConcurrent === 0 || e.concurrencyCap < maxConcurrent) ? e.concurrencyCap : maxConcurrent;
       if (cap > 0 && e.inFlight >= cap) {
         wait = true;
@@ -232,7 +233,7 @@ export class CredentialPool {
   }
 
   #exhausted(model: string, now: number, tried: ReadonlySet<PoolEntry> | undefined): PoolExhausted {
-    const own = this.#ownError(now);
+    const own = ownError(this.providerId, this.entries, this.#missing, now);
     if (own) return new PoolExhausted(this.providerId, model, undefined, own.summary, false, own.error);
     let freeAt: number | undefined;
     let denied = 0;
@@ -266,28 +267,6 @@ export class CredentialPool {
     }
     const summary = [...counts].map(([why, n]) => `${n} ${why}`).join(', ');
     return new PoolExhausted(this.providerId, model, freeAt, summary, denied > 0 && denied + unranked === this.entries.length);
-  }
-
-  /** The pool cannot serve for a reason of its own: no credentials at all, or the keyless entry refused. */
-  #ownError(now: number): { summary: string; error: GatewayError } | undefined {
-    if (this.entries.length === 0) {
-      const why = this.#missing ?? `provider ${this.providerId} has no credentials`;
-      return {
-        summary: 'no credentials',
-        error: new GatewayError('SWB_ERR_NO_CREDENTIALS', `${why}. Add them to the config and reload, or with POST /v1/tokens/add.`),
-      };
-    }
-    const e = this.entries[0];
-    if (e.credential || e.restUntil <= now) return undefined;
-    const s = Math.max(1, Math.ceil((e.restUntil - now) / 1000));
-    return {
-      summary: `refused without a credential (${e.restReason}), resting ${s}s`,
-      error: new GatewayError(
-        'SWB_ERR_NO_UPSTREAM',
-        `Provider "${this.providerId}" is configured without credentials and its upstream refused a request without one (${e.restReason}); it is tried again in ${s}s. If the upstream needs a key, give the provider credentials.`,
-        { headers: { 'retry-after': String(s) } },
-      ),
-    };
   }
 
   #finish(lease: Lease): void {
