@@ -5,8 +5,8 @@ import type { CredentialEntry } from '../config/types.js';
 /**
  * What a credential looks like wherever it is shown: its configured name, or a recognisable but
  * useless form of the secret (`ghp_…abcd·3f2a`): its last 4 characters (none for short secrets)
- * and the first 4 hex digits of its SHA-256, the start of the `sha256:` state key already shown,
- * so two secrets that end alike still look different, the same on every restart.
+ * and the first 4 hex digits of its SHA-256 (the start of its `sha256:` state key), so two
+ * secrets that end alike still look different, the same on every restart and instance.
  */
 export function maskSecret(secret: string): string {
   return `${maskedTail(secret)}·${secretHash(secret).slice(0, 4)}`;
