@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { buildApp } from './app.js';
 import { parseCli, USAGE } from './cli-args.js';
+import { configWarnings } from './config/warnings.js';
 import { StartupError } from './errors/gateway-error.js';
 import { prepare } from './startup.js';
 
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   const prepared = await prepare({ file: cli.configPath }, { overrides: { host: cli.host, port: cli.port } });
   if (cli.check) {
     process.stdout.write(`${prepared.config.path}: OK (${prepared.plugins.providers.length} providers, ${prepared.config.models.length} model routes)\n`);
+    for (const w of configWarnings(prepared.config)) process.stderr.write(`switchboard: warning: ${w}\n`);
     return;
   }
   const app = await buildApp(prepared);

@@ -47,13 +47,22 @@ describe('switchboard process', () => {
     expect(p.out()).toMatch(/config\.yaml: OK \(1 providers, 1 model routes\)/);
   });
 
+  it('regression: --check passes but prints the warning about a provider whose credentials resolve to nothing', async () => {
+    const f = join(dir, 'no-token.yaml');
+    writeFileSync(f, 'providers:\n  - id: mock\n    plugin: mock\n  - id: github\n    plugin: github-models\n    credentials: [{ env: GITHUB_TOKEN }]\n');
+    const p = run(['--check', '--config', f]);
+    expect(await p.exited).toBe(0);
+    expect(p.out()).toContain(`${f}: OK (2 providers, 0 model routes)`);
+    expect(p.err()).toBe('switchboard: warning: providers[1].credentials: GITHUB_TOKEN is not set; provider github has no credentials\n');
+  });
+
   it('serves the bundled config on PORT, answers probes, warns once about open auth, and stops on SIGTERM', async () => {
     const port = await freePort();
     const p = run([], { PORT: String(port), HOST: '127.0.0.1' });
     try {
       await expect.poll(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0), { timeout: 10_000, interval: 100 }).toBe(200);
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
-      expect(await ready.json()).toEqual({ status: 'ready', providers: [{ id: 'mock', plugin: 'mock' }] });
+      expect(await ready.json()).toEqual({ status: 'ready', providers: [{ id: 'mock', plugin: 'mock', ready: true }] });
       const chat = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

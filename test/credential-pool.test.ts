@@ -3,6 +3,7 @@
  * does to a credential and for how long, the throttle queue, what survives a restart, and what the
  * stats show. Cooldowns run on a ManualClock; the throttle tests use the real clock.
  */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Credential, Logger } from '../core/contract/provider.js';
 import { toCredential } from '../core/dispatch/credentials.js';
@@ -208,6 +209,30 @@ describe('strategies', () => {
 });
 
 describe('cooldowns', () => {
+  it('regression: the keyless entry refused (401, or client errors in a row) rests a minute in memory, never disabled', () => {
+    for (const [kind, status, cooldowns] of [
+      ['credential_invalid', 401, {}],
+      ['transient', 400, { disableAfterClientErrors: 1 }],
+    ] as const) {
+      const { pool, clock, store, log } = makePool({ credentials: [], settings: { cooldowns } });
+      expect(pool.keyless).toBe(true);
+      take(pool).fail(kind, { message: `HTTP ${status}: Unauthorized`, status });
+      expect(pool.snapshot()[0].enabled).toBe(true);
+      expect(JSON.stringify(store.data)).not.toContain('disabled');
+      expect(() => take(pool)).toThrow(PoolExhausted);
+      let why: PoolExhausted | undefined;
+      try {
+        take(pool);
+      } catch (err) {
+        why = err as PoolExhausted;
+      }
+      expect(why!.error?.message).toContain(`configured without credentials and its upstream refused a request without one (HTTP ${status}: Unauthorized)`);
+      expect(log.lines.some((l) => l.level === 'warn' && /without a credential/.test(l.msg ?? ''))).toBe(true);
+      clock.set(T0 + 60_000);
+      expect(servable(pool)).toBe(true);
+    }
+  });
+
   it.each([
     ['rate_limited with retryAfterMs 30 s', 'rate_limited', { retryAfterMs: 30_000 }, 30_000],
     ['rate_limited without a stated wait: 1 h', 'rate_limited', {}, HOUR],
@@ -584,6 +609,27 @@ describe('state in the store', () => {
 });
 
 describe('snapshot', () => {
+  it('regression: shown ids stay unique when two secrets share their last 4 characters and hash digits', () => {
+    // Search for two such secrets (about 300 tries by the birthday bound; deterministic).
+    const byId = new Map<string, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; !pair; i++) {
+      const secret = `sk-collide-${i}-wxyz`;
+      const id = toCredential({ secret }).id;
+      const other = byId.get(id);
+      if (other) pair = [other, secret];
+      else byId.set(id, secret);
+    }
+    const { pool } = makePool({ credentials: [...pair, 'short'].map((secret) => toCredential({ secret })) });
+    const ids = pool.snapshot().map((v) => v.id);
+    expect(new Set(ids).size).toBe(3);
+    expect(ids[0]).toMatch(/^sk-…wxyz·[0-9a-f]{8}$/);
+    for (const [i, secret] of pair.entries()) expect(pool.find(ids[i])?.credential?.secret).toBe(secret);
+    // The shared short form names both: find() refuses to pick one.
+    expect(pool.findAll(toCredential({ secret: pair[0] }).id)).toHaveLength(2);
+    expect(pool.find(toCredential({ secret: pair[0] }).id)).toBeUndefined();
+  });
+
   it('shows masked ids or names and per-model counters, never the secret', () => {
     const unnamed = toCredential({ secret: 'sk-proj-0123456789abcd' });
     const teamB = toCredential({ secret: 'ghp_zzzzzzzzzzzzzzzz9876', name: 'team-b' });
@@ -592,7 +638,7 @@ describe('snapshot', () => {
     take(pool).fail('rate_limited', { message: 'too many requests', retryAfterMs: 1_000 });
 
     const views = pool.snapshot();
-    expect(views.map((v) => v.id)).toEqual(['sk-…abcd', 'team-b']);
+    expect(views.map((v) => v.id)).toEqual([`sk-…abcd·${createHash('sha256').update('sk-proj-0123456789abcd').digest('hex').slice(0, 4)}`, 'team-b']);
     expect(views[0].key).toMatch(/^sha256:[0-9a-f]{16}$/);
     expect(views[0]).toMatchObject({ requests: 1, successes: 1, tokensIn: 10, tokensOut: 5, lastUsedAt: T0 });
     expect(views[0].models[MODEL]).toMatchObject({ requests: 1, successes: 1, failures: 0, tokensIn: 10, tokensOut: 5 });

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ManualClock } from '../core/state/clock.js';
 import { githubReply, startFakeGitHubModels, type FakeGitHubModels } from './fakes/github-models.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+import { maskSecret } from '../core/dispatch/credentials.js';
 
 const TOKENS = ['ghp_tokenAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1', 'ghp_tokenBBBBBBBBBBBBBBBBBBBBBBBBBBBBB2', 'ghp_tokenCCCCCCCCCCCCCCCCCCCCCCCCCCCCC3', 'ghp_tokenDDDDDDDDDDDDDDDDDDDDDDDDDDDDD4'];
 const [A, B, C, D] = TOKENS;
@@ -44,7 +45,7 @@ async function start(extra: Record<string, unknown> = {}, opts: { clock?: Manual
 }
 
 const chats = () => gh.requests.filter((r) => r.method === 'POST');
-const view = (token: string) => sb!.app.switchboard.providers.get('github')!.pool.snapshot().find((c) => c.id === `ghp_…${token.slice(-4)}`)!;
+const view = (token: string) => sb!.app.switchboard.providers.get('github')!.pool.snapshot().find((c) => c.id === maskSecret(token))!;
 
 async function rawChat(body: Record<string, unknown>) {
   const res = await fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

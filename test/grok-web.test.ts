@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ManualClock } from '../core/state/clock.js';
 import { GROK_SSO, GROK_WEB_RESULTS, GROK_X_RESULTS, checkGrokHeaders, grokReply, grokThinking, startFakeGrok, type FakeGrok } from './fakes/grok-web.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+import { maskSecret } from '../core/dispatch/credentials.js';
 
 let grok: FakeGrok;
 let sb: RunningSwitchboard | undefined;
@@ -52,7 +53,7 @@ async function start(extra: Record<string, unknown> = {}, opts: { clock?: Manual
 }
 
 const chats = () => grok.requests.filter((r) => r.path === '/rest/app-chat/conversations/new');
-const view = (sso: string) => sb!.app.switchboard.providers.get('grok')!.pool.snapshot().find((c) => c.id === `…${sso.slice(-4)}` || c.id.endsWith(sso.slice(-4)))!;
+const view = (sso: string) => sb!.app.switchboard.providers.get('grok')!.pool.snapshot().find((c) => c.id === maskSecret(sso))!;
 
 describe('grok-web chat', () => {
   it("the Grok3API server's README example: model grok-3 answers \"What is Python?\"", async () => {

@@ -17,6 +17,7 @@ import { bearerOf, startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstr
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
 import { freshRecord, type CredentialRecord } from '../core/pool/records.js';
 import { DocumentSync, SYNC_LUA, type SyncingRedis } from '../core/state/redis-sync.js';
+import { maskSecret } from '../core/dispatch/credentials.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KEYS = ['sk-redis-key-aaaa1111', 'sk-redis-key-bbbb2222', 'sk-redis-key-cccc3333', 'sk-redis-key-dddd4444'];
@@ -171,7 +172,7 @@ describe('redis state driver: two instances, one gateway', () => {
     // Every upstream attempt counted once, whichever instance made it.
     expect(sum(fromA.json, 'requests')).toBe(upstreamSaw);
     expect(sum(fromA.json, 'successes')).toBe(answered);
-    const broken = fromA.json.tokens.find((t: any) => t.key.endsWith(KEYS[2].slice(-4)));
+    const broken = fromA.json.tokens.find((t: any) => t.key === maskSecret(KEYS[2]));
     expect(broken.failuresByKind.transient).toBe(upstreamSaw - answered);
     expect(broken.failuresByKind.transient).toBeGreaterThan(0);
     expect(fromA.json.state).toEqual({ driver: 'redis', degraded: false });
@@ -193,7 +194,7 @@ describe('redis state driver: two instances, one gateway', () => {
       const seenByB = chatRequests().slice(before).map(bearerOf);
       expect(seenByB).toHaveLength(8);
       expect(seenByB).not.toContain(KEYS[0]);
-      const view = b.app.switchboard.providers.get('up')!.pool.snapshot().find((c) => c.id.endsWith(KEYS[0].slice(-4)))!;
+      const view = b.app.switchboard.providers.get('up')!.pool.snapshot().find((c) => c.id === maskSecret(KEYS[0]))!;
       // B learned the cooldown from Redis: it shows in B's own stats, with A's wait.
       expect(view.models['gpt-4o-mini'].cooldownUntil! - Date.now()).toBeGreaterThan(55_000);
     } finally {
@@ -237,7 +238,7 @@ describe('redis state driver: two instances, one gateway', () => {
   it('admin actions on one instance hold on the other within a second', async () => {
     const prefix = newPrefix();
     const [a, b] = [await instance(prefix), await instance(prefix)];
-    const keyOf = (k: string) => `sk-…${k.slice(-4)}`;
+    const keyOf = maskSecret;
     const within = (what: () => Promise<boolean>) => waitFor(what, 1000);
     const tokenOn = async (sb: RunningSwitchboard, k: string) => (await admin(sb, '/tokens/stats')).json.tokens.find((t: any) => t.key === keyOf(k));
 
@@ -292,7 +293,7 @@ describe('redis state driver: two instances, one gateway', () => {
     expect(new Set(chatRequests().map(bearerOf))).toEqual(new Set(KEYS.slice(1)));
     // A third instance started now, from the same config, has the same pool.
     const c = await instance(prefix);
-    expect((await admin(c, '/tokens/stats')).json.tokens.map((t: any) => t.key)).toEqual(KEYS.slice(1).map((k) => `sk-…${k.slice(-4)}`));
+    expect((await admin(c, '/tokens/stats')).json.tokens.map((t: any) => t.key)).toEqual(KEYS.slice(1).map(maskSecret));
   });
 
   it('a config reload asked of one instance reloads every instance', async () => {

@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ManualClock } from '../core/state/clock.js';
 import { defaultReply, startFakeOpenAI, type Behaviour, type FakeOpenAI } from './fakes/openai-upstream.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+import { maskSecret } from '../core/dispatch/credentials.js';
 
 const KEYS = Array.from({ length: 10 }, (_, i) => `sk-pool-key-${String(i).padStart(4, '0')}-abcdefgh${i}`);
 const [K0, K1, K2] = KEYS;
@@ -71,7 +72,7 @@ async function start(providers: unknown[], opts: { clock?: ManualClock; models?:
 }
 
 const pool = (id = 'up') => sb!.app.switchboard.providers.get(id)!.pool;
-const view = (key: string, id = 'up') => pool(id).snapshot().find((c) => c.id === `sk-…${key.slice(-4)}`)!;
+const view = (key: string, id = 'up') => pool(id).snapshot().find((c) => c.id === maskSecret(key))!;
 
 async function raw(path: string, body: unknown) {
   const res = await fetch(`${sb!.baseURL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -379,6 +380,6 @@ describe('state', () => {
     const seen = [sb!.logText(), JSON.stringify(r.json), JSON.stringify(pool().snapshot())].join('\n');
     for (const k of [K0, K1]) expect(seen).not.toContain(k);
     expect(seen).toContain('[redacted]'); // the upstream's words were kept, minus the key
-    expect(seen).toContain(`sk-…${K0.slice(-4)}`);
+    expect(seen).toContain(maskSecret(K0));
   });
 });

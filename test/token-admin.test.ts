@@ -11,11 +11,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ManualClock } from '../core/state/clock.js';
 import { defaultReply, startFakeOpenAI, type Behaviour, type FakeOpenAI } from './fakes/openai-upstream.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+import { maskSecret } from '../core/dispatch/credentials.js';
 
 const ADMIN = 'admin-secret-0123456789abcdef';
 const KEYS = [0, 1, 2, 3].map((i) => `sk-admin-pool-key-${i}-0123456789${String(i).repeat(4)}`);
 const [K0, K1, K2, K3] = KEYS;
-const masked = (k: string) => `sk-…${k.slice(-4)}`;
+const masked = maskSecret;
 const messages = [{ role: 'user' as const, content: 'count me' }];
 const expected = defaultReply({ messages });
 
@@ -129,7 +130,7 @@ describe('admin key', () => {
       }
     }
     // nothing was rotated or reset by the refused calls
-    expect(sb!.app.switchboard.providers.get('up')!.pool.current.index).toBe(0);
+    expect(sb!.app.switchboard.providers.get('up')!.pool.current!.index).toBe(0);
     // both ways of presenting the right key work
     expect((await admin('GET', '/v1/tokens/stats', { 'x-admin-key': ADMIN })).status).toBe(200);
     expect((await admin('GET', '/v1/tokens/stats', { authorization: `Bearer ${ADMIN}` })).status).toBe(200);
@@ -565,5 +566,69 @@ describe("the seed's shell checks, with the admin key", () => {
     expect(((await (await fetch(`${sb!.baseURL}/tokens/stats`, { headers })).json()) as { total_tokens: number }).total_tokens).toBe(4);
     // curl -X POST /v1/tokens/rotate | jq '.success'
     expect(((await (await fetch(`${sb!.baseURL}/tokens/rotate`, { method: 'POST', headers })).json()) as { success: boolean }).success).toBe(true);
+  });
+});
+
+describe('regressions', () => {
+  it('regression: a keyless mock provider beside a pool is not counted, shown or rotated by the token endpoints', async () => {
+    await start({ providers: [provider(), { id: 'mock', plugin: 'mock' }] });
+    const all = await stats();
+    expect(all.total_tokens).toBe(4);
+    expect(all.current_token).toBe(masked(K0));
+    expect(all.tokens.map((t: { provider: string }) => t.provider)).toEqual(['up', 'up', 'up', 'up']);
+    expect(all.providers.map((p: { id: string }) => p.id)).toEqual(['up']);
+    const rotated = await admin('POST', '/v1/tokens/rotate');
+    expect(rotated.json.providers).toEqual([{ id: 'up', current_token: masked(K1) }]);
+    expect(rotated.text).not.toContain('mock');
+    expect(rotated.text).not.toContain('(no credential)');
+    expect((await admin('POST', '/v1/tokens/reset-stats')).json.message).toContain('of 4 token(s)');
+    // Named explicitly, the keyless provider is told to have no tokens.
+    const mock = await admin<Envelope>('GET', '/v1/tokens/stats?provider=mock');
+    expect(mock.status).toBe(400);
+    expect(mock.json.error).toMatchObject({ code: 'invalid_value', param: 'provider' });
+    expect(mock.json.error.message).toContain('configured without credentials');
+  });
+
+  it('regression: shown ids are unique in a pool (short keys, cookies that end alike); an ambiguous name is a 409 listing the candidates', async () => {
+    const SHORT = ['abc123', 'xyz789'];
+    const ALIKE = ['sk-first-aaaaaaaaaaaa-9999', 'sk-second-bbbbbbbbbbbb-9999'];
+    const COOKIES = ['sso=aaaaaaaaaaaaaaaa; x-token', 'sso=bbbbbbbbbbbbbbbb; x-token'];
+    await start({ providers: [provider({ credentials: [...SHORT, ...ALIKE, ...COOKIES] })] });
+    const ids: string[] = (await stats()).tokens.map((t: { key: string }) => t.key);
+    expect(new Set(ids).size).toBe(6);
+    expect(ids[0]).toMatch(/^…·[0-9a-f]{4}$/); // nothing of a short secret
+    expect(ids[2]).toMatch(/^sk-…9999·[0-9a-f]{4}$/);
+    expect(ids[4]).toMatch(/^…oken·[0-9a-f]{4}$/);
+    for (const s of [...SHORT, ...ALIKE, ...COOKIES]) expect(JSON.stringify(ids)).not.toContain(s);
+    // Stable across restarts.
+    await sb!.close();
+    await start({ providers: [provider({ credentials: [...SHORT, ...ALIKE, ...COOKIES] })] });
+    expect((await stats()).tokens.map((t: { key: string }) => t.key)).toEqual(ids);
+
+    // The old, ambiguous form names two tokens: refused, listing both, nothing changed.
+    for (const [path, body] of [
+      ['/v1/tokens/disable', { token: 'sk-…9999' }],
+      ['/v1/tokens/enable', { token: '…oken' }],
+      ['/v1/tokens/delete', { tokens: ['…'] }],
+    ] as const) {
+      const r = await admin<Envelope>('POST', path, undefined, body);
+      expect(r.status, path).toBe(409);
+      expect(r.json.error, path).toMatchObject({ type: 'invalid_request_error', code: 'ambiguous_token', param: 'token' });
+    }
+    const r = await admin<Envelope>('POST', '/v1/tokens/disable', undefined, { token: 'sk-…9999' });
+    expect(r.json.error.message).toContain(`(${ids[2]}, ${ids[3]})`);
+    expect((await stats()).tokens.every((t: { enabled: boolean }) => t.enabled)).toBe(true);
+    expect((await stats()).total_tokens).toBe(6);
+    // The unique id names exactly one.
+    expect((await admin('POST', '/v1/tokens/disable', undefined, { token: ids[3] })).status).toBe(200);
+    expect((await stats()).tokens.map((t: { enabled: boolean }) => t.enabled)).toEqual([true, true, true, false, true, true]);
+  });
+
+  it('regression: a secret in two pools named without a provider is a 409 listing both', async () => {
+    await start({ providers: [provider(), { ...provider(), id: 'other' }] });
+    const r = await admin<Envelope>('POST', '/v1/tokens/disable', undefined, { token: K2 });
+    expect(r.status).toBe(409);
+    expect(r.json.error.message).toContain(`up: ${masked(K2)}, other: ${masked(K2)}`);
+    expect(r.text).not.toContain(K2);
   });
 });

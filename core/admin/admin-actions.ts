@@ -59,10 +59,10 @@ export class AdminActions {
     for (const h of this.providers.handles) for (const [model, ms] of Object.entries(await events.openBreakers(h.id))) h.policies.holdOpen(model, ms);
   }
 
-  /** The next request starts at the next credential, on every instance. */
-  rotate(h: ProviderHandle): PoolEntry {
+  /** The next request starts at the next credential, on every instance (undefined: the pool has none). */
+  rotate(h: ProviderHandle): PoolEntry | undefined {
     const e = h.pool.rotate();
-    this.store.events?.publish({ type: 'rotate', provider: h.id, credential: e.key });
+    if (e) this.store.events?.publish({ type: 'rotate', provider: h.id, credential: e.key });
     return e;
   }
 

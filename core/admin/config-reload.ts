@@ -39,7 +39,7 @@ export function planReload(current: Config, next: Config, registry: ProviderRegi
     for (const k of BUILT_SECTIONS) if (!isDeepStrictEqual(was.sections[k], now.sections[k])) restartNeeded.push(`providers.${id}.${k}`);
     if (!sameCredentials(was, now)) {
       applied.push(`providers.${id}.credentials`);
-      steps.push(() => handle.pool.setConfigured(now.credentials.map(toCredential)));
+      steps.push(() => handle.pool.setConfigured(now.credentials.map(toCredential), now.credentialsMissing));
     }
     const changed = LIVE_SECTIONS.filter((k) => !isDeepStrictEqual(was.sections[k], now.sections[k]));
     if (changed.length) {
@@ -61,5 +61,5 @@ export function planReload(current: Config, next: Config, registry: ProviderRegi
 }
 
 function sameCredentials(a: ProviderConfig, b: ProviderConfig): boolean {
-  return isDeepStrictEqual(a.credentials, b.credentials);
+  return isDeepStrictEqual(a.credentials, b.credentials) && a.credentialsMissing === b.credentialsMissing;
 }

@@ -121,8 +121,10 @@ function providersOf(list: unknown, dir: string, env: NodeJS.ProcessEnv, problem
     const at: PathSegment[] = ['providers', index];
     if (seen.has(id)) problems.add([...at, 'id'], `duplicate provider id "${id}" (also providers[${seen.get(id)}])`);
     seen.set(id, index);
-    const credentials = resolveSecrets(e.credentials, dir, env, problems, [...at, 'credentials']);
+    const empty: string[] = [];
+    const credentials = resolveSecrets(e.credentials, dir, env, problems, [...at, 'credentials'], empty);
     if (typeof e.apiKey === 'string' && e.apiKey.trim()) credentials.unshift({ secret: e.apiKey.trim() });
+    else if (e.apiKey !== undefined) empty.unshift(e.credentials !== undefined ? 'apiKey is empty' : 'the value is empty');
     const options: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(e)) if (!(k in providerCoreProperties)) options[k] = v;
     out.push({
@@ -130,6 +132,10 @@ function providersOf(list: unknown, dir: string, env: NodeJS.ProcessEnv, problem
       plugin: String(e.plugin ?? ''),
       enabled: e.enabled !== false,
       credentials,
+      // Credentials configured but all resolved to nothing: not a keyless provider (see ProviderConfig).
+      ...(credentials.length === 0 && (e.credentials !== undefined || e.apiKey !== undefined)
+        ? { credentialsMissing: `providers[${index}].${e.credentials !== undefined ? 'credentials' : 'apiKey'}: ${empty.join(', ')}; provider ${id} has no credentials` }
+        : {}),
       models: Array.isArray(e.models)
         ? (e.models as unknown[]).map((m) => (typeof m === 'string' ? { id: m } : (m as ModelInfo)))
         : undefined,

@@ -16,6 +16,13 @@ export interface ProviderConfig {
   plugin: string;
   enabled: boolean;
   credentials: CredentialEntry[];
+  /**
+   * Set when `credentials`/`apiKey` were configured but all resolved to nothing (an unset
+   * variable, an empty list or file): the start-up warning, e.g. `providers[1].credentials:
+   * GITHUB_TOKEN is not set; provider github has no credentials`. Such a provider is not keyless:
+   * it is not ready and never asked without a key. A provider without either key is keyless.
+   */
+  credentialsMissing?: string;
   /** Static model list; when absent the provider's `listModels` is asked and cached. */
   models?: ModelInfo[];
   modelsCacheTtlMs: number;

@@ -104,7 +104,7 @@ export interface UpstreamFailure {
 
 /** One credential from the provider's pool. */
 export interface Credential {
-  /** Safe to show: the configured name or a masked form of the secret (`ghp_…abcd`). */
+  /** Safe to show: the configured name or a masked form of the secret (`ghp_…abcd·3f2a`, see maskSecret). */
   readonly id: string;
   /** The secret itself: send it upstream, never log it. */
   readonly secret: string;

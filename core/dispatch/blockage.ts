@@ -98,6 +98,11 @@ export class Blockage {
         headers: { 'retry-after': String(s) },
       });
     }
+    // Pools that cannot serve for reasons of their own (no credentials; keyless and refused) say why.
+    const own = this.#exhausted.flatMap((x) => (x.err.error ? [x.err.error] : []));
+    if (own.length && own.length === this.#exhausted.length) {
+      return own.length === 1 ? own[0] : new GatewayError(own.every((e) => e.id === own[0].id) ? own[0].id : 'SWB_ERR_NO_UPSTREAM', own.map((e) => e.message).join(' '));
+    }
     // Nothing will free by itself: the upstream's own words on the last credential say most.
     const fault = this.#exhausted.findLast((x) => x.err.lastFault);
     if (fault?.err.lastFault) return this.#naming(failureToError(fault.err.lastFault.kind, fault.err.lastFault.failure, fault.handle.id, fault.handle.secrets));

@@ -1,6 +1,5 @@
-import { hash } from 'node:crypto';
 import type { Credential } from '../contract/provider.js';
-import { toCredential } from '../dispatch/credentials.js';
+import { secretHash, toCredential } from '../dispatch/credentials.js';
 
 /**
  * Credentials an admin added or removed at run time (`POST /v1/tokens/add`, `/delete`), kept in
@@ -13,7 +12,7 @@ export type CredentialChanges = Record<string, CredentialChange>;
 
 /** A credential's stable key in the state store: its configured name, or a hash of the secret. */
 export function credentialKey(c: { name?: string; secret: string }): string {
-  return c.name ?? `sha256:${hash('sha256', c.secret).slice(0, 16)}`;
+  return c.name ?? `sha256:${secretHash(c.secret).slice(0, 16)}`;
 }
 
 /** The configured credentials less the removed ones, then the added ones, in the order added. */

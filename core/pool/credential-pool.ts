@@ -14,7 +14,8 @@ import { WAIT, WaitQueue } from './wait-queue.js';
 import { coolUntil, type CredentialRecord } from './records.js';
 import { countRequest, fullWindow, windowReason, type FullWindow, type WindowCounts } from './request-windows.js';
 import { effectiveCredentials, hydrateChanges } from './credential-changes.js';
-import { entriesFor } from './membership.js';
+import { entriesFor, names } from './membership.js';
+import { ownError } from './own-error.js';
 import { pickByStrategy } from './select.js';
 import type { Tried } from './tried.js';
 import type { PoolSettings } from './settings.js';
@@ -32,6 +33,12 @@ export interface PoolInit {
   /** The provider's preference per model (see Provider.rankCredential); absent: all alike. */
   rank?: (credential: Credential | undefined, model: string) => number | undefined;
   credentials: readonly Credential[];
+  /**
+   * Set when the provider was configured with credentials that all resolved to nothing (an unset
+   * variable, an empty list or file): the start-up warning that says so. Such a pool has no
+   * entries, not the keyless one: it is not a provider that needs no key.
+   */
+  missing?: string;
   settings: PoolSettings;
   clock: Clock;
   store: StateStore;
@@ -58,6 +65,7 @@ export class CredentialPool {
   #log: Logger;
   #cursor = 0;
   #configured: readonly Credential[];
+  #missing: string | undefined;
   readonly #queue: WaitQueue;
 
   constructor(init: PoolInit) {
@@ -70,6 +78,7 @@ export class CredentialPool {
     this.#log = init.log;
     this.#queue = new WaitQueue(this, init.clock);
     this.#configured = init.credentials;
+    this.#missing = init.missing;
     const changes = (init.store.data.credentials ??= {});
     changes[init.providerId] = hydrateChanges(changes[init.providerId]);
     // Rebuilt from the credentials in service: records of credentials no longer there go.
@@ -150,6 +159,7 @@ export class CredentialPool {
     let throttledUntil = Infinity;
     for (let i = 0; i < n; i++) {
       const e = this.entries[(this.#cursor + i) % n];
+      if (e.restUntil > now) continue; // the keyless entry, resting after its upstream refused it
       const r = e.record;
       const rk = rank ? rank(e.credential, model) : 0;
       if (rk === undefined) continue;
@@ -239,6 +249,8 @@ export class CredentialPool {
   }
 
   #exhausted(model: string, now: number, tried: Tried | undefined): PoolExhausted {
+    const own = ownError(this.providerId, this.entries, this.#missing, now);
+    if (own) return new PoolExhausted(this.providerId, model, undefined, own.summary, false, own.error);
     let freeAt: number | undefined;
     let denied = 0;
     const counts = new Map<string, number>();
@@ -295,6 +307,7 @@ export class CredentialPool {
     if (this.#gate) shareCooldowns(this.#gate, this.providerId, e, lease.model, now);
     if (effect === 'rate_limited') this.adaptive.rateLimited(lease.model);
     if (effect === 'disabled') this.#log.warn({ provider: this.providerId, credential: e.id, reason: detail.message }, 'credential disabled: the upstream refused it');
+    else if (effect === 'rested') this.#log.warn({ provider: this.providerId, reason: detail.message, restMs: e.restUntil - now }, 'the upstream refused a request without a credential: resting the provider');
     this.#finish(lease);
   }
 
@@ -316,25 +329,47 @@ export class CredentialPool {
     this.#store.changed(this.providerId, e.key);
   }
 
-  /** The credential the next round-robin request tries first. */
-  get current(): PoolEntry {
-    return this.entries[this.#cursor % this.entries.length];
+  /** The credential the next round-robin request tries first; undefined when the pool has none. */
+  get current(): PoolEntry | undefined {
+    return this.entries.length ? this.entries[this.#cursor % this.entries.length] : undefined;
+  }
+
+  /** Configured without credentials: its one entry stands for the provider itself. */
+  get keyless(): boolean {
+    return this.entries.length === 1 && this.entries[0].credential === undefined;
+  }
+
+  /** Why the pool has no credentials although some were configured (the start-up warning), else undefined. */
+  get missing(): string | undefined {
+    return this.entries.length === 0 ? this.#missing : undefined;
   }
 
   /** Make the next request start at the next credential (admin). Returns the new current one. */
-  rotate(): PoolEntry {
+  rotate(): PoolEntry | undefined {
     return this.rotateTo(this.#cursor + 1);
   }
 
   /** Make the next request start at credential `index` (another instance rotated). */
-  rotateTo(index: number): PoolEntry {
-    this.#cursor = ((index % this.entries.length) + this.entries.length) % this.entries.length;
+  rotateTo(index: number): PoolEntry | undefined {
+    const n = this.entries.length;
+    if (n) this.#cursor = ((index % n) + n) % n;
     return this.current;
   }
 
-  /** The credential an admin names: by its shown id (configured name or masked secret), its state key, or the secret. */
+  /**
+   * The credentials an admin's name matches: by shown id (configured name or masked secret),
+   * state key, secret, or an id as shown before ids were unique (`sk-…abcd`, which several may
+   * share: the caller refuses an ambiguous name rather than pick one).
+   */
+  findAll(token: string): PoolEntry[] {
+    const exact = this.entries.filter((x) => x.id === token);
+    return exact.length ? exact : this.entries.filter((x) => names(x, token));
+  }
+
+  /** The one credential an admin's name matches, or undefined when none or several do. */
   find(token: string): PoolEntry | undefined {
-    return this.entries.find((x) => x.id === token || x.key === token || x.credential?.secret === token);
+    const all = this.findAll(token);
+    return all.length === 1 ? all[0] : undefined;
   }
 
   /**
@@ -347,6 +382,7 @@ export class CredentialPool {
     for (const e of this.entries) {
       resetRecord(e.record, now);
       e.gateUntil = 0;
+      e.restUntil = 0;
       // Counts of request windows stay (they are the upstream's allowance): a full one still rests.
       for (const target of [e.record, ...Object.values(e.record.models)]) restUntilWindowEnds(target, fullWindow(target.windows, windows, now));
     }
@@ -358,6 +394,7 @@ export class CredentialPool {
   enable(e: PoolEntry): void {
     enableRecord(e.record);
     e.gateUntil = 0;
+    e.restUntil = 0;
     this.#store.changed(this.providerId, e.key);
     this.wake();
   }
@@ -376,9 +413,10 @@ export class CredentialPool {
     if (this.#queue.length) this.#queue.drain();
   }
 
-  /** The configured credentials changed (config reload): those in service follow. */
-  setConfigured(credentials: readonly Credential[]): void {
+  /** The configured credentials changed (config reload): those in service follow. `missing`: see PoolInit. */
+  setConfigured(credentials: readonly Credential[], missing?: string): void {
     this.#configured = credentials;
+    this.#missing = missing;
     this.#rebuild();
   }
 
@@ -388,14 +426,15 @@ export class CredentialPool {
   }
 
   /**
-   * Entries for the configured credentials with the admin's changes (a provider without any still
-   * gets one entry). `saved`: records read from the store at start-up.
+   * Entries for the configured credentials with the admin's changes (a provider configured
+   * without any gets one keyless entry; one whose configured credentials resolved to nothing gets
+   * none). `saved`: records read from the store at start-up.
    */
   #rebuild(saved?: Record<string, unknown>): void {
     const list = effectiveCredentials(this.#configured, this.#store.data.credentials?.[this.providerId]);
     const section = this.#store.data.pools[this.providerId] as Record<string, CredentialRecord>;
-    this.entries = entriesFor(list.length ? list : [undefined], this.entries, section, saved);
-    this.#cursor %= this.entries.length;
+    this.entries = entriesFor(list.length || this.#missing !== undefined ? list : [undefined], this.entries, section, saved);
+    this.#cursor = this.entries.length ? this.#cursor % this.entries.length : 0;
     this.#store.changed(this.providerId);
     this.wake();
   }

@@ -1,4 +1,5 @@
 import type { FailureKind, UpstreamFailure } from '../contract/provider.js';
+import type { GatewayError } from '../errors/gateway-error.js';
 
 /**
  * No credential of a provider can serve a model now, and none will within the queue's reach:
@@ -18,6 +19,11 @@ export class PoolExhausted extends Error {
     readonly summary: string,
     /** Every credential is denied this model: the client has no access to it here. */
     readonly deniedOnly = false,
+    /**
+     * What the pool's state means by itself, for the client: it has no credentials, or it has none
+     * configured and its upstream refused it. Says more than any upstream failure of the request.
+     */
+    readonly error?: GatewayError,
   ) {
     super(`provider "${providerId}" has no credential for model ${model}: ${summary}`);
     this.name = 'PoolExhausted';

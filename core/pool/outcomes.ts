@@ -10,8 +10,33 @@ const ERROR_TEXT_LIMIT = 300;
 /** How long a lowered concurrency cap holds after a "too many concurrent requests" answer. */
 const CONCURRENCY_CAP_MS = 60_000;
 
+/**
+ * How long the keyless entry rests after its upstream refused it (401/403): a keyless provider
+ * that needs a key fails the same way every time, so it is asked again once a minute, not per
+ * request; a restart asks again at once (the rest is not persisted).
+ */
+export const KEYLESS_REST_MS = 60_000;
+
 /** What an outcome did to a credential, for the pool to act on (log, adaptive estimate). */
-export type Effect = 'rate_limited' | 'disabled' | undefined;
+export type Effect = 'rate_limited' | 'disabled' | 'rested' | undefined;
+
+/**
+ * Out of service: a credential is disabled until an admin enables it (persisted). The keyless
+ * entry is the provider itself, not a credential anyone could fix or replace, so it only rests
+ * in memory for {@link KEYLESS_REST_MS}, and the reason is kept for the client's error.
+ */
+function takeOut(e: PoolEntry, reason: string, why: string, now: number): Effect {
+  if (!e.credential) {
+    e.restUntil = now + KEYLESS_REST_MS;
+    e.restReason = why;
+    return 'rested';
+  }
+  const r = e.record;
+  r.enabled = false;
+  r.disabledReason = reason;
+  r.disabledAt = now;
+  return 'disabled';
+}
 
 /** A success: counters up, the consecutive-failure count reset, the answer's tokens added. */
 export function countSuccess(e: PoolEntry, model: string, usage: TokenUsage | undefined): void {
@@ -47,10 +72,7 @@ export function applyFailure(e: PoolEntry, model: string, kind: FailureKind, d: 
   const clientError = d.status !== undefined && d.status >= 400 && d.status < 500 && d.status !== 429;
   r.consecutiveClientErrors = clientError ? r.consecutiveClientErrors + 1 : 0;
   if (clientError && c.disableAfterClientErrors > 0 && r.consecutiveClientErrors >= c.disableAfterClientErrors && kind !== 'credential_invalid') {
-    r.enabled = false;
-    r.disabledReason = `expired (${r.consecutiveClientErrors} client errors in a row)`;
-    r.disabledAt = now;
-    return 'disabled';
+    return takeOut(e, `expired (${r.consecutiveClientErrors} client errors in a row)`, text, now);
   }
 
   const coolDown = (until: number, reason: string) => coolUntil(settings.rateLimitScope === 'credential' ? r : m, until, reason);
@@ -75,10 +97,7 @@ export function applyFailure(e: PoolEntry, model: string, kind: FailureKind, d: 
       m.observed = { ...m.observed, last429At: now, last429Type: d.limitType, updatedAt: now };
       return 'rate_limited';
     case 'credential_invalid':
-      r.enabled = false;
-      r.disabledReason = 'credential_invalid';
-      r.disabledAt = now;
-      return 'disabled';
+      return takeOut(e, 'credential_invalid', text, now);
     case 'credential_model_denied':
       m.denied = true;
       return undefined;

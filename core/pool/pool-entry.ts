@@ -17,6 +17,14 @@ export class PoolEntry {
   capUntil = 0;
   /** The shared gate (another instance) refused it until then: throttled or busy there (not persisted). */
   gateUntil = 0;
+  /**
+   * The keyless entry (a provider configured without credentials) was refused by the upstream:
+   * it rests until then, in memory only, so a restart tries again at once (not persisted).
+   */
+  restUntil = 0;
+  restReason: string | undefined;
+  /** Safe to show and unique in its pool: the configured name or the masked secret (see uniqueIds). */
+  id: string;
   /** The same per model, for `throttle.scope: model` (not persisted). */
   #lastStartByModel: Map<string, number> | undefined;
 
@@ -28,7 +36,9 @@ export class PoolEntry {
     /** Stable key in the state store: the configured name or a hash of the secret. */
     readonly key: string,
     readonly record: CredentialRecord,
-  ) {}
+  ) {
+    this.id = credential?.id ?? '(no credential)';
+  }
 
   /** When the latest request on it started, for all models or for one. */
   lastStart(model: string | undefined): number {
@@ -41,11 +51,6 @@ export class PoolEntry {
     // Only throttle state: forgetting it when a client has named too many models is harmless.
     if (m.size >= 1024 && !m.has(model)) m.clear();
     m.set(model, now);
-  }
-
-  /** Safe to show: the configured name or the masked secret. */
-  get id(): string {
-    return this.credential?.id ?? '(no credential)';
   }
 
   /** This credential's record for `model`, created on first use. */

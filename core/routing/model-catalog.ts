@@ -56,6 +56,11 @@ export class ModelCatalog {
     return ((await this.#models(h).catch(() => undefined)) ?? toSet([])).list;
   }
 
+  /** Whether the provider's models are unknown: no static list, and no credentials to ask with. */
+  blind(h: ProviderHandle): boolean {
+    return h.pool.missing !== undefined && !this.#static.has(h.id) && !this.#cache.has(h.id);
+  }
+
   /** Whether the provider serves `model`, by its current (possibly stale) list. */
   async has(h: ProviderHandle, model: string): Promise<boolean> {
     const set = this.#static.get(h.id) ?? (await this.#models(h).catch(() => undefined));
@@ -65,6 +70,8 @@ export class ModelCatalog {
   #models(h: ProviderHandle): Promise<ModelSet | undefined> {
     const fixed = this.#static.get(h.id);
     if (fixed) return Promise.resolve(fixed);
+    // Configured credentials that resolved to nothing: never ask the upstream without a key.
+    if (h.pool.missing !== undefined) return Promise.resolve(this.#cache.get(h.id));
     const failed = this.#failedAt.get(h.id);
     if (failed !== undefined && Date.now() - failed < RETRY_AFTER_FAILURE_MS) {
       return Promise.resolve(this.#cache.get(h.id));

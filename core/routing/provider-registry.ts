@@ -81,9 +81,12 @@ export async function createProviders(list: readonly { config: ProviderConfig; p
     }
     const own = instance.classify?.bind(instance);
     const settings = effectiveSettings(config.sections, plugin.defaults, DEFAULT_TIMEOUTS);
+    // Configured credentials that resolved to nothing: said once here, then by /readyz and every request routed to it.
+    if (config.credentialsMissing) plog.warn(config.credentialsMissing);
     const pool = new CredentialPool({
       providerId: config.id,
       credentials,
+      missing: config.credentialsMissing,
       settings: { ...settings.pool, rateLimitScope: settings.pool.rateLimitScope ?? instance.rateLimitScope ?? 'model' },
       clock: env.clock,
       store: env.store,

@@ -45,6 +45,11 @@ export class ModelRouter {
     for (const h of this.registry.handles) {
       if (await this.catalog.has(h, model)) return { model, targets: [{ provider: h.id, model }] };
     }
+    // A provider left without credentials may well serve it: say that, not "no such model".
+    const blind = this.registry.handles.find((h) => this.catalog.blind(h));
+    if (blind) {
+      throw new GatewayError('SWB_ERR_NO_CREDENTIALS', `${blind.pool.missing}, so its models are unknown and the model '${model}' may be one of them. Add credentials to the config and reload, or with POST /v1/tokens/add.`, { param: 'model' });
+    }
     throw modelNotFound(model);
   }
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CONTRACT_VERSION, acceptEmptyJson, defineExtension, selectProviders, type ProviderHandle } from '../../core/index.js';
+import { CONTRACT_VERSION, GatewayError, acceptEmptyJson, defineExtension, selectProviders, type ProviderHandle } from '../../core/index.js';
 import { describe, namedToken, newTokens, oneProvider, reasonOf, tokenNames } from './params.js';
 
 import { providerSummary, tokenViews } from './views.js';
@@ -8,7 +8,8 @@ import { providerSummary, tokenViews } from './views.js';
  * The token endpoints the GitHub Models proxy's users script against — `GET /v1/tokens/stats`,
  * `POST /v1/tokens/rotate`, `POST /v1/tokens/reset-stats` — and `POST /v1/tokens/enable` and
  * `/disable`, over every credential pool, behind the admin key. Each takes `?provider=<id>` to
- * pick one pool; the default is all of them. With shared state they act on every instance.
+ * pick one pool; the default is all that hold credentials (a keyless provider such as `mock` has
+ * no tokens to count or rotate). With shared state they act on every instance.
  */
 export default defineExtension({
   kind: 'extension',
@@ -19,14 +20,14 @@ export default defineExtension({
     const { providers, clock, guards, store, admin } = app.switchboard;
     const onRequest = guards.adminKey;
     acceptEmptyJson(app);
-    const chosen = (request: FastifyRequest) => selectProviders(providers, providerParam(request));
+    const chosen = (request: FastifyRequest) => credentialPools(selectProviders(providers, providerParam(request)), providerParam(request));
 
     app.get('/v1/tokens/stats', { onRequest }, async (request) => {
       const handles = chosen(request);
       await store.refresh?.(); // several instances: show the counts they share, not this one's alone
       const now = clock.now();
       return {
-        current_token: handles[0]?.pool.current.id ?? null,
+        current_token: handles.find((h) => h.pool.current)?.pool.current?.id ?? null,
         total_tokens: handles.reduce((n, h) => n + h.pool.entries.length, 0),
         tokens: handles.flatMap((h) => tokenViews(h, now)),
         providers: handles.map((h) => providerSummary(h, now)),
@@ -36,7 +37,7 @@ export default defineExtension({
 
     app.post('/v1/tokens/rotate', { onRequest }, async (request) => {
       const handles = chosen(request);
-      const rotated = handles.map((h) => ({ id: h.id, current_token: admin.rotate(h).id, strategy: h.pool.settings.strategy }));
+      const rotated = handles.map((h) => ({ id: h.id, current_token: admin.rotate(h)?.id ?? null, strategy: h.pool.settings.strategy }));
       const what = rotated.map((r) => `${r.id} -> ${r.current_token}${r.strategy === 'round-robin' ? '' : ` (strategy ${r.strategy} still picks by its own rule)`}`);
       return {
         success: true,
@@ -57,7 +58,8 @@ export default defineExtension({
     });
 
     app.post('/v1/tokens/add', { onRequest }, async (request) => {
-      const handle = oneProvider(chosen(request), 'add to');
+      // A keyless provider named explicitly may be given credentials: then it holds some.
+      const handle = oneProvider(isNamed(providerParam(request)) ? selectProviders(providers, providerParam(request)) : chosen(request), 'add to');
       const { added, present } = await admin.addCredentials(handle, newTokens(request.body));
       const views = tokenViews(handle, clock.now());
       return {
@@ -96,6 +98,22 @@ export default defineExtension({
     });
   },
 });
+
+/**
+ * The pools the token endpoints act on: those that hold credentials. A keyless provider has one
+ * entry that stands for the provider itself, not a token: named explicitly, it is a 400.
+ */
+function credentialPools(handles: readonly ProviderHandle[], param: unknown): readonly ProviderHandle[] {
+  const pools = handles.filter((h) => !h.pool.keyless);
+  if (pools.length === 0 && isNamed(param) && handles.length === 1) {
+    throw new GatewayError('SWB_ERR_INVALID_VALUE', `Provider "${handles[0].id}" is configured without credentials: it has no tokens (add some with POST /v1/tokens/add?provider=${handles[0].id}).`, { param: 'provider' });
+  }
+  return pools;
+}
+
+function isNamed(param: unknown): boolean {
+  return param !== undefined && (param as Record<string, unknown>).provider !== undefined;
+}
 
 /** `?provider=` wins; a POST may name it in a JSON body instead (`{"provider":"gh"}`). */
 function providerParam(request: FastifyRequest): unknown {

@@ -10,14 +10,16 @@ export function namedToken(handles: readonly ProviderHandle[], body: unknown): {
   if (typeof token !== 'string' || token === '') {
     throw new GatewayError('SWB_ERR_INVALID_VALUE', `Name the token in the JSON body: {"token": "<key as /v1/tokens/stats shows it>"}.`, { param: 'token' });
   }
-  const found = handles.flatMap((handle) => {
-    const entry = handle.pool.find(token);
-    return entry ? [{ handle, entry }] : [];
-  });
+  const found = handles.flatMap((handle) => handle.pool.findAll(token).map((entry) => ({ handle, entry })));
   if (found.length === 1) return found[0];
-  const what = found.length ? `is in ${found.length} providers (${found.map((f) => f.handle.id).join(', ')}): name one with "provider"` : `matches no token of ${describe(handles)}; see /v1/tokens/stats for their keys`;
-  // The name may be a secret: never echo it.
-  throw new GatewayError('SWB_ERR_INVALID_VALUE', `The token you named ${what}.`, { param: 'token' });
+  // The name may be a secret: never echo it. Candidates are shown by their (unique) ids.
+  if (found.length > 1) {
+    const ids = found.map((f) => (handles.length > 1 ? `${f.handle.id}: ${f.entry.id}` : f.entry.id));
+    throw new GatewayError('SWB_ERR_AMBIGUOUS_TOKEN', `The token you named matches ${found.length} tokens (${ids.join(', ')}); name one by its key as /v1/tokens/stats shows it${handles.length > 1 ? ', or the provider with "provider"' : ''}. Nothing was changed.`, {
+      param: 'token',
+    });
+  }
+  throw new GatewayError('SWB_ERR_INVALID_VALUE', `The token you named matches no token of ${describe(handles)}; see /v1/tokens/stats for their keys.`, { param: 'token' });
 }
 
 const MAX_REASON = 200;

@@ -55,7 +55,8 @@ export interface BreakerView {
 export interface ProviderSummary {
   id: string;
   plugin: string;
-  current_token: string;
+  /** Null when the pool has no credentials (configured ones that resolved to nothing). */
+  current_token: string | null;
   total_tokens: number;
   /** Open or half-open breakers: upstream model (`*` for the provider-wide one) -> state. */
   breakers: Record<string, BreakerView>;
@@ -82,7 +83,7 @@ function modelView(m: ModelRecord, now: number): ModelView {
 /** Every credential of one pool, in pool order. */
 export function tokenViews(handle: ProviderHandle, now: number): TokenView[] {
   const { pool } = handle;
-  const current = pool.current.index;
+  const current = pool.current?.index;
   return pool.snapshot().map((c, index) => {
     const cooling = (c.cooldownUntil ?? 0) > now;
     return {
@@ -121,7 +122,7 @@ export function providerSummary(handle: ProviderHandle, now: number): ProviderSu
   return {
     id: handle.id,
     plugin: handle.plugin.name,
-    current_token: handle.pool.current.id,
+    current_token: handle.pool.current?.id ?? null,
     total_tokens: handle.pool.entries.length,
     breakers,
   };
