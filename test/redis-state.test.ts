@@ -475,12 +475,12 @@ describe('redis state driver: two instances, one gateway', () => {
       const perKey = new Map<string, number>();
       for (const r of chatRequests()) perKey.set(bearerOf(r), (perKey.get(bearerOf(r)) ?? 0) + 1);
       const counted = (s: any) => Object.fromEntries(s.tokens.map((t: any) => [t.key, t.requests]));
-      const truth = Object.fromEntries(KEYS.map((k) => [`sk-…${k.slice(-4)}`, perKey.get(k) ?? 0]));
+      const truth = Object.fromEntries(KEYS.map((k) => [maskSecret(k), perKey.get(k) ?? 0]));
       expect(counted(fromA)).toEqual(truth);
       expect(counted(fromB)).toEqual(truth);
       // The quota counts travel the same way: every request after the reporting one counted once.
       const left = (s: any) => Object.fromEntries(s.tokens.map((t: any) => [t.key, t.models['gpt-4o-mini'].observed.remainingRequests]));
-      const truthLeft = Object.fromEntries(KEYS.map((k) => [`sk-…${k.slice(-4)}`, 100000 - ((perKey.get(k) ?? 0) - 1)]));
+      const truthLeft = Object.fromEntries(KEYS.map((k) => [maskSecret(k), 100000 - ((perKey.get(k) ?? 0) - 1)]));
       expect(left(fromA)).toEqual(truthLeft);
       expect(left(fromB)).toEqual(truthLeft);
       expect(fromA.state).toEqual({ driver: 'redis', degraded: false });
