@@ -39,8 +39,8 @@ export async function composeServices(config: Config, plugins: ResolvedPlugins, 
     useFactory: instanceCachingFactory((c) => new Dispatcher(c.resolve(MODEL_ROUTER), c.resolve(PROVIDERS), c.resolve(LOGGER), c.resolve(CLOCK))),
   });
   const { path } = config;
-  const { host, port } = config.server;
-  const reread = path ? async () => (await prepare({ file: path }, { overrides: { host, port } })).config : undefined;
+  const { host, port, logLevel } = config.server;
+  const reread = path ? async () => (await prepare({ file: path }, { overrides: { host, port, logLevel } })).config : undefined;
   const admin = new AdminActions(container.resolve(PROVIDERS), store, log, config, reread);
   await admin.start();
   return {

@@ -3,6 +3,7 @@ import { buildApp } from './app.js';
 import { parseCli, USAGE } from './cli-args.js';
 import { StartupError } from './errors/gateway-error.js';
 import { prepare } from './startup.js';
+import { switchboardVersion } from './version.js';
 
 /** How long shutdown waits for in-flight streams before closing their sockets. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -13,7 +14,11 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const prepared = await prepare({ file: cli.configPath }, { overrides: { host: cli.host, port: cli.port } });
+  if (cli.version) {
+    process.stdout.write(`switchboard ${switchboardVersion()}\n`);
+    return;
+  }
+  const prepared = await prepare({ file: cli.configPath }, { overrides: { host: cli.host, port: cli.port, logLevel: cli.logLevel } });
   if (cli.check) {
     process.stdout.write(`${prepared.config.path}: OK (${prepared.plugins.providers.length} providers, ${prepared.config.models.length} model routes)\n`);
     return;
@@ -62,7 +67,7 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   if (err instanceof StartupError) {
     process.stderr.write(`switchboard: ${err.message}\n`);
-  } else if (err instanceof Error && /^(invalid port|Unknown option|Option)/.test(err.message)) {
+  } else if (err instanceof Error && /^(invalid port|invalid log level|Unknown option|Option)/.test(err.message)) {
     process.stderr.write(`switchboard: ${err.message}\n\n${USAGE}`);
   } else {
     process.stderr.write(`switchboard: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

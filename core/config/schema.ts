@@ -165,6 +165,9 @@ const target = {
   ],
 };
 
+/** What `server.logLevel`, `LOG_LEVEL` and `--log-level` accept (pino's levels). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 export const configSchema: JsonSchema = {
   type: 'object',
   properties: {
@@ -174,7 +177,7 @@ export const configSchema: JsonSchema = {
         host: { type: 'string', minLength: 1, default: '0.0.0.0' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8000 },
         bodyLimit: { type: 'integer', minimum: 1024, default: 20 * 1024 * 1024 },
-        logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+        logLevel: { enum: [...LOG_LEVELS], default: 'info' },
         accessLog: { type: 'boolean', default: true },
         trustProxy: { type: 'boolean', default: false },
       },
