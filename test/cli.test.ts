@@ -2,9 +2,10 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { prepare } from '../core/startup.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'swb-cli-'));
 
@@ -65,6 +66,28 @@ describe('switchboard process', () => {
       p.child.kill('SIGTERM');
     }
     expect(await p.exited).toBe(0);
+  });
+
+  it('regression: the bundled config listens on 127.0.0.1 unless HOST says otherwise, and the open-auth warning says how to open it up', async () => {
+    expect((await prepare({ file: 'config.yaml' }, { env: {} })).config.server.host).toBe('127.0.0.1');
+    expect((await prepare({ file: 'config.yaml' }, { env: { HOST: '0.0.0.0' } })).config.server.host).toBe('0.0.0.0');
+    const port = await freePort();
+    const p = run([], { PORT: String(port) });
+    try {
+      await expect.poll(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0), { timeout: 10_000, interval: 100 }).toBe(200);
+      // Another interface of this machine, if it has one, is not served.
+      const outside = Object.values(networkInterfaces()).flat().find((a) => a && !a.internal && a.family === 'IPv4');
+      if (outside) await expect(fetch(`http://${outside.address}:${port}/healthz`)).rejects.toThrow();
+      await expect.poll(() => p.out(), { timeout: 5000, interval: 50 }).toContain('accepts requests without an API key');
+    } finally {
+      p.child.kill('SIGTERM');
+    }
+    expect(await p.exited).toBe(0);
+    const warning = JSON.parse(p.out().split('\n').find((l) => l.includes('accepts requests without an API key'))!) as { host: string; msg: string };
+    expect(warning.host).toBe('127.0.0.1');
+    expect(warning.msg).toContain('from this machine only');
+    expect(warning.msg).toContain('set auth.apiKeys');
+    expect(warning.msg).toContain('HOST=0.0.0.0 or --host 0.0.0.0 (in Docker, set HOST)');
   });
 
   it('--port beats PORT and --host is honoured', async () => {

@@ -174,7 +174,7 @@ export const configSchema: JsonSchema = {
     server: {
       type: 'object',
       properties: {
-        host: { type: 'string', minLength: 1, default: '0.0.0.0' },
+        host: { type: 'string', minLength: 1, default: '127.0.0.1' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8000 },
         bodyLimit: { type: 'integer', minimum: 1024, default: 20 * 1024 * 1024 },
         logLevel: { enum: [...LOG_LEVELS], default: 'info' },
