@@ -2,11 +2,10 @@ import 'reflect-metadata';
 import { buildApp } from './app.js';
 import { parseCli, USAGE } from './cli-args.js';
 import { StartupError } from './errors/gateway-error.js';
+import { drainThenClose } from './shutdown.js';
 import { prepare } from './startup.js';
 import { switchboardVersion } from './version.js';
 
-/** How long shutdown waits for in-flight streams before closing their sockets. */
-const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const cli = parseCli(process.argv.slice(2), process.env);
@@ -39,13 +38,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
-      app.log.warn('grace period over: closing open connections');
-      app.server.closeAllConnections();
-    }, SHUTDOWN_GRACE_MS);
-    force.unref();
-    app.close().then(
+    drainThenClose(app, signal, prepared.config.server.shutdownGraceMs).then(
       () => process.exit(0),
       (err: Error) => {
         app.log.error({ err }, 'error during shutdown');

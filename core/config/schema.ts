@@ -180,6 +180,7 @@ export const configSchema: JsonSchema = {
         logLevel: { enum: [...LOG_LEVELS], default: 'info' },
         accessLog: { type: 'boolean', default: true },
         trustProxy: { type: 'boolean', default: false },
+        shutdownGraceMs: { type: 'integer', minimum: 0, default: 10_000 },
       },
       additionalProperties: false,
       default: {},

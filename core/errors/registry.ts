@@ -39,6 +39,7 @@ export const ERRORS = {
   SWB_ERR_CIRCUIT_OPEN: { status: 503, type: 'service_unavailable', code: 'circuit_open' },
   SWB_ERR_QUEUE_TIMEOUT: { status: 503, type: 'service_unavailable', code: 'queue_timeout' },
   SWB_ERR_PROVIDER_BUSY: { status: 503, type: 'service_unavailable', code: 'provider_busy' },
+  SWB_ERR_SHUTTING_DOWN: { status: 503, type: 'service_unavailable', code: 'server_shutting_down' },
   SWB_ERR_UPSTREAM_TIMEOUT: { status: 504, type: 'timeout_error', code: 'upstream_timeout' },
   SWB_ERR_CONFIG_INVALID: {},
   SWB_ERR_CONFIG_UNREADABLE: {},

@@ -11,6 +11,7 @@ import type { StateStore } from '../state/store.js';
 import type { QuotaRefresh } from '../pool/quota-refresh.js';
 import type { ImageFiles } from '../files/image-files.js';
 import type { AdminActions } from '../admin/admin-actions.js';
+import type { Drain } from './drain.js';
 
 /** The core services, as routes and extension plugins reach them (`app.switchboard`). */
 export interface SwitchboardServices {
@@ -36,6 +37,8 @@ export interface SwitchboardServices {
   guards: { apiKey: onRequestHookHandler | undefined; adminKey: onRequestHookHandler };
   /** False until start-up finished and again once shutdown begins. */
   ready: boolean;
+  /** Chat requests in flight: shutdown waits for them and ends the streams still open. */
+  drain: Drain;
 }
 
 declare module 'fastify' {
