@@ -6,7 +6,6 @@ import { drainThenClose } from './shutdown.js';
 import { prepare } from './startup.js';
 import { switchboardVersion } from './version.js';
 
-
 async function main(): Promise<void> {
   const cli = parseCli(process.argv.slice(2), process.env);
   if (cli.help) {

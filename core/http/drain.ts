@@ -22,6 +22,7 @@ export class Drain {
   readonly #open = new Map<Exchange, OpenStream | undefined>();
   #stopping = false;
   #idle: (() => void) | undefined;
+  #idlePromise: Promise<void> | undefined;
 
   /** Requests (streaming or not) not finished yet. */
   get size(): number {
@@ -47,12 +48,14 @@ export class Drain {
   /** Resolves once no request is in flight. */
   idle(): Promise<void> {
     if (this.#open.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
+    this.#idlePromise ??= new Promise((resolve) => {
       this.#idle = () => {
         this.#idle = undefined;
+        this.#idlePromise = undefined;
         resolve();
       };
     });
+    return this.#idlePromise;
   }
 
   /**
