@@ -4,9 +4,9 @@ import type { FastifyInstance } from 'fastify';
  * A graceful stop. The listener stays open while the chat requests in flight finish, so a load
  * balancer sees `/readyz` answer 503 (and new `/v1` requests get a 503 envelope) rather than a
  * vanished port. When they are done, or the grace period is over, streams still open get a final
- * `server_shutting_down` event and a clean end; then the app closes (state flushed, providers
- * stopped). Whatever is still open at the end of the grace (a request with nothing to say yet) is
- * cut.
+ * `server_shutting_down` event and a clean end, chat requests still waiting a 503 with that code;
+ * then the app closes (state flushed, providers stopped). Any other request still open at the end
+ * of the grace (embeddings, images, plugin endpoints) has its connection closed.
  */
 export async function drainThenClose(app: FastifyInstance, signal: string, graceMs: number): Promise<void> {
   const sb = app.switchboard;
@@ -18,8 +18,8 @@ export async function drainThenClose(app: FastifyInstance, signal: string, grace
   });
   const finished = await Promise.race([sb.drain.idle().then(() => true), graceOver.then(() => false)]);
   if (!finished) {
-    const streams = await sb.drain.stopStreams();
-    app.log.warn({ streams, inFlight: sb.drain.size }, 'grace period over: open streams ended with server_shutting_down');
+    const ended = await sb.drain.stopAll();
+    app.log.warn({ ended }, 'grace period over: requests still open ended with server_shutting_down');
     app.server.closeAllConnections();
   } else {
     void graceOver.then(() => app.server.closeAllConnections());

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { APIConnectionError, APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
+import { startFakeOpenAI } from './fakes/openai-upstream.js';
 
 async function freePort(): Promise<number> {
   const srv = net.createServer();
@@ -58,11 +59,18 @@ function rawStream(port: number, maxTokens: number): RawStream {
 }
 
 describe('shutdown', () => {
-  it('regression: SIGTERM drains (readyz 503, new requests 503) and ends streams open after server.shutdownGraceMs with a server_shutting_down event and a clean end', async () => {
+  it('regression: SIGTERM drains (readyz 503, new requests 503) and ends streams open after server.shutdownGraceMs with a server_shutting_down event and a clean end (a waiting request: a 503)', async () => {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'swb-shutdown-'));
     const f = join(dir, 'config.yaml');
-    writeFileSync(f, `server: { host: 127.0.0.1, port: ${port}, shutdownGraceMs: 3000 }\nstate: { driver: memory }\nproviders:\n  - { id: mock, plugin: mock, chunkDelayMs: 50 }\nmodels: { default: mock/echo }\n`);
+    const fake = await startFakeOpenAI({ apiKey: 'sk-upstream-0123456789' });
+    writeFileSync(
+      f,
+      `server: { host: 127.0.0.1, port: ${port}, shutdownGraceMs: 3000 }\nstate: { driver: memory }\nproviders:\n` +
+        `  - { id: mock, plugin: mock, chunkDelayMs: 50 }\n` +
+        `  - { id: up, plugin: openai-compatible, baseUrl: "${fake.url}", apiKey: sk-upstream-0123456789, retry: { attempts: 1 } }\n` +
+        `models: { default: mock/echo }\n`,
+    );
     const child = spawn(process.execPath, ['dist/core/main.js', '--config', f], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
@@ -78,6 +86,13 @@ describe('shutdown', () => {
       const sdkIter = sdk[Symbol.asyncIterator]();
       expect((await sdkIter.next()).done).toBe(false);
       await Promise.all([long.firstEvent, short.firstEvent]);
+      // A non-streaming request whose upstream never answers: in flight once the upstream has it.
+      fake.script({ kind: 'hang' });
+      const waiting = client.chat.completions.create({ model: 'up/gpt-4o-mini', messages: [{ role: 'user', content: 'slow' }] }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      await expect.poll(() => fake.requests.filter((r) => r.path.endsWith('/chat/completions')).length, { timeout: 5000, interval: 20 }).toBe(1);
 
       child.kill('SIGTERM');
       const atSignal = long.events.length;
@@ -112,11 +127,21 @@ describe('shutdown', () => {
       expect(thrown).toBeInstanceOf(APIError);
       expect(thrown).not.toBeInstanceOf(APIConnectionError);
       expect((thrown as APIError).code).toBe('server_shutting_down');
+
+      // The request still waiting for its answer gets a 503 envelope, and its upstream call is aborted.
+      const refused = await waiting;
+      expect(refused).toBeInstanceOf(APIError);
+      expect(refused).not.toBeInstanceOf(APIConnectionError);
+      expect((refused as APIError).status).toBe(503);
+      expect((refused as APIError).code).toBe('server_shutting_down');
+      await expect.poll(() => fake.requests.find((r) => r.path.endsWith('/chat/completions'))?.closedAt, { timeout: 5000, interval: 20 }).toBeDefined();
     } finally {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
+    await fake.close();
     expect(out).toContain('"graceMs":3000');
-    expect(out).toContain('grace period over: open streams ended with server_shutting_down');
+    expect(out).toContain('grace period over: requests still open ended with server_shutting_down');
+    expect(out).not.toContain('Promise errored'); // the refused request's aborted call ends quietly
   }, 30_000);
 });

@@ -29,7 +29,7 @@ export async function respondChat(
   const ex = new Exchange(request.id, res);
   const started = Date.now();
   const model = body.model; // dispatch may rewrite body.model to the upstream's id
-  deps.drain.enter(ex);
+  deps.drain.enter(ex, reply);
   try {
     if (body.stream) {
       // Errors before the first chunk propagate to the error handler as a JSON error response.
@@ -42,7 +42,13 @@ export async function respondChat(
       deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: stream.handle.id, stream: true });
       return;
     }
-    const served = await deps.dispatcher.complete(body, ex);
+    let served;
+    try {
+      served = await deps.dispatcher.complete(body, ex);
+    } catch (err) {
+      if (reply.sent) return; // shutdown answered it (503 server_shutting_down) and aborted the call
+      throw err;
+    }
     reply.header('content-type', 'application/json').send(format.completion(served.value));
     deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: served.handle.id, stream: false });
   } finally {
