@@ -1,4 +1,8 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
+
+/** How long the last bytes of the ended requests may take to leave: a client that stopped reading is cut then. */
+const LAST_WRITE_MS = 1000;
 
 /**
  * A graceful stop. The listener stays open while the chat requests in flight finish, so a load
@@ -18,8 +22,9 @@ export async function drainThenClose(app: FastifyInstance, signal: string, grace
   });
   const finished = await Promise.race([sb.drain.idle().then(() => true), graceOver.then(() => false)]);
   if (!finished) {
-    const ended = await sb.drain.stopAll();
-    app.log.warn({ ended }, 'grace period over: requests still open ended with server_shutting_down');
+    const stopping = sb.drain.stopAll();
+    app.log.warn({ ended: sb.drain.size }, 'grace period over: requests still open ended with server_shutting_down');
+    await Promise.race([stopping, delay(LAST_WRITE_MS)]);
     app.server.closeAllConnections();
   } else {
     void graceOver.then(() => app.server.closeAllConnections());
