@@ -30,6 +30,15 @@ export interface BuildOptions {
   clock?: Clock;
 }
 
+/** The start-up warning of a server with no client keys: what it risks, and how to open it up safely. */
+function openAuthWarning(host: string): string {
+  const open = 'auth.apiKeys is empty: Switchboard accepts requests without an API key';
+  if (/^(127\.|localhost$|::1$|\[::1\]$)/.test(host)) {
+    return `${open}, from this machine only (listening on ${host}). To serve other machines, set auth.apiKeys (e.g. SWITCHBOARD_API_KEY) and listen on all interfaces with HOST=0.0.0.0 or --host 0.0.0.0 (in Docker, set HOST)`;
+  }
+  return `${open}, from anyone who can reach ${host}: set auth.apiKeys (e.g. SWITCHBOARD_API_KEY), or listen on 127.0.0.1 only (HOST / --host)`;
+}
+
 /** Build the fastify app, without listening: tests use port 0 or `inject`, main.ts listens. */
 export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const { config } = opts;
@@ -57,7 +66,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const access = new AccessLog(app.log as unknown as PinoLogger);
   if (config.server.accessLog && access.enabled) services.accessLog = access;
   app.decorate('switchboard', services);
-  if (!services.guards.apiKey) app.log.warn('auth.apiKeys is empty: Switchboard accepts requests without an API key');
+  if (!services.guards.apiKey) app.log.warn({ host: config.server.host }, openAuthWarning(config.server.host));
 
   installErrorHandling(app);
   installJsonBody(app);

@@ -1,19 +1,24 @@
 import { parseArgs } from 'node:util';
+import { LOG_LEVELS } from './config/schema.js';
 
 export interface CliOptions {
   configPath: string;
   host?: string;
   port?: number;
+  logLevel?: string;
   check: boolean;
   help: boolean;
+  version: boolean;
 }
 
-export const USAGE = `Usage: npm start -- [--config FILE] [--host HOST] [--port PORT] [--check]
+export const USAGE = `Usage: npm start -- [--config FILE] [--host HOST] [--port PORT] [--log-level LEVEL] [--check] [--version]
 
-  --config FILE   config file (env SWITCHBOARD_CONFIG; default ./config.yaml)
-  --host HOST     listen address (env HOST, or GROK_SERVER_HOST; default server.host)
-  --port PORT     listen port (env PORT, or GROK_SERVER_PORT; default server.port)
-  --check         validate the config and its plugins, then exit
+  --config FILE       config file (env SWITCHBOARD_CONFIG; default ./config.yaml)
+  --host HOST         listen address (env HOST, or GROK_SERVER_HOST; default server.host)
+  --port PORT         listen port (env PORT, or GROK_SERVER_PORT; default server.port)
+  --log-level LEVEL   ${LOG_LEVELS.join(', ')} (env LOG_LEVEL; default server.logLevel)
+  --check             validate the config and its plugins, then exit
+  --version, -v       print the version, then exit
 `;
 
 /**
@@ -27,8 +32,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
       config: { type: 'string', short: 'c' },
       host: { type: 'string' },
       port: { type: 'string', short: 'p' },
+      'log-level': { type: 'string' },
       check: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'v', default: false },
     },
     strict: true,
   });
@@ -41,11 +48,17 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
       throw new Error(`invalid port ${JSON.stringify(portText)} (from ${values.port !== undefined ? '--port' : portEnv}): expected 0-65535`);
     }
   }
+  const logLevel = values['log-level'] ?? (env.LOG_LEVEL || undefined);
+  if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new Error(`invalid log level ${JSON.stringify(logLevel)} (from ${values['log-level'] !== undefined ? '--log-level' : 'LOG_LEVEL'}): expected one of ${LOG_LEVELS.join(', ')}`);
+  }
   return {
     configPath: values.config ?? (env.SWITCHBOARD_CONFIG || 'config.yaml'),
     host: values.host ?? (env.HOST || env.GROK_SERVER_HOST || undefined),
     port,
+    logLevel,
     check: values.check ?? false,
     help: values.help ?? false,
+    version: values.version ?? false,
   };
 }

@@ -13,6 +13,7 @@ import type { Clock } from './state/clock.js';
 import { openStateStore } from './state/open-store.js';
 import { QuotaRefresh } from './pool/quota-refresh.js';
 import { ImageFiles } from './files/image-files.js';
+import { Drain } from './http/drain.js';
 import { AdminActions } from './admin/admin-actions.js';
 import { prepare } from './startup.js';
 import { CLOCK, CONFIG, DISPATCHER, LOGGER, MODEL_CATALOG, MODEL_ROUTER, PROVIDERS, STATE_STORE } from './tokens.js';
@@ -39,8 +40,8 @@ export async function composeServices(config: Config, plugins: ResolvedPlugins, 
     useFactory: instanceCachingFactory((c) => new Dispatcher(c.resolve(MODEL_ROUTER), c.resolve(PROVIDERS), c.resolve(LOGGER), c.resolve(CLOCK))),
   });
   const { path } = config;
-  const { host, port } = config.server;
-  const reread = path ? async () => (await prepare({ file: path }, { overrides: { host, port } })).config : undefined;
+  const { host, port, logLevel } = config.server;
+  const reread = path ? async () => (await prepare({ file: path }, { overrides: { host, port, logLevel } })).config : undefined;
   const admin = new AdminActions(container.resolve(PROVIDERS), store, log, config, reread);
   await admin.start();
   return {
@@ -63,5 +64,6 @@ export async function composeServices(config: Config, plugins: ResolvedPlugins, 
         : (_req, _reply, done) => done(new GatewayError('SWB_ERR_INVALID_API_KEY', 'Admin endpoints are disabled: set auth.adminKey to enable them.')),
     },
     ready: false,
+    drain: new Drain(),
   };
 }

@@ -3,10 +3,9 @@ import { buildApp } from './app.js';
 import { parseCli, USAGE } from './cli-args.js';
 import { configWarnings } from './config/warnings.js';
 import { StartupError } from './errors/gateway-error.js';
+import { drainThenClose } from './shutdown.js';
 import { prepare } from './startup.js';
-
-/** How long shutdown waits for in-flight streams before closing their sockets. */
-const SHUTDOWN_GRACE_MS = 10_000;
+import { switchboardVersion } from './version.js';
 
 async function main(): Promise<void> {
   const cli = parseCli(process.argv.slice(2), process.env);
@@ -14,7 +13,11 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const prepared = await prepare({ file: cli.configPath }, { overrides: { host: cli.host, port: cli.port } });
+  if (cli.version) {
+    process.stdout.write(`switchboard ${switchboardVersion()}\n`);
+    return;
+  }
+  const prepared = await prepare({ file: cli.configPath }, { overrides: { host: cli.host, port: cli.port, logLevel: cli.logLevel } });
   if (cli.check) {
     process.stdout.write(`${prepared.config.path}: OK (${prepared.plugins.providers.length} providers, ${prepared.config.models.length} model routes)\n`);
     for (const w of configWarnings(prepared.config)) process.stderr.write(`switchboard: warning: ${w}\n`);
@@ -36,13 +39,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
-      app.log.warn('grace period over: closing open connections');
-      app.server.closeAllConnections();
-    }, SHUTDOWN_GRACE_MS);
-    force.unref();
-    app.close().then(
+    drainThenClose(app, signal, prepared.config.server.shutdownGraceMs).then(
       () => process.exit(0),
       (err: Error) => {
         app.log.error({ err }, 'error during shutdown');
@@ -64,7 +61,7 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   if (err instanceof StartupError) {
     process.stderr.write(`switchboard: ${err.message}\n`);
-  } else if (err instanceof Error && /^(invalid port|Unknown option|Option)/.test(err.message)) {
+  } else if (err instanceof Error && /^(invalid port|invalid log level|Unknown option|Option)/.test(err.message)) {
     process.stderr.write(`switchboard: ${err.message}\n\n${USAGE}`);
   } else {
     process.stderr.write(`switchboard: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

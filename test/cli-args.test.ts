@@ -20,4 +20,18 @@ describe('parseCli', () => {
     expect(parseCli([], { SWITCHBOARD_CONFIG: '/etc/sb.yaml' }).configPath).toBe('/etc/sb.yaml');
     expect(parseCli(['-c', 'x.yaml'], { SWITCHBOARD_CONFIG: '/etc/sb.yaml' }).configPath).toBe('x.yaml');
   });
+
+  it('regression: LOG_LEVEL and --log-level are understood, the flag beating the env', () => {
+    expect(parseCli([], {}).logLevel).toBeUndefined();
+    expect(parseCli([], { LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expect(parseCli(['--log-level', 'warn'], { LOG_LEVEL: 'debug' }).logLevel).toBe('warn');
+    expect(() => parseCli([], { LOG_LEVEL: 'loud' })).toThrow(/invalid log level "loud" \(from LOG_LEVEL\): expected one of fatal, error, warn, info, debug, trace, silent/);
+    expect(() => parseCli(['--log-level=verbose'], {})).toThrow(/from --log-level/);
+  });
+
+  it('regression: --version and -v are understood', () => {
+    expect(parseCli(['--version'], {}).version).toBe(true);
+    expect(parseCli(['-v'], {}).version).toBe(true);
+    expect(parseCli([], {}).version).toBe(false);
+  });
 });

@@ -1,10 +1,11 @@
 /** The real process: the compiled `dist/core/main.js` that `npm start` runs (`npm test` builds it first). */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { prepare } from '../core/startup.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'swb-cli-'));
 
@@ -76,6 +77,28 @@ describe('switchboard process', () => {
     expect(await p.exited).toBe(0);
   });
 
+  it('regression: the bundled config listens on 127.0.0.1 unless HOST says otherwise, and the open-auth warning says how to open it up', async () => {
+    expect((await prepare({ file: 'config.yaml' }, { env: {} })).config.server.host).toBe('127.0.0.1');
+    expect((await prepare({ file: 'config.yaml' }, { env: { HOST: '0.0.0.0' } })).config.server.host).toBe('0.0.0.0');
+    const port = await freePort();
+    const p = run([], { PORT: String(port) });
+    try {
+      await expect.poll(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0), { timeout: 10_000, interval: 100 }).toBe(200);
+      // Another interface of this machine, if it has one, is not served.
+      const outside = Object.values(networkInterfaces()).flat().find((a) => a && !a.internal && a.family === 'IPv4');
+      if (outside) await expect(fetch(`http://${outside.address}:${port}/healthz`)).rejects.toThrow();
+      await expect.poll(() => p.out(), { timeout: 5000, interval: 50 }).toContain('accepts requests without an API key');
+    } finally {
+      p.child.kill('SIGTERM');
+    }
+    expect(await p.exited).toBe(0);
+    const warning = JSON.parse(p.out().split('\n').find((l) => l.includes('accepts requests without an API key'))!) as { host: string; msg: string };
+    expect(warning.host).toBe('127.0.0.1');
+    expect(warning.msg).toContain('from this machine only');
+    expect(warning.msg).toContain('set auth.apiKeys');
+    expect(warning.msg).toContain('HOST=0.0.0.0 or --host 0.0.0.0 (in Docker, set HOST)');
+  });
+
   it('--port beats PORT and --host is honoured', async () => {
     const port = await freePort();
     const p = run(['--port', String(port), '--host', '127.0.0.1'], { PORT: '1' });
@@ -92,7 +115,8 @@ describe('switchboard process', () => {
     const f = join(dir, 'hup.yaml');
     const conf = (keys: string[]) => `server: { host: 127.0.0.1, port: ${port} }\nstate: { driver: memory }\nproviders:\n  - { id: mock, plugin: mock, credentials: [${keys.join(', ')}] }\n`;
     writeFileSync(f, conf(['sk-hup-key-000000000001']));
-    const p = run(['--config', f]);
+    // LOG_LEVEL is an override like --port: a reload must not take it for a change to `server`.
+    const p = run(['--config', f], { LOG_LEVEL: 'debug' });
     try {
       await expect.poll(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0), { timeout: 10_000, interval: 100 }).toBe(200);
       writeFileSync(f, conf(['sk-hup-key-000000000001', 'sk-hup-key-000000000002']));
@@ -109,6 +133,41 @@ describe('switchboard process', () => {
       p.child.kill('SIGTERM');
     }
     expect(await p.exited).toBe(0);
+  });
+
+  it('regression: --version prints the package version and exits', async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const p = run(['--version']);
+    expect(await p.exited).toBe(0);
+    expect(p.out()).toBe(`switchboard ${version}\n`);
+  });
+
+  it('regression: LOG_LEVEL overrides server.logLevel and --log-level beats LOG_LEVEL', async () => {
+    const port = await freePort();
+    const f = join(dir, 'levels.yaml');
+    writeFileSync(f, `server: { host: 127.0.0.1, port: ${port}, logLevel: info }\nstate: { driver: memory }\nproviders:\n  - { id: mock, plugin: mock }\n`);
+    // The file says info; LOG_LEVEL=error would hide the open-auth warning; the flag lets warnings through.
+    const p = run(['--config', f, '--log-level', 'warn'], { LOG_LEVEL: 'error' });
+    try {
+      await expect.poll(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0), { timeout: 10_000, interval: 100 }).toBe(200);
+    } finally {
+      p.child.kill('SIGTERM');
+    }
+    expect(await p.exited).toBe(0);
+    expect(p.out()).toContain('accepts requests without an API key'); // warn
+    expect(p.out()).not.toContain('Switchboard serving'); // info
+    // LOG_LEVEL alone beats the file: the warning goes too.
+    const q = run(['--config', f], { LOG_LEVEL: 'error' });
+    try {
+      await expect.poll(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0), { timeout: 10_000, interval: 100 }).toBe(200);
+    } finally {
+      q.child.kill('SIGTERM');
+    }
+    expect(await q.exited).toBe(0);
+    expect(q.out()).not.toContain('accepts requests without an API key');
+    const bad = run(['--config', f], { LOG_LEVEL: 'loud' });
+    expect(await bad.exited).toBe(1);
+    expect(bad.err()).toContain('invalid log level "loud" (from LOG_LEVEL)');
   });
 
   it('the compiled build loads a TypeScript plugin by path', async () => {

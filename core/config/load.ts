@@ -18,6 +18,7 @@ export const DEFAULT_TIMEOUTS: Timeouts = { firstByteMs: 120_000, idleMs: 120_00
 export interface Overrides {
   host?: string;
   port?: number;
+  logLevel?: string;
 }
 
 export interface LoadOptions {
@@ -77,6 +78,7 @@ export function buildConfig(
       ...server,
       host: options.overrides?.host ?? server.host,
       port: options.overrides?.port ?? server.port,
+      logLevel: options.overrides?.logLevel ?? server.logLevel,
     },
     auth: {
       apiKeys: resolveSecrets(auth.apiKeys, options.dir, env, problems, ['auth', 'apiKeys']).map((c) => c.secret),

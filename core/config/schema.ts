@@ -168,18 +168,22 @@ const target = {
   ],
 };
 
+/** What `server.logLevel`, `LOG_LEVEL` and `--log-level` accept (pino's levels). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 export const configSchema: JsonSchema = {
   type: 'object',
   properties: {
     server: {
       type: 'object',
       properties: {
-        host: { type: 'string', minLength: 1, default: '0.0.0.0' },
+        host: { type: 'string', minLength: 1, default: '127.0.0.1' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8000 },
         bodyLimit: { type: 'integer', minimum: 1024, default: 20 * 1024 * 1024 },
-        logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+        logLevel: { enum: [...LOG_LEVELS], default: 'info' },
         accessLog: { type: 'boolean', default: true },
         trustProxy: { type: 'boolean', default: false },
+        shutdownGraceMs: { type: 'integer', minimum: 0, default: 10_000 },
       },
       additionalProperties: false,
       default: {},

@@ -52,6 +52,8 @@ export interface ServerConfig {
   logLevel: string;
   accessLog: boolean;
   trustProxy: boolean;
+  /** How long shutdown lets requests in flight finish before ending open streams. */
+  shutdownGraceMs: number;
 }
 
 export interface ExtensionConfig {

@@ -4,7 +4,7 @@
  * without auth leaks nothing), the extension keeps the content type across restarts.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../contract/provider.js';
@@ -48,7 +48,10 @@ export class ImageCache {
 
   /** Open (creating) the folder and take in what an earlier run left there, least recently used first. */
   static async open(dir: string, maxBytes: number, log: Logger): Promise<ImageCache> {
-    await mkdir(dir, { recursive: true });
+    // Private: the images are what clients asked for. The folder is the cache's own (it deletes
+    // files there), so one an older version created 0755 is made private too.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700).catch((err: NodeJS.ErrnoException) => log.warn({ dir, code: err.code }, 'cannot make the image cache folder private (mode 0700)'));
     const cache = new ImageCache(dir, maxBytes, log);
     const found: { id: string; image: CachedImage; used: number }[] = [];
     for (const name of await readdir(dir)) {
@@ -75,7 +78,7 @@ export class ImageCache {
     const id = `${randomBytes(16).toString('base64url')}.${ext}`;
     const file = join(this.dir, id);
     const tmp = `${file}.tmp`;
-    await writeFile(tmp, bytes);
+    await writeFile(tmp, bytes, { mode: 0o600 });
     await rename(tmp, file); // never serve half a file
     this.#entries.set(id, { file, contentType: TYPES[ext], size: bytes.length });
     return id;

@@ -6,12 +6,15 @@ import type { Dispatcher, OpenStream } from '../dispatch/dispatcher.js';
 import { Exchange } from '../dispatch/exchange.js';
 import type { AccessLog } from './access-log.js';
 import type { ChatFormat } from './chat-format.js';
+import type { Drain } from './drain.js';
 import { SseWriter } from './sse-writer.js';
 
 export interface ResponderDeps {
   dispatcher: Dispatcher;
   /** Undefined when `server.accessLog` is off or the log level hides info. */
   accessLog: AccessLog | undefined;
+  /** Requests in flight, for shutdown: it waits for them, then ends open streams with an event. */
+  drain: Drain;
 }
 
 /** Answer a chat request (any front door that speaks chat underneath), streaming or not. */
@@ -26,6 +29,7 @@ export async function respondChat(
   const ex = new Exchange(request.id, res);
   const started = Date.now();
   const model = body.model; // dispatch may rewrite body.model to the upstream's id
+  deps.drain.enter(ex, reply);
   try {
     if (body.stream) {
       // Errors before the first chunk propagate to the error handler as a JSON error response.
@@ -33,14 +37,22 @@ export async function respondChat(
       reply.hijack();
       const out = new SseWriter(res);
       out.open(reply.getHeaders());
+      deps.drain.streaming(ex, out, res);
       await pump(stream, format, ex, out, deps, request);
       deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: stream.handle.id, stream: true });
       return;
     }
-    const served = await deps.dispatcher.complete(body, ex);
+    let served;
+    try {
+      served = await deps.dispatcher.complete(body, ex);
+    } catch (err) {
+      if (reply.sent) return; // shutdown answered it (503 server_shutting_down) and aborted the call
+      throw err;
+    }
     reply.header('content-type', 'application/json').send(format.completion(served.value));
     deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: served.handle.id, stream: false });
   } finally {
+    deps.drain.leave(ex);
     ex.finish();
   }
 }

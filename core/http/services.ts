@@ -11,6 +11,7 @@ import type { StateStore } from '../state/store.js';
 import type { QuotaRefresh } from '../pool/quota-refresh.js';
 import type { ImageFiles } from '../files/image-files.js';
 import type { AdminActions } from '../admin/admin-actions.js';
+import type { Drain } from './drain.js';
 import type { ErrorFormats } from './front-door.js';
 
 /** The core services, as routes and extension plugins reach them (`app.switchboard`). */
@@ -42,6 +43,8 @@ export interface SwitchboardServices {
   errorFormats?: ErrorFormats;
   /** False until start-up finished and again once shutdown begins. */
   ready: boolean;
+  /** Chat requests in flight: shutdown waits for them and ends the streams still open. */
+  drain: Drain;
 }
 
 declare module 'fastify' {

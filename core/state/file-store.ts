@@ -2,10 +2,13 @@
  * The `file` state driver: one JSON file, rewritten atomically a little after each burst of
  * changes. A crash at any moment leaves either the previous or the next complete document.
  */
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../contract/provider.js';
 import { emptyDocument, type StateDocument, type StateStore } from './store.js';
+
+/** The file holds the secrets of credentials added at run time: only its owner may read it. */
+const FILE_MODE = 0o600;
 
 export interface FileStoreOptions {
   /** Absolute path of the state file. */
@@ -20,7 +23,18 @@ export async function openFileStore(opts: FileStoreOptions): Promise<FileStore> 
   await mkdir(dir, { recursive: true });
   await removeLeftovers(opts.path);
   const data = await load(opts.path, opts.log);
+  await restrict(opts.path, opts.log);
   return new FileStore(opts, data);
+}
+
+/** A file an older version wrote (0644) is made private now, not only at the next write. */
+async function restrict(path: string, log: Logger): Promise<void> {
+  try {
+    await chmod(path, FILE_MODE);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') log.warn({ path, code }, 'cannot make the state file private (mode 0600): other users may read it');
+  }
 }
 
 export class FileStore implements StateStore {
@@ -195,7 +209,8 @@ async function writeAtomically(path: string, tmp: string, doc: StateDocument): P
   // Serialised before the first await, so the snapshot is the document as of this call.
   const text = JSON.stringify(doc);
   try {
-    const fh = await open(tmp, 'w');
+    // Created private, so the renamed file is too (the mode travels with the rename).
+    const fh = await open(tmp, 'w', FILE_MODE);
     try {
       await fh.writeFile(text, 'utf8');
       await fh.sync();

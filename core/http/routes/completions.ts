@@ -5,7 +5,7 @@ import { completionsToChat, textCompletionFormat, type CompletionsRequest } from
 
 /** Legacy `POST /v1/completions`, served by the chat path. */
 export async function completionRoutes(app: FastifyInstance): Promise<void> {
-  const deps = { dispatcher: app.switchboard.dispatcher, accessLog: app.switchboard.accessLog };
+  const deps = { dispatcher: app.switchboard.dispatcher, accessLog: app.switchboard.accessLog, drain: app.switchboard.drain };
   app.post('/v1/completions', { schema: { body: completionsBodySchema } }, (request, reply) => {
     const body = request.body as CompletionsRequest;
     const prompt = Array.isArray(body.prompt) ? body.prompt[0] : body.prompt;
