@@ -29,7 +29,7 @@ export async function respondChat(
   const ex = new Exchange(request.id, res);
   const started = Date.now();
   const model = body.model; // dispatch may rewrite body.model to the upstream's id
-  deps.drain.enter(ex, reply);
+  const inFlight = deps.drain.enter(ex, reply);
   try {
     if (body.stream) {
       // Errors before the first chunk propagate to the error handler as a JSON error response.
@@ -37,7 +37,7 @@ export async function respondChat(
       reply.hijack();
       const out = new SseWriter(res);
       out.open(reply.getHeaders());
-      deps.drain.streaming(ex, out, res);
+      deps.drain.streaming(inFlight, out);
       await pump(stream, format, ex, out, deps, request);
       deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: stream.handle.id, stream: true });
       return;
@@ -52,7 +52,7 @@ export async function respondChat(
     reply.header('content-type', 'application/json').send(format.completion(served.value));
     deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: served.handle.id, stream: false });
   } finally {
-    deps.drain.leave(ex);
+    deps.drain.leave(inFlight);
     ex.finish();
   }
 }
