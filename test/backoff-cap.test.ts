@@ -52,5 +52,9 @@ it('retry.maxDelayMs caps every backoff wait, however large initialDelayMs is', 
   const arrivals = upstream.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.at);
   expect(arrivals).toHaveLength(3); // the first try and two retries
   const gaps = arrivals.slice(1).map((at, i) => at - arrivals[i]);
-  for (const gap of gaps) expect(gap).toBeLessThan(BOUND_MS);
+  for (const gap of gaps) {
+    expect(gap).toBeLessThan(BOUND_MS);
+    // capped, not skipped: half jitter waits at least half the cap (less a ms of clock rounding)
+    expect(gap).toBeGreaterThanOrEqual(CAP_MS / 2 - 2);
+  }
 });
