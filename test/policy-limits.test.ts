@@ -5,7 +5,7 @@
  * `pool.waitForCooldownMs` waits only within the total timeout, and at most three times.
  */
 import http from 'node:http';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../core/state/clock.js';
 import { defaultReply, startFakeOpenAI, type Behaviour, type FakeOpenAI } from './fakes/openai-upstream.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
@@ -23,6 +23,7 @@ beforeEach(async () => {
   up = await startFakeOpenAI({ models: ['gpt-4o-mini'] });
 });
 afterEach(async () => {
+  vi.useRealTimers();
   for (const c of cleanups.splice(0)) await c();
   await sb?.close();
   sb = undefined;
@@ -65,29 +66,33 @@ const waits = () => sb!.logs.filter((l) => l.msg === WAITING);
 
 describe('breaker.goneRecoveryMs', () => {
   it('a provider that answered 410 is refused by the provider-wide breaker, then tried again after goneRecoveryMs and serves', async () => {
-    const recoveryMs = 300;
-    await start(provider({ breaker: { goneRecoveryMs: recoveryMs } }));
+    await start(provider({ breaker: { goneRecoveryMs: 60_000 } }));
+    // The breakers (cockatiel's) read Date.now: only Date is faked, timers and sockets stay real.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const openedAt = Date.now();
     up.script({ kind: 'status', status: 410, body: { error: { message: 'This API has been retired.', type: 'invalid_request_error', param: null, code: null } } });
-    const before = Date.now(); // before the breaker opens: the recovery is measured from here at most
     const gone = await chat();
     expect(gone.status).toBe(503);
     expect(gone.json.error).toMatchObject({ type: 'service_unavailable', code: 'no_upstream_available' });
     expect(gone.json.error!.message).toContain('is gone (HTTP 410)');
     expect(posts()).toHaveLength(1);
-    // open: refused without asking the upstream
-    const refused = await chat();
-    expect(refused.status).toBe(503);
-    expect(refused.json.error).toMatchObject({ type: 'service_unavailable', code: 'circuit_open' });
+    // open: refused without asking the upstream, up to the last millisecond of goneRecoveryMs
+    for (const at of [0, 59_999]) {
+      vi.setSystemTime(openedAt + at);
+      const refused = await chat();
+      expect(refused.status).toBe(503);
+      expect(refused.json.error).toMatchObject({ type: 'service_unavailable', code: 'circuit_open' });
+      expect(refused.headers.get('retry-after')).toBe(at === 0 ? '60' : '1');
+    }
     expect(posts()).toHaveLength(1);
-    // once goneRecoveryMs has passed the provider is tried again, and it serves
-    let served: Answer | undefined;
-    await expect
-      .poll(async () => (served = await chat()).status, { timeout: 10_000, interval: 50 })
-      .toBe(200);
-    expect(Date.now() - before).toBeGreaterThanOrEqual(recoveryMs);
-    expect(served!.json.choices![0].message.content).toBe(defaultReply({ messages }));
-    expect(posts()).toHaveLength(2); // the 410 and the probe that served: nothing in between
+    // goneRecoveryMs later the provider is tried again, and it serves
+    vi.setSystemTime(openedAt + 60_000);
+    const served = await chat();
+    expect(served.status).toBe(200);
+    expect(served.json.choices![0].message.content).toBe(defaultReply({ messages }));
+    expect(posts()).toHaveLength(2);
     expect((await chat()).status).toBe(200); // closed again
+    expect(posts()).toHaveLength(3);
   });
 });
 
@@ -102,7 +107,7 @@ describe('bulkhead.queue', () => {
     const held = new Promise((r) => holder.on('close', r));
     holder.on('error', () => undefined);
     holder.end(JSON.stringify({ model: 'm', messages }));
-    await expect.poll(() => posts().length).toBe(1);
+    await expect.poll(() => posts().length, { timeout: 10_000 }).toBe(1);
     // Two more: one takes the queue's only place, the other finds it full.
     const second = chat();
     const third = chat();
