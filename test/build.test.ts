@@ -13,7 +13,7 @@ function build(...extra: string[]): Promise<{ code: number | null; out: string }
 
 describe('npm run build', () => {
   it('regression: a start with unchanged sources does not compile (incremental build, up to date)', async () => {
-    // Brings dist/ up to date if this file runs alone after an edit (under `npm test` it is already).
+    // Already up to date (vitest's global setup builds): this build must succeed and write nothing.
     expect((await build()).code).toBe(0);
     const info = statSync('dist/.tsbuildinfo').mtimeMs;
     const again = await build('--verbose');

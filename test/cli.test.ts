@@ -1,4 +1,4 @@
-/** The real process: the compiled `dist/core/main.js` that `npm start` runs (`npm test` builds it first). */
+/** The real process: the compiled `dist/core/main.js` that `npm start` runs (the global setup, test/helpers/build-dist.ts, builds it first). */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';

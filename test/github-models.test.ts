@@ -5,7 +5,7 @@
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/state/clock.js';
-import { githubReply, startFakeGitHubModels, type FakeGitHubModels } from './fakes/github-models.js';
+import { DEFAULT_ADVERTISED, githubPromptTokens, githubReply, splitReply, startFakeGitHubModels, type FakeGitHubModels } from './fakes/github-models.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
 import { maskSecret } from '../core/dispatch/credentials.js';
 
@@ -77,7 +77,7 @@ describe('talking to GitHub Models', () => {
     // the catalog's capabilities and limits are kept
     const one = (await client.models.retrieve('github/openai/gpt-4o-mini')) as unknown as Record<string, any>;
     expect(one.capabilities).toContain('streaming');
-    expect(one.limits.max_input_tokens).toBeGreaterThan(0);
+    expect(one.limits).toEqual(gh.catalog.find((m) => m.id === 'openai/gpt-4o-mini')!.limits);
     expect(one).not.toHaveProperty('aliases');
   });
 
@@ -100,7 +100,10 @@ describe('talking to GitHub Models', () => {
       usage = c.usage ?? usage;
     }
     expect(text).toBe(expected);
-    expect(usage?.completion_tokens).toBeGreaterThan(0);
+    // the fake's counts: prompt from the messages, one completion token per delta
+    const prompt = githubPromptTokens(messages);
+    const completion = splitReply(expected).length;
+    expect(usage).toMatchObject({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion });
   });
 
   it('rewrites max_tokens to max_completion_tokens for reasoning models', async () => {
@@ -132,9 +135,9 @@ describe('talking to GitHub Models', () => {
     const before = view(A).models['openai/gpt-4o-mini'].observed!.remainingRequests!;
     await client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages }); // same model, other name
     const observed = view(A).models['openai/gpt-4o-mini'].observed!;
-    expect(observed.limitRequests).toBe(20000);
+    expect(observed.limitRequests).toBe(DEFAULT_ADVERTISED.requests);
     expect(observed.remainingRequests).toBe(before - 1);
-    expect(observed.limitTokens).toBeGreaterThan(0);
+    expect(observed.limitTokens).toBe(DEFAULT_ADVERTISED.tokens);
     expect(view(A).models['openai/gpt-4o-mini'].requests).toBe(2);
     expect(view(A).models).not.toHaveProperty('gpt-4o-mini');
   });
@@ -289,9 +292,10 @@ describe("the seed proxy's shell checks, against GitHub Models with 4 tokens", (
       plugins: { 'token-admin': {}, 'rate-limits': {} },
     });
     const get = async (path: string, init: RequestInit = {}) => (await fetch(`${sb!.origin}${path}`, { ...init, headers: { 'content-type': 'application/json', 'x-admin-key': admin, ...init.headers } })).json() as Promise<any>;
-    expect((await get('/v1/models')).data.length).toBeGreaterThan(0);
+    const listed = (await get('/v1/models')).data.map((m: { id: string }) => m.id);
+    expect(listed).toEqual(gh.catalog.map((m) => `github/${m.id}`)); // the fake's whole catalog, under the provider's id
     const chat = await get('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: false, max_tokens: 5 }) });
-    expect(typeof chat.choices[0].message.content).toBe('string');
+    expect(chat.choices[0].message.content).toBe(githubReply({ messages: [{ role: 'user', content: 'Hi' }] }));
     const stats = await get('/v1/tokens/stats');
     expect(stats.total_tokens).toBe(4);
     expect(JSON.stringify(stats)).not.toContain(A);

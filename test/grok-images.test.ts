@@ -156,15 +156,16 @@ describe('grok-web image generation', () => {
   });
 
   it('cached images survive a restart', async () => {
-    let client = await start();
+    const client = await start();
     const r = await client.images.generate({ model: IMAGE_MODEL, prompt: 'keep me', n: 1 });
     const id = r.data![0].url!.split('/').pop()!;
     await sb!.close();
-    client = await start();
+    const asked = grok.requests.length;
+    await start();
     const got = await fetchImage(`${sb!.origin}/v1/files/image/${id}`);
     expect(got.status).toBe(200);
     expect(got.bytes.equals(grok.imageBytes(uuids()[0])!)).toBe(true);
-    expect(client).toBeDefined();
+    expect(grok.requests.slice(asked)).toEqual([]); // served from the disk cache, not fetched from Grok again
   });
 
   it('links are built on images.baseUrl when set, else on the address the client used', async () => {

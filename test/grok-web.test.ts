@@ -52,6 +52,9 @@ async function start(extra: Record<string, unknown> = {}, opts: { clock?: Manual
   return new OpenAI({ baseURL: sb.baseURL, apiKey: 'none', maxRetries: 0 });
 }
 
+/** The documented estimate (docs/providers/grok-web.md): a quarter of the characters, rounded up, at least 1. */
+const estimatedTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
+
 const chats = () => grok.requests.filter((r) => r.path === '/rest/app-chat/conversations/new');
 const view = (sso: string) => sb!.app.switchboard.providers.get('grok')!.pool.snapshot().find((c) => c.id === maskSecret(sso))!;
 
@@ -60,7 +63,10 @@ describe('grok-web chat', () => {
     const client = await start();
     const r = await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'What is Python?' }] });
     expect(r.choices[0].message.content).toBe(grokReply('What is Python?'));
-    expect(r.usage?.total_tokens).toBeGreaterThan(0);
+    // Grok reports no usage: it is estimated from the prompt sent and the fake's answer, and says so
+    const prompt = estimatedTokens('What is Python?');
+    const completion = estimatedTokens(grokReply('What is Python?'));
+    expect(r.usage).toEqual({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, estimated: true });
     const req = chats()[0];
     expect(checkGrokHeaders(req, grok.url)).toEqual([]);
     expect(req.body).toMatchObject({ message: 'What is Python?', modelName: 'grok-3', modelMode: 'MODEL_MODE_FAST', temporary: true, disableMemory: true });
@@ -281,7 +287,12 @@ describe('grok-web quotas', () => {
     expect(before).toBe(grok.quota(GROK_SSO.basic, 'grok-3')!.remainingQueries);
     await run(client);
     expect(view(GROK_SSO.basic).models['grok-3'].observed!.remainingRequests).toBe(before - 1);
-    expect(refresh.start(handle)).toBeTruthy(); // finished jobs do not block the next
+    // a finished job does not block the next, which reads everything again
+    const again = refresh.start(handle);
+    expect(again).not.toBe(job);
+    await expect(again.finished).resolves.toMatchObject({ total: 2 * windows, done: 2 * windows, failed: 0, errors: [] });
+    expect(grok.requests.filter((r) => r.path === '/rest/rate-limits')).toHaveLength(4 * windows);
+    expect(view(GROK_SSO.basic).models['grok-3'].observed!.remainingRequests).toBe(grok.quota(GROK_SSO.basic, 'grok-3')!.remainingQueries);
   });
 
   it('the refresh-all job counts the reads that failed, naming the account without its secret', async () => {

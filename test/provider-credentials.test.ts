@@ -11,7 +11,7 @@ import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readConfigObject } from '../core/config/load.js';
 import { ONE_ATTEMPT, startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
+import { defaultReply, startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
 
 const messages = [{ role: 'user' as const, content: 'hello' }];
 /** Wants a key: a request without one gets 401 `invalid_api_key`. */
@@ -89,7 +89,7 @@ describe('a provider configured without credentials', () => {
     sb = await startSwitchboard({ providers: [keyless(open.url)], state: { driver: 'file', path, debounceMs: 10 } });
     const client = new OpenAI({ baseURL: sb.baseURL, apiKey: 'none', maxRetries: 0 });
     const r = await client.chat.completions.create({ model: 'local/gpt-4o-mini', messages });
-    expect(r.choices[0].message.content).toBeTruthy();
+    expect(r.choices[0].message.content).toBe(defaultReply({ messages }));
     expect(sb.app.switchboard.providers.get('local')!.pool.snapshot()[0]).toMatchObject({ enabled: true, successes: 1 });
   });
 });

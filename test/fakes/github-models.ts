@@ -236,6 +236,14 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
+/** The fake's prompt count: three tokens per message plus the estimate of its text. */
+export function githubPromptTokens(messages: readonly { content?: unknown }[]): number {
+  return messages.reduce((n, m) => n + 3 + estimateTokens(contentText(m.content)), 0);
+}
+
+/** What `x-ratelimit-limit-*` say on 200s unless `advertised` is given. */
+export const DEFAULT_ADVERTISED = { requests: 20000, tokens: 2000000 } as const;
+
 /** The plain-text 429 body (sent with `content-type: application/json`). */
 export const TOO_MANY_REQUESTS_TEXT =
   'Too many requests. For more on scraping GitHub and how it may affect your rights, please review our Terms of Service (https://docs.github.com/en/site-policy/github-terms/github-terms-of-service).';
@@ -292,7 +300,7 @@ type Answer = { status: number; body: unknown; headers?: Record<string, string> 
 
 export async function startFakeGitHubModels(options: FakeGitHubModelsOptions = {}): Promise<FakeGitHubModels> {
   const catalog = options.models ?? DEFAULT_GITHUB_CATALOG;
-  const advertised = options.advertised ?? { requests: 20000, tokens: 2000000 };
+  const advertised = options.advertised ?? DEFAULT_ADVERTISED;
   const requests: GitHubRecordedRequest[] = [];
   const sockets = new Set<Socket>();
   let scripts: Script[] = [];
@@ -444,7 +452,7 @@ export async function startFakeGitHubModels(options: FakeGitHubModelsOptions = {
     if (body.stream === true && !model.capabilities.includes('streaming')) {
       return send(rec, res, { status: 400, body: invalid("Unsupported value: 'stream' does not support true with this model. Supported values are: false.", 'stream', 'unsupported_value') });
     }
-    const promptTokens = (messages as { content?: unknown }[]).reduce((n, m) => n + 3 + estimateTokens(contentText(m.content)), 0);
+    const promptTokens = githubPromptTokens(messages as { content?: unknown }[]);
     if (promptTokens > tier(model).maxRequestTokens) return send(rec, res, { status: 413, body: tooLarge(model, String(body.model)) });
 
     let pieces = splitReply(githubReply(body));

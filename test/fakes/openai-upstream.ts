@@ -90,6 +90,17 @@ export function splitForStream(text: string): string[] {
   return text.match(/\s*\S+/g) ?? [text];
 }
 
+/**
+ * The usage the fake reports for a chat request answered with `text`: a quarter of the messages'
+ * JSON length as prompt tokens, one completion token per stream piece. Exported so tests can
+ * expect exact counts.
+ */
+export function fakeUsage(body: Record<string, unknown> | undefined, text = defaultReply(body)): { prompt_tokens: number; completion_tokens: number; total_tokens: number } {
+  const prompt = JSON.stringify(body?.messages ?? []).length >> 2;
+  const completion = splitForStream(text).length;
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
@@ -161,8 +172,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const id = `chatcmpl-fake${++seq}`;
     const created = 1700000000 + seq;
     const text = (b.kind === 'ok' || b.kind === 'prelude' || b.kind === 'multiline-data' ? b.text : undefined) ?? defaultReply(body);
-    const prompt = JSON.stringify(body.messages ?? []).length >> 2;
-    const usage = { prompt_tokens: prompt, completion_tokens: splitForStream(text).length, total_tokens: prompt + splitForStream(text).length };
+    const usage = fakeUsage(body, text);
     const extraHeaders = b.kind === 'ok' ? b.headers : undefined;
     if (body.stream !== true) {
       return json(res, 200, {
