@@ -345,10 +345,12 @@ describe('throttle', () => {
   });
 
   it('a full queue answers 429 queue_full; a long wait answers 503 queue_timeout', async () => {
-    await start([provider({ throttle: { minIntervalMs: 400, queueLimit: 2, queueTimeoutMs: 250 } }, [K0])]);
+    // A clock that stands still: the interval never ends, so the queued two can only time out,
+    // however late the four requests reach Switchboard on a loaded machine (within 500 ms).
+    await start([provider({ throttle: { minIntervalMs: 400, queueLimit: 2, queueTimeoutMs: 500 } }, [K0])], { clock: new ManualClock(Date.now()) });
     const results = await Promise.all(Array.from({ length: 4 }, () => raw('/chat/completions', { model: 'm', messages })));
     const byStatus = results.map((r) => `${r.status} ${r.json.error?.code ?? 'ok'}`).sort();
-    // one served at once, two queued then timed out (the next start was 400 ms away), one turned away
+    // one served at once, two queued then timed out (the next start never comes), one turned away
     expect(byStatus).toEqual(['200 ok', '429 queue_full', '503 queue_timeout', '503 queue_timeout']);
     const full = results.find((r) => r.status === 429)!;
     expect(Number(full.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
