@@ -4,38 +4,42 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultReply, startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
+import { defaultReply, type FakeOpenAI } from './fakes/openai-upstream.js';
 import { ONE_ATTEMPT, startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+import { useFakeOpenAI, useSwitchboards } from './helpers/lifecycle.js';
 
+// Clean fakes and a Switchboard of its own for every test: no breaker state, skip count or
+// scripted behaviour left by one test can steer the next.
+const fakeA = useFakeOpenAI();
+const fakeB = useFakeOpenAI();
+const switchboards = useSwitchboards();
 let a: FakeOpenAI;
 let b: FakeOpenAI;
 let sb: RunningSwitchboard;
 let client: OpenAI;
 
-beforeAll(async () => {
-  a = await startFakeOpenAI();
-  b = await startFakeOpenAI();
-  const timeouts = { firstByteMs: 800, idleMs: 800, totalMs: 10_000 };
-  sb = await startSwitchboard({
+beforeEach(() => {
+  [a, b] = [fakeA.up, fakeB.up];
+});
+
+/**
+ * `firstByteMs` of target a: generous, so a loaded machine cannot fail a healthy first target
+ * over; short where a hang is the subject. Target b always has the generous one.
+ */
+async function startSmart(firstByteMs = 2000, start = switchboards.start): Promise<void> {
+  const generous = { firstByteMs: 2000, idleMs: 2000, totalMs: 10_000 };
+  const timeouts = { ...generous, firstByteMs, idleMs: firstByteMs };
+  sb = await start({
     providers: [
       // static model lists: no discovery requests to muddle the counts; one attempt per target,
       // so a failure shows as failover (retries on one target are tested in resilience tests)
-      { id: 'a', plugin: 'openai-compatible', baseUrl: a.url, timeouts, models: ['gpt-4o-mini'], ...ONE_ATTEMPT },
-      { id: 'b', plugin: 'openai-compatible', baseUrl: b.url, timeouts, models: ['gpt-4o'], ...ONE_ATTEMPT },
+      { id: 'a', plugin: 'openai-compatible', baseUrl: fakeA.up.url, timeouts, models: ['gpt-4o-mini'], ...ONE_ATTEMPT },
+      { id: 'b', plugin: 'openai-compatible', baseUrl: fakeB.up.url, timeouts: generous, models: ['gpt-4o'], ...ONE_ATTEMPT },
     ],
     models: { smart: { targets: ['a/gpt-4o-mini', { provider: 'b', model: 'gpt-4o' }], description: 'a, else b' } },
   });
   client = new OpenAI({ baseURL: sb.baseURL, apiKey: 'none', maxRetries: 0 });
-});
-afterAll(async () => {
-  await sb?.close();
-  await a?.close();
-  await b?.close();
-});
-beforeEach(() => {
-  a.requests.length = 0;
-  b.requests.length = 0;
-});
+}
 
 const messages = [{ role: 'user' as const, content: 'fail over, please' }];
 const expected = defaultReply({ messages });
@@ -48,6 +52,8 @@ async function streamText(): Promise<string> {
 }
 
 describe('failover', () => {
+  beforeEach(() => startSmart());
+
   it('uses the first target when it answers', async () => {
     await client.chat.completions.create({ model: 'smart', messages });
     expect(a.requests).toHaveLength(1);
@@ -57,7 +63,6 @@ describe('failover', () => {
   it.each([
     ['a 500', { kind: 'status', status: 500 } as const],
     ['a reset', { kind: 'reset' } as const],
-    // Retry-After: 0, so the credential's cooldown is over by the next test
     ['a 429', { kind: 'status', status: 429, headers: { 'retry-after': '0' } } as const],
     ['garbage', { kind: 'raw', contentType: 'text/html', pieces: ['<html>'] } as const],
   ])('non-stream: %s moves to the next target', async (_name, behaviour) => {
@@ -75,10 +80,12 @@ describe('failover', () => {
   });
 
   it('stream: a hang hits the first-byte timeout, then the next target serves', async () => {
+    await sb.close();
+    await startSmart(200);
     a.script({ kind: 'hang' });
     const started = Date.now();
     expect(await streamText()).toBe(expected);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(750);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
   });
 
   it("a 400 is the client's mistake: returned as is, never tried elsewhere", async () => {
@@ -102,6 +109,12 @@ describe('failover', () => {
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
     expect((err as InstanceType<typeof OpenAI.APIError>).message).toContain('"b"');
   });
+});
+
+// Read-only: one Switchboard for both.
+describe('the alias in /v1/models', () => {
+  beforeAll(() => startSmart(2000, startSwitchboard));
+  afterAll(() => sb.close());
 
   it('lists the alias in /v1/models', async () => {
     const ids = [];
@@ -120,10 +133,10 @@ describe('failover', () => {
 
 describe('the total timeout spans every attempt', () => {
   it('stops failing over when the total time is up', async () => {
-    const sb2 = await startSwitchboard({
+    const sb2 = await switchboards.start({
       providers: [
-        { id: 'a', plugin: 'openai-compatible', baseUrl: a.url, timeouts: { firstByteMs: 700, idleMs: 700, totalMs: 1000 }, models: ['gpt-4o-mini'], ...ONE_ATTEMPT },
-        { id: 'b', plugin: 'openai-compatible', baseUrl: b.url, timeouts: { firstByteMs: 700, idleMs: 700, totalMs: 1000 }, models: ['gpt-4o'], ...ONE_ATTEMPT },
+        { id: 'a', plugin: 'openai-compatible', baseUrl: a.url, timeouts: { firstByteMs: 300, idleMs: 300, totalMs: 600 }, models: ['gpt-4o-mini'], ...ONE_ATTEMPT },
+        { id: 'b', plugin: 'openai-compatible', baseUrl: b.url, timeouts: { firstByteMs: 300, idleMs: 300, totalMs: 600 }, models: ['gpt-4o'], ...ONE_ATTEMPT },
       ],
       models: { slow: ['a/gpt-4o-mini', 'b/gpt-4o'] },
     });
@@ -135,8 +148,9 @@ describe('the total timeout spans every attempt', () => {
       const err = await c.chat.completions.create({ model: 'slow', messages }).catch((e: unknown) => e);
       const elapsed = Date.now() - started;
       expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(504);
-      expect(elapsed).toBeGreaterThanOrEqual(950);
-      expect(elapsed).toBeLessThan(1400); // not 700 + 700
+      expect(elapsed).toBeGreaterThanOrEqual(580);
+      // b was cut by what was left of the total, not given a first-byte wait of its own (300 + 300)
+      expect((err as Error).message).toContain('provider "a": upstream first-byte timeout; provider "b": upstream total timeout');
       expect(b.requests).toHaveLength(1); // b was tried, with what time was left
     } finally {
       await sb2.close();
@@ -144,7 +158,7 @@ describe('the total timeout spans every attempt', () => {
   });
 
   it('skips targets on a disabled provider', async () => {
-    const sb3 = await startSwitchboard({
+    const sb3 = await switchboards.start({
       providers: [
         { id: 'a', plugin: 'openai-compatible', baseUrl: a.url, enabled: false },
         { id: 'm', plugin: 'mock' },

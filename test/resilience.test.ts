@@ -6,34 +6,26 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/state/clock.js';
-import { defaultReply, startFakeOpenAI, type Behaviour, type FakeOpenAI } from './fakes/openai-upstream.js';
-import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+import { defaultReply, type Behaviour, type FakeOpenAI } from './fakes/openai-upstream.js';
+import { type RunningSwitchboard } from './helpers/switchboard.js';
+import { useFakeOpenAI, useSwitchboards } from './helpers/lifecycle.js';
 import { maskSecret } from '../core/dispatch/credentials.js';
+import type { Lease } from '../core/pool/lease.js';
 
 const KEYS = Array.from({ length: 10 }, (_, i) => `sk-pool-key-${String(i).padStart(4, '0')}-abcdefgh${i}`);
 const [K0, K1, K2] = KEYS;
 const messages = [{ role: 'user' as const, content: 'pool me' }];
 const expected = defaultReply({ messages });
 
+const fake = useFakeOpenAI({ models: ['gpt-4o-mini', 'gpt-4o'] });
+const switchboards = useSwitchboards();
 let up: FakeOpenAI;
 let sb: RunningSwitchboard | undefined;
-const cleanups: (() => unknown)[] = [];
-
-beforeAll(async () => {
-  up = await startFakeOpenAI({ models: ['gpt-4o-mini', 'gpt-4o'] });
-});
-afterAll(async () => {
-  await up.close();
-});
 beforeEach(() => {
-  up.requests.length = 0;
-});
-afterEach(async () => {
-  await sb?.close();
+  up = fake.up;
   sb = undefined;
-  for (const c of cleanups.splice(0)) await c();
 });
 
 const rateLimited = (retryAfter: string): Behaviour => ({
@@ -45,9 +37,7 @@ const rateLimited = (retryAfter: string): Behaviour => ({
 
 /** Every request with one of `keys` gets `b`, until the test ends (or the returned function is called). */
 function whenKey(keys: string[], b: Behaviour): () => void {
-  const remove = up.whenKey(keys, b);
-  cleanups.push(remove);
-  return remove;
+  return up.whenKey(keys, b); // the fake drops its rules before the next test
 }
 
 function provider(extra: Record<string, unknown> = {}, keys = KEYS.slice(0, 3)) {
@@ -64,7 +54,7 @@ function provider(extra: Record<string, unknown> = {}, keys = KEYS.slice(0, 3)) 
 }
 
 async function start(providers: unknown[], opts: { clock?: ManualClock; models?: Record<string, unknown>; state?: unknown } = {}) {
-  sb = await startSwitchboard(
+  sb = await switchboards.start(
     { providers, models: opts.models ?? { m: 'up/gpt-4o-mini' }, ...(opts.state ? { state: opts.state } : {}) },
     { clock: opts.clock },
   );
@@ -73,6 +63,19 @@ async function start(providers: unknown[], opts: { clock?: ManualClock; models?:
 
 const pool = (id = 'up') => sb!.app.switchboard.providers.get(id)!.pool;
 const view = (key: string, id = 'up') => pool(id).snapshot().find((c) => c.id === maskSecret(key))!;
+
+/** The start time the pool gives each lease it grants from now on (its throttle's own record of it). */
+function grantTimes(id = 'up'): number[] {
+  const p = pool(id);
+  const lease = p.lease.bind(p);
+  const at: number[] = [];
+  p.lease = (e, model): Lease => {
+    const l = lease(e, model);
+    at.push(e.lastStartAt);
+    return l;
+  };
+  return at;
+}
 
 async function raw(path: string, body: unknown) {
   const res = await fetch(`${sb!.baseURL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -198,7 +201,7 @@ describe('cooldowns and Retry-After', () => {
 
   it('waitForCooldownMs: a key that frees soon enough is waited for instead of a 429', async () => {
     let limited = true;
-    cleanups.push(up.rule(() => (limited ? ((limited = false), rateLimited('1')) : undefined)));
+    up.rule(() => (limited ? ((limited = false), rateLimited('1')) : undefined));
     const client = await start([provider({ pool: { waitForCooldownMs: 3000 } }, [K0])]);
     const started = Date.now();
     const r = await client.chat.completions.create({ model: 'm', messages });
@@ -210,7 +213,7 @@ describe('cooldowns and Retry-After', () => {
 
 describe('circuit breakers', () => {
   it('open after consecutive failures, half-open after halfOpenAfterMs, closed by a good probe', async () => {
-    const client = await start([provider({ retry: { attempts: 1 }, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 400 } }, [K0])]);
+    const client = await start([provider({ retry: { attempts: 1 }, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 800 } }, [K0])]);
     up.script({ kind: 'status', status: 500 }, { kind: 'status', status: 500 });
     for (let i = 0; i < 2; i++) expect((await raw('/chat/completions', { model: 'm', messages })).status).toBe(502);
     up.requests.length = 0;
@@ -220,7 +223,9 @@ describe('circuit breakers', () => {
     expect(open.json.error!.message).toMatch(/^Circuit breaker open for model: m \(retry in 1s\)$/);
     expect(open.headers.get('retry-after')).toBe('1');
     expect(up.requests).toHaveLength(0); // the upstream is spared
-    await new Promise((r) => setTimeout(r, 450));
+    // cockatiel reads Date.now() itself (no clock to inject): real time, and 800 ms of margin for
+    // the checks above to run while the breaker is still open on a loaded machine.
+    await new Promise((r) => setTimeout(r, 850));
     // half-open: one probe goes through; it succeeds, so the breaker closes
     expect((await client.chat.completions.create({ model: 'm', messages })).choices[0].message.content).toBe(expected);
     expect((await client.chat.completions.create({ model: 'm', messages })).choices[0].message.content).toBe(expected);
@@ -228,10 +233,10 @@ describe('circuit breakers', () => {
   });
 
   it('a failed probe opens the breaker again', async () => {
-    await start([provider({ retry: { attempts: 1 }, breaker: { consecutiveFailures: 1, halfOpenAfterMs: 300 } }, [K0])]);
+    await start([provider({ retry: { attempts: 1 }, breaker: { consecutiveFailures: 1, halfOpenAfterMs: 600 } }, [K0])]);
     up.script({ kind: 'status', status: 500 });
     await raw('/chat/completions', { model: 'm', messages });
-    await new Promise((r) => setTimeout(r, 350));
+    await new Promise((r) => setTimeout(r, 650)); // real time: cockatiel takes no clock
     up.script({ kind: 'status', status: 503 });
     expect((await raw('/chat/completions', { model: 'm', messages })).status).toBe(502); // the probe
     expect((await raw('/chat/completions', { model: 'm', messages })).json.error!.code).toBe('circuit_open');
@@ -326,21 +331,26 @@ describe('streams', () => {
 });
 
 describe('throttle', () => {
-  it('minIntervalMs holds per key under 20 concurrent callers, served in arrival order', async () => {
-    const client = await start([provider({ throttle: { minIntervalMs: 60 } }, [K0])]);
+  it('minIntervalMs holds per key under 20 concurrent callers', async () => {
+    const interval = 20;
+    const client = await start([provider({ throttle: { minIntervalMs: interval } }, [K0])]);
+    // Start times as the pool decides them, on its own clock: what the throttle promises. (The
+    // upstream's arrival stamps add loopback and event-loop delays that vary under load.)
+    const starts = grantTimes();
     const answers = await Promise.all(Array.from({ length: 20 }, () => client.chat.completions.create({ model: 'm', messages })));
     expect(answers.every((a) => a.choices[0].message.content === expected)).toBe(true);
-    const at = up.requests.filter((r) => r.method === 'POST').map((r) => r.at);
-    expect(at).toHaveLength(20);
-    // measured where the upstream sees them: allow 3 ms of loopback jitter on a 60 ms interval
-    for (let i = 1; i < at.length; i++) expect(at[i] - at[i - 1]).toBeGreaterThanOrEqual(57);
+    expect(up.requests.filter((r) => r.method === 'POST')).toHaveLength(20);
+    expect(starts).toHaveLength(20);
+    for (let i = 1; i < starts.length; i++) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(interval);
   });
 
   it('a full queue answers 429 queue_full; a long wait answers 503 queue_timeout', async () => {
-    await start([provider({ throttle: { minIntervalMs: 400, queueLimit: 2, queueTimeoutMs: 250 } }, [K0])]);
+    // A clock that stands still: the interval never ends, so the queued two can only time out,
+    // however late the four requests reach Switchboard on a loaded machine (within 500 ms).
+    await start([provider({ throttle: { minIntervalMs: 400, queueLimit: 2, queueTimeoutMs: 500 } }, [K0])], { clock: new ManualClock(Date.now()) });
     const results = await Promise.all(Array.from({ length: 4 }, () => raw('/chat/completions', { model: 'm', messages })));
     const byStatus = results.map((r) => `${r.status} ${r.json.error?.code ?? 'ok'}`).sort();
-    // one served at once, two queued then timed out (the next start was 400 ms away), one turned away
+    // one served at once, two queued then timed out (the next start never comes), one turned away
     expect(byStatus).toEqual(['200 ok', '429 queue_full', '503 queue_timeout', '503 queue_timeout']);
     const full = results.find((r) => r.status === 429)!;
     expect(Number(full.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -350,7 +360,7 @@ describe('throttle', () => {
 describe('state', () => {
   it('cooldowns, disabled keys and counters survive a restart (file driver)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'swb-state-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    switchboards.defer(() => rm(dir, { recursive: true, force: true }));
     const state = { driver: 'file', path: join(dir, 'state.json'), debounceMs: 50 };
     const offs = [whenKey([K0], rateLimited('3600')), whenKey([K1], { kind: 'status', status: 401, body: { error: { message: 'revoked' } } })];
     let client = await start([provider()], { state });

@@ -9,7 +9,8 @@ import type { RequestWindow } from './request-windows.js';
  * cooling down because another instance saw it fail? A pool without a gate decides alone.
  */
 export type GateVerdict =
-  | { ok: true; token: string | undefined }
+  /** `at`: when the gate admitted it, on the gate's own clock (observed by tests of the throttle). */
+  | { ok: true; token: string | undefined; at?: number }
   /** Another instance started a request on it less than `minIntervalMs` ago: free in `waitMs`. */
   | { ok: false; why: 'throttled'; waitMs: number }
   /** `maxConcurrent` requests are in flight on it across instances. */

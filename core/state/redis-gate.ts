@@ -16,8 +16,8 @@ const LEASE_TTL_MS = 15 * 60_000;
  * KEYS: last start, in-flight set, credential cooldown, model cooldown, then one counter per
  * request window. ARGV: minIntervalMs, maxConcurrent, lease token, lease TTL, then per window its
  * request limit and length. Redis's own clock decides, so instances' clocks may differ.
- * Returns {0} admitted, {1, ms} throttled, {2} busy, {3, ms} credential cooling, {4, ms} model
- * cooling, {5, ms, i} window i full.
+ * Returns {0, now} admitted (at Redis's time), {1, ms} throttled, {2} busy, {3, ms} credential
+ * cooling, {4, ms} model cooling, {5, ms, i} window i full.
  */
 const RESERVE = `
 local t = redis.call('TIME')
@@ -46,7 +46,7 @@ if interval > 0 then redis.call('SET', KEYS[1], now, 'PX', interval) end
 for j = 5, #KEYS do
   if redis.call('INCR', KEYS[j]) == 1 then redis.call('PEXPIRE', KEYS[j], tonumber(ARGV[2 * j - 4])) end
 end
-return {0, 0}
+return {0, now}
 `;
 
 type GatedRedis = Redis & { swbReserve(numKeys: number, ...args: (string | number)[]): Promise<[number, number, number?]> };
@@ -91,7 +91,7 @@ export class RedisGate implements SharedGate {
       );
       switch (code) {
         case 0:
-          return { ok: true, token: token || undefined };
+          return { ok: true, token: token || undefined, at: ms };
         case 1:
           return { ok: false, why: 'throttled', waitMs: ms };
         case 2:

@@ -69,6 +69,8 @@ export interface FakeOpenAI {
   whenKey(keys: readonly string[], behaviour: Behaviour): () => void;
   /** The bearer token each chat/embeddings request carried, in arrival order. */
   keysSeen(): string[];
+  /** Forget the requests, the scripted behaviours and the rules: a clean fake for the next test. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -253,6 +255,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     rule: addRule,
     whenKey: (keys, behaviour) => addRule((r) => (keys.includes(bearerOf(r)) ? behaviour : undefined)),
     keysSeen: () => requests.filter((r) => r.method === 'POST').map(bearerOf),
+    reset: () => {
+      requests.length = 0;
+      queue.length = 0;
+      rules.length = 0;
+    },
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();
