@@ -3,33 +3,21 @@
  * not only the last one's. A real Switchboard over loopback, one fake upstream behind two
  * providers (each with its own key), raw HTTP to read the envelope.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
-import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+import { describe, expect, it } from 'vitest';
+import { useFakeOpenAI, useSwitchboards } from './helpers/lifecycle.js';
+import type { RunningSwitchboard } from './helpers/switchboard.js';
 
 const KA = 'sk-blocked-a-0123456789abcdef';
 const KB = 'sk-blocked-b-0123456789abcdef';
 
-let up: FakeOpenAI;
 let sb: RunningSwitchboard | undefined;
-const cleanups: (() => unknown)[] = [];
-
-beforeAll(async () => {
-  up = await startFakeOpenAI({ models: ['gpt-4o-mini'] });
-});
-afterAll(async () => {
-  await up.close();
-});
-afterEach(async () => {
-  await sb?.close();
-  sb = undefined;
-  for (const c of cleanups.splice(0)) await c();
-});
+const fake = useFakeOpenAI({ models: ['gpt-4o-mini'] });
+const boards = useSwitchboards();
 
 const provider = (id: string, key: string, extra: Record<string, unknown> = {}) => ({
   id,
   plugin: 'openai-compatible',
-  baseUrl: up.url,
+  baseUrl: fake.up.url,
   models: ['gpt-4o-mini'],
   apiKey: key,
   retry: { attempts: 1 },
@@ -47,8 +35,8 @@ async function ask() {
 
 describe('every target blocked', () => {
   it("regression: a 503 names each target's reason, not only the last target's", async () => {
-    cleanups.push(up.whenKey([KA, KB], { kind: 'status', status: 401, body: { error: { message: 'Incorrect API key provided', code: 'invalid_api_key' } } }));
-    sb = await startSwitchboard({ providers: [provider('a', KA), provider('b', KB)], models: { both: ['a/gpt-4o-mini', 'b/gpt-4o-mini'] } });
+    boards.defer(fake.up.whenKey([KA, KB], { kind: 'status', status: 401, body: { error: { message: 'Incorrect API key provided', code: 'invalid_api_key' } } }));
+    sb = await boards.start({ providers: [provider('a', KA), provider('b', KB)], models: { both: ['a/gpt-4o-mini', 'b/gpt-4o-mini'] } });
     const r = await ask();
     expect(r.status).toBe(503);
     expect(r.error.code).toBe('no_upstream_available');
@@ -58,9 +46,9 @@ describe('every target blocked', () => {
   });
 
   it('regression: an open breaker on one target and disabled credentials on the other are both named', async () => {
-    cleanups.push(up.whenKey([KA], { kind: 'status', status: 500, body: { error: { message: 'the server had an error' } } }));
-    cleanups.push(up.whenKey([KB], { kind: 'status', status: 401, body: { error: { message: 'Incorrect API key provided', code: 'invalid_api_key' } } }));
-    sb = await startSwitchboard({
+    boards.defer(fake.up.whenKey([KA], { kind: 'status', status: 500, body: { error: { message: 'the server had an error' } } }));
+    boards.defer(fake.up.whenKey([KB], { kind: 'status', status: 401, body: { error: { message: 'Incorrect API key provided', code: 'invalid_api_key' } } }));
+    sb = await boards.start({
       providers: [provider('a', KA, { breaker: { consecutiveFailures: 1, halfOpenAfterMs: 60_000 } }), provider('b', KB)],
       models: { both: ['a/gpt-4o-mini', 'b/gpt-4o-mini'] },
     });
@@ -79,8 +67,8 @@ describe('every target blocked', () => {
   });
 
   it('a lone target keeps its message as it was', async () => {
-    cleanups.push(up.whenKey([KA], { kind: 'status', status: 401, body: { error: { message: 'Incorrect API key provided' } } }));
-    sb = await startSwitchboard({ providers: [provider('a', KA)], models: { both: 'a/gpt-4o-mini' } });
+    boards.defer(fake.up.whenKey([KA], { kind: 'status', status: 401, body: { error: { message: 'Incorrect API key provided' } } }));
+    sb = await boards.start({ providers: [provider('a', KA)], models: { both: 'a/gpt-4o-mini' } });
     const r = await ask();
     expect(r.status).toBe(503);
     expect(r.error.message).not.toContain('Every target');

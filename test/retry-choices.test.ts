@@ -4,9 +4,10 @@
  * the official openai client, a fake upstream answering per key.
  */
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { bearerOf, startFakeOpenAI, type FakeOpenAI, type RecordedRequest } from './fakes/openai-upstream.js';
-import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+import { describe, expect, it, vi } from 'vitest';
+import { bearerOf, type RecordedRequest } from './fakes/openai-upstream.js';
+import { useFakeOpenAI, useSwitchboards } from './helpers/lifecycle.js';
+import type { RunningSwitchboard } from './helpers/switchboard.js';
 
 const key = (name: string) => `sk-retry-${name}-0123456789abcdef`;
 const OK1 = key('ok1');
@@ -15,34 +16,19 @@ const R429 = key('r429');
 const E500 = key('e500');
 const HEALTHY = new Set([OK1, OK2]);
 
-let up: FakeOpenAI;
 let sb: RunningSwitchboard | undefined;
-const cleanups: (() => unknown)[] = [];
-
-beforeAll(async () => {
-  up = await startFakeOpenAI({ models: ['gpt-4o-mini'] });
-});
-afterAll(async () => {
-  await up.close();
-});
-beforeEach(() => {
-  up.requests.length = 0;
-});
-afterEach(async () => {
-  await sb?.close();
-  sb = undefined;
-  for (const c of cleanups.splice(0)) await c();
-});
+const fake = useFakeOpenAI({ models: ['gpt-4o-mini'] });
+const boards = useSwitchboards();
 
 /** The fake answers by key: r429 is rate limited (no Retry-After: an hour's rest), e500 fails. */
 function keyedUpstream(): void {
-  cleanups.push(up.whenKey([R429], { kind: 'status', status: 429, body: { error: { message: 'Rate limit reached for requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } } }));
-  cleanups.push(up.whenKey([E500], { kind: 'status', status: 500 }));
+  boards.defer(fake.up.whenKey([R429], { kind: 'status', status: 429, body: { error: { message: 'Rate limit reached for requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } } }));
+  boards.defer(fake.up.whenKey([E500], { kind: 'status', status: 500 }));
 }
 
 async function start(provider: Record<string, unknown>) {
-  sb = await startSwitchboard({
-    providers: [{ id: 'up', plugin: 'openai-compatible', baseUrl: up.url, models: ['gpt-4o-mini'], timeouts: { firstByteMs: 5000, idleMs: 5000, totalMs: 20000 }, ...provider }],
+  sb = await boards.start({
+    providers: [{ id: 'up', plugin: 'openai-compatible', baseUrl: fake.up.url, models: ['gpt-4o-mini'], timeouts: { firstByteMs: 5000, idleMs: 5000, totalMs: 20000 }, ...provider }],
     models: { m: 'up/gpt-4o-mini' },
   });
   return new OpenAI({ baseURL: sb.baseURL, apiKey: 'none', maxRetries: 0 });
@@ -50,7 +36,7 @@ async function start(provider: Record<string, unknown>) {
 
 const pool = () => sb!.app.switchboard.providers.get('up')!.pool;
 const textOf = (r: RecordedRequest) => String((r.body?.messages as { content: string }[] | undefined)?.[0]?.content);
-const chatPosts = () => up.requests.filter((r) => r.method === 'POST');
+const chatPosts = () => fake.up.requests.filter((r) => r.method === 'POST');
 
 /** The keys each request (told apart by its message) was tried on, in order. */
 function keysByRequest(): Map<string, string[]> {
@@ -79,8 +65,8 @@ describe('a retry takes a credential this request has not tried', () => {
   it('regression: a transient retry prefers an untried credential, from every round-robin start', async () => {
     // No sitting out after a 500, and the cursor put back on e500 whenever it serves: the pool's
     // own turn would hand the retry e500 again; only the request's memory of it can prevent that.
-    cleanups.push(
-      up.rule((r) => {
+    boards.defer(
+      fake.up.rule((r) => {
         if (bearerOf(r) === E500) pool().rotateTo(3);
         return undefined;
       }),
@@ -117,17 +103,17 @@ describe('a retry takes a credential this request has not tried', () => {
   }, 120_000);
 
   it('reuses a tried credential when it is the only one left (one key, retry.attempts 3)', async () => {
-    up.script({ kind: 'status', status: 500 }, { kind: 'status', status: 500 });
+    fake.up.script({ kind: 'status', status: 500 }, { kind: 'status', status: 500 });
     const client = await start({ credentials: [OK1], retry: { attempts: 3, initialDelayMs: 1, maxDelayMs: 2 } });
     const r = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'alone' }] });
     expect(r.choices[0].message.content).toContain('alone');
-    expect(up.keysSeen()).toEqual([OK1, OK1, OK1]);
+    expect(fake.up.keysSeen()).toEqual([OK1, OK1, OK1]);
   });
 });
 
 describe('no retry once the client has left', () => {
   it('regression: a client that leaves during the backoff gets no second attempt, and frees its slot at once', async () => {
-    cleanups.push(up.rule((r) => (textOf(r) === 'doomed' ? { kind: 'status', status: 500 } : undefined)));
+    boards.defer(fake.up.rule((r) => (textOf(r) === 'doomed' ? { kind: 'status', status: 500 } : undefined)));
     // A long backoff (1.5-3 s) and a bulkhead of one: the slot is held while the retry waits.
     const client = await start({ credentials: [OK1, OK2], retry: { attempts: 3, initialDelayMs: 3000, maxDelayMs: 3000 }, bulkhead: { maxConcurrent: 1, queue: 0 } });
     const ctl = new AbortController();
