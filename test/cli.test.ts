@@ -1,10 +1,10 @@
 /** The real process: the compiled `dist/core/main.js` that `npm start` runs (the global setup, test/helpers/build-dist.ts, builds it first). */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { freePort } from './helpers/free-port.js';
 import { prepare } from '../core/startup.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'swb-cli-'));
@@ -20,14 +20,6 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   child.stderr.on('data', (d: Buffer) => (err += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return { child, exited, out: () => out, err: () => err };
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 describe('switchboard process', () => {

@@ -6,20 +6,12 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { APIConnectionError, APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
+import { freePort } from './helpers/free-port.js';
 import { startFakeOpenAI } from './fakes/openai-upstream.js';
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 interface RawStream {
   /** Every `data:` payload so far. */
