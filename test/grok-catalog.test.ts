@@ -8,12 +8,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useFakeGrok } from './helpers/lifecycle.js';
 import { CONTRACT_VERSION } from '../core/contract/provider.js';
 import { StartupError } from '../core/errors/gateway-error.js';
 import { contractProblems } from '../core/loader/contract-check.js';
 import { prepare } from '../core/startup.js';
-import { GROK_SSO, grokReply, startFakeGrok, type FakeGrok } from './fakes/grok-web.js';
+import { GROK_SSO, grokReply } from './fakes/grok-web.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
 
 /** The docs' YAML block that shows `catalog:`, verbatim. */
@@ -24,18 +25,11 @@ const DOCS_YAML = (() => {
   return block;
 })();
 
-let grok: FakeGrok;
+const fake = useFakeGrok();
 let sb: RunningSwitchboard | undefined;
 let dir: string;
 
-beforeAll(async () => {
-  grok = await startFakeGrok();
-});
-afterAll(async () => {
-  await grok.close();
-});
 beforeEach(async () => {
-  grok.clear();
   dir = await mkdtemp(join(tmpdir(), 'sb-grok-catalog-'));
 });
 afterEach(async () => {
@@ -47,11 +41,11 @@ afterEach(async () => {
 /** The docs' YAML as a config file, with only the fake's addresses added to the provider. */
 async function configFile(yaml: string): Promise<string> {
   const file = join(dir, 'config.yaml');
-  await writeFile(file, `${yaml}    baseUrl: ${grok.url}\n    assetsUrl: ${grok.assetsUrl}\nstate: { driver: memory }\n`);
+  await writeFile(file, `${yaml}    baseUrl: ${fake.grok.url}\n    assetsUrl: ${fake.grok.assetsUrl}\nstate: { driver: memory }\n`);
   return file;
 }
 
-const conversations = () => grok.requests.filter((r) => r.endpoint === 'conversation');
+const conversations = () => fake.grok.requests.filter((r) => r.endpoint === 'conversation');
 
 describe('grok-web catalog', () => {
   it("regression: the docs' catalog example works: bare grok-3 uses the replaced entry, the added model answers, the defaults stay", async () => {

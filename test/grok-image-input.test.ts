@@ -7,9 +7,10 @@
 import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useFakeGrok } from './helpers/lifecycle.js';
 import OpenAI from 'openai';
-import { GROK_SSO, grokReply, startFakeGrok, type FakeGrok } from './fakes/grok-web.js';
+import { GROK_SSO, grokReply } from './fakes/grok-web.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
 import { request } from 'undici';
 import { guardedAgent } from '../plugins/grok-web/guarded-agent.js';
@@ -17,16 +18,9 @@ import { isPrivateAddress } from '../plugins/grok-web/private-address.js';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 
-let grok: FakeGrok;
+const fake = useFakeGrok();
 let sb: RunningSwitchboard | undefined;
 
-beforeAll(async () => {
-  grok = await startFakeGrok();
-});
-afterAll(async () => {
-  await grok.close();
-});
-beforeEach(() => grok.clear());
 afterEach(async () => {
   await sb?.close();
   sb = undefined;
@@ -38,8 +32,8 @@ async function start(extra: Record<string, unknown> = {}) {
       {
         id: 'grok',
         plugin: 'grok-web',
-        baseUrl: grok.url,
-        assetsUrl: grok.assetsUrl,
+        baseUrl: fake.grok.url,
+        assetsUrl: fake.grok.assetsUrl,
         credentials: [{ value: GROK_SSO.basic, tier: 'basic' }],
         ...extra,
       },
@@ -48,8 +42,8 @@ async function start(extra: Record<string, unknown> = {}) {
   return new OpenAI({ baseURL: sb.baseURL, apiKey: 'none', maxRetries: 0 });
 }
 
-const chats = () => grok.requests.filter((r) => r.endpoint === 'conversation');
-const uploads = () => grok.requests.filter((r) => r.endpoint === 'upload');
+const chats = () => fake.grok.requests.filter((r) => r.endpoint === 'conversation');
+const uploads = () => fake.grok.requests.filter((r) => r.endpoint === 'upload');
 const account = () => sb!.app.switchboard.providers.get('grok')!.pool.snapshot()[0];
 
 /** One user message: a text part, then the image. */
@@ -97,7 +91,7 @@ describe('grok-web image input', () => {
   it('a data-URL image is uploaded with the account and sent as an attachment', async () => {
     const client = await start();
     const r = await client.chat.completions.create(withImage(`data:image/png;base64,${PNG.toString('base64')}`) as never);
-    const upload = grok.uploads.at(-1)!;
+    const upload = fake.grok.uploads.at(-1)!;
     expect(upload.bytes.equals(PNG)).toBe(true);
     expect(upload.mimeType).toBe('image/png');
     expect(upload.account).toBe(GROK_SSO.basic);
@@ -108,10 +102,10 @@ describe('grok-web image input', () => {
   it('data URLs with parameters and percent-encoded data decode to their bytes', async () => {
     await start();
     expect((await ask(withImage(`data:image/png;name=cat.png;base64,${PNG.toString('base64')}`))).status).toBe(200);
-    expect(grok.uploads.at(-1)!.bytes.equals(PNG)).toBe(true);
+    expect(fake.grok.uploads.at(-1)!.bytes.equals(PNG)).toBe(true);
     expect((await ask(withImage('data:image/svg+xml,%3Csvg%20xmlns%3D%22x%22%2F%3E%e2%9c%93'))).status).toBe(200);
-    expect(grok.uploads.at(-1)!.bytes.toString('utf8')).toBe('<svg xmlns="x"/>✓');
-    expect(grok.uploads.at(-1)!.mimeType).toBe('image/svg+xml');
+    expect(fake.grok.uploads.at(-1)!.bytes.toString('utf8')).toBe('<svg xmlns="x"/>✓');
+    expect(fake.grok.uploads.at(-1)!.mimeType).toBe('image/svg+xml');
   });
 
   it('when private addresses are allowed, the image is fetched without any account cookie', async () => {
@@ -122,7 +116,7 @@ describe('grok-web image input', () => {
       expect(res.status).toBe(200);
       expect(img.seen).toHaveLength(1);
       expect(img.seen[0].cookie).toBeUndefined();
-      expect(grok.uploads.at(-1)!.bytes.equals(PNG)).toBe(true);
+      expect(fake.grok.uploads.at(-1)!.bytes.equals(PNG)).toBe(true);
     } finally {
       await img.close();
     }

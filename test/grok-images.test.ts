@@ -8,28 +8,22 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GROK_SSO, fakeJpeg, startFakeGrok, type FakeGrok } from './fakes/grok-web.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useFakeGrok } from './helpers/lifecycle.js';
+import { GROK_SSO, fakeJpeg } from './fakes/grok-web.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
 
 const IMAGE_MODEL = 'grok-imagine-image-lite';
 const CLIENT_KEY = 'sk-client-images';
 
-let grok: FakeGrok;
+const fake = useFakeGrok();
 let sb: RunningSwitchboard | undefined;
 let cacheDir: string;
 /** The fake keeps every image it ever made: a test looks at those after this mark. */
 let mark = 0;
 
-beforeAll(async () => {
-  grok = await startFakeGrok();
-});
-afterAll(async () => {
-  await grok.close();
-});
 beforeEach(async () => {
-  grok.clear();
-  mark = grok.images.length;
+  mark = fake.grok.images.length;
   cacheDir = await mkdtemp(join(tmpdir(), 'sb-images-'));
 });
 afterEach(async () => {
@@ -45,8 +39,8 @@ async function start(images: Record<string, unknown> = {}, extra: Record<string,
       {
         id: 'grok',
         plugin: 'grok-web',
-        baseUrl: grok.url,
-        assetsUrl: grok.assetsUrl,
+        baseUrl: fake.grok.url,
+        assetsUrl: fake.grok.assetsUrl,
         credentials: [{ value: GROK_SSO.basic, tier: 'basic' }, { value: GROK_SSO.super, tier: 'super' }],
         retry: { attempts: 1 },
         images: { cacheDir, ...images },
@@ -58,7 +52,7 @@ async function start(images: Record<string, unknown> = {}, extra: Record<string,
 }
 
 /** The uuid of a generated image, from the fake's record of what it made. */
-const made = () => grok.images.slice(mark);
+const made = () => fake.grok.images.slice(mark);
 const uuids = () => made().filter((i) => !i.moderated).map((i) => i.uuid);
 const markdownLinks = (text: string) => [...text.matchAll(/!\[image\]\(([^)]+)\)/g)].map((m) => m[1]);
 
@@ -93,11 +87,11 @@ describe('grok-web image generation', () => {
       const got = await fetchImage(link); // no API key needed
       expect(got.status).toBe(200);
       expect(got.type).toBe('image/jpeg');
-      expect(got.bytes.equals(grok.imageBytes(made[i])!)).toBe(true);
+      expect(got.bytes.equals(fake.grok.imageBytes(made[i])!)).toBe(true);
     }
     // Downloaded from the assets host with the cookie of the account that made them.
-    const conversation = grok.requests.find((q) => q.endpoint === 'conversation')!;
-    const downloads = grok.requests.filter((q) => q.endpoint === 'asset');
+    const conversation = fake.grok.requests.find((q) => q.endpoint === 'conversation')!;
+    const downloads = fake.grok.requests.filter((q) => q.endpoint === 'asset');
     expect(downloads).toHaveLength(2);
     for (const d of downloads) expect(d.account).toBe(conversation.account);
     expect(conversation.body).toMatchObject({ message: 'Drawing: a lighthouse at dusk', imageGenerationCount: 2 });
@@ -111,19 +105,19 @@ describe('grok-web image generation', () => {
     const links = markdownLinks(text);
     expect(links).toHaveLength(2);
     const got = await fetchImage(links[1]);
-    expect(got.bytes.equals(grok.imageBytes(uuids()[1])!)).toBe(true);
+    expect(got.bytes.equals(fake.grok.imageBytes(uuids()[1])!)).toBe(true);
   });
 
   it('POST /v1/images/generations: n images as URLs, more than four made over two conversations', async () => {
     const client = await start();
     const r = await client.images.generate({ model: IMAGE_MODEL, prompt: 'a red bicycle', n: 5 });
     expect(r.data).toHaveLength(5);
-    expect(grok.requests.filter((q) => q.endpoint === 'conversation').map((q) => q.body?.imageGenerationCount)).toEqual([4, 1]);
+    expect(fake.grok.requests.filter((q) => q.endpoint === 'conversation').map((q) => q.body?.imageGenerationCount)).toEqual([4, 1]);
     const made = uuids();
     for (const [i, d] of r.data!.entries()) {
       const got = await fetchImage(d.url!);
       expect(got.type).toBe('image/jpeg');
-      expect(got.bytes.equals(grok.imageBytes(made[i])!)).toBe(true);
+      expect(got.bytes.equals(fake.grok.imageBytes(made[i])!)).toBe(true);
     }
     expect(typeof r.created).toBe('number');
   });
@@ -132,7 +126,7 @@ describe('grok-web image generation', () => {
     const client = await start();
     const r = await client.images.generate({ model: IMAGE_MODEL, prompt: 'a blue kite', n: 1, response_format: 'b64_json' });
     expect(r.data).toHaveLength(1);
-    expect(Buffer.from(r.data![0].b64_json!, 'base64').equals(grok.imageBytes(uuids()[0])!)).toBe(true);
+    expect(Buffer.from(r.data![0].b64_json!, 'base64').equals(fake.grok.imageBytes(uuids()[0])!)).toBe(true);
     expect((await readdir(cacheDir).catch(() => [])).length).toBe(0);
   });
 
@@ -160,12 +154,12 @@ describe('grok-web image generation', () => {
     const r = await client.images.generate({ model: IMAGE_MODEL, prompt: 'keep me', n: 1 });
     const id = r.data![0].url!.split('/').pop()!;
     await sb!.close();
-    const asked = grok.requests.length;
+    const asked = fake.grok.requests.length;
     await start();
     const got = await fetchImage(`${sb!.origin}/v1/files/image/${id}`);
     expect(got.status).toBe(200);
-    expect(got.bytes.equals(grok.imageBytes(uuids()[0])!)).toBe(true);
-    expect(grok.requests.slice(asked)).toEqual([]); // served from the disk cache, not fetched from Grok again
+    expect(got.bytes.equals(fake.grok.imageBytes(uuids()[0])!)).toBe(true);
+    expect(fake.grok.requests.slice(asked)).toEqual([]); // served from the disk cache, not fetched from Grok again
   });
 
   it('links are built on images.baseUrl when set, else on the address the client used', async () => {
@@ -189,13 +183,13 @@ describe('grok-web image generation', () => {
   it('images.format grok_url links to Grok itself; base64 inlines data URLs', async () => {
     let client = await start({ format: 'grok_url' });
     let r = await client.chat.completions.create({ model: IMAGE_MODEL, messages: [{ role: 'user', content: 'a' }] });
-    expect(markdownLinks(r.choices[0].message.content ?? '')).toEqual(made().map((i) => i.path).map((p) => `${grok.assetsUrl}/${p}`));
+    expect(markdownLinks(r.choices[0].message.content ?? '')).toEqual(made().map((i) => i.path).map((p) => `${fake.grok.assetsUrl}/${p}`));
     await sb!.close();
-    grok.clear();
+    fake.grok.clear();
     client = await start({ format: 'base64' });
     r = await client.chat.completions.create({ model: IMAGE_MODEL, messages: [{ role: 'user', content: 'b' }] });
     const links = markdownLinks(r.choices[0].message.content ?? '');
-    const latest = grok.images.slice(-2);
+    const latest = fake.grok.images.slice(-2);
     expect(links).toEqual(latest.map((i) => `data:image/jpeg;base64,${i.bytes.toString('base64')}`));
   });
 
@@ -204,7 +198,7 @@ describe('grok-web image generation', () => {
     await writeFile(blocked, 'a file where the cache folder should be');
     const client = await start({ cacheDir: blocked });
     const r = await client.chat.completions.create({ model: IMAGE_MODEL, messages: [{ role: 'user', content: 'ok' }] });
-    expect(markdownLinks(r.choices[0].message.content ?? '')).toEqual(made().map((i) => `${grok.assetsUrl}/${i.path}`));
+    expect(markdownLinks(r.choices[0].message.content ?? '')).toEqual(made().map((i) => `${fake.grok.assetsUrl}/${i.path}`));
     expect(sb!.logs.filter((l) => l.msg?.includes('could not keep a generated image'))).toHaveLength(2);
   });
 
@@ -214,9 +208,9 @@ describe('grok-web image generation', () => {
     await expect(client.images.generate({ model: IMAGE_MODEL, prompt: 'x', n: 11 })).rejects.toMatchObject({ status: 400 });
     await expect(client.images.generate({ model: IMAGE_MODEL, prompt: '' })).rejects.toMatchObject({ status: 400 });
     await expect(client.images.generate({ model: 'mock/echo', prompt: 'x' })).rejects.toMatchObject({ status: 404 });
-    grok.script('*', { kind: 'moderated', images: 4 });
+    fake.grok.script('*', { kind: 'moderated', images: 4 });
     await expect(client.images.generate({ model: IMAGE_MODEL, prompt: 'x', n: 2 })).rejects.toMatchObject({ status: 400, error: { param: 'prompt', code: 'content_policy_violation' } });
-    expect(grok.requests.filter((q) => q.endpoint === 'asset')).toHaveLength(0);
+    expect(fake.grok.requests.filter((q) => q.endpoint === 'asset')).toHaveLength(0);
   });
 
   it('the endpoint needs the client API key; the image links do not', async () => {

@@ -6,22 +6,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useFakeGrok } from './helpers/lifecycle.js';
 import { ManualClock } from '../core/state/clock.js';
-import { GROK_SSO, GROK_WEB_RESULTS, GROK_X_RESULTS, checkGrokHeaders, grokReply, grokThinking, startFakeGrok, type FakeGrok } from './fakes/grok-web.js';
+import { GROK_SSO, GROK_WEB_RESULTS, GROK_X_RESULTS, checkGrokHeaders, grokReply, grokThinking } from './fakes/grok-web.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
 import { maskSecret } from '../core/dispatch/credentials.js';
 
-let grok: FakeGrok;
+const fake = useFakeGrok();
 let sb: RunningSwitchboard | undefined;
 
-beforeAll(async () => {
-  grok = await startFakeGrok();
-});
-afterAll(async () => {
-  await grok.close();
-});
-beforeEach(() => grok.clear());
 afterEach(async () => {
   await sb?.close();
   sb = undefined;
@@ -39,8 +33,8 @@ async function start(extra: Record<string, unknown> = {}, opts: { clock?: Manual
         {
           id: 'grok',
           plugin: 'grok-web',
-          baseUrl: grok.url,
-          assetsUrl: grok.assetsUrl,
+          baseUrl: fake.grok.url,
+          assetsUrl: fake.grok.assetsUrl,
           credentials: opts.credentials ?? ACCOUNTS,
           retry: { attempts: 1 },
           ...extra,
@@ -55,7 +49,7 @@ async function start(extra: Record<string, unknown> = {}, opts: { clock?: Manual
 /** The documented estimate (docs/providers/grok-web.md): a quarter of the characters, rounded up, at least 1. */
 const estimatedTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
-const chats = () => grok.requests.filter((r) => r.path === '/rest/app-chat/conversations/new');
+const chats = () => fake.grok.requests.filter((r) => r.path === '/rest/app-chat/conversations/new');
 const view = (sso: string) => sb!.app.switchboard.providers.get('grok')!.pool.snapshot().find((c) => c.id === maskSecret(sso))!;
 
 describe('grok-web chat', () => {
@@ -68,7 +62,7 @@ describe('grok-web chat', () => {
     const completion = estimatedTokens(grokReply('What is Python?'));
     expect(r.usage).toEqual({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, estimated: true });
     const req = chats()[0];
-    expect(checkGrokHeaders(req, grok.url)).toEqual([]);
+    expect(checkGrokHeaders(req, fake.grok.url)).toEqual([]);
     expect(req.body).toMatchObject({ message: 'What is Python?', modelName: 'grok-3', modelMode: 'MODEL_MODE_FAST', temporary: true, disableMemory: true });
   });
 
@@ -109,7 +103,7 @@ describe('grok-web chat', () => {
   });
 
   it('UI markup and tool frames never reach the client', async () => {
-    grok.script('*', { kind: 'extras' });
+    fake.grok.script('*', { kind: 'extras' });
     const client = await start();
     const r = await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'search it' }] });
     const text = r.choices[0].message.content ?? '';
@@ -119,7 +113,7 @@ describe('grok-web chat', () => {
   });
 
   it('showSearchSources adds the web and X results Grok used as a "## Sources" list', async () => {
-    grok.script('*', { kind: 'extras' });
+    fake.grok.script('*', { kind: 'extras' });
     const client = await start({ showSearchSources: true });
     const r = await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'search it' }] });
     const text = r.choices[0].message.content ?? '';
@@ -141,7 +135,7 @@ describe('grok-web chat', () => {
       { role: 'user' as const, content: 'Summarise.' },
     ];
     const r = await client.chat.completions.create({ model: 'grok-3', messages });
-    const upload = grok.uploads.at(-1)!;
+    const upload = fake.grok.uploads.at(-1)!;
     expect(upload).toMatchObject({ fileName: 'conversation.txt', mimeType: 'text/plain' });
     expect(upload.bytes.toString('utf8')).toBe(`[system]: Be brief.\n\n[user]: ${long}\n\n[assistant]: Noted.`);
     const sent = chats()[0].body!;
@@ -158,12 +152,12 @@ describe('grok-web chat', () => {
     try {
       await writeFile(join(dir, 'cookies.txt'), `# accounts\n${GROK_SSO.basic}\nsso=${GROK_SSO.super}; sso-rw=${GROK_SSO.super}\n`);
       sb = await startSwitchboard(
-        { providers: [{ id: 'grok', plugin: 'grok-web', baseUrl: grok.url, assetsUrl: grok.assetsUrl, credentials: { env: 'GROK_COOKIES' }, pool: { strategy: 'round-robin' } }] },
+        { providers: [{ id: 'grok', plugin: 'grok-web', baseUrl: fake.grok.url, assetsUrl: fake.grok.assetsUrl, credentials: { env: 'GROK_COOKIES' }, pool: { strategy: 'round-robin' } }] },
         { env: { GROK_COOKIES: join(dir, 'cookies.txt') } },
       );
       const client = new OpenAI({ baseURL: sb.baseURL, apiKey: 'none', maxRetries: 0 });
       for (const q of ['one', 'two']) await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: q }] });
-      expect(new Set(grok.accountsSeen())).toEqual(new Set([GROK_SSO.basic, GROK_SSO.super]));
+      expect(new Set(fake.grok.accountsSeen())).toEqual(new Set([GROK_SSO.basic, GROK_SSO.super]));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -176,13 +170,13 @@ describe('grok-web tier routing', () => {
     // listed super first: the order of the list does not beat the tier
     const client = await start({}, { clock, credentials: [ACCOUNTS[1], ACCOUNTS[0]] });
     for (let i = 0; i < 3; i++) await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'b' }] });
-    expect(grok.accountsSeen()).toEqual([GROK_SSO.basic, GROK_SSO.basic, GROK_SSO.basic]);
-    grok.script(GROK_SSO.basic, { kind: 'rate-limited' });
+    expect(fake.grok.accountsSeen()).toEqual([GROK_SSO.basic, GROK_SSO.basic, GROK_SSO.basic]);
+    fake.grok.script(GROK_SSO.basic, { kind: 'rate-limited' });
     await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'b' }] });
-    expect(grok.accountsSeen().slice(3)).toEqual([GROK_SSO.basic, GROK_SSO.super]); // basic cooled: super serves
-    grok.clear();
+    expect(fake.grok.accountsSeen().slice(3)).toEqual([GROK_SSO.basic, GROK_SSO.super]); // basic cooled: super serves
+    fake.grok.clear();
     await client.chat.completions.create({ model: 'grok-4.20-0309', messages: [{ role: 'user', content: 's' }] });
-    expect(grok.accountsSeen()).toEqual([GROK_SSO.super]);
+    expect(fake.grok.accountsSeen()).toEqual([GROK_SSO.super]);
   });
 
   it('a heavy model without a heavy account is refused with the reason, without a call', async () => {
@@ -197,16 +191,16 @@ describe('grok-web tier routing', () => {
 describe('grok-web failures', () => {
   it('a 429 rotates to the next account, which rests an hour', async () => {
     const clock = new ManualClock(Date.now());
-    grok.script(GROK_SSO.basic, { kind: 'rate-limited' });
+    fake.grok.script(GROK_SSO.basic, { kind: 'rate-limited' });
     const client = await start({}, { clock });
     const r = await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'again' }] });
     expect(r.choices[0].message.content).toBe(grokReply('again'));
-    expect(grok.accountsSeen()).toEqual([GROK_SSO.basic, GROK_SSO.super]);
+    expect(fake.grok.accountsSeen()).toEqual([GROK_SSO.basic, GROK_SSO.super]);
     expect(view(GROK_SSO.basic).models['grok-3'].cooldownUntil).toBe(clock.now() + 3_600_000);
   });
 
   it('an in-band code 8 counts as a rate limit too', async () => {
-    grok.script(GROK_SSO.basic, { kind: 'in-band-error', code: 8, message: 'Too many requests', count: 1 });
+    fake.grok.script(GROK_SSO.basic, { kind: 'in-band-error', code: 8, message: 'Too many requests', count: 1 });
     const client = await start();
     const r = await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] });
     expect(r.choices[0].message.content).toBe(grokReply('x'));
@@ -214,7 +208,7 @@ describe('grok-web failures', () => {
   });
 
   it('an expired account (401) is disabled', async () => {
-    grok.script(GROK_SSO.basic, { kind: 'unauthorized' });
+    fake.grok.script(GROK_SSO.basic, { kind: 'unauthorized' });
     const client = await start();
     await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] });
     expect(view(GROK_SSO.basic).enabled).toBe(false);
@@ -223,12 +217,12 @@ describe('grok-web failures', () => {
   it('three 4xx in a row expire an account (the seeds\' rule); a success in between resets the count', async () => {
     await start({}, { credentials: [ACCOUNTS[0]] });
     const ask = () => fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] }) });
-    const off = grok.script(GROK_SSO.basic, { kind: 'forbidden' });
+    const off = fake.grok.script(GROK_SSO.basic, { kind: 'forbidden' });
     expect((await ask()).status).toBe(502);
     expect((await ask()).status).toBe(502);
     off();
     expect((await ask()).status).toBe(200); // resets the count
-    grok.script(GROK_SSO.basic, { kind: 'forbidden' });
+    fake.grok.script(GROK_SSO.basic, { kind: 'forbidden' });
     for (let i = 0; i < 3; i++) await ask();
     const basic = view(GROK_SSO.basic);
     expect(basic.enabled).toBe(false);
@@ -239,7 +233,7 @@ describe('grok-web failures', () => {
   });
 
   it('a Cloudflare challenge spares the account and tells the operator what to refresh', async () => {
-    grok.script('*', { kind: 'cloudflare', count: 1 });
+    fake.grok.script('*', { kind: 'cloudflare', count: 1 });
     await start({}, { credentials: [ACCOUNTS[0]] });
     const res = await fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] }) });
     const body = (await res.json()) as { error: { message: string } };
@@ -254,7 +248,7 @@ describe('grok-web failures', () => {
   });
 
   it('an anti-bot rejection (code 7) says to refresh statsig, without blaming the account', async () => {
-    grok.script('*', { kind: 'anti-bot', count: 1 });
+    fake.grok.script('*', { kind: 'anti-bot', count: 1 });
     await start({}, { credentials: [ACCOUNTS[0]] });
     const res = await fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] }) });
     expect(((await res.json()) as { error: { message: string } }).error.message).toContain('statsig');
@@ -282,21 +276,21 @@ describe('grok-web quotas', () => {
     await job.finished;
     const windows = handle.instance.quotaModels!().length;
     expect(job).toMatchObject({ total: 2 * windows, done: 2 * windows, failed: 0 });
-    expect(grok.requests.filter((r) => r.path === '/rest/rate-limits')).toHaveLength(2 * windows);
+    expect(fake.grok.requests.filter((r) => r.path === '/rest/rate-limits')).toHaveLength(2 * windows);
     const before = view(GROK_SSO.basic).models['grok-3'].observed!.remainingRequests!;
-    expect(before).toBe(grok.quota(GROK_SSO.basic, 'grok-3')!.remainingQueries);
+    expect(before).toBe(fake.grok.quota(GROK_SSO.basic, 'grok-3')!.remainingQueries);
     await run(client);
     expect(view(GROK_SSO.basic).models['grok-3'].observed!.remainingRequests).toBe(before - 1);
     // a finished job does not block the next, which reads everything again
     const again = refresh.start(handle);
     expect(again).not.toBe(job);
     await expect(again.finished).resolves.toMatchObject({ total: 2 * windows, done: 2 * windows, failed: 0, errors: [] });
-    expect(grok.requests.filter((r) => r.path === '/rest/rate-limits')).toHaveLength(4 * windows);
-    expect(view(GROK_SSO.basic).models['grok-3'].observed!.remainingRequests).toBe(grok.quota(GROK_SSO.basic, 'grok-3')!.remainingQueries);
+    expect(fake.grok.requests.filter((r) => r.path === '/rest/rate-limits')).toHaveLength(4 * windows);
+    expect(view(GROK_SSO.basic).models['grok-3'].observed!.remainingRequests).toBe(fake.grok.quota(GROK_SSO.basic, 'grok-3')!.remainingQueries);
   });
 
   it('the refresh-all job counts the reads that failed, naming the account without its secret', async () => {
-    grok.script(GROK_SSO.basic, { kind: 'unauthorized', on: 'quota' });
+    fake.grok.script(GROK_SSO.basic, { kind: 'unauthorized', on: 'quota' });
     await start();
     const handle = sb!.app.switchboard.providers.get('grok')!;
     const job = await sb!.app.switchboard.quotaRefresh.start(handle).finished;
@@ -309,16 +303,16 @@ describe('grok-web quotas', () => {
 
   it('quota-aware: of two accounts of one tier, the one with more queries left serves', async () => {
     const client = await start({ pool: { strategy: 'quota-aware' } }, { credentials: [{ value: GROK_SSO.basic, tier: 'basic' }, { value: GROK_SSO.super, tier: 'basic' }] });
-    grok.setQuota(GROK_SSO.basic, 'grok-3', 3);
-    grok.setQuota(GROK_SSO.super, 'grok-3', 9);
+    fake.grok.setQuota(GROK_SSO.basic, 'grok-3', 3);
+    fake.grok.setQuota(GROK_SSO.super, 'grok-3', 9);
     await sb!.app.switchboard.quotaRefresh.start(sb!.app.switchboard.providers.get('grok')!).finished;
     await run(client);
-    expect(grok.accountsSeen()).toEqual([GROK_SSO.super]);
+    expect(fake.grok.accountsSeen()).toEqual([GROK_SSO.super]);
   });
 
   it('a 429 with nothing left in the window rests the account until it resets, not an hour', async () => {
     const clock = new ManualClock(Date.now());
-    grok.setQuota(GROK_SSO.basic, 'grok-3', 0, 7200);
+    fake.grok.setQuota(GROK_SSO.basic, 'grok-3', 0, 7200);
     const client = await start({}, { clock });
     expect((await run(client)).choices[0].message.content).toBe(grokReply('q')); // the super account served
     const m = view(GROK_SSO.basic).models['grok-3'];

@@ -4,6 +4,7 @@
  * next), and Switchboards started by a test closed after it, with any cleanups it registered.
  */
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { startFakeGrok, type FakeGrok } from '../fakes/grok-web.js';
 import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from '../fakes/openai-upstream.js';
 import { startSwitchboard, type RunningSwitchboard } from './switchboard.js';
 
@@ -22,6 +23,25 @@ export function useFakeOpenAI(options: FakeOpenAIOptions = {}): { readonly up: F
   return {
     get up() {
       return up!;
+    },
+  };
+}
+
+/** A fake grok.com for the whole file, its request log cleared before each test. Read `.grok` inside tests. */
+export function useFakeGrok(): { readonly grok: FakeGrok } {
+  let grok: FakeGrok | undefined;
+  beforeAll(async () => {
+    grok = await startFakeGrok();
+  });
+  afterAll(async () => {
+    await grok?.close();
+  });
+  beforeEach(() => {
+    grok!.clear();
+  });
+  return {
+    get grok() {
+      return grok!;
     },
   };
 }
