@@ -14,6 +14,7 @@ import { openStateStore } from './state/open-store.js';
 import { QuotaRefresh } from './pool/quota-refresh.js';
 import { ImageFiles } from './files/image-files.js';
 import { Drain } from './http/drain.js';
+import { ChatResponder } from './http/chat-responder.js';
 import { AdminActions } from './admin/admin-actions.js';
 import { prepare } from './startup.js';
 import { CLOCK, CONFIG, DISPATCHER, LOGGER, MODEL_CATALOG, MODEL_ROUTER, PROVIDERS, STATE_STORE } from './tokens.js';
@@ -44,7 +45,7 @@ export async function composeServices(config: Config, plugins: ResolvedPlugins, 
   const reread = path ? async () => (await prepare({ file: path }, { overrides: { host, port, logLevel } })).config : undefined;
   const admin = new AdminActions(container.resolve(PROVIDERS), store, log, config, reread);
   await admin.start();
-  return {
+  const services: Omit<SwitchboardServices, 'chat'> = {
     container,
     config,
     providers: container.resolve(PROVIDERS),
@@ -66,4 +67,6 @@ export async function composeServices(config: Config, plugins: ResolvedPlugins, 
     ready: false,
     drain: new Drain(),
   };
+  // The chat path reads the access log from the services when it answers: buildApp sets it later.
+  return Object.assign(services, { chat: new ChatResponder(services) });
 }

@@ -18,22 +18,17 @@ import { Call } from './call.js';
 import type { Exchange } from './exchange.js';
 import { describeFailure, failureToError, ownFaultError, toFailure } from './failure.js';
 import { CircuitOpen, ProviderBusy } from './policies.js';
-
-/** A stream whose first chunk has arrived: from here on it is committed to this target. */
-export interface OpenStream {
-  first: ChatChunk;
-  rest: AsyncIterator<ChatChunk>;
-  handle: ProviderHandle;
-  target: RouteTarget;
-  /** Held until the stream ends; settle it with {@link Dispatcher.streamDone} or {@link Dispatcher.streamError}. */
-  lease: Lease;
-}
+import { CommittedStream } from './committed-stream.js';
 
 /** What a finished attempt reports, for the access log. */
-export interface Served<T> {
+export interface Answer<T> {
   value: T;
   handle: ProviderHandle;
   target: RouteTarget;
+}
+
+/** An attempt's result inside dispatch: the lease stays with it until it is settled. */
+interface Served<T> extends Answer<T> {
   lease: Lease;
 }
 
@@ -62,29 +57,33 @@ export class Dispatcher {
     private readonly clock: Clock,
   ) {}
 
-  /** Open a chat stream and pull its first chunk. The lease stays held until the stream ends. */
-  async openChat(request: ChatRequest, ex: Exchange): Promise<OpenStream> {
+  /**
+   * Open a chat stream and pull its first chunk (failing over until a target produces one). The
+   * stream returned holds its credential until it ends and settles it itself.
+   */
+  async openChat(request: ChatRequest, ex: Exchange): Promise<CommittedStream> {
     const served = await this.#run(request, ex, false, async (h, req, call) => {
       const rest = h.instance.chat(req, call)[Symbol.asyncIterator]();
       const first = await rest.next();
       if (first.done) throw UpstreamError.malformed('the upstream stream ended before its first chunk');
-      // Parse the first chunk now, while a broken one can still fail over (the responder reads it).
+      // Parse the first chunk now, while a broken one can still fail over (the stream reads it).
       peekChunk(first.value);
       ex.firstChunk();
       return { first: first.value, rest };
     });
-    return { ...served.value, handle: served.handle, target: served.target, lease: served.lease };
+    const { first, rest } = served.value;
+    return new CommittedStream(first, rest, served.handle, served.target, served.lease, ex, this.log);
   }
 
   /**
    * A whole completion: the provider's own non-streaming answer when it has one, else its stream
    * folded. Nothing reaches the client before the end, so even a failure mid-stream fails over.
    */
-  complete(request: ChatRequest, ex: Exchange): Promise<Served<ChatCompletion | RawJson<ChatCompletion>>> {
+  complete(request: ChatRequest, ex: Exchange): Promise<Answer<ChatCompletion | RawJson<ChatCompletion>>> {
     return this.#run(request, ex, true, (h, req, call) => (h.instance.complete ? h.instance.complete(req, call) : fold(h, req, call, ex)));
   }
 
-  embeddings(request: EmbeddingsRequest, ex: Exchange): Promise<Served<EmbeddingsResponse | RawJson<EmbeddingsResponse>>> {
+  embeddings(request: EmbeddingsRequest, ex: Exchange): Promise<Answer<EmbeddingsResponse | RawJson<EmbeddingsResponse>>> {
     return this.#run(request, ex, true, async (h, req, call) => {
       if (!h.instance.embeddings) {
         throw new GatewayError('SWB_ERR_UNSUPPORTED_OPERATION', `provider "${h.id}" does not serve embeddings (model ${req.model})`, { param: 'model' });
@@ -93,32 +92,13 @@ export class Dispatcher {
     });
   }
 
-  images(request: ImageRequest, ex: Exchange): Promise<Served<ImagesResponse>> {
+  images(request: ImageRequest, ex: Exchange): Promise<Answer<ImagesResponse>> {
     return this.#run(request, ex, true, async (h, req, call) => {
       if (!h.instance.images) {
         throw new GatewayError('SWB_ERR_UNSUPPORTED_OPERATION', `provider "${h.id}" does not generate images (model ${req.model})`, { param: 'model' });
       }
       return h.instance.images(req, call);
     });
-  }
-
-  /** A committed stream ended normally; `last` is its last chunk (where usage travels). */
-  streamDone(stream: OpenStream, last: ChatChunk | undefined): void {
-    stream.lease.succeed(usageOf(last));
-  }
-
-  /** Map a failure after the first byte to the error event a stream ends with, and blame the credential. */
-  streamError(err: unknown, stream: OpenStream, ex: Exchange): GatewayError {
-    const ours = err instanceof GatewayError ? err : ownFaultError(err, stream.handle.id, stream.target.model, stream.handle.secrets);
-    if (ours) {
-      stream.lease.release();
-      return ours;
-    }
-    const h = stream.handle;
-    const failure = toFailure(err, stream.target.model, ex);
-    const v = h.classify(failure);
-    stream.lease.fail(v.kind, { message: describeFailure(failure, h.secrets) });
-    return failureToError(v.kind, failure, h.id, h.secrets);
   }
 
   async #run<R extends Routed, T>(request: R, ex: Exchange, settle: boolean, op: Op<R, T>): Promise<Served<T>> {

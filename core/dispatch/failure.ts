@@ -34,8 +34,12 @@ export function isOwnFault(err: unknown): boolean {
  * would fail the same way against any of them.
  */
 export function ownFaultError(err: unknown, providerId: string, model: string, secrets: readonly string[]): GatewayError | undefined {
-  if (!isOwnFault(err)) return undefined;
-  const e = err as Error;
+  return isOwnFault(err) ? internalError(err, providerId, model, secrets) : undefined;
+}
+
+/** A 500 for an exception known to be ours (see {@link ownFaultError}); the cause goes to the log only. */
+export function internalError(err: unknown, providerId: string, model: string, secrets: readonly string[]): GatewayError {
+  const e = err instanceof Error ? err : new Error(String(err));
   // The cause goes to the log: Node's messages quote the values they refused, which may be secrets.
   const cause = new Error(redact(e.message, secrets));
   cause.name = e.name || 'Error';

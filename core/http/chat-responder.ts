@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ChatRequest } from '../contract/openai.js';
-import { makeChunk } from '../canonical/chunks.js';
-import { peekChunk } from '../canonical/raw.js';
-import type { Dispatcher, OpenStream } from '../dispatch/dispatcher.js';
+import type { ChatCompletion, ChatRequest } from '../contract/openai.js';
+import type { RawJson } from '../canonical/raw.js';
+import type { CommittedStream } from '../dispatch/committed-stream.js';
+import type { Answer, Dispatcher } from '../dispatch/dispatcher.js';
 import { Exchange } from '../dispatch/exchange.js';
 import type { AccessLog } from './access-log.js';
 import type { ChatFormat } from './chat-format.js';
@@ -17,43 +17,71 @@ export interface ResponderDeps {
   drain: Drain;
 }
 
-/** Answer a chat request (any front door that speaks chat underneath), streaming or not. */
-export async function respondChat(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  body: ChatRequest,
-  format: ChatFormat,
-  deps: ResponderDeps,
-): Promise<void> {
-  const res = reply.raw;
-  const ex = new Exchange(request.id, res);
-  const started = Date.now();
-  const model = body.model; // dispatch may rewrite body.model to the upstream's id
-  const inFlight = deps.drain.enter(ex, reply);
-  try {
-    if (body.stream) {
-      // Errors before the first chunk propagate to the error handler as a JSON error response.
-      const stream = await deps.dispatcher.openChat(body, ex);
-      reply.hijack();
-      const out = new SseWriter(res);
-      out.open(reply.getHeaders());
-      deps.drain.streaming(inFlight, out);
-      await pump(stream, format, ex, out, deps, request);
-      deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: stream.handle.id, stream: true });
-      return;
-    }
-    let served;
+/**
+ * What every front door that speaks chat underneath shares: the request's exchange (client
+ * signal, timeouts), its place in the shutdown drain, the access log line, and writing a
+ * committed stream. A front door brings only its format.
+ */
+export class ChatResponder {
+  constructor(private readonly deps: ResponderDeps) {}
+
+  /** Answer a chat request, streaming or not, in `format`. */
+  async respond(request: FastifyRequest, reply: FastifyReply, body: ChatRequest, format: ChatFormat): Promise<void> {
+    const { dispatcher, drain } = this.deps;
+    const res = reply.raw;
+    const ex = new Exchange(request.id, res);
+    const started = Date.now();
+    const model = body.model; // dispatch may rewrite body.model to the upstream's id
+    const inFlight = drain.enter(ex, reply);
     try {
-      served = await deps.dispatcher.complete(body, ex);
-    } catch (err) {
-      if (reply.sent) return; // shutdown answered it (503 server_shutting_down) and aborted the call
-      throw err;
+      if (body.stream) {
+        // Errors before the first chunk propagate to the error handler as a JSON error response.
+        const stream = await dispatcher.openChat(body, ex);
+        try {
+          reply.hijack();
+          const out = new SseWriter(res);
+          out.open(reply.getHeaders());
+          drain.streaming(inFlight, out);
+          await pump(stream, format, ex, out);
+        } finally {
+          void stream.return(); // settled already, unless something above threw
+        }
+        this.deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: stream.handle.id, stream: true });
+        return;
+      }
+      let served;
+      try {
+        served = await dispatcher.complete(body, ex);
+      } catch (err) {
+        if (reply.sent) return; // shutdown answered it (503 server_shutting_down) and aborted the call
+        throw err;
+      }
+      reply.header('content-type', 'application/json').send(format.completion(served.value));
+      this.deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: served.handle.id, stream: false });
+    } finally {
+      drain.leave(inFlight);
+      ex.finish();
     }
-    reply.header('content-type', 'application/json').send(format.completion(served.value));
-    deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: served.handle.id, stream: false });
-  } finally {
-    deps.drain.leave(inFlight);
-    ex.finish();
+  }
+
+  /**
+   * A whole completion for a front door that renders it itself (the string endpoint): routed,
+   * retried and failed over like any chat request, counted in the drain and the access log.
+   * Failures throw the GatewayError the client should see.
+   */
+  async complete(request: FastifyRequest, reply: FastifyReply, body: ChatRequest): Promise<Answer<ChatCompletion | RawJson<ChatCompletion>>> {
+    const ex = new Exchange(request.id, reply.raw);
+    const started = Date.now();
+    const model = body.model;
+    const inFlight = this.deps.drain.enter(ex, reply);
+    try {
+      const served = await this.deps.dispatcher.complete({ ...body, stream: false }, ex);
+      this.deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: served.handle.id, stream: false });
+      return served;
+    } finally {
+      this.deps.drain.leave(inFlight);
+      ex.finish();
+    }
   }
 }
 
@@ -61,42 +89,20 @@ export async function respondChat(
  * Write a committed stream to the client. After the first byte a failure can only be reported
  * inside the stream: a final error event and no `[DONE]`, so no client takes it for complete.
  */
-async function pump(stream: OpenStream, format: ChatFormat, ex: Exchange, out: SseWriter, deps: ResponderDeps, request: FastifyRequest): Promise<void> {
-  const first = peekChunk(stream.first);
-  if (first.choices?.length && first.choices[0].delta?.role === undefined) {
-    // OpenAI streams open with the role; some upstreams skip it and some clients depend on it.
-    const role = format.chunk(makeChunk(first, { role: 'assistant', content: '' }));
-    if (role !== undefined) out.data(role);
-  }
-  const text = format.chunk(stream.first);
-  if (text !== undefined) out.data(text);
-  // The first event goes out at once: a client waits for it, while later events are batched per
-  // tick (the pump would otherwise read what else arrived before this write).
-  out.flushNow();
-  let last = stream.first;
+async function pump(stream: CommittedStream, format: ChatFormat, ex: Exchange, out: SseWriter): Promise<void> {
+  let n = 0;
   try {
-    for (;;) {
-      const next = await stream.rest.next();
-      if (next.done) break;
-      ex.lastChunkAt = Date.now();
-      last = next.value;
-      const t = format.chunk(last);
-      if (t !== undefined) out.data(t);
-      if (out.congested) {
-        await out.drained();
-        ex.lastChunkAt = Date.now();
-      }
+    for await (const chunk of stream) {
+      const text = format.chunk(chunk);
+      if (text !== undefined) out.data(text);
+      // What was in hand at commit goes out at once: a client waits for it, while later events are
+      // batched per tick (the loop would otherwise read what else arrived before this write).
+      if (++n === stream.headSize) out.flushNow();
+      else if (out.congested) await out.drained();
     }
     out.done();
-    deps.dispatcher.streamDone(stream, last);
   } catch (err) {
     if (ex.clientGone) return;
-    const e = deps.dispatcher.streamError(err, stream, ex);
-    if (e.id === 'SWB_ERR_INTERNAL') request.log.error({ reqId: request.id, provider: stream.handle.id, model: stream.target.model, code: e.id, err: e }, 'internal error mid-stream');
-    else request.log.warn({ reqId: request.id, provider: stream.handle.id, model: stream.target.model, code: e.id, err: e.message }, 'upstream failed mid-stream');
-    out.fail(JSON.stringify(e.toEnvelope()));
-  } finally {
-    // The client left, or something above threw: give the credential back unblamed.
-    stream.lease.release();
+    out.fail(JSON.stringify(stream.errorFor(err).toEnvelope()));
   }
 }

@@ -2,7 +2,6 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { Exchange } from '../dispatch/exchange.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import { sendError } from './error-handler.js';
 import type { SseWriter } from './sse-writer.js';
 
 const SHUTTING_DOWN = new GatewayError(
@@ -123,7 +122,8 @@ function refuse(r: InFlight): Promise<void> {
   const res = reply.raw;
   if (reply.sent || res.headersSent || res.destroyed) return Promise.resolve();
   const flushed = sent(res);
-  sendError(reply.header('connection', 'close'), SHUTTING_DOWN);
+  // Through the route's error handler, so each front door answers in its own envelope.
+  reply.header('connection', 'close').send(SHUTTING_DOWN);
   r.ex.clientClosed(); // the responder sees the reply sent and lets the aborted call go quietly
   return flushed;
 }

@@ -12,6 +12,7 @@ import type { QuotaRefresh } from '../pool/quota-refresh.js';
 import type { ImageFiles } from '../files/image-files.js';
 import type { AdminActions } from '../admin/admin-actions.js';
 import type { Drain } from './drain.js';
+import type { ChatResponder } from './chat-responder.js';
 import type { ErrorFormats } from './front-door.js';
 
 /** The core services, as routes and extension plugins reach them (`app.switchboard`). */
@@ -45,6 +46,11 @@ export interface SwitchboardServices {
   ready: boolean;
   /** Chat requests in flight: shutdown waits for them and ends the streams still open. */
   drain: Drain;
+  /**
+   * The chat path every front door shares (exchange, drain, access log, committed streams);
+   * set by buildApp once the access log is known.
+   */
+  chat: ChatResponder;
 }
 
 declare module 'fastify' {

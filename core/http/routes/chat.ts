@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ChatRequest } from '../../contract/openai.js';
 import { chatCompletionFormat } from '../chat-format.js';
-import { respondChat } from '../chat-responder.js';
 import { chatBodySchema } from '../schemas.js';
 
 export async function chatRoutes(app: FastifyInstance): Promise<void> {
-  const deps = { dispatcher: app.switchboard.dispatcher, accessLog: app.switchboard.accessLog, drain: app.switchboard.drain };
+  const chat = app.switchboard.chat;
   app.post('/v1/chat/completions', { schema: { body: chatBodySchema } }, (request, reply) =>
-    respondChat(request, reply, request.body as ChatRequest, chatCompletionFormat, deps),
+    chat.respond(request, reply, request.body as ChatRequest, chatCompletionFormat),
   );
 }

@@ -1,14 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { respondChat } from '../chat-responder.js';
 import { completionsBodySchema } from '../schemas.js';
 import { completionsToChat, textCompletionFormat, type CompletionsRequest } from '../text-completion-format.js';
 
 /** Legacy `POST /v1/completions`, served by the chat path. */
 export async function completionRoutes(app: FastifyInstance): Promise<void> {
-  const deps = { dispatcher: app.switchboard.dispatcher, accessLog: app.switchboard.accessLog, drain: app.switchboard.drain };
+  const chat = app.switchboard.chat;
   app.post('/v1/completions', { schema: { body: completionsBodySchema } }, (request, reply) => {
     const body = request.body as CompletionsRequest;
     const prompt = Array.isArray(body.prompt) ? body.prompt[0] : body.prompt;
-    return respondChat(request, reply, completionsToChat(body), textCompletionFormat(prompt, body.echo === true), deps);
+    return chat.respond(request, reply, completionsToChat(body), textCompletionFormat(prompt, body.echo === true));
   });
 }
