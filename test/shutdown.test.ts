@@ -51,7 +51,7 @@ function rawStream(port: number, maxTokens: number): RawStream {
 }
 
 describe('shutdown', () => {
-  it('regression: SIGTERM drains (readyz 503, new requests 503) and ends streams open after server.shutdownGraceMs with a server_shutting_down event and a clean end (a waiting request: a 503)', async () => {
+  it('regression: SIGTERM drains (readyz 503, new requests 503) and ends streams open after server.shutdownGraceMs with a server_shutting_down event and a clean end (a waiting request: a 503, plain text on /v1/string)', async () => {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'swb-shutdown-'));
     const f = join(dir, 'config.yaml');
@@ -61,7 +61,7 @@ describe('shutdown', () => {
       `server: { host: 127.0.0.1, port: ${port}, shutdownGraceMs: 3000 }\nstate: { driver: memory }\nproviders:\n` +
         `  - { id: mock, plugin: mock, chunkDelayMs: 50 }\n` +
         `  - { id: up, plugin: openai-compatible, baseUrl: "${fake.url}", apiKey: sk-upstream-0123456789, retry: { attempts: 1 } }\n` +
-        `models: { default: mock/echo }\n`,
+        `models: { default: mock/echo }\nplugins: { string-endpoint: { model: up/gpt-4o-mini } }\n`,
     );
     const child = spawn(process.execPath, ['dist/core/main.js', '--config', f], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -85,6 +85,10 @@ describe('shutdown', () => {
         (err: unknown) => err,
       );
       await expect.poll(() => fake.requests.filter((r) => r.path.endsWith('/chat/completions')).length, { timeout: 5000, interval: 20 }).toBe(1);
+      // The string endpoint's question waits the same way, and is refused in its own plain text.
+      fake.script({ kind: 'hang' });
+      const asked = fetch(`http://127.0.0.1:${port}/v1/string?q=slow`).then(async (r) => ({ status: r.status, type: r.headers.get('content-type'), text: await r.text() }));
+      await expect.poll(() => fake.requests.filter((r) => r.path.endsWith('/chat/completions')).length, { timeout: 5000, interval: 20 }).toBe(2);
 
       child.kill('SIGTERM');
       const atSignal = long.events.length;
@@ -127,6 +131,11 @@ describe('shutdown', () => {
       expect((refused as APIError).status).toBe(503);
       expect((refused as APIError).code).toBe('server_shutting_down');
       await expect.poll(() => fake.requests.find((r) => r.path.endsWith('/chat/completions'))?.closedAt, { timeout: 5000, interval: 20 }).toBeDefined();
+      const plain = await asked;
+      expect(plain.status).toBe(503);
+      expect(plain.type).toMatch(/^text\/plain/);
+      expect(plain.text).toContain('shutting down');
+      await expect.poll(() => fake.requests.filter((r) => r.path.endsWith('/chat/completions'))[1]?.closedAt, { timeout: 5000, interval: 20 }).toBeDefined();
     } finally {
       child.kill('SIGTERM');
     }

@@ -67,15 +67,22 @@ export class ChatResponder {
   /**
    * A whole completion for a front door that renders it itself (the string endpoint): routed,
    * retried and failed over like any chat request, counted in the drain and the access log.
-   * Failures throw the GatewayError the client should see.
+   * Failures throw the GatewayError the client should see; undefined means the reply was already
+   * sent (shutdown refused the request in the route's own envelope), so there is nothing to send.
    */
-  async complete(request: FastifyRequest, reply: FastifyReply, body: ChatRequest): Promise<Answer<ChatCompletion | RawJson<ChatCompletion>>> {
+  async complete(request: FastifyRequest, reply: FastifyReply, body: ChatRequest): Promise<Answer<ChatCompletion | RawJson<ChatCompletion>> | undefined> {
     const ex = new Exchange(request.id, reply.raw);
     const started = Date.now();
     const model = body.model;
     const inFlight = this.deps.drain.enter(ex, reply);
     try {
-      const served = await this.deps.dispatcher.complete({ ...body, stream: false }, ex);
+      let served;
+      try {
+        served = await this.deps.dispatcher.complete({ ...body, stream: false }, ex);
+      } catch (err) {
+        if (reply.sent) return undefined;
+        throw err;
+      }
       this.deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: served.handle.id, stream: false });
       return served;
     } finally {

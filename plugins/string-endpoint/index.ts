@@ -35,6 +35,7 @@ export default defineExtension<StringEndpointOptions>({
 
     const answer = async (request: FastifyRequest, reply: FastifyReply) => {
       const text = await ask(app, request, reply, readQuestion(request, settings), settings.system);
+      if (text === undefined) return reply; // shutdown answered it
       return reply.code(200).type(TEXT).send(text);
     };
     // No automatic HEAD route: a HEAD would ask the model and throw the answer away.
