@@ -7,7 +7,7 @@ import { keyGuard } from './http/auth.js';
 import type { SwitchboardServices } from './http/services.js';
 import type { ResolvedPlugins } from './loader/resolve-plugins.js';
 import { ModelCatalog } from './routing/model-catalog.js';
-import { createProviders } from './routing/provider-registry.js';
+import { createProviders } from './providers/create.js';
 import { ModelRouter } from './routing/router.js';
 import type { Clock } from './state/clock.js';
 import { openStateStore } from './state/open-store.js';

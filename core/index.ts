@@ -17,16 +17,17 @@ export {
   type Provider,
   type ProviderInit,
   type ProviderPlugin,
+  type ProviderDefaults,
   type Timeouts,
   type UpstreamFailure,
 } from './contract/provider.js';
 export { defineExtension, type ExtensionPlugin } from './contract/extension.js';
 
-export { RawJson, RawChatChunk, jsonText, jsonValue, peekChunk } from './canonical/raw.js';
+export { RawJson, RawChatChunk, jsonText, jsonValue, peekChunk } from './contract/raw.js';
 export { makeChunk, completionId, nowSeconds, completionToChunks } from './canonical/chunks.js';
 export { CompletionFolder } from './canonical/fold.js';
 
-export { CallSignal } from './upstream/call-signal.js';
+export { CallSignal } from './contract/call-signal.js';
 export { SseParser, type SseEvent } from './upstream/sse-parser.js';
 export { UpstreamError, readBounded } from './upstream/upstream-error.js';
 export { openaiSseChunks } from './upstream/openai-sse.js';
@@ -42,7 +43,6 @@ export * from './tokens.js';
 export type { CredentialPool, CredentialView } from './pool/credential-pool.js';
 export type { StateStore, StateDocument } from './state/store.js';
 export type { Clock } from './state/clock.js';
-export type { ProviderDefaults } from './config/provider-settings.js';
 export { iso, observedView, type ObservedView } from './admin/views.js';
 export { selectProviders } from './admin/select-providers.js';
 export { acceptEmptyJson } from './http/empty-json.js';
@@ -54,5 +54,5 @@ export type { QuotaRefresh, RefreshJob } from './pool/quota-refresh.js';
 export type { ObservedLimits } from './pool/records.js';
 export type { PoolEntry } from './pool/pool-entry.js';
 export type { AdaptiveRecord } from './pool/adaptive-rpm.js';
-export type { ProviderHandle, ProviderRegistry } from './routing/provider-registry.js';
+export type { ProviderHandle, ProviderRegistry } from './providers/registry.js';
 export type { SwitchboardServices } from './http/services.js';

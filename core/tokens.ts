@@ -3,7 +3,7 @@ import type { Config } from './config/types.js';
 import type { Logger } from './contract/provider.js';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import type { ModelCatalog } from './routing/model-catalog.js';
-import type { ProviderRegistry } from './routing/provider-registry.js';
+import type { ProviderRegistry } from './providers/registry.js';
 import type { ModelRouter } from './routing/router.js';
 import type { Clock } from './state/clock.js';
 import type { StateStore } from './state/store.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { completionToChunks } from '../core/canonical/chunks.js';
 import { CompletionFolder } from '../core/canonical/fold.js';
-import { RawChatChunk, jsonText, peekChunk } from '../core/canonical/raw.js';
+import { RawChatChunk, jsonText, peekChunk } from '../core/contract/raw.js';
 import type { ChatChunk, ChunkDelta } from '../core/contract/openai.js';
 
 const text = '{"id":"c1","object":"chat.completion.chunk","created":5,"model":"m",  "choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}],"x_extra":1}';
@@ -76,7 +76,7 @@ describe('CompletionFolder', () => {
 
 describe('brands', () => {
   it('instanceof holds for objects made by a second copy of the core (a plugin importing the sources)', async () => {
-    const copy = (await import(/* @vite-ignore */ new URL('../core/canonical/raw.ts?copy', import.meta.url).href)) as typeof import('../core/canonical/raw.js');
+    const copy = (await import(/* @vite-ignore */ new URL('../core/canonical/raw.ts?copy', import.meta.url).href)) as typeof import('../core/contract/raw.js');
     const errors = (await import(/* @vite-ignore */ new URL('../core/upstream/upstream-error.ts?copy', import.meta.url).href)) as typeof import('../core/upstream/upstream-error.js');
     const { UpstreamError } = await import('../core/upstream/upstream-error.js');
     expect(copy.RawChatChunk).not.toBe(RawChatChunk);

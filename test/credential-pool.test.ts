@@ -16,7 +16,7 @@ import type { Tried } from '../core/pool/tried.js';
 import { DEFAULT_POOL_SETTINGS, type PoolSettings } from '../core/pool/settings.js';
 import { ManualClock, systemClock } from '../core/state/clock.js';
 import { MemoryStore } from '../core/state/memory-store.js';
-import { CallSignal } from '../core/upstream/call-signal.js';
+import { CallSignal } from '../core/contract/call-signal.js';
 
 const PROVIDER = 'acme';
 const MODEL = 'gpt-test';

@@ -5,7 +5,7 @@ import { credentialKey } from '../pool/credential-changes.js';
 import { learnCooldown } from '../pool/gate.js';
 import type { PoolEntry } from '../pool/pool-entry.js';
 import { planReload } from './config-reload.js';
-import type { ProviderHandle, ProviderRegistry } from '../routing/provider-registry.js';
+import type { ProviderHandle, ProviderRegistry } from '../providers/registry.js';
 import type { ClusterEvent } from '../state/events.js';
 import type { StateStore } from '../state/store.js';
 

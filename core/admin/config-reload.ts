@@ -1,9 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
-import { DEFAULT_TIMEOUTS } from '../config/load.js';
-import { effectiveSettings } from '../config/provider-settings.js';
+import { effectiveSettings } from '../providers/settings.js';
 import type { Config, ProviderConfig } from '../config/types.js';
 import { toCredential } from '../dispatch/credentials.js';
-import type { ProviderRegistry } from '../routing/provider-registry.js';
+import type { ProviderRegistry } from '../providers/registry.js';
 
 /**
  * What a re-read config changes in a running instance. Live: each provider's credentials and its
@@ -45,7 +44,7 @@ export function planReload(current: Config, next: Config, registry: ProviderRegi
     if (changed.length) {
       applied.push(...changed.map((k) => `providers.${id}.${k}`));
       steps.push(() => {
-        const pool = effectiveSettings(now.sections, handle.plugin.defaults, DEFAULT_TIMEOUTS).pool;
+        const pool = effectiveSettings(now.sections, handle.plugin.defaults).pool;
         handle.pool.settings = { ...pool, rateLimitScope: pool.rateLimitScope ?? handle.instance.rateLimitScope ?? 'model' };
         handle.pool.wake(); // a shorter interval or a longer window may free waiters now
       });

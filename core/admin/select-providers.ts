@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.js';
-import type { ProviderHandle, ProviderRegistry } from '../routing/provider-registry.js';
+import type { ProviderHandle, ProviderRegistry } from '../providers/registry.js';
 
 /**
  * The pools an admin request is about: the one named by `?provider=<id>`, else every provider in

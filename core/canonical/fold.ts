@@ -1,5 +1,5 @@
 import type { ChatChunk, ChatCompletion, CompletionChoice, ToolCall, Usage } from '../contract/openai.js';
-import { peekChunk } from './raw.js';
+import { peekChunk } from '../contract/raw.js';
 
 /**
  * Folds a chunk stream into the `chat.completion` a non-streaming client expects: content and

@@ -1,4 +1,4 @@
-import { RawChatChunk, RawJson, jsonText } from './raw.js';
+import { RawChatChunk, RawJson, jsonText } from '../contract/raw.js';
 
 /** Token counts of one answer, as the upstream reported them. */
 export interface TokenUsage {

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { StartupError } from '../errors/gateway-error.js';
 import type { ModelInfo } from '../contract/openai.js';
+import type { ProviderSections } from '../contract/provider.js';
 import type { Timeouts } from '../contract/provider.js';
 import { interpolate } from './interpolate.js';
 import { Problems, type PathSegment } from './problems.js';
@@ -10,9 +11,6 @@ import { configSchema, providerCoreProperties } from './schema.js';
 import { resolveSecrets } from './secrets.js';
 import type { Config, ModelRoute, ProviderConfig, RouteTarget } from './types.js';
 import { validateInto } from './validate.js';
-import type { ProviderSections } from './provider-settings.js';
-
-export const DEFAULT_TIMEOUTS: Timeouts = { firstByteMs: 120_000, idleMs: 120_000, totalMs: 600_000 };
 
 /** Command-line and environment values that beat the file. */
 export interface Overrides {

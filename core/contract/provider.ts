@@ -1,13 +1,6 @@
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse, ImageRequest, ImagesResponse, ModelInfo } from './openai.js';
-import type { RawJson } from '../canonical/raw.js';
-import type { CallSignal } from '../upstream/call-signal.js';
-import type { QuotaObservation } from '../upstream/retry-hints.js';
-import type { ProviderDefaults } from '../config/provider-settings.js';
-import type { ImageStore } from '../files/image-files.js';
-
-export type { ImageStore };
-
-export type { QuotaObservation };
+import type { RawJson } from './raw.js';
+import type { CallSignal } from './call-signal.js';
 
 /** Version of the provider and extension contract; a plugin declaring another one is refused. */
 export const CONTRACT_VERSION = 1;
@@ -227,4 +220,43 @@ export interface ProviderPlugin<Options = Record<string, unknown>> {
 /** Identity helper that gives a plugin literal its types. */
 export function defineProvider<Options>(plugin: ProviderPlugin<Options>): ProviderPlugin<Options> {
   return plugin;
+}
+
+export type Section = Record<string, unknown>;
+
+/** The resilience keys of one `providers[]` entry, as written (all optional). */
+export interface ProviderSections {
+  timeouts?: Section;
+  pool?: Section;
+  throttle?: Section;
+  cooldowns?: Section;
+  retry?: Section;
+  breaker?: Section;
+  bulkhead?: Section;
+}
+
+/**
+ * Defaults a provider plugin brings for its upstream (GitHub Models wants a 2 s throttle, say):
+ * they sit between the core's defaults and what the config file says.
+ */
+export type ProviderDefaults = { [K in keyof ProviderSections]?: Section };
+
+/** What a successful response says of the credential's request window (OpenAI-style headers). */
+export interface QuotaObservation {
+  /** Requests left in the window. */
+  remaining?: number;
+  /** Requests allowed per window. */
+  limit?: number;
+  /** Epoch ms when the request window resets. */
+  resetAt?: number;
+  remainingTokens?: number;
+  limitTokens?: number;
+}
+
+/** A provider's handle on its image cache (`ProviderInit.images.open`). */
+export interface ImageStore {
+  /** Store an image; resolves to its id. Throws when it is larger than the whole cache. */
+  put(bytes: Buffer, contentType: string): Promise<string>;
+  /** The URL a client fetches the image at: `base` is the public origin (`https://sb.example.com`). */
+  url(id: string, base: string): string;
 }

@@ -1,10 +1,10 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { PoolExhausted } from '../pool/exhausted.js';
-import type { ProviderHandle } from '../routing/provider-registry.js';
+import type { ProviderHandle } from '../providers/registry.js';
 import type { Clock } from '../state/clock.js';
-import type { AttemptFailed } from './attempt-failed.js';
+import type { AttemptFailed } from '../resilience/attempt-failed.js';
 import { describeFailure, failureToError } from './failure.js';
-import type { CircuitOpen } from './policies.js';
+import type { CircuitOpen } from '../resilience/policies.js';
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 

@@ -1,7 +1,6 @@
-import type { CallContext, Credential, Logger, Timeouts } from '../contract/provider.js';
+import type { CallContext, Credential, Logger, QuotaObservation, Timeouts } from '../contract/provider.js';
 import type { Lease } from '../pool/lease.js';
-import type { CallSignal } from '../upstream/call-signal.js';
-import type { QuotaObservation } from '../upstream/retry-hints.js';
+import type { CallSignal } from '../contract/call-signal.js';
 
 /** The context of one upstream attempt, bound to its lease. */
 export class Call implements CallContext {

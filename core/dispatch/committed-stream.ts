@@ -1,12 +1,12 @@
 import type { ChatChunk } from '../contract/openai.js';
 import type { Logger } from '../contract/provider.js';
 import { makeChunk } from '../canonical/chunks.js';
-import { peekChunk } from '../canonical/raw.js';
+import { peekChunk } from '../contract/raw.js';
 import { usageOf } from '../canonical/usage.js';
 import type { RouteTarget } from '../config/types.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Lease } from '../pool/lease.js';
-import type { ProviderHandle } from '../routing/provider-registry.js';
+import type { ProviderHandle } from '../providers/registry.js';
 import type { Exchange } from './exchange.js';
 import { describeFailure, failureToError, internalError, ownFaultError, toFailure } from './failure.js';
 

@@ -1,6 +1,6 @@
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse, ImageRequest, ImagesResponse } from '../contract/openai.js';
 import type { FailureKind, Logger } from '../contract/provider.js';
-import { peekChunk, type RawJson } from '../canonical/raw.js';
+import { peekChunk, type RawJson } from '../contract/raw.js';
 import { CompletionFolder } from '../canonical/fold.js';
 import { usageOf } from '../canonical/usage.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -9,15 +9,15 @@ import { PoolExhausted } from '../pool/exhausted.js';
 import type { Lease } from '../pool/lease.js';
 import type { Clock } from '../state/clock.js';
 import { modelNotFound, type ModelRouter, type Route } from '../routing/router.js';
-import type { ProviderHandle, ProviderRegistry } from '../routing/provider-registry.js';
+import type { ProviderHandle, ProviderRegistry } from '../providers/registry.js';
 import { UpstreamError } from '../upstream/upstream-error.js';
 import { statedWaitMs } from '../upstream/retry-hints.js';
-import { AttemptFailed } from './attempt-failed.js';
+import { AttemptFailed } from '../resilience/attempt-failed.js';
 import { Blockage } from './blockage.js';
 import { Call } from './call.js';
 import type { Exchange } from './exchange.js';
 import { describeFailure, failureToError, ownFaultError, toFailure } from './failure.js';
-import { CircuitOpen, ProviderBusy } from './policies.js';
+import { CircuitOpen, ProviderBusy } from '../resilience/policies.js';
 import { CommittedStream } from './committed-stream.js';
 
 /** What a finished attempt reports, for the access log. */

@@ -3,9 +3,9 @@ import type { Socket } from 'node:net';
 import type { Timeouts } from '../contract/provider.js';
 import type { PoolEntry } from '../pool/pool-entry.js';
 import type { TriedHow } from '../pool/tried.js';
-import { CallSignal } from '../upstream/call-signal.js';
+import { CallSignal } from '../contract/call-signal.js';
 import { originOf } from './origin.js';
-import { pause } from './pause.js';
+import { pause } from '../resilience/pause.js';
 
 export type TimeoutKind = 'first_byte' | 'idle' | 'total';
 

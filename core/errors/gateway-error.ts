@@ -1,4 +1,4 @@
-import { branded } from '../canonical/brand.js';
+import { branded } from '../contract/brand.js';
 import { ERRORS, type ErrorId } from './registry.js';
 
 export interface ErrorEnvelope {

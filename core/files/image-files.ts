@@ -1,17 +1,10 @@
 import { resolve } from 'node:path';
-import type { Logger } from '../contract/provider.js';
+import type { ImageStore, Logger } from '../contract/provider.js';
 import { ImageCache, type CachedImage } from './image-cache.js';
 
 /** Where cached images are served (core/http/routes/files.ts), below a public base URL. */
 export const IMAGE_PATH = '/v1/files/image/';
 
-/** A provider's handle on its image cache (`ProviderInit.images.open`). */
-export interface ImageStore {
-  /** Store an image; resolves to its id. Throws when it is larger than the whole cache. */
-  put(bytes: Buffer, contentType: string): Promise<string>;
-  /** The URL a client fetches the image at: `base` is the public origin (`https://sb.example.com`). */
-  url(id: string, base: string): string;
-}
 
 /**
  * Every image cache of the app, so one route serves them all. Providers open caches by folder;

@@ -1,5 +1,5 @@
 import type { ChatChunk, ChatCompletion } from '../contract/openai.js';
-import { jsonText, type RawJson } from '../canonical/raw.js';
+import { jsonText, type RawJson } from '../contract/raw.js';
 
 /**
  * How a front door renders canonical results: each chunk as one SSE payload (or nothing, to

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ChatCompletion, ChatRequest } from '../contract/openai.js';
-import type { RawJson } from '../canonical/raw.js';
+import type { RawJson } from '../contract/raw.js';
 import type { CommittedStream } from '../dispatch/committed-stream.js';
 import type { Answer, Dispatcher } from '../dispatch/dispatcher.js';
 import { Exchange } from '../dispatch/exchange.js';

@@ -1,5 +1,5 @@
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../contract/openai.js';
-import { jsonValue, peekChunk, type RawJson } from '../canonical/raw.js';
+import { jsonValue, peekChunk, type RawJson } from '../contract/raw.js';
 import type { ChatFormat } from './chat-format.js';
 
 /** `POST /v1/completions` body, as far as Switchboard reads it. */

@@ -3,7 +3,7 @@ import type { Credential, FailureKind, Logger } from '../contract/provider.js';
 import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
 import { learnRefusal, shareCooldowns, type SharedGate } from './gate.js';
-import type { CallSignal } from '../upstream/call-signal.js';
+import type { CallSignal } from '../contract/call-signal.js';
 import type { QuotaObservation } from '../upstream/retry-hints.js';
 import { AdaptiveRpm, hydrateAdaptive, type AdaptiveRecord } from './adaptive-rpm.js';
 import { PoolExhausted } from './exhausted.js';

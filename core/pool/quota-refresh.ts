@@ -1,6 +1,6 @@
 import type { Logger } from '../contract/provider.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { ProviderHandle } from '../routing/provider-registry.js';
+import type { ProviderHandle } from '../providers/registry.js';
 
 /** One run of "refresh every quota" for one provider, as an admin endpoint shows it. */
 export interface RefreshJob {

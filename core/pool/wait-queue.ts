@@ -1,6 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Clock } from '../state/clock.js';
-import type { CallSignal } from '../upstream/call-signal.js';
+import type { CallSignal } from '../contract/call-signal.js';
 import type { PoolExhausted } from './exhausted.js';
 import type { Lease } from './lease.js';
 import { PoolEntry } from './pool-entry.js';

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { ModelInfo } from '../contract/openai.js';
-import type { ProviderHandle, ProviderRegistry } from './provider-registry.js';
+import type { ProviderHandle, ProviderRegistry } from '../providers/registry.js';
 
 interface ModelSet {
   list: ModelInfo[];

@@ -1,7 +1,7 @@
 import type { ModelRoute, RouteTarget } from '../config/types.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ModelCatalog } from './model-catalog.js';
-import type { ProviderRegistry } from './provider-registry.js';
+import type { ProviderRegistry } from '../providers/registry.js';
 
 /** Where one requested model may be served, best first. */
 export interface Route {

@@ -1,5 +1,5 @@
 import { Pool, ProxyAgent, type Dispatcher } from 'undici';
-import type { CallSignal } from './call-signal.js';
+import type { CallSignal } from '../contract/call-signal.js';
 import { UpstreamError } from './upstream-error.js';
 
 export interface UpstreamClientOptions {

@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { ChatChunk } from '../contract/openai.js';
-import { RawChatChunk } from '../canonical/raw.js';
+import { RawChatChunk } from '../contract/raw.js';
 import { SseParser, type SseEvent } from './sse-parser.js';
 import { UpstreamError } from './upstream-error.js';
 

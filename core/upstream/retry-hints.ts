@@ -1,3 +1,8 @@
+import type { QuotaObservation } from '../contract/provider.js';
+
+// Re-exported for modules that still import it from here; it is part of the contract.
+export type { QuotaObservation };
+
 type Headers = Record<string, string | string[] | undefined> | undefined;
 
 const first = (h: Headers, name: string): string | undefined => {
@@ -33,17 +38,6 @@ export function statedWaitMs(headers: Headers, now: number): number | undefined 
   return parseDuration(first(headers, 'x-ratelimit-reset-requests'));
 }
 
-/** What a successful response says of the credential's request window (OpenAI-style headers). */
-export interface QuotaObservation {
-  /** Requests left in the window. */
-  remaining?: number;
-  /** Requests allowed per window. */
-  limit?: number;
-  /** Epoch ms when the request window resets. */
-  resetAt?: number;
-  remainingTokens?: number;
-  limitTokens?: number;
-}
 
 /** Read `x-ratelimit-{remaining,limit,reset}-requests`; undefined when the upstream sends none. */
 export function quotaFromHeaders(headers: Headers, now: number): QuotaObservation | undefined {

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { branded } from '../canonical/brand.js';
+import { branded } from '../contract/brand.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 

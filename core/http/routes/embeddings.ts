@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { EmbeddingsRequest } from '../../contract/openai.js';
-import { jsonText } from '../../canonical/raw.js';
+import { jsonText } from '../../contract/raw.js';
 import { Exchange } from '../../dispatch/exchange.js';
 import { embeddingsBodySchema } from '../schemas.js';
 

@@ -1,4 +1,4 @@
-import type { CallSignal } from '../upstream/call-signal.js';
+import type { CallSignal } from '../contract/call-signal.js';
 
 /** Wait `ms`, unless `signal` aborts first: then reject with its reason at once. */
 export function pause(ms: number, signal: CallSignal): Promise<void> {

@@ -1,53 +1,18 @@
-import type { FailureKind, FailureVerdict, Logger, Provider, ProviderPlugin, Timeouts, UpstreamFailure } from '../contract/provider.js';
+import type { FailureKind, FailureVerdict, Logger, Provider, ProviderPlugin } from '../contract/provider.js';
 import type { ImageFiles } from '../files/image-files.js';
-import { DEFAULT_TIMEOUTS } from '../config/load.js';
 import type { ProviderConfig } from '../config/types.js';
 import { StartupError } from '../errors/gateway-error.js';
 import { instanceProblems } from '../loader/contract-check.js';
 import { classifyHttpFailure } from '../upstream/classify.js';
 import { toCredential } from '../dispatch/credentials.js';
-import { ProviderPolicies } from '../dispatch/policies.js';
-import { effectiveSettings } from '../config/provider-settings.js';
+import { ProviderPolicies } from '../resilience/policies.js';
 import { CredentialPool } from '../pool/credential-pool.js';
 import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
+import { ProviderRegistry, type ProviderHandle } from './registry.js';
+import { effectiveSettings } from './settings.js';
 
-/** A running provider and what the core keeps beside it. */
-export interface ProviderHandle {
-  readonly id: string;
-  readonly config: ProviderConfig;
-  readonly plugin: ProviderPlugin;
-  readonly instance: Provider;
-  /** First-byte, idle and total timeouts: the core's, under the plugin's defaults, under the config's. */
-  readonly timeouts: Timeouts;
-  readonly pool: CredentialPool;
-  readonly policies: ProviderPolicies;
-  /** Every secret of this provider, for scrubbing upstream text. */
-  readonly secrets: readonly string[];
-  readonly log: Logger;
-  /** The provider's verdict on a failure, falling back to the HTTP-status default. */
-  classify(failure: UpstreamFailure): FailureVerdict;
-}
-
-/** The enabled providers, in config order. */
-export class ProviderRegistry {
-  readonly #byId = new Map<string, ProviderHandle>();
-
-  constructor(readonly handles: readonly ProviderHandle[]) {
-    for (const h of handles) this.#byId.set(h.id, h);
-  }
-
-  get(id: string): ProviderHandle | undefined {
-    return this.#byId.get(id);
-  }
-
-  async close(): Promise<void> {
-    for (const h of this.handles) h.pool.close();
-    await Promise.allSettled(this.handles.map((h) => h.instance.close?.()));
-  }
-}
-
-/** Run each plugin's `create` and check what it returns. */
+/** What the core hands every provider it starts. */
 export interface ProviderEnvironment {
   log: Logger;
   configDir: string;
@@ -56,6 +21,10 @@ export interface ProviderEnvironment {
   images: ImageFiles;
 }
 
+/**
+ * Assemble the configured providers: run each plugin's `create`, check what it returns against the
+ * contract, and put its credential pool, policies and effective settings beside it.
+ */
 export async function createProviders(list: readonly { config: ProviderConfig; plugin: ProviderPlugin }[], env: ProviderEnvironment): Promise<ProviderRegistry> {
   const { log, configDir } = env;
   const handles: ProviderHandle[] = [];
@@ -80,7 +49,7 @@ export async function createProviders(list: readonly { config: ProviderConfig; p
       throw new StartupError('SWB_ERR_PLUGIN_CONTRACT', `providers[${config.index}] ("${config.id}"): plugin "${config.plugin}" broke its contract:`, why);
     }
     const own = instance.classify?.bind(instance);
-    const settings = effectiveSettings(config.sections, plugin.defaults, DEFAULT_TIMEOUTS);
+    const settings = effectiveSettings(config.sections, plugin.defaults);
     // Configured credentials that resolved to nothing: said once here, then by /readyz and every request routed to it.
     if (config.credentialsMissing) plog.warn(config.credentialsMissing);
     const pool = new CredentialPool({

@@ -16,10 +16,10 @@ import {
   type RetryPolicy,
 } from 'cockatiel';
 import { LRUCache } from 'lru-cache';
-import { CallSignal } from '../upstream/call-signal.js';
+import { CallSignal } from '../contract/call-signal.js';
 import { AttemptFailed } from './attempt-failed.js';
 import { pause } from './pause.js';
-import type { ResilienceSettings } from './resilience-settings.js';
+import type { ResilienceSettings } from './settings.js';
 
 /** A breaker is open: this target cannot serve for now. */
 export class CircuitOpen extends Error {

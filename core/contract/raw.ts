@@ -1,4 +1,4 @@
-import type { ChatChunk, ChunkChoice, Usage } from '../contract/openai.js';
+import type { ChatChunk, ChunkChoice, Usage } from './openai.js';
 import { branded } from './brand.js';
 
 const RAW_JSON = branded('RawJson');
