@@ -4,7 +4,8 @@ import type { Config } from './config/types.js';
 import type { Logger } from './contract/provider.js';
 import type { Logger as PinoLogger } from 'pino';
 import { composeServices } from './composition.js';
-import { GatewayError } from './errors/gateway-error.js';
+import { GatewayError, StartupError } from './errors/gateway-error.js';
+import { extensionPlugin, routeGroup } from './http/route-group.js';
 import { AccessLog } from './http/access-log.js';
 import { createLogger } from './logging.js';
 import { installErrorHandling } from './http/error-handler.js';
@@ -70,10 +71,10 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
 
   installErrorHandling(app);
   installJsonBody(app);
-  await app.register(healthRoutes);
-  await app.register(fileRoutes);
-  await app.register(adminRoutes);
-  await app.register(async (v1) => {
+  await app.register(routeGroup('health', healthRoutes));
+  await app.register(routeGroup('files', fileRoutes));
+  await app.register(routeGroup('admin', adminRoutes));
+  await app.register(routeGroup('v1', async (v1) => {
     // One hook, not two: each hook is a step on every request.
     const apiKey = services.guards.apiKey;
     v1.addHook('onRequest', function admit(request, reply, done) {
@@ -81,14 +82,19 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
       else if (apiKey) apiKey.call(this, request, reply, done);
       else done();
     });
-    await v1.register(chatRoutes);
-    await v1.register(completionRoutes);
-    await v1.register(embeddingRoutes);
-    await v1.register(imageRoutes);
-    await v1.register(modelRoutes);
-  });
+    await v1.register(routeGroup('chat', chatRoutes));
+    await v1.register(routeGroup('completions', completionRoutes));
+    await v1.register(routeGroup('embeddings', embeddingRoutes));
+    await v1.register(routeGroup('images', imageRoutes));
+    await v1.register(routeGroup('models', modelRoutes));
+  }));
   for (const { plugin, config: ext } of opts.plugins.extensions) {
-    await app.register(plugin.register, ext.options);
+    try {
+      await app.register(extensionPlugin(plugin), ext.options);
+    } catch (err) {
+      // A missing dependency, or the extension's own register() failing: name the config entry.
+      throw new StartupError('SWB_ERR_PLUGIN_LOAD', `plugins.${ext.name}: extension "${plugin.name}" failed to register: ${(err as Error).message}`);
+    }
   }
 
   app.addHook('onReady', async () => {

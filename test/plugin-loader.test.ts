@@ -75,6 +75,30 @@ describe('third-party plugins', () => {
     }
   });
 
+  it('an extension whose dependency is not registered before it stops the start with fastify\'s message, naming the entry', async () => {
+    const providers = [{ id: 'm', plugin: 'mock' }];
+    for (const plugins of [{ './needs-hello-extension.ts': {} }, { './needs-hello-extension.ts': {}, './hello-extension.ts': { word: 'hi' } }]) {
+      const err = await startSwitchboard({ providers, plugins }, { dir: fixtures }).then(
+        (sb) => sb.close(),
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(StartupError);
+      expect((err as Error).message).toContain('plugins../needs-hello-extension.ts: extension "needs-hello" failed to register:');
+      expect((err as Error).message).toContain("The dependency 'hello' of plugin 'needs-hello' is not registered");
+    }
+    const sb = await startSwitchboard({ providers, plugins: { './hello-extension.ts': { word: 'hi' }, './needs-hello-extension.ts': {} } }, { dir: fixtures });
+    try {
+      expect(await (await fetch(`${sb.origin}/hello/again`)).json()).toEqual({ again: true });
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it('refuses dependencies that are not a list of names', async () => {
+    const msg = await startupError({ providers: [{ id: 'm', plugin: 'mock' }], plugins: { './bad-deps-extension.mjs': {} } });
+    expect(msg).toContain('declares dependencies that are not a list of plugin names (strings)');
+  });
+
   it("validates an extension's options", async () => {
     const msg = await startupError({ providers: [{ id: 'm', plugin: 'mock' }], plugins: { './hello-extension.ts': { wrod: 'x' } } });
     expect(msg).toContain('plugins../hello-extension.ts.word: is required');

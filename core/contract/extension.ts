@@ -11,6 +11,13 @@ export interface ExtensionPlugin<Options extends FastifyPluginOptions = Record<s
   name: string;
   /** JSON Schema of the options object under `plugins.<name>`. */
   optionsSchema?: JsonSchema;
+  /**
+   * Names of what must be registered before this extension: other extensions (by `name`), or the
+   * core's route groups (`switchboard-v1`, `switchboard-admin`, `switchboard-health`,
+   * `switchboard-files`). Extensions register in the order `plugins:` lists them; one listed too
+   * early, or one that is not enabled, stops the start with fastify's message naming both.
+   */
+  dependencies?: readonly string[];
   register: FastifyPluginAsync<Options>;
 }
 

@@ -30,6 +30,10 @@ export function contractProblems(value: unknown, kind: Kind): string[] {
   for (const key of own.filter((k) => k in providerCoreProperties)) {
     out.push(`declares option "${key}" in optionsSchema, a key the core takes from every provider entry (the plugin would never see it); name it differently${key === 'models' ? ' (a model catalogue of its own: catalog)' : ''}`);
   }
+  const deps = p.dependencies;
+  if (kind === 'extension' && deps !== undefined && !(Array.isArray(deps) && deps.every((d) => typeof d === 'string' && d))) {
+    out.push('declares dependencies that are not a list of plugin names (strings)');
+  }
   const fn = kind === 'provider' ? 'create' : 'register';
   if (typeof p[fn] !== 'function') out.push(`is missing ${fn}()`);
   return out;
