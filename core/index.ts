@@ -23,12 +23,14 @@ export {
 export { defineExtension, type ExtensionPlugin } from './contract/extension.js';
 
 export { RawJson, RawChatChunk, jsonText, jsonValue, peekChunk } from './canonical/raw.js';
-export { makeChunk, completionId, nowSeconds, completionToChunks } from './canonical/chunks.js';
+export { makeChunk, finishChunk, usageChunk, completionId, nowSeconds, completionToChunks } from './canonical/chunks.js';
 export { CompletionFolder } from './canonical/fold.js';
 
-export { CallSignal } from './upstream/call-signal.js';
+export { CallSignal, TimeoutSignal } from './upstream/call-signal.js';
 export { SseParser, type SseEvent } from './upstream/sse-parser.js';
 export { UpstreamError, readBounded } from './upstream/upstream-error.js';
+export { headerValue, type HeaderMap } from './upstream/header-value.js';
+export { upstreamErrorBody, type UpstreamErrorObject } from './upstream/error-body.js';
 export { openaiSseChunks } from './upstream/openai-sse.js';
 export { checkJsonObject, parseJsonObject } from './upstream/json-body.js';
 export { bearerHeaders } from './upstream/credential-headers.js';

@@ -1,9 +1,6 @@
-type Headers = Record<string, string | string[] | undefined> | undefined;
+import { headerValue as first, type HeaderMap } from './header-value.js';
 
-const first = (h: Headers, name: string): string | undefined => {
-  const v = h?.[name];
-  return Array.isArray(v) ? v[0] : v;
-};
+type Headers = HeaderMap | undefined;
 
 /** `1s`, `6m0s`, `20ms`, `1h2m3.5s` (OpenAI's reset headers) or plain seconds, in ms. */
 export function parseDuration(text: string | undefined): number | undefined {
