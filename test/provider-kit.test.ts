@@ -1,6 +1,19 @@
 /** The provider kit's small helpers, as plugins import them from core/index.ts. */
 import { describe, expect, it } from 'vitest';
-import { CallSignal, TimeoutSignal, completionToChunks, finishChunk, headerValue, upstreamErrorBody, usageChunk } from '../core/index.js';
+import {
+  CallSignal,
+  TimeoutSignal,
+  UpstreamError,
+  bearerHeaders,
+  completionToChunks,
+  credentialHeaders,
+  finishChunk,
+  headerValue,
+  openaiModelList,
+  upstreamErrorBody,
+  usageChunk,
+} from '../core/index.js';
+import { renameModelField } from '../core/upstream/model-field.js';
 
 describe('headerValue', () => {
   it('gives a single value as it is, the first of a repeated header, undefined for a missing one', () => {
@@ -98,5 +111,53 @@ describe('chunk builders', () => {
       true,
     );
     expect(chunks.slice(1)).toEqual([finishChunk({ id: 'c', created: 1, model: 'm' }, 'stop'), usageChunk({ id: 'c', created: 1, model: 'm' }, usage)]);
+  });
+});
+
+describe('renameModelField', () => {
+  const rename = (id: string) => `acme-${id}`;
+
+  it('renames the model field in the text, leaving the rest byte for byte', () => {
+    const text = '{"id":"c1","object":"chat.completion.chunk","created":5,"model":  "gpt-4o","choices":[{"index":0,"delta":{"content":"\\"model\\": \\"x\\""}}]}';
+    expect(renameModelField(text, rename)).toBe(text.replace('"model":  "gpt-4o"', '"model":"acme-gpt-4o"'));
+  });
+
+  it('reads escaped ids, and leaves text without a model field or with an unchanged name alone', () => {
+    expect(JSON.parse(renameModelField('{"model":"a\\/b"}', rename)).model).toBe('acme-a/b');
+    const none = '{"id":"c1","choices":[]}';
+    expect(renameModelField(none, rename)).toBe(none);
+    const same = '{"model": "m"}';
+    expect(renameModelField(same, (id) => id)).toBe(same);
+  });
+});
+
+describe('credentialHeaders', () => {
+  const key = { id: 'k1', secret: 'sk-secret' };
+
+  it("adds the credential's own headers over the shared ones, built once per credential", () => {
+    let built = 0;
+    const headers = credentialHeaders({ 'content-type': 'application/json' }, (c) => (built++, { 'x-api-key': c.secret }));
+    expect(headers(undefined)).toEqual({ 'content-type': 'application/json' });
+    expect(headers(key)).toEqual({ 'content-type': 'application/json', 'x-api-key': 'sk-secret' });
+    expect(headers(key)).toBe(headers(key));
+    expect(built).toBe(1);
+  });
+
+  it('defaults to a Bearer token, as bearerHeaders', () => {
+    expect(credentialHeaders({})(key)).toEqual({ authorization: 'Bearer sk-secret' });
+    expect(bearerHeaders({ a: '1' })(key)).toEqual({ a: '1', authorization: 'Bearer sk-secret' });
+  });
+});
+
+describe('openaiModelList', () => {
+  it('reads an OpenAI listing and drops entries without an id', () => {
+    const text = JSON.stringify({ object: 'list', data: [{ id: 'a', owned_by: 'x' }, { owned_by: 'y' }, null, { id: 'b' }] });
+    expect(openaiModelList(text, 'application/json').map((m) => m.id)).toEqual(['a', 'b']);
+    expect(openaiModelList('{"object":"list"}', 'application/json')).toEqual([]);
+  });
+
+  it('calls anything but a JSON object malformed', () => {
+    expect(() => openaiModelList('<html>', 'text/html')).toThrow(UpstreamError);
+    expect(() => openaiModelList('{"error":{"message":"no"}}', 'application/json')).toThrow(UpstreamError);
   });
 });
