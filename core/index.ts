@@ -24,15 +24,18 @@ export {
 export { defineExtension, type ExtensionPlugin } from './contract/extension.js';
 
 export { RawJson, RawChatChunk, jsonText, jsonValue, peekChunk } from './contract/raw.js';
-export { makeChunk, completionId, nowSeconds, completionToChunks } from './canonical/chunks.js';
+export { makeChunk, finishChunk, usageChunk, completionId, nowSeconds, completionToChunks } from './canonical/chunks.js';
 export { CompletionFolder } from './canonical/fold.js';
 
-export { CallSignal } from './contract/call-signal.js';
+export { CallSignal, TimeoutSignal } from './contract/call-signal.js';
 export { SseParser, type SseEvent } from './upstream/sse-parser.js';
 export { UpstreamError, readBounded } from './upstream/upstream-error.js';
+export { headerValue, type HeaderMap } from './upstream/header-value.js';
+export { upstreamErrorBody, type UpstreamErrorObject } from './upstream/error-body.js';
 export { openaiSseChunks } from './upstream/openai-sse.js';
 export { checkJsonObject, parseJsonObject } from './upstream/json-body.js';
-export { bearerHeaders } from './upstream/credential-headers.js';
+export { bearer, bearerHeaders, credentialHeaders } from './upstream/credential-headers.js';
+export { openaiCompatible, openaiModelList, type ModelDiscovery, type OpenAICompatibleOptions } from './upstream/openai-compatible.js';
 export { createUpstreamDispatcher, requestUpstream, type UpstreamClientOptions, type UpstreamRequest } from './upstream/http-client.js';
 export { classifyHttpFailure } from './upstream/classify.js';
 export { statedWaitMs, quotaFromHeaders, parseDuration, type QuotaObservation } from './upstream/retry-hints.js';

@@ -26,6 +26,25 @@ export function makeChunk(
   return chunk;
 }
 
+/** A chunk that ends choice `index` with `finishReason` (`stop`, `length`, `tool_calls`...), delta empty. */
+export function finishChunk(base: { id: string; created: number; model: string }, finishReason: string, index = 0): ChatChunk {
+  return {
+    id: base.id,
+    object: 'chat.completion.chunk',
+    created: base.created,
+    model: base.model,
+    choices: [{ index, delta: {}, finish_reason: finishReason }],
+  };
+}
+
+/**
+ * The last chunk of a stream asked for with `stream_options.include_usage`: no choices, only the
+ * usage (OpenAI sends it after the finish chunks, before `[DONE]`).
+ */
+export function usageChunk(base: { id: string; created: number; model: string }, usage: Usage): ChatChunk {
+  return { id: base.id, object: 'chat.completion.chunk', created: base.created, model: base.model, choices: [], usage };
+}
+
 /**
  * The chunks a streaming client would have seen for a finished completion: for upstreams that
  * answer a `stream: true` request with plain JSON anyway.
@@ -39,8 +58,8 @@ export function completionToChunks(c: ChatCompletion, includeUsage: boolean): Ch
     if (m.reasoning_content) delta.reasoning_content = m.reasoning_content;
     if (m.tool_calls?.length) delta.tool_calls = m.tool_calls.map((t, index) => ({ index, ...t }));
     out.push({ ...makeChunk(base, delta), choices: [{ index: choice.index, delta, finish_reason: null }] });
-    out.push({ ...makeChunk(base, {}), choices: [{ index: choice.index, delta: {}, finish_reason: choice.finish_reason ?? 'stop' }] });
+    out.push(finishChunk(base, choice.finish_reason ?? 'stop', choice.index));
   }
-  if (includeUsage && c.usage) out.push({ ...makeChunk(base, {}), choices: [], usage: c.usage });
+  if (includeUsage && c.usage) out.push(usageChunk(base, c.usage));
   return out;
 }

@@ -43,6 +43,15 @@ export class CallSignal {
     if (listeners) for (const l of listeners) l({ type: 'abort' });
   }
 
+  /**
+   * A signal that aborts with `new Error(message)` after `ms`, for calls outside a request (model
+   * discovery, quota reads). The timer does not keep the process alive; call `clear()` when the
+   * call ends so it does not linger either.
+   */
+  static timeout(ms: number, message: string): TimeoutSignal {
+    return new TimeoutSignal(ms, message);
+  }
+
   /** A real AbortSignal that follows this one (created on first use). */
   toAbortSignal(): AbortSignal {
     if (!this.#real) {
@@ -51,5 +60,25 @@ export class CallSignal {
       else this.addEventListener('abort', () => ctl.abort(this.reason));
     }
     return this.#real.signal;
+  }
+}
+
+/** A {@link CallSignal} on a timer: see {@link CallSignal.timeout}. */
+export class TimeoutSignal extends CallSignal {
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(ms: number, message: string) {
+    super();
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.abort(new Error(message));
+    }, ms);
+    this.#timer.unref();
+  }
+
+  /** Stop the timer (the call ended first); the signal stays as it is. Safe to call twice. */
+  clear(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 }

@@ -1,5 +1,7 @@
 import type { FailureKind, UpstreamFailure } from '../contract/provider.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import { upstreamErrorBody } from '../upstream/error-body.js';
+import { headerValue } from '../upstream/header-value.js';
 import { UpstreamError } from '../upstream/upstream-error.js';
 import { ExchangeAbort, type Exchange } from './exchange.js';
 
@@ -69,38 +71,6 @@ export function toFailure(err: unknown, model: string, ex: Exchange): UpstreamFa
   return failure;
 }
 
-interface UpstreamEnvelope {
-  message?: string;
-  type?: string;
-  param?: string | null;
-  code?: string | number | null;
-}
-
-/** The upstream's own error object, from an OpenAI-style (or close enough) body. */
-export function upstreamErrorBody(body: string | undefined): UpstreamEnvelope | undefined {
-  if (!body) return undefined;
-  const text = body.trim();
-  if (text.startsWith('{')) {
-    try {
-      const j = JSON.parse(text) as Record<string, unknown>;
-      const e = j.error;
-      if (e && typeof e === 'object') return e as UpstreamEnvelope;
-      if (typeof e === 'string') return { message: e };
-      if (typeof j.message === 'string') return { message: j.message };
-      if (typeof j.detail === 'string') return { message: j.detail };
-    } catch {
-      // not JSON after all: fall through to the text
-    }
-  }
-  if (text.startsWith('<')) return { message: 'the upstream answered with an HTML page' };
-  return text ? { message: text.replace(/\s+/g, ' ').slice(0, 300) } : undefined;
-}
-
-const header = (f: UpstreamFailure, name: string): string | undefined => {
-  const v = f.headers?.[name];
-  return Array.isArray(v) ? v[0] : v;
-};
-
 /** Remove every known secret from text bound for a client or a log. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
@@ -137,7 +107,7 @@ function baseError(kind: FailureKind, f: UpstreamFailure, providerId: string, se
       });
     case 'rate_limited':
     case 'quota_exhausted': {
-      const retryAfter = header(f, 'retry-after');
+      const retryAfter = headerValue(f.headers, 'retry-after');
       return new GatewayError('SWB_ERR_UPSTREAM_RATE_LIMITED', `${where} is rate limited${said}`, {
         headers: retryAfter ? { 'retry-after': retryAfter } : undefined,
         cause: f.error,

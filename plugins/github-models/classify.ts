@@ -1,30 +1,14 @@
-import { type FailureVerdict, type UpstreamFailure } from '../../core/index.js';
+import { headerValue, upstreamErrorBody, type FailureVerdict, type UpstreamFailure } from '../../core/index.js';
 
 /** When a 429 says nothing usable about its wait. */
 const DEFAULT_WAIT_MS = 60_000;
 /** `UserConcurrentRequests` clears as soon as a request finishes: rest the token briefly. */
 const CONCURRENT_WAIT_MS = 1_000;
 
-const header = (f: UpstreamFailure, name: string): string | undefined => {
-  const v = f.headers?.[name];
-  return Array.isArray(v) ? v[0] : v;
-};
-
-/** The upstream's error object, if the body is JSON at all (a 429 body may be plain text). */
-function errorOf(body: string | undefined): { code?: string; message?: string } | undefined {
-  if (!body || !body.trimStart().startsWith('{')) return undefined;
-  try {
-    const e = (JSON.parse(body) as { error?: unknown }).error;
-    return e && typeof e === 'object' ? (e as { code?: string; message?: string }) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** `x-ratelimit-timeremaining`, else `Retry-After`, else "Please wait N seconds", else 60 s. */
 export function waitMs(f: UpstreamFailure): number {
   for (const name of ['x-ratelimit-timeremaining', 'retry-after']) {
-    const v = header(f, name);
+    const v = headerValue(f.headers, name);
     if (v !== undefined && /^\d+(\.\d+)?$/.test(v.trim())) return Math.round(Number(v) * 1000);
   }
   const said = /Please wait (\d+) seconds?/i.exec(f.body ?? '');
@@ -39,10 +23,10 @@ export function waitMs(f: UpstreamFailure): number {
  * the rest (401 invalid, 410 gone, 5xx transient).
  */
 export function classifyGitHub(f: UpstreamFailure): FailureVerdict | undefined {
-  const e = errorOf(f.body);
-  const code = e?.code;
+  // A 429 body may be plain text: then there is no code, only the message.
+  const code = upstreamErrorBody(f.body)?.code;
   if (f.status === 429) {
-    const type = header(f, 'x-ratelimit-type') ?? /exceeded for (\w+)/.exec(f.body ?? '')?.[1];
+    const type = headerValue(f.headers, 'x-ratelimit-type') ?? /exceeded for (\w+)/.exec(f.body ?? '')?.[1];
     const wait = waitMs(f);
     if (type === 'UserConcurrentRequests') return { kind: 'rate_limited', retryAfterMs: CONCURRENT_WAIT_MS, limitType: type, lowerConcurrency: true };
     // The wait of a daily limit is the time to its reset: the token+model rests until then.

@@ -1,23 +1,4 @@
-import {
-  CONTRACT_VERSION,
-  bearerHeaders,
-  CallSignal,
-  RawJson,
-  checkJsonObject,
-  completionToChunks,
-  createUpstreamDispatcher,
-  defineProvider,
-  openaiSseChunks,
-  parseJsonObject,
-  quotaFromHeaders,
-  requestUpstream,
-  type CallContext,
-  type ChatChunk,
-  type ChatCompletion,
-  type ChatRequest,
-  type Credential,
-  type ModelInfo,
-} from '../../core/index.js';
+import { CONTRACT_VERSION, defineProvider, openaiCompatible, type ChatRequest } from '../../core/index.js';
 import { classifyGitHub } from './classify.js';
 import { ModelNames, parseCatalog, toModelInfo } from './models.js';
 
@@ -68,32 +49,9 @@ export default defineProvider<Options>({
   },
   create({ options, credentials }) {
     const url = new URL(options.baseUrl);
-    const origin = url.origin;
     // `org` bills an organisation: /orgs/{org}/inference instead of /inference.
-    const base = options.org ? url.pathname.replace(/\/inference\/?$/, `/orgs/${options.org}/inference`) : url.pathname.replace(/\/+$/, '');
-    const query = options.apiVersion ? `?api-version=${encodeURIComponent(options.apiVersion)}` : '';
-    const catalog = new URL(options.catalogUrl ?? `${origin}/catalog/models`);
-    const dispatcher = createUpstreamDispatcher({ baseUrl: options.baseUrl, proxyUrl: options.proxyUrl, connections: options.connections });
-    const catalogDispatcher =
-      catalog.origin === origin ? dispatcher : createUpstreamDispatcher({ baseUrl: catalog.href, proxyUrl: options.proxyUrl, connections: 2 });
+    const base = options.org ? url.pathname.replace(/\/inference\/?$/, `/orgs/${options.org}/inference`) : url.pathname;
     const names = new ModelNames();
-
-    const anonymous = { 'content-type': 'application/json', accept: 'application/json', 'x-github-api-version': '2022-11-28', ...options.headers };
-    const headers = bearerHeaders(anonymous);
-
-    const post = async (path: string, body: Record<string, unknown>, call: CallContext) => {
-      const res = await requestUpstream(dispatcher, {
-        origin,
-        path: `${base}${path}${query}`,
-        method: 'POST',
-        headers: headers(call.credential),
-        body: JSON.stringify(body),
-        signal: call.signal,
-      });
-      const quota = quotaFromHeaders(res.headers, Date.now());
-      if (quota) call.reportQuota(quota);
-      return res;
-    };
 
     /** The request as GitHub wants it: `max_completion_tokens` for reasoning models (the core already set the catalog id). */
     function prepare(request: ChatRequest): ChatRequest {
@@ -104,58 +62,27 @@ export default defineProvider<Options>({
       return request;
     }
 
-    async function* chat(request: ChatRequest, call: CallContext): AsyncGenerator<ChatChunk> {
-      const includeUsage = request.stream_options?.include_usage === true;
-      request.stream = true;
-      const res = await post('/chat/completions', prepare(request) as unknown as Record<string, unknown>, call);
-      const type = String(res.headers['content-type'] ?? '');
-      if (type.includes('text/event-stream')) {
-        yield* openaiSseChunks(res.body, stripObfuscation);
-        return;
-      }
-      yield* completionToChunks(parseJsonObject<ChatCompletion>(await res.body.text(), type), includeUsage);
-    }
-
-    return {
-      rateLimitScope: 'model',
-      resolveModel: (model: string) => names.upstreamId(model),
-      chat,
-
-      async complete(request, call) {
-        const res = await post('/chat/completions', prepare(request) as unknown as Record<string, unknown>, call);
-        return new RawJson<ChatCompletion>(checkJsonObject(await res.body.text(), String(res.headers['content-type'] ?? '')));
-      },
-
-      async embeddings(request, call) {
-        const res = await post('/embeddings', request as unknown as Record<string, unknown>, call);
-        return new RawJson(checkJsonObject(await res.body.text(), String(res.headers['content-type'] ?? '')));
-      },
-
-      classify: classifyGitHub,
-
-      async listModels(): Promise<ModelInfo[]> {
-        const signal = new CallSignal();
-        const timer = setTimeout(() => signal.abort(new Error('model discovery timed out')), options.discoveryTimeoutMs);
-        try {
-          const res = await requestUpstream(catalogDispatcher, {
-            origin: catalog.origin,
-            path: catalog.pathname + catalog.search,
-            method: 'GET',
-            headers: headers(credentials[0]),
-            signal,
-          });
-          const list = toModelInfo(parseCatalog(await res.body.text()));
+    return openaiCompatible({
+      baseUrl: url.origin + base,
+      credentials,
+      headers: { accept: 'application/json', 'x-github-api-version': '2022-11-28', ...options.headers },
+      query: options.apiVersion ? { 'api-version': options.apiVersion } : undefined,
+      proxyUrl: options.proxyUrl,
+      connections: options.connections,
+      modelNames: { toUpstream: (model) => names.upstreamId(model) },
+      rewriteChat: prepare,
+      rewriteEvent: stripObfuscation,
+      discovery: {
+        url: options.catalogUrl ?? `${url.origin}/catalog/models`,
+        timeoutMs: options.discoveryTimeoutMs,
+        parse(text) {
+          const list = toModelInfo(parseCatalog(text));
           names.update(list);
           return list;
-        } finally {
-          clearTimeout(timer);
-        }
+        },
       },
-
-      async close() {
-        await dispatcher.close();
-        if (catalogDispatcher !== dispatcher) await catalogDispatcher.close();
-      },
-    };
+      classify: classifyGitHub,
+      rateLimitScope: 'model',
+    });
   },
 });

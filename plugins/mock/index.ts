@@ -4,8 +4,10 @@ import {
   UpstreamError,
   completionId,
   defineProvider,
+  finishChunk,
   makeChunk,
   nowSeconds,
+  usageChunk,
   type CallContext,
   type ChatChunk,
   type ChatRequest,
@@ -85,10 +87,10 @@ async function* stream(request: ChatRequest, call: CallContext, o: MockOptions):
       sent++;
     }
   }
-  yield makeChunk(base, {}, finish);
+  yield finishChunk(base, finish);
   if (!request.stream || request.stream_options?.include_usage) {
     const prompt = request.messages.reduce((n, m) => n + countWords(messageText(m)), 0);
-    yield { ...makeChunk(base, {}), choices: [], usage: { prompt_tokens: prompt, completion_tokens: sent, total_tokens: prompt + sent } };
+    yield usageChunk(base, { prompt_tokens: prompt, completion_tokens: sent, total_tokens: prompt + sent });
   }
 }
 
