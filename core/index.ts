@@ -1,61 +1,6 @@
 /**
- * The public surface of the core: everything a plugin may import. Plugins import from here and
- * nowhere else in core/, so the internals can move without breaking them.
+ * The public surface of the core, as the `switchboard` package will export it: the provider kit
+ * and the extension kit. Plugins import from here and nowhere else in core/.
  */
-export type * from './contract/openai.js';
-export {
-  CONTRACT_VERSION,
-  FAILURE_KINDS,
-  defineProvider,
-  type CallContext,
-  type Credential,
-  type FailureKind,
-  type FailureVerdict,
-  type ImageStore,
-  type JsonSchema,
-  type Logger,
-  type Provider,
-  type ProviderInit,
-  type ProviderPlugin,
-  type ProviderDefaults,
-  type Timeouts,
-  type UpstreamFailure,
-} from './contract/provider.js';
-export { defineExtension, type ExtensionPlugin } from './contract/extension.js';
-
-export { RawJson, RawChatChunk, jsonText, jsonValue, peekChunk } from './contract/raw.js';
-export { makeChunk, finishChunk, usageChunk, completionId, nowSeconds, completionToChunks } from './canonical/chunks.js';
-export { CompletionFolder } from './canonical/fold.js';
-
-export { CallSignal, TimeoutSignal } from './contract/call-signal.js';
-export { SseParser, type SseEvent } from './upstream/sse-parser.js';
-export { UpstreamError, readBounded } from './upstream/upstream-error.js';
-export { headerValue, type HeaderMap } from './upstream/header-value.js';
-export { upstreamErrorBody, type UpstreamErrorObject } from './upstream/error-body.js';
-export { openaiSseChunks } from './upstream/openai-sse.js';
-export { checkJsonObject, parseJsonObject } from './upstream/json-body.js';
-export { bearer, bearerHeaders, credentialHeaders } from './upstream/credential-headers.js';
-export { openaiCompatible, openaiModelList, type ModelDiscovery, type OpenAICompatibleOptions } from './upstream/openai-compatible.js';
-export { createUpstreamDispatcher, requestUpstream, type UpstreamClientOptions, type UpstreamRequest } from './upstream/http-client.js';
-export { classifyHttpFailure } from './upstream/classify.js';
-export { statedWaitMs, quotaFromHeaders, parseDuration, type QuotaObservation } from './upstream/retry-hints.js';
-
-export { GatewayError } from './errors/gateway-error.js';
-export { ERRORS, type ErrorId } from './errors/registry.js';
-export * from './tokens.js';
-export type { CredentialPool, CredentialView } from './pool/credential-pool.js';
-export type { StateStore, StateDocument } from './state/store.js';
-export type { Clock } from './state/clock.js';
-export { iso, observedView, type ObservedView } from './admin/views.js';
-export { selectProviders } from './admin/select-providers.js';
-export { acceptEmptyJson } from './http/empty-json.js';
-export { parseJsonBody, MAX_JSON_DEPTH } from './http/json-body.js';
-export type { ErrorFormats, ErrorRenderer } from './http/front-door.js';
-export type { AdminActions, NewCredential, ReloadResult } from './admin/admin-actions.js';
-export { Exchange } from './dispatch/exchange.js';
-export type { QuotaRefresh, RefreshJob } from './pool/quota-refresh.js';
-export type { ObservedLimits } from './pool/records.js';
-export type { PoolEntry } from './pool/pool-entry.js';
-export type { AdaptiveRecord } from './pool/adaptive-rpm.js';
-export type { ProviderHandle, ProviderRegistry } from './providers/registry.js';
-export type { SwitchboardServices } from './http/services.js';
+export * from './kit/provider-kit.js';
+export * from './kit/extension-kit.js';

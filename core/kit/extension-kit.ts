@@ -1,0 +1,26 @@
+/**
+ * The extension kit: what an extension plugin may import beyond the provider kit. The extension
+ * contract, the types of the core services it reaches through `app.switchboard`, and the helpers
+ * the built-in extensions share. Services are reached as objects, never constructed: their
+ * constructors and the DI tokens stay internal.
+ */
+export { defineExtension, type ExtensionPlugin } from '../contract/extension.js';
+export type { SwitchboardServices } from '../http/services.js';
+export type { ChatResponder } from '../http/chat-responder.js';
+export type { ChatFormat } from '../http/chat-format.js';
+export type { Answer } from '../dispatch/dispatcher.js';
+export type { CommittedStream } from '../dispatch/committed-stream.js';
+export type { ProviderHandle, ProviderRegistry } from '../providers/registry.js';
+export type { CredentialPool, CredentialView } from '../pool/credential-pool.js';
+export type { PoolEntry } from '../pool/pool-entry.js';
+export type { ObservedLimits } from '../pool/records.js';
+export type { AdaptiveRecord } from '../pool/adaptive-rpm.js';
+export type { QuotaRefresh, RefreshJob } from '../pool/quota-refresh.js';
+export type { StateStore, StateDocument } from '../state/store.js';
+export type { Clock } from '../state/clock.js';
+export type { AdminActions, NewCredential, ReloadResult } from '../admin/admin-actions.js';
+export type { ErrorFormats, ErrorRenderer } from '../http/front-door.js';
+export { iso, observedView, type ObservedView } from '../admin/views.js';
+export { selectProviders } from '../admin/select-providers.js';
+export { acceptEmptyJson } from '../http/empty-json.js';
+export { parseJsonBody, MAX_JSON_DEPTH } from '../http/json-body.js';
