@@ -29,6 +29,7 @@ export { CompletionFolder } from './canonical/fold.js';
 export { CallSignal } from './upstream/call-signal.js';
 export { SseParser, type SseEvent } from './upstream/sse-parser.js';
 export { UpstreamError, readBounded } from './upstream/upstream-error.js';
+export type { UpstreamErrorInit } from './upstream/upstream-error.js';
 export { openaiSseChunks } from './upstream/openai-sse.js';
 export { checkJsonObject, parseJsonObject } from './upstream/json-body.js';
 export { bearerHeaders } from './upstream/credential-headers.js';

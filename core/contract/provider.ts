@@ -100,6 +100,11 @@ export interface UpstreamFailure {
   error: Error;
   /** What the provider said the operator should do (set from its verdict), for the client's message. */
   advice?: string;
+  /**
+   * What the provider learnt of the credential's window with this failure (`UpstreamError.quota`,
+   * e.g. a quota read after a 429), for its own `classify` to tell a burst from a spent quota.
+   */
+  quota?: QuotaObservation;
 }
 
 /** One credential from the provider's pool. */

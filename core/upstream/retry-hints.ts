@@ -41,6 +41,11 @@ export interface QuotaObservation {
   limit?: number;
   /** Epoch ms when the request window resets. */
   resetAt?: number;
+  /**
+   * Epoch ms the figures are from (when the upstream said them): `resetAt - observedAt` is the
+   * wait the upstream stated, whatever the clock reading it later says.
+   */
+  observedAt?: number;
   remainingTokens?: number;
   limitTokens?: number;
 }
