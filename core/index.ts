@@ -28,6 +28,7 @@ export { CompletionFolder } from './canonical/fold.js';
 
 export { CallSignal } from './upstream/call-signal.js';
 export { SseParser, type SseEvent } from './upstream/sse-parser.js';
+export { NdjsonParser, type NdjsonOptions } from './upstream/ndjson.js';
 export { UpstreamError, readBounded } from './upstream/upstream-error.js';
 export type { UpstreamErrorInit } from './upstream/upstream-error.js';
 export { openaiSseChunks } from './upstream/openai-sse.js';
