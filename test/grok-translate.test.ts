@@ -2,7 +2,7 @@
  * Grok's NDJSON frames turned into OpenAI chunks, line by line, with frames as grok.com sends them.
  */
 import { describe, expect, it } from 'vitest';
-import { NdjsonLines } from '../plugins/grok-web/ndjson.js';
+import { NdjsonParser as NdjsonLines } from '../core/index.js';
 import { GrokInBandError, GrokTranslator, type ThinkingMode } from '../plugins/grok-web/translate.js';
 
 const FRAMES = [

@@ -93,6 +93,11 @@ export interface UpstreamFailure {
   error: Error;
   /** What the provider said the operator should do (set from its verdict), for the client's message. */
   advice?: string;
+  /**
+   * What the provider learnt of the credential's window with this failure (`UpstreamError.quota`,
+   * e.g. a quota read after a 429), for its own `classify` to tell a burst from a spent quota.
+   */
+  quota?: QuotaObservation;
 }
 
 /** One credential from the provider's pool. */
@@ -249,6 +254,11 @@ export interface QuotaObservation {
   limit?: number;
   /** Epoch ms when the request window resets. */
   resetAt?: number;
+  /**
+   * Epoch ms the figures are from (when the upstream said them): `resetAt - observedAt` is the
+   * wait the upstream stated, whatever the clock reading it later says.
+   */
+  observedAt?: number;
   remainingTokens?: number;
   limitTokens?: number;
 }

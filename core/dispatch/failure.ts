@@ -65,6 +65,7 @@ export function toFailure(err: unknown, model: string, ex: Exchange): UpstreamFa
     if (error.headers) failure.headers = error.headers;
     if (error.body !== undefined) failure.body = error.body;
     if (error.malformed) failure.malformed = true;
+    if (error.quota) failure.quota = error.quota;
   } else if (error instanceof SyntaxError) {
     failure.malformed = true;
   }

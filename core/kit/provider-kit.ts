@@ -33,8 +33,9 @@ export { CompletionFolder } from '../canonical/fold.js';
 
 // Talking to an upstream.
 export { createUpstreamDispatcher, requestUpstream, type UpstreamClientOptions, type UpstreamRequest } from '../upstream/http-client.js';
-export { UpstreamError, readBounded } from '../upstream/upstream-error.js';
+export { UpstreamError, readBounded, type UpstreamErrorInit } from '../upstream/upstream-error.js';
 export { SseParser, type SseEvent } from '../upstream/sse-parser.js';
+export { NdjsonParser, type NdjsonOptions } from '../upstream/ndjson.js';
 export { openaiSseChunks } from '../upstream/openai-sse.js';
 export { checkJsonObject, parseJsonObject } from '../upstream/json-body.js';
 export { headerValue, type HeaderMap } from '../upstream/header-value.js';

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { branded } from '../contract/brand.js';
+import type { QuotaObservation } from '../contract/provider.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -8,13 +9,23 @@ const ERROR_BODY_LIMIT = 64 * 1024;
 
 const BRAND = branded('UpstreamError');
 
+export interface UpstreamErrorInit {
+  status?: number;
+  headers?: Headers;
+  body?: string;
+  malformed?: boolean;
+  quota?: QuotaObservation;
+}
+
 /**
  * An upstream answered, but not with what we asked for: a non-2xx status, or a body outside the
- * protocol (`malformed`). Providers throw it; the core classifies it and decides what to do.
+ * protocol (`malformed`). Providers throw it; the core classifies it and decides what to do. A
+ * provider with errors of its own inside the answer (Grok's in-band ones) may subclass it.
  */
 export class UpstreamError extends Error {
   static override [Symbol.hasInstance](value: unknown): boolean {
-    return BRAND.is(value);
+    // The brand for UpstreamError itself (two copies of the core); a subclass checks its prototype.
+    return this === UpstreamError ? BRAND.is(value) : Function.prototype[Symbol.hasInstance].call(this, value);
   }
 
   readonly [BRAND.mark] = true;
@@ -22,14 +33,21 @@ export class UpstreamError extends Error {
   readonly headers: Headers | undefined;
   readonly body: string | undefined;
   readonly malformed: boolean;
+  /**
+   * What the provider learnt of the credential's window on the way to this failure (a quota read
+   * after a 429, say), for its `classify`: it arrives as `UpstreamFailure.quota`. Settable after
+   * construction, since the read usually happens after the error was thrown.
+   */
+  quota: QuotaObservation | undefined;
 
-  constructor(message: string, init: { status?: number; headers?: Headers; body?: string; malformed?: boolean } = {}) {
+  constructor(message: string, init: UpstreamErrorInit = {}) {
     super(message);
     this.name = 'UpstreamError';
     this.status = init.status;
     this.headers = init.headers;
     this.body = init.body;
     this.malformed = init.malformed ?? false;
+    this.quota = init.quota;
   }
 
   /** The upstream broke its protocol (bad JSON, broken frames, wrong content type). */

@@ -10,29 +10,30 @@ const CF_ADVICE = 'Cloudflare challenged Switchboard: refresh cfClearance (with 
 const BOT_ADVICE = 'Grok rejected the request as a bot (code 7): set the statsig option to a fresh value, or to `random`.';
 const REGION_ADVICE = 'Grok is not available from this egress region: set proxyUrl.';
 
-/**
- * Grok's failures, as grok.com reports them (HTTP status and in-band codes). A Cloudflare challenge, an anti-bot
- * rejection or a region block is the egress's fault: the account is spared, the request may go
- * to another target, and the message says what to refresh.
- */
 /** An in-band error that is a rate limit (code 8, "too many requests"), not a spent quota. */
 export function isRateLimit(e: GrokInBandError): boolean {
   return !/usage limit|usage quota/i.test(e.message) && (e.code === 8 || /too many requests|rate limit/i.test(e.message));
 }
 
 /**
- * A 429 with the window read back: nothing left means the quota is spent (rest until the window
- * resets: Grok's wait when it gives one, else the window's length); some left, a plain rate limit.
+ * A 429 with the window read back (`f.quota`, see limitObservation): nothing left means the quota
+ * is spent (rest until the window resets: Grok's wait when it gives one, else the window's
+ * length, as stated when read); some left, a plain rate limit.
  */
 function limited(f: UpstreamFailure): FailureVerdict {
-  const q = (f.error as { grokQuota?: { remaining: number; windowSeconds: number; waitSeconds?: number } }).grokQuota;
+  const q = f.quota;
   if (q && q.remaining === 0) {
-    const s = q.waitSeconds ?? q.windowSeconds;
-    return s > 0 ? { kind: 'quota_exhausted', retryAfterMs: s * 1000 } : { kind: 'quota_exhausted' };
+    const ms = q.resetAt !== undefined && q.observedAt !== undefined ? q.resetAt - q.observedAt : 0;
+    return ms > 0 ? { kind: 'quota_exhausted', retryAfterMs: ms } : { kind: 'quota_exhausted' };
   }
   return { kind: 'rate_limited' };
 }
 
+/**
+ * Grok's failures, as grok.com reports them (HTTP status and in-band codes). A Cloudflare challenge, an anti-bot
+ * rejection or a region block is the egress's fault: the account is spared, the request may go
+ * to another target, and the message says what to refresh.
+ */
 export function classifyGrok(f: UpstreamFailure): FailureVerdict | undefined {
   const body = f.body ?? '';
   if (f.error instanceof GrokInBandError) {

@@ -1,3 +1,5 @@
+import type { QuotaObservation } from '../../core/index.js';
+
 /** One account's window for one mode, as `POST /rest/rate-limits` reported it (then counted down). */
 export interface ModeQuota {
   remaining: number;
@@ -69,4 +71,17 @@ export function parseQuota(body: unknown, now: number): ModeQuota {
   const wait = n(b?.waitTimeSeconds);
   if (wait !== undefined) q.waitSeconds = wait;
   return q;
+}
+
+/** A window as the pool keeps it: resets `windowSeconds` after it was read. */
+export function observation(q: ModeQuota): QuotaObservation {
+  return { remaining: q.remaining, limit: q.total, resetAt: q.fetchedAt + q.windowSeconds * 1000, observedAt: q.fetchedAt };
+}
+
+/**
+ * A window read back after a rate limit, for the classifier (`UpstreamError.quota`): Grok's stated
+ * wait, when it gives one, is when the account may ask again.
+ */
+export function limitObservation(q: ModeQuota): QuotaObservation {
+  return { remaining: q.remaining, limit: q.total, resetAt: q.fetchedAt + (q.waitSeconds ?? q.windowSeconds) * 1000, observedAt: q.fetchedAt };
 }

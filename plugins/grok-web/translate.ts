@@ -1,4 +1,4 @@
-import type { ChatChunk, ChunkChoice } from '../../core/index.js';
+import { UpstreamError, type ChatChunk, type ChunkChoice } from '../../core/index.js';
 
 export type ThinkingMode = 'reasoning_content' | 'inline' | 'hide';
 
@@ -22,8 +22,11 @@ interface XResult {
 type Results<T> = { results?: T[] } | T[] | undefined;
 const listOf = <T>(r: Results<T>): T[] => (Array.isArray(r) ? r : (r?.results ?? []));
 
-/** An error Grok reported inside the stream (`{"error":{code,message}}`). */
-export class GrokInBandError extends Error {
+/**
+ * An error Grok reported inside the stream (`{"error":{code,message}}`): an UpstreamError without
+ * a status, so it carries a quota read (`quota`) to the classifier like a 429 does.
+ */
+export class GrokInBandError extends UpstreamError {
   constructor(
     readonly code: number | string | undefined,
     message: string,
