@@ -76,7 +76,7 @@ describe('CompletionFolder', () => {
 
 describe('brands', () => {
   it('instanceof holds for objects made by a second copy of the core (a plugin importing the sources)', async () => {
-    const copy = (await import(/* @vite-ignore */ new URL('../core/canonical/raw.ts?copy', import.meta.url).href)) as typeof import('../core/contract/raw.js');
+    const copy = (await import(/* @vite-ignore */ new URL('../core/contract/raw.ts?copy', import.meta.url).href)) as typeof import('../core/contract/raw.js');
     const errors = (await import(/* @vite-ignore */ new URL('../core/upstream/upstream-error.ts?copy', import.meta.url).href)) as typeof import('../core/upstream/upstream-error.js');
     const { UpstreamError } = await import('../core/upstream/upstream-error.js');
     expect(copy.RawChatChunk).not.toBe(RawChatChunk);
