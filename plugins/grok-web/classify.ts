@@ -1,4 +1,4 @@
-import type { FailureVerdict, UpstreamFailure } from '../../core/index.js';
+import { headerValue, type FailureVerdict, type UpstreamFailure } from '../../core/index.js';
 import { GrokInBandError } from './translate.js';
 
 /** Body phrases that mean the account itself is dead (expired, banned, revoked). */
@@ -46,7 +46,7 @@ export function classifyGrok(f: UpstreamFailure): FailureVerdict | undefined {
     return { kind: 'transient' };
   }
   if (f.status === 404 && /Unknown model/.test(body)) return { kind: 'request_invalid', modelNotFound: true };
-  const cf = f.headers?.['cf-mitigated'] === 'challenge' || (f.status === 403 && CLOUDFLARE.test(body));
+  const cf = headerValue(f.headers, 'cf-mitigated') === 'challenge' || (f.status === 403 && CLOUDFLARE.test(body));
   if (cf) return { kind: 'transient', spareCredential: true, advice: CF_ADVICE };
   if (f.status !== undefined && f.status >= 400 && f.status < 500 && REGION.test(body)) return { kind: 'transient', spareCredential: true, advice: REGION_ADVICE };
   if ((f.status === 400 || f.status === 401 || f.status === 403) && EXPIRED.test(body)) return { kind: 'credential_invalid' };

@@ -121,8 +121,7 @@ export class GrokClient {
 
   /** `POST /rest/rate-limits` for one account and quota window (reference §7), within 10 s. */
   async #readQuota(secret: string, key: string): Promise<ModeQuota> {
-    const signal = new CallSignal();
-    const timer = setTimeout(() => signal.abort(new Error('the quota read timed out')), QUOTA_READ_TIMEOUT_MS);
+    const signal = CallSignal.timeout(QUOTA_READ_TIMEOUT_MS, 'the quota read timed out');
     try {
       const res = await requestUpstream(this.#dispatcher, {
         origin: this.origin,
@@ -134,7 +133,7 @@ export class GrokClient {
       });
       return parseQuota(await res.body.json(), Date.now());
     } finally {
-      clearTimeout(timer);
+      signal.clear();
     }
   }
 }

@@ -4,6 +4,7 @@ import {
   UpstreamError,
   completionId,
   nowSeconds,
+  usageChunk,
   type CallContext,
   type ChatChunk,
   type ChatRequest,
@@ -58,14 +59,8 @@ export class GrokEndpoints {
     if (request.stream_options?.include_usage || !request.stream) {
       const prompt = estimate(message);
       const completion = estimate(t.text + t.reasoning);
-      yield {
-        id,
-        object: 'chat.completion.chunk',
-        created: nowSeconds(),
-        model: model.id,
-        choices: [],
-        usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, estimated: true } as ChatChunk['usage'],
-      };
+      const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, estimated: true };
+      yield usageChunk({ id, created: nowSeconds(), model: model.id }, usage);
     }
   }
 

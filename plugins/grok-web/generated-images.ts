@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { UpstreamError, requestUpstream, type CallContext, type GeneratedImage, type ImageStore, type Logger } from '../../core/index.js';
+import { UpstreamError, headerValue, requestUpstream, type CallContext, type GeneratedImage, type ImageStore, type Logger } from '../../core/index.js';
 import { readCapped } from './read-capped.js';
 
 /** How a chat answer links its images: our cache, Grok's own URL (needs the account's cookie), or inline. */
@@ -90,7 +90,7 @@ export class GeneratedImages {
   async download(path: string, call: CallContext): Promise<Downloaded> {
     const url = new URL(this.grokUrl(path));
     const res = await requestUpstream(this.assets.dispatcher, { origin: url.origin, path: url.pathname + url.search, method: 'GET', headers: this.headers(call), signal: call.signal });
-    const contentType = String(res.headers['content-type'] ?? 'image/jpeg').split(';')[0].trim();
+    const contentType = (headerValue(res.headers, 'content-type') ?? 'image/jpeg').split(';')[0].trim();
     const bytes = await readCapped(res.body, MAX_IMAGE_BYTES, () => UpstreamError.malformed(`a generated image is larger than ${MAX_IMAGE_BYTES} bytes`));
     if (!contentType.startsWith('image/')) throw UpstreamError.malformed(`Grok's assets host answered ${contentType} for an image`);
     return { bytes, contentType };

@@ -1,5 +1,5 @@
 import { request, type Agent } from 'undici';
-import { GatewayError } from '../../core/index.js';
+import { GatewayError, headerValue } from '../../core/index.js';
 import { decodeDataImage } from './data-url.js';
 import { readCapped } from './read-capped.js';
 
@@ -61,7 +61,7 @@ export async function loadUserImage(url: string, param: string, limits: FetchLim
     if (err instanceof GatewayError) throw err;
     throw refuse(param, `could not be read from ${u.host}: ${(err as { code?: string }).code ?? (err as Error).message}`);
   }
-  const type = String(res.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim().toLowerCase();
+  const type = (headerValue(res.headers, 'content-type') ?? 'application/octet-stream').split(';')[0].trim().toLowerCase();
   if (!type.startsWith('image/')) throw refuse(param, `at ${u.host} is not an image (${type})`);
   if (bytes.length === 0) throw refuse(param, `at ${u.host} is empty`);
   return { mimeType: type, bytes };
