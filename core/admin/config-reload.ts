@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { DEFAULT_TIMEOUTS } from '../config/load.js';
 import { effectiveSettings } from '../config/provider-settings.js';
 import type { Config, ProviderConfig } from '../config/types.js';
-import { toCredential } from '../dispatch/credentials.js';
+import { toCredential } from '../pool/credentials.js';
 import type { ProviderRegistry } from '../routing/provider-registry.js';
 
 /**

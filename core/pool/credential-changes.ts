@@ -1,5 +1,5 @@
 import type { Credential } from '../contract/provider.js';
-import { secretHash, toCredential } from '../dispatch/credentials.js';
+import { secretHash, toCredential } from './credentials.js';
 
 /**
  * Credentials an admin added or removed at run time (`POST /v1/tokens/add`, `/delete`), kept in

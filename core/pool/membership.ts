@@ -1,5 +1,5 @@
 import type { Credential } from '../contract/provider.js';
-import { maskedTail, secretHash } from '../dispatch/credentials.js';
+import { maskedTail, secretHash } from './credentials.js';
 import { credentialKey } from './credential-changes.js';
 import { enableRecord } from './outcomes.js';
 import { PoolEntry } from './pool-entry.js';
