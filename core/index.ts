@@ -50,7 +50,7 @@ export { parseJsonBody, MAX_JSON_DEPTH } from './http/json-body.js';
 export type { ErrorFormats, ErrorRenderer } from './http/front-door.js';
 export type { AdminActions, NewCredential, ReloadResult } from './admin/admin-actions.js';
 export { Exchange } from './dispatch/exchange.js';
-export type { QuotaRefresh, RefreshJob } from './pool/quota-refresh.js';
+export type { QuotaRefresh, RefreshJob } from './admin/quota-refresh.js';
 export type { ObservedLimits } from './pool/records.js';
 export type { PoolEntry } from './pool/pool-entry.js';
 export type { AdaptiveRecord } from './pool/adaptive-rpm.js';
