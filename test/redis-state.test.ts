@@ -16,7 +16,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bearerOf, type FakeOpenAI } from './fakes/openai-upstream.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
 import { useFakeOpenAI, useSwitchboards } from './helpers/lifecycle.js';
-import { freshRecord, type CredentialRecord } from '../core/pool/records.js';
+import { freshRecord, type CredentialRecord } from '../core/state/records.js';
 import { DocumentSync, SYNC_LUA, type SyncingRedis } from '../core/state/redis-sync.js';
 import { maskSecret } from '../core/pool/credentials.js';
 

@@ -3,7 +3,7 @@ import { maskedTail, secretHash } from './credentials.js';
 import { credentialKey } from './credential-changes.js';
 import { enableRecord } from './outcomes.js';
 import { PoolEntry } from './pool-entry.js';
-import { hydrateRecord, type CredentialRecord } from './records.js';
+import { hydrateRecord, type CredentialRecord } from '../state/records.js';
 
 /** State key of the one entry of a provider configured without credentials. */
 export const KEYLESS_KEY = 'anonymous';

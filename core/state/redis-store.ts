@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../contract/provider.js';
 import { StartupError } from '../errors/gateway-error.js';
-import type { SharedGate } from '../pool/gate.js';
+import type { SharedGate } from './gate.js';
 import type { StateConfig } from './open-store.js';
 import { defineGate, RedisGate } from './redis-gate.js';
 import { parseEvent, type ClusterEvent, type SharedEvents } from './events.js';
