@@ -1,6 +1,6 @@
 import type { ModelInfo } from '../contract/openai.js';
 import type { ProviderSections } from './provider-settings.js';
-import type { StateConfig } from '../state/open-store.js';
+import type { StateConfig } from '../state/state-config.js';
 
 /** A credential after its source (inline, env, file) was read. */
 export interface CredentialEntry {

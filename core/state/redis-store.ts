@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../contract/provider.js';
 import { StartupError } from '../errors/gateway-error.js';
 import type { SharedGate } from './gate.js';
-import type { StateConfig } from './open-store.js';
+import type { StateConfig } from './state-config.js';
 import { defineGate, RedisGate } from './redis-gate.js';
 import { parseEvent, type ClusterEvent, type SharedEvents } from './events.js';
 import { DocumentSync, SYNC_LUA, type SyncingRedis } from './redis-sync.js';
