@@ -1,5 +1,6 @@
-import { ADAPTIVE_MAX as MAX, ADAPTIVE_START as START, clampRpm as clamp, type AdaptiveRecord } from '../state/adaptive-record.js';
+import { ADAPTIVE_MAX as MAX, ADAPTIVE_START as START, clampRpm as clamp, hydrateAdaptive, type AdaptiveRecord } from '../state/adaptive-record.js';
 import type { Clock } from '../state/clock.js';
+import type { StateDocument } from '../state/store.js';
 
 const CUT = 0.6;
 const RAISE = 1.2;
@@ -63,4 +64,16 @@ export class AdaptiveRpm {
   reset(): void {
     for (const k of Object.keys(this.section)) delete this.section[k];
   }
+}
+
+/** The provider's estimates as stored (checked; ones that do not read are dropped), tracked from now on in the document. */
+export function openAdaptive(data: StateDocument, providerId: string, clock: Clock): AdaptiveRpm {
+  const observed = ((data.observed ??= {})[providerId] ?? {}) as Record<string, unknown>;
+  const section = Object.create(null) as Record<string, AdaptiveRecord>;
+  for (const [model, raw] of Object.entries(observed)) {
+    const r = hydrateAdaptive(raw, clock.now());
+    if (r) section[model] = r;
+  }
+  data.observed[providerId] = section;
+  return new AdaptiveRpm(section, clock);
 }
