@@ -12,7 +12,8 @@ import type { SharedGate } from './gate.js';
 import type { StateConfig } from './state-config.js';
 import { defineGate, RedisGate } from './redis-gate.js';
 import { parseEvent, type ClusterEvent, type SharedEvents } from './events.js';
-import { DocumentSync, SYNC_LUA, type SyncingRedis } from './redis-sync.js';
+import { DocumentSync } from './redis-sync.js';
+import { SYNC_LUA, type SyncingRedis } from './sync-script.js';
 import { emptyDocument, type StateDocument, type StateStore } from './store.js';
 
 /** The URL without its password, for messages. */
