@@ -11,7 +11,7 @@ import { createProviders } from './providers/create.js';
 import { ModelRouter } from './routing/router.js';
 import type { Clock } from './state/clock.js';
 import { openStateStore } from './state/open-store.js';
-import { QuotaRefresh } from './pool/quota-refresh.js';
+import { QuotaRefresh } from './admin/quota-refresh.js';
 import { ImageFiles } from './files/image-files.js';
 import { Drain } from './http/drain.js';
 import { ChatResponder } from './http/chat-responder.js';

@@ -1,6 +1,7 @@
 /** The adaptive requests-per-minute estimate the rate-limits endpoint shows, on a fake clock. */
 import { describe, expect, it } from 'vitest';
-import { AdaptiveRpm, type AdaptiveRecord } from '../core/pool/adaptive-rpm.js';
+import { AdaptiveRpm } from '../core/pool/adaptive-rpm.js';
+import type { AdaptiveRecord } from '../core/state/adaptive-record.js';
 import { ManualClock } from '../core/state/clock.js';
 
 const MIN = 60_000;

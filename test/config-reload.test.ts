@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { bearerOf, startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
-import { maskSecret } from '../core/dispatch/credentials.js';
+import { maskSecret } from '../core/pool/credentials.js';
 
 const ADMIN = 'admin-key-for-reload-tests-0123';
 const KEYS = ['sk-reload-key-0000000000aaaa', 'sk-reload-key-1111111111bbbb', 'sk-reload-key-2222222222cccc'];

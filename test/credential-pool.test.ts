@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Credential, Logger } from '../core/contract/provider.js';
-import { toCredential } from '../core/dispatch/credentials.js';
+import { toCredential } from '../core/pool/credentials.js';
 import { GatewayError } from '../core/errors/gateway-error.js';
 import { CredentialPool } from '../core/pool/credential-pool.js';
 import { PoolExhausted } from '../core/pool/exhausted.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { maskSecret } from '../core/dispatch/credentials.js';
+import { maskSecret } from '../core/pool/credentials.js';
 import { prepare } from '../core/startup.js';
 import { startFakeGitHubModels, type FakeGitHubModels } from './fakes/github-models.js';
 import { startSwitchboard } from './helpers/switchboard.js';

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ManualClock } from '../core/state/clock.js';
 import { DEFAULT_ADVERTISED, githubPromptTokens, githubReply, splitReply, startFakeGitHubModels, type FakeGitHubModels } from './fakes/github-models.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
-import { maskSecret } from '../core/dispatch/credentials.js';
+import { maskSecret } from '../core/pool/credentials.js';
 
 const TOKENS = ['ghp_tokenAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1', 'ghp_tokenBBBBBBBBBBBBBBBBBBBBBBBBBBBBB2', 'ghp_tokenCCCCCCCCCCCCCCCCCCCCCCCCCCCCC3', 'ghp_tokenDDDDDDDDDDDDDDDDDDDDDDDDDDDDD4'];
 const [A, B, C, D] = TOKENS;

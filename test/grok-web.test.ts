@@ -11,7 +11,7 @@ import { useFakeGrok } from './helpers/lifecycle.js';
 import { ManualClock } from '../core/state/clock.js';
 import { GROK_SSO, GROK_WEB_RESULTS, GROK_X_RESULTS, checkGrokHeaders, grokReply, grokThinking } from './fakes/grok-web.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
-import { maskSecret } from '../core/dispatch/credentials.js';
+import { maskSecret } from '../core/pool/credentials.js';
 
 const fake = useFakeGrok();
 let sb: RunningSwitchboard | undefined;

@@ -16,9 +16,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bearerOf, type FakeOpenAI } from './fakes/openai-upstream.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
 import { useFakeOpenAI, useSwitchboards } from './helpers/lifecycle.js';
-import { freshRecord, type CredentialRecord } from '../core/pool/records.js';
-import { DocumentSync, SYNC_LUA, type SyncingRedis } from '../core/state/redis-sync.js';
-import { maskSecret } from '../core/dispatch/credentials.js';
+import { freshRecord, type CredentialRecord } from '../core/state/records.js';
+import { DocumentSync } from '../core/state/redis-sync.js';
+import { SYNC_LUA, type SyncingRedis } from '../core/state/sync-script.js';
+import { maskSecret } from '../core/pool/credentials.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KEYS = ['sk-redis-key-aaaa1111', 'sk-redis-key-bbbb2222', 'sk-redis-key-cccc3333', 'sk-redis-key-dddd4444'];

@@ -11,7 +11,7 @@ import { ManualClock } from '../core/state/clock.js';
 import { defaultReply, type Behaviour, type FakeOpenAI } from './fakes/openai-upstream.js';
 import { type RunningSwitchboard } from './helpers/switchboard.js';
 import { useFakeOpenAI, useSwitchboards } from './helpers/lifecycle.js';
-import { maskSecret } from '../core/dispatch/credentials.js';
+import { maskSecret } from '../core/pool/credentials.js';
 import type { Lease } from '../core/pool/lease.js';
 
 const KEYS = Array.from({ length: 10 }, (_, i) => `sk-pool-key-${String(i).padStart(4, '0')}-abcdefgh${i}`);

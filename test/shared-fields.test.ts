@@ -3,8 +3,8 @@
  * fields, what one instance sends, and what it keeps when the shared copy comes back.
  */
 import { describe, expect, it } from 'vitest';
-import { recordFields, recordFromFields, isCounterField } from '../core/pool/record-fields.js';
-import { freshRecord, type CredentialRecord } from '../core/pool/records.js';
+import { recordFields, recordFromFields, isCounterField } from '../core/state/record-fields.js';
+import { freshRecord, type CredentialRecord } from '../core/state/records.js';
 import { diffFields, mergeFields, type FieldOp, type Fields } from '../core/state/field-merge.js';
 
 /** What Redis does with the ops (HINCRBY, HSET, HDEL), for a copy kept in a Map. */

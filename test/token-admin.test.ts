@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ManualClock } from '../core/state/clock.js';
 import { defaultReply, fakeUsage, startFakeOpenAI, type Behaviour, type FakeOpenAI } from './fakes/openai-upstream.js';
 import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
-import { maskSecret } from '../core/dispatch/credentials.js';
+import { maskSecret } from '../core/pool/credentials.js';
 
 const ADMIN = 'admin-secret-0123456789abcdef';
 const KEYS = [0, 1, 2, 3].map((i) => `sk-admin-pool-key-${i}-0123456789${String(i).repeat(4)}`);

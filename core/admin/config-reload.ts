@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { effectiveSettings } from '../providers/settings.js';
 import type { Config, ProviderConfig } from '../config/types.js';
-import { toCredential } from '../dispatch/credentials.js';
+import { toCredential } from '../pool/credentials.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ObservedLimits } from '../pool/records.js';
+import type { ObservedLimits } from '../state/records.js';
 
 /**
  * Helpers for admin endpoints (the token-admin and rate-limits extensions, and anyone's own):

@@ -8,7 +8,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { ModelRouter } from '../routing/router.js';
 import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
-import type { QuotaRefresh } from '../pool/quota-refresh.js';
+import type { QuotaRefresh } from '../admin/quota-refresh.js';
 import type { ImageFiles } from '../files/image-files.js';
 import type { AdminActions } from '../admin/admin-actions.js';
 import type { Drain } from './drain.js';

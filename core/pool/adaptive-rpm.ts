@@ -1,31 +1,13 @@
+import { ADAPTIVE_MAX as MAX, ADAPTIVE_START as START, clampRpm as clamp, hydrateAdaptive, type AdaptiveRecord } from '../state/adaptive-record.js';
 import type { Clock } from '../state/clock.js';
+import type { StateDocument } from '../state/store.js';
 
-/** One model's estimate of the requests per minute its upstream will take, across the pool. */
-export interface AdaptiveRecord {
-  /** Current estimate, requests per minute. */
-  guess: number;
-  /** The upstream's advertised request limit per window (`x-ratelimit-limit-requests`), if seen. */
-  hardCap: number | null;
-  last429At: number | null;
-  updatedAt: number;
-  /** When the estimate was last cut (at most every 30 s) or raised (after 5 quiet minutes). */
-  lastCutAt: number | null;
-  lastRaiseAt: number | null;
-  /** When tracking began: the first quiet five minutes count from here. */
-  since: number;
-}
-
-const START = 30;
-const MIN = 1;
-const MAX = 200;
 const CUT = 0.6;
 const RAISE = 1.2;
 const CUT_EVERY_MS = 30_000;
 const QUIET_MS = 300_000;
 /** Models tracked per provider; a client naming models cannot grow this without bound. */
 const MAX_MODELS = 1024;
-
-const clamp = (v: number) => Math.round(Math.min(MAX, Math.max(MIN, v)) * 100) / 100;
 
 /**
  * An adaptive requests-per-minute estimate per model, as the GitHub Models proxy users know it:
@@ -84,18 +66,14 @@ export class AdaptiveRpm {
   }
 }
 
-/** A stored record, field by field (a hand-edited file must not break the types). */
-export function hydrateAdaptive(raw: unknown, now: number): AdaptiveRecord | undefined {
-  if (!raw || typeof raw !== 'object') return undefined;
-  const r = raw as Record<string, unknown>;
-  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-  return {
-    guess: clamp(n(r.guess) ?? START),
-    hardCap: n(r.hardCap),
-    last429At: n(r.last429At),
-    updatedAt: n(r.updatedAt) ?? now,
-    lastCutAt: n(r.lastCutAt),
-    lastRaiseAt: n(r.lastRaiseAt),
-    since: n(r.since) ?? now,
-  };
+/** The provider's estimates as stored (checked; ones that do not read are dropped), tracked from now on in the document. */
+export function openAdaptive(data: StateDocument, providerId: string, clock: Clock): AdaptiveRpm {
+  const observed = ((data.observed ??= {})[providerId] ?? {}) as Record<string, unknown>;
+  const section = Object.create(null) as Record<string, AdaptiveRecord>;
+  for (const [model, raw] of Object.entries(observed)) {
+    const r = hydrateAdaptive(raw, clock.now());
+    if (r) section[model] = r;
+  }
+  data.observed[providerId] = section;
+  return new AdaptiveRpm(section, clock);
 }

@@ -1,37 +1,30 @@
 import type { TokenUsage } from '../canonical/usage.js';
 import type { Credential, FailureKind, Logger } from '../contract/provider.js';
 import type { Clock } from '../state/clock.js';
+import type { SharedGate } from '../state/gate.js';
 import type { StateStore } from '../state/store.js';
-import { learnRefusal, shareCooldowns, type SharedGate } from './gate.js';
 import type { CallSignal } from '../contract/call-signal.js';
-import type { QuotaObservation } from '../upstream/retry-hints.js';
-import { AdaptiveRpm, hydrateAdaptive, type AdaptiveRecord } from './adaptive-rpm.js';
-import { PoolExhausted } from './exhausted.js';
-import { Lease, type FailureDetail } from './lease.js';
-import { applyFailure, countDownQuota, countSuccess, enableRecord, observeQuota, resetRecord } from './outcomes.js';
+import type { QuotaObservation } from '../contract/provider.js';
+import { openAdaptive, type AdaptiveRpm } from './adaptive-rpm.js';
+import { exhaustedFor, type PoolExhausted } from './exhausted.js';
+import { learnRefusal, shareCooldowns } from './gate.js';
+import { Lease, type FailureDetail, type LeaseOwner } from './lease.js';
+import { startRequest } from './leasing.js';
+import { disableEntry, enableEntry, Membership, resetEntry } from './membership.js';
+import { applyFailure, countSuccess, observeQuota } from './outcomes.js';
 import { PoolEntry } from './pool-entry.js';
-import { WAIT, WaitQueue } from './wait-queue.js';
-import { coolUntil, type CredentialRecord } from './records.js';
-import { countRequest, fullWindow, windowReason, type FullWindow, type WindowCounts } from './request-windows.js';
-import { effectiveCredentials, hydrateChanges } from './credential-changes.js';
-import { entriesFor, names } from './membership.js';
-import { ownError } from './own-error.js';
-import { pickByStrategy } from './select.js';
-import type { Tried } from './tried.js';
+import { select, type Rank } from './selector.js';
 import type { PoolSettings } from './settings.js';
 import { viewOf, type CredentialView } from './snapshot.js';
+import type { Tried } from './tried.js';
+import { WAIT, WaitQueue } from './wait-queue.js';
 
 export type { CredentialView } from './snapshot.js';
-
-/** A full request window rests its record (a credential's, or one model's) until it ends, like a cooldown. */
-function restUntilWindowEnds(target: { cooldownUntil?: number; cooldownReason?: string }, full: FullWindow | undefined): void {
-  if (full) coolUntil(target, full.until, windowReason(full.window));
-}
 
 export interface PoolInit {
   providerId: string;
   /** The provider's preference per model (see Provider.rankCredential); absent: all alike. */
-  rank?: (credential: Credential | undefined, model: string) => number | undefined;
+  rank?: Rank;
   credentials: readonly Credential[];
   /**
    * Set when the provider was configured with credentials that all resolved to nothing (an unset
@@ -49,23 +42,22 @@ export interface PoolInit {
  * A provider's credentials and what is known of each: which may serve a model now (enabled, not
  * cooling down, not denied it, under its concurrency cap, past its throttle interval), which one
  * to use by strategy, and what every outcome does to it. Callers that must wait for a throttled
- * or busy credential queue in arrival order.
+ * or busy credential queue in arrival order. A façade: who is in the pool is {@link Membership},
+ * which one serves is {@link select}, what a start and an outcome do to a record is leasing.ts
+ * and outcomes.ts; this class holds them together with the cursor, the queue and the store.
  */
-export class CredentialPool {
+export class CredentialPool implements LeaseOwner {
   readonly providerId: string;
-  /** In pool order; replaced (not mutated) when credentials are added or removed. */
-  entries: readonly PoolEntry[] = [];
   settings: PoolSettings;
   /** Per-model requests-per-minute estimate, learned from 429s. */
   readonly adaptive: AdaptiveRpm;
   #clock: Clock;
-  #rank: PoolInit['rank'];
+  #rank: Rank | undefined;
   #store: StateStore;
   #gate: SharedGate | undefined;
   #log: Logger;
   #cursor = 0;
-  #configured: readonly Credential[];
-  #missing: string | undefined;
+  readonly #members: Membership;
   readonly #queue: WaitQueue;
 
   constructor(init: PoolInit) {
@@ -77,22 +69,13 @@ export class CredentialPool {
     this.#gate = init.store.gate;
     this.#log = init.log;
     this.#queue = new WaitQueue(this, init.clock);
-    this.#configured = init.credentials;
-    this.#missing = init.missing;
-    const changes = (init.store.data.credentials ??= {});
-    changes[init.providerId] = hydrateChanges(changes[init.providerId]);
-    // Rebuilt from the credentials in service: records of credentials no longer there go.
-    const saved = init.store.data.pools[init.providerId] ?? {};
-    init.store.data.pools[init.providerId] = {};
-    this.#rebuild(saved);
-    const observed = ((init.store.data.observed ??= {})[init.providerId] ?? {}) as Record<string, unknown>;
-    const adaptive = Object.create(null) as Record<string, AdaptiveRecord>;
-    for (const [model, raw] of Object.entries(observed)) {
-      const r = hydrateAdaptive(raw, init.clock.now());
-      if (r) adaptive[model] = r;
-    }
-    init.store.data.observed[init.providerId] = adaptive;
-    this.adaptive = new AdaptiveRpm(adaptive, init.clock);
+    this.#members = new Membership(init.providerId, init.store, init.credentials, init.missing);
+    this.adaptive = openAdaptive(init.store.data, init.providerId, init.clock);
+  }
+
+  /** In pool order; replaced (not mutated) when credentials are added or removed. */
+  get entries(): readonly PoolEntry[] {
+    return this.#members.entries;
   }
 
   /**
@@ -140,149 +123,28 @@ export class CredentialPool {
   }
 
   /**
-   * @internal (the queue) `tried`: credentials that already failed this request; a faulted one is
-   * never offered to it again, one that failed transiently only when nothing untried can serve.
+   * @internal (the queue) The selector's choice (see {@link select}); when it is to wait for a
+   * throttle, the queue wakes when the nearest one ends.
    */
   pick(model: string, now: number, tried: Tried | undefined): PoolEntry | typeof WAIT | PoolExhausted {
-    const n = this.entries.length;
-    const { minIntervalMs, maxConcurrent, scope } = this.settings.throttle;
-    const throttleKey = scope === 'model' ? model : undefined;
-    const rank = this.#rank;
-    const firstWins = !rank && this.settings.strategy === 'round-robin';
-    let eligible: PoolEntry[] | undefined;
-    let bestRank = Infinity;
-    let resting: PoolEntry | undefined;
-    let restingRank = Infinity;
-    let again: PoolEntry | undefined;
-    let againRank = Infinity;
-    let wait = false;
-    let throttledUntil = Infinity;
-    for (let i = 0; i < n; i++) {
-      const e = this.entries[(this.#cursor + i) % n];
-      if (e.restUntil > now) continue; // the keyless entry, resting after its upstream refused it
-      const r = e.record;
-      const rk = rank ? rank(e.credential, model) : 0;
-      if (rk === undefined) continue;
-      const before = tried?.get(e);
-      if (before === 'fault' || !r.enabled || e.peekModel(model)?.denied || e.coolingUntil(model, now)) continue;
-      const cap = e.capUntil > now && (maxConcurrent === 0 || e.concurrencyCap < maxConcurrent) ? e.concurrencyCap : maxConcurrent;
-      if (cap > 0 && e.inFlight >= cap) {
-        wait = true;
-        continue;
-      }
-      if (e.gateUntil > now) {
-        wait = true;
-        throttledUntil = Math.min(throttledUntil, e.gateUntil);
-        continue;
-      }
-      if (minIntervalMs > 0 && now < e.lastStart(throttleKey) + minIntervalMs) {
-        wait = true;
-        throttledUntil = Math.min(throttledUntil, e.lastStart(throttleKey) + minIntervalMs);
-        continue;
-      }
-      if (before !== undefined) {
-        // Failed this request already: a retry takes it again only if nothing untried can serve.
-        if (rk < againRank) {
-          again = e;
-          againRank = rk;
-        }
-        continue;
-      }
-      if (r.skipRequests > 0) {
-        // Sitting out requests after a transient failure: only used if nothing else can serve.
-        if (!resting || rk < restingRank || (rk === restingRank && r.skipRequests < resting.record.skipRequests)) {
-          resting = e;
-          restingRank = rk;
-        }
-        continue;
-      }
-      if (firstWins) return e; // the first in turn wins: no list needed
-      // Of the credentials that can serve now, only those the provider prefers most compete.
-      if (rk < bestRank) {
-        bestRank = rk;
-        eligible = [e];
-      } else if (rk === bestRank) eligible!.push(e);
-    }
-    if (eligible) return pickByStrategy(this.settings.strategy, eligible, now, model);
-    if (resting) return resting;
-    if (again) return again;
-    if (wait) {
-      if (throttledUntil !== Infinity) this.#queue.wakeAtLeast(throttledUntil);
-      return WAIT;
-    }
-    return this.#exhausted(model, now, tried);
+    const entries = this.#members.entries;
+    const s = select(entries, this.#cursor, model, now, tried, this.settings, this.#rank);
+    if (typeof s === 'object') return s;
+    if (s === undefined) return exhaustedFor(this.providerId, entries, this.#members.missing, model, now, tried, this.#rank);
+    if (s !== Infinity) this.#queue.wakeAtLeast(s);
+    return WAIT;
   }
 
   /** @internal (the queue) */
   lease(e: PoolEntry, model: string): Lease {
     const now = this.#clock.now();
-    this.#cursor = (e.index + 1) % this.entries.length;
-    // Every served request counts down the credentials sitting out.
-    let others = false;
-    for (const other of this.entries) {
-      if (other.record.skipRequests > 0 && other !== e) {
-        other.record.skipRequests--;
-        others = true;
-      }
-    }
-    if (e.record.skipRequests > 0) e.record.skipRequests--;
-    e.inFlight++;
-    if (this.settings.throttle.scope === 'model') e.started(model, now);
-    else e.lastStartAt = now;
-    const r = e.record;
-    r.requests++;
-    r.lastUsedAt = now;
-    const m = e.model(model);
-    m.requests++;
-    m.lastUsedAt = now;
-    countDownQuota(r, m, now);
+    const { entries } = this.#members;
+    this.#cursor = (e.index + 1) % entries.length;
+    const t = this.settings.throttle;
     // Shared state counts windows in Redis (the gate); alone, or cut off from Redis, here.
-    if (this.settings.throttle.windows.length && (!this.#gate || this.#store.degraded)) this.#countWindows(e, model, now);
+    const others = startRequest(entries, e, model, now, t, t.windows.length > 0 && (!this.#gate || this.#store.degraded === true));
     this.#store.changed(this.providerId, others ? undefined : e.key);
     return new Lease(this, e, model);
-  }
-
-  /** A window filled by this request rests the credential (or its model) until the window ends. */
-  #countWindows(e: PoolEntry, model: string, now: number): void {
-    const target = this.settings.throttle.scope === 'model' ? e.model(model) : e.record;
-    restUntilWindowEnds(target, countRequest((target.windows ??= Object.create(null) as WindowCounts), this.settings.throttle.windows, now));
-  }
-
-  #exhausted(model: string, now: number, tried: Tried | undefined): PoolExhausted {
-    const own = ownError(this.providerId, this.entries, this.#missing, now);
-    if (own) return new PoolExhausted(this.providerId, model, undefined, own.summary, false, own.error);
-    let freeAt: number | undefined;
-    let denied = 0;
-    const counts = new Map<string, number>();
-    const count = (why: string) => counts.set(why, (counts.get(why) ?? 0) + 1);
-    let unranked = 0;
-    for (const e of this.entries) {
-      if (this.#rank && this.#rank(e.credential, model) === undefined) {
-        unranked++;
-        count(`not for model ${model}`);
-        continue;
-      }
-      if (!e.record.enabled) {
-        count(`disabled (${e.record.disabledReason ?? 'by an admin'})`);
-        continue;
-      }
-      if (e.peekModel(model)?.denied) {
-        denied++;
-        count(`denied model ${model}`);
-        continue;
-      }
-      const until = e.coolingUntil(model, now);
-      if (until) {
-        const m = e.peekModel(model);
-        const why = (m?.cooldownUntil ?? 0) >= (e.record.cooldownUntil ?? 0) ? m?.cooldownReason : e.record.cooldownReason;
-        count(why ?? 'cooling down');
-        if (freeAt === undefined || until < freeAt) freeAt = until;
-        continue;
-      }
-      if (tried?.has(e)) count('already failed this request');
-    }
-    const summary = [...counts].map(([why, n]) => `${n} ${why}`).join(', ');
-    return new PoolExhausted(this.providerId, model, freeAt, summary, denied > 0 && denied + unranked === this.entries.length);
   }
 
   #finish(lease: Lease): void {
@@ -331,17 +193,18 @@ export class CredentialPool {
 
   /** The credential the next round-robin request tries first; undefined when the pool has none. */
   get current(): PoolEntry | undefined {
-    return this.entries.length ? this.entries[this.#cursor % this.entries.length] : undefined;
+    const { entries } = this.#members;
+    return entries.length ? entries[this.#cursor % entries.length] : undefined;
   }
 
   /** Configured without credentials: its one entry stands for the provider itself. */
   get keyless(): boolean {
-    return this.entries.length === 1 && this.entries[0].credential === undefined;
+    return this.#members.keyless;
   }
 
   /** Why the pool has no credentials although some were configured (the start-up warning), else undefined. */
   get missing(): string | undefined {
-    return this.entries.length === 0 ? this.#missing : undefined;
+    return this.#members.missing;
   }
 
   /** Make the next request start at the next credential (admin). Returns the new current one. */
@@ -351,19 +214,14 @@ export class CredentialPool {
 
   /** Make the next request start at credential `index` (another instance rotated). */
   rotateTo(index: number): PoolEntry | undefined {
-    const n = this.entries.length;
+    const n = this.#members.entries.length;
     if (n) this.#cursor = ((index % n) + n) % n;
     return this.current;
   }
 
-  /**
-   * The credentials an admin's name matches: by shown id (configured name or masked secret),
-   * state key, secret, or an id as shown before ids were unique (`sk-…abcd`, which several may
-   * share: the caller refuses an ambiguous name rather than pick one).
-   */
+  /** The credentials an admin's name matches (see {@link Membership.findAll}). */
   findAll(token: string): PoolEntry[] {
-    const exact = this.entries.filter((x) => x.id === token);
-    return exact.length ? exact : this.entries.filter((x) => names(x, token));
+    return this.#members.findAll(token);
   }
 
   /** The one credential an admin's name matches, or undefined when none or several do. */
@@ -378,33 +236,21 @@ export class CredentialPool {
    */
   resetStats(): void {
     const now = this.#clock.now();
-    const { windows } = this.settings.throttle;
-    for (const e of this.entries) {
-      resetRecord(e.record, now);
-      e.gateUntil = 0;
-      e.restUntil = 0;
-      // Counts of request windows stay (they are the upstream's allowance): a full one still rests.
-      for (const target of [e.record, ...Object.values(e.record.models)]) restUntilWindowEnds(target, fullWindow(target.windows, windows, now));
-    }
+    for (const e of this.#members.entries) resetEntry(e, this.settings.throttle.windows, now);
     this.#store.changed(this.providerId);
     this.wake();
   }
 
   /** Re-enable a credential and clear its cooldowns, denials and skips (admin). */
   enable(e: PoolEntry): void {
-    enableRecord(e.record);
-    e.gateUntil = 0;
-    e.restUntil = 0;
+    enableEntry(e);
     this.#store.changed(this.providerId, e.key);
     this.wake();
   }
 
   /** Take a credential out of service until an admin enables it again. */
   disable(e: PoolEntry, reason: string): void {
-    const r = e.record;
-    r.enabled = false;
-    r.disabledReason = reason;
-    r.disabledAt = this.#clock.now();
+    disableEntry(e, reason, this.#clock.now());
     this.#store.changed(this.providerId, e.key);
   }
 
@@ -415,8 +261,7 @@ export class CredentialPool {
 
   /** The configured credentials changed (config reload): those in service follow. `missing`: see PoolInit. */
   setConfigured(credentials: readonly Credential[], missing?: string): void {
-    this.#configured = credentials;
-    this.#missing = missing;
+    this.#members.configure(credentials, missing);
     this.#rebuild();
   }
 
@@ -425,17 +270,10 @@ export class CredentialPool {
     this.#rebuild();
   }
 
-  /**
-   * Entries for the configured credentials with the admin's changes (a provider configured
-   * without any gets one keyless entry; one whose configured credentials resolved to nothing gets
-   * none). `saved`: records read from the store at start-up.
-   */
-  #rebuild(saved?: Record<string, unknown>): void {
-    const list = effectiveCredentials(this.#configured, this.#store.data.credentials?.[this.providerId]);
-    const section = this.#store.data.pools[this.providerId] as Record<string, CredentialRecord>;
-    this.entries = entriesFor(list.length || this.#missing !== undefined ? list : [undefined], this.entries, section, saved);
-    this.#cursor = this.entries.length ? this.#cursor % this.entries.length : 0;
-    this.#store.changed(this.providerId);
+  #rebuild(): void {
+    this.#members.rebuild();
+    const n = this.#members.entries.length;
+    this.#cursor = n ? this.#cursor % n : 0;
     this.wake();
   }
 
@@ -447,7 +285,7 @@ export class CredentialPool {
   /** Every credential's state and counters, safe to show (ids masked, no secrets). */
   snapshot(): CredentialView[] {
     const now = this.#clock.now();
-    return this.entries.map((e) => viewOf(e, now));
+    return this.#members.entries.map((e) => viewOf(e, now));
   }
 
   /** Stop waiting: every queued caller is rejected (shutdown). */

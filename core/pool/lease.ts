@@ -1,7 +1,6 @@
 import type { TokenUsage } from '../canonical/usage.js';
 import type { FailureKind } from '../contract/provider.js';
-import type { QuotaObservation } from '../upstream/retry-hints.js';
-import type { CredentialPool } from './credential-pool.js';
+import type { QuotaObservation } from '../contract/provider.js';
 import type { PoolEntry } from './pool-entry.js';
 
 /** What the pool needs to know of a failure to apply its cooldown rule. */
@@ -18,6 +17,17 @@ export interface FailureDetail {
   status?: number;
 }
 
+/** What a lease reports to (its pool): the first three settle it (record the outcome, free the slot); the last does not. */
+export interface LeaseOwner {
+  recordSuccess(lease: Lease, usage: TokenUsage | undefined): void;
+  /** Count the failure and apply its cooldown rule. */
+  recordFailure(lease: Lease, kind: FailureKind, detail: FailureDetail): void;
+  /** Neither blame nor credit: the slot is freed. */
+  recordRelease(lease: Lease): void;
+  /** The upstream's rate-limit headers on an answer (the lease stays held). */
+  recordQuota(lease: Lease, quota: QuotaObservation): void;
+}
+
 /**
  * One credential held for one upstream call (for a stream: until the stream ends). Settling it
  * with {@link succeed}, {@link fail} or {@link release} records the outcome and frees the slot;
@@ -30,7 +40,7 @@ export class Lease {
   gateToken: string | undefined;
 
   constructor(
-    readonly pool: CredentialPool,
+    private readonly owner: LeaseOwner,
     readonly entry: PoolEntry,
     /** The upstream model the lease is for. */
     readonly model: string,
@@ -45,20 +55,20 @@ export class Lease {
   }
 
   succeed(usage?: TokenUsage): void {
-    if (this.#settle()) this.pool.recordSuccess(this, usage);
+    if (this.#settle()) this.owner.recordSuccess(this, usage);
   }
 
   fail(kind: FailureKind, detail: FailureDetail): void {
-    if (this.#settle()) this.pool.recordFailure(this, kind, detail);
+    if (this.#settle()) this.owner.recordFailure(this, kind, detail);
   }
 
   /** Give the credential back without blaming or crediting it (the client left). */
   release(): void {
-    if (this.#settle()) this.pool.recordRelease(this);
+    if (this.#settle()) this.owner.recordRelease(this);
   }
 
   reportQuota(quota: QuotaObservation): void {
-    this.pool.recordQuota(this, quota);
+    this.owner.recordQuota(this, quota);
   }
 
   /** Resolves once the lease is settled (a bulkhead slot is held until then). */

@@ -1,9 +1,106 @@
 import type { Credential } from '../contract/provider.js';
-import { maskedTail, secretHash } from '../dispatch/credentials.js';
-import { credentialKey } from './credential-changes.js';
-import { enableRecord } from './outcomes.js';
+import { hydrateChanges } from '../state/credential-changes.js';
+import { fullWindow, type RequestWindow } from '../state/request-windows.js';
+import { hydrateRecord, type CredentialRecord } from '../state/records.js';
+import type { StateStore } from '../state/store.js';
+import { credentialKey, effectiveCredentials } from './credential-changes.js';
+import { maskedTail, secretHash } from './credentials.js';
+import { restUntilWindowEnds } from './leasing.js';
+import { enableRecord, resetRecord } from './outcomes.js';
 import { PoolEntry } from './pool-entry.js';
-import { hydrateRecord, type CredentialRecord } from './records.js';
+
+/**
+ * Which credentials a pool has in service: the configured ones with an admin's additions and
+ * removals (kept in the state store), each with its record; found by an admin's name; taken out
+ * of service and back. Selection and outcomes are elsewhere: this is who is in the pool.
+ */
+export class Membership {
+  /** In pool order; replaced (not mutated) when credentials are added or removed. */
+  entries: readonly PoolEntry[] = [];
+  #configured: readonly Credential[];
+  #missing: string | undefined;
+
+  /** `missing`: see PoolInit. Records saved for credentials no longer in service are dropped. */
+  constructor(
+    private readonly providerId: string,
+    private readonly store: StateStore,
+    configured: readonly Credential[],
+    missing: string | undefined,
+  ) {
+    this.#configured = configured;
+    this.#missing = missing;
+    const changes = (store.data.credentials ??= {});
+    changes[providerId] = hydrateChanges(changes[providerId]);
+    const saved = store.data.pools[providerId] ?? {};
+    store.data.pools[providerId] = {};
+    this.rebuild(saved);
+  }
+
+  /** Configured without credentials: its one entry stands for the provider itself. */
+  get keyless(): boolean {
+    return this.entries.length === 1 && this.entries[0].credential === undefined;
+  }
+
+  /** Why the pool has no credentials although some were configured (the start-up warning), else undefined. */
+  get missing(): string | undefined {
+    return this.entries.length === 0 ? this.#missing : undefined;
+  }
+
+  /** The configured credentials changed (config reload); call {@link rebuild} next. */
+  configure(credentials: readonly Credential[], missing: string | undefined): void {
+    this.#configured = credentials;
+    this.#missing = missing;
+  }
+
+  /**
+   * Entries for the configured credentials with the admin's changes (a provider configured
+   * without any gets one keyless entry; one whose configured credentials resolved to nothing gets
+   * none). `saved`: records read from the store at start-up.
+   */
+  rebuild(saved?: Record<string, unknown>): void {
+    const list = effectiveCredentials(this.#configured, this.store.data.credentials?.[this.providerId]);
+    const section = this.store.data.pools[this.providerId] as Record<string, CredentialRecord>;
+    this.entries = entriesFor(list.length || this.#missing !== undefined ? list : [undefined], this.entries, section, saved);
+    this.store.changed(this.providerId);
+  }
+
+  /**
+   * The credentials an admin's name matches: by shown id (configured name or masked secret),
+   * state key, secret, or an id as shown before ids were unique (`sk-…abcd`, which several may
+   * share: the caller refuses an ambiguous name rather than pick one).
+   */
+  findAll(token: string): PoolEntry[] {
+    const exact = this.entries.filter((x) => x.id === token);
+    return exact.length ? exact : this.entries.filter((x) => names(x, token));
+  }
+}
+
+/** Back in service: re-enabled, cooldowns, denials, skips and rests cleared (counters stay). */
+export function enableEntry(e: PoolEntry): void {
+  enableRecord(e.record);
+  e.gateUntil = 0;
+  e.restUntil = 0;
+}
+
+/** Out of service until an admin enables it again. */
+export function disableEntry(e: PoolEntry, reason: string, now: number): void {
+  const r = e.record;
+  r.enabled = false;
+  r.disabledReason = reason;
+  r.disabledAt = now;
+}
+
+/**
+ * Afresh: counters, cooldowns, skips, denials and the disabled flag cleared. What was learned of
+ * the upstream's limits is kept, and so are request-window counts (the upstream's allowance): a
+ * full window still rests it.
+ */
+export function resetEntry(e: PoolEntry, windows: readonly RequestWindow[], now: number): void {
+  resetRecord(e.record, now);
+  e.gateUntil = 0;
+  e.restUntil = 0;
+  for (const target of [e.record, ...Object.values(e.record.models)]) restUntilWindowEnds(target, fullWindow(target.windows, windows, now));
+}
 
 /** State key of the one entry of a provider configured without credentials. */
 export const KEYLESS_KEY = 'anonymous';

@@ -1,9 +1,9 @@
 import type { TokenUsage } from '../canonical/usage.js';
 import type { FailureKind } from '../contract/provider.js';
-import type { QuotaObservation } from '../upstream/retry-hints.js';
+import type { QuotaObservation } from '../contract/provider.js';
 import type { FailureDetail } from './lease.js';
 import type { PoolEntry } from './pool-entry.js';
-import { coolUntil, freshCounters, freshRecord, replaceRecord, type CredentialRecord, type ModelRecord, type UsageCounters } from './records.js';
+import { coolUntil, freshCounters, freshRecord, replaceRecord, type CredentialRecord, type ModelRecord, type UsageCounters } from '../state/records.js';
 import type { PoolSettings } from './settings.js';
 
 const ERROR_TEXT_LIMIT = 300;

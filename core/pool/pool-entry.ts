@@ -1,6 +1,6 @@
 import type { Credential } from '../contract/provider.js';
-import type { CredentialRecord, ModelRecord } from './records.js';
-import { freshCounters } from './records.js';
+import type { CredentialRecord, ModelRecord } from '../state/records.js';
+import { freshCounters } from '../state/records.js';
 
 /** Models tracked per credential; later ones share one bucket so a client cannot grow the state. */
 const MAX_MODELS = 256;

@@ -1,4 +1,4 @@
-import type { RequestWindow } from './request-windows.js';
+import type { RequestWindow } from '../state/request-windows.js';
 
 /** How a provider's credentials are picked. */
 export type Strategy = 'round-robin' | 'least-used' | 'quota-aware' | 'random';

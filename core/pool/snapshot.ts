@@ -1,5 +1,5 @@
 import type { PoolEntry } from './pool-entry.js';
-import type { CredentialRecord, ModelRecord } from './records.js';
+import type { CredentialRecord, ModelRecord } from '../state/records.js';
 
 /** One credential as stats and admin endpoints show it. */
 export interface CredentialView extends Omit<CredentialRecord, 'models'> {

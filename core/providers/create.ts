@@ -4,7 +4,7 @@ import type { ProviderConfig } from '../config/types.js';
 import { StartupError } from '../errors/gateway-error.js';
 import { instanceProblems } from '../loader/contract-check.js';
 import { classifyHttpFailure } from '../upstream/classify.js';
-import { toCredential } from '../dispatch/credentials.js';
+import { toCredential } from '../pool/credentials.js';
 import { ProviderPolicies } from '../resilience/policies.js';
 import { CredentialPool } from '../pool/credential-pool.js';
 import type { Clock } from '../state/clock.js';

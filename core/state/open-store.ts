@@ -6,9 +6,6 @@ import { openRedisStore } from './redis-store.js';
 import type { StateStore } from './store.js';
 import type { StateConfig } from '../config/types.js';
 
-export type { StateConfig };
-
-
 export async function openStateStore(config: StateConfig, log: Logger): Promise<StateStore> {
   switch (config.driver) {
     case 'memory':

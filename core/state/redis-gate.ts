@@ -1,12 +1,12 @@
 /**
- * The shared gate of the `redis` driver (see core/pool/gate.ts): whether a credential may start a
+ * The shared gate of the `redis` driver (see core/state/gate.ts): whether a credential may start a
  * request now, decided by one Lua script on Redis's clock; cooldowns written as expiring keys.
  * While Redis cannot be reached it admits everything: the instance decides alone.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { GateVerdict, ReserveRequest, SharedGate } from '../pool/gate.js';
-import { windowReason } from '../pool/request-windows.js';
+import type { GateVerdict, ReserveRequest, SharedGate } from './gate.js';
+import { windowReason } from './request-windows.js';
 import type { ClusterEvent } from './events.js';
 
 /** A lease a crashed instance never released frees itself after this long (longer than any stream). */

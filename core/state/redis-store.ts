@@ -8,11 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../contract/provider.js';
 import { StartupError } from '../errors/gateway-error.js';
-import type { SharedGate } from '../pool/gate.js';
+import type { SharedGate } from './gate.js';
 import type { StateConfig } from '../config/types.js';
 import { defineGate, RedisGate } from './redis-gate.js';
 import { parseEvent, type ClusterEvent, type SharedEvents } from './events.js';
-import { DocumentSync, SYNC_LUA, type SyncingRedis } from './redis-sync.js';
+import { DocumentSync } from './redis-sync.js';
+import { SYNC_LUA, type SyncingRedis } from './sync-script.js';
 import { emptyDocument, type StateDocument, type StateStore } from './store.js';
 
 /** The URL without its password, for messages. */

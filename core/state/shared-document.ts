@@ -1,13 +1,13 @@
 /**
  * The state document as a set of hashes, the shape a shared store keeps: one per credential
- * record (`r:<provider>:<credential>`, see core/pool/record-fields.ts) and one per provider for
+ * record (`r:<provider>:<credential>`, see core/state/record-fields.ts) and one per provider for
  * the adaptive rate estimates (`a:<provider>`, a field per model). Each hash knows how to read
  * itself off the live document and how to lay a newer copy back onto it, in place.
  */
-import { hydrateAdaptive, type AdaptiveRecord } from '../pool/adaptive-rpm.js';
-import { isCounterField, recordFields, recordFromFields, stableJson } from '../pool/record-fields.js';
-import { freshRecord, replaceRecord, type CredentialRecord } from '../pool/records.js';
-import { hydrateChanges } from '../pool/credential-changes.js';
+import { hydrateAdaptive, type AdaptiveRecord } from './adaptive-record.js';
+import { isCounterField, recordFields, recordFromFields, stableJson } from './record-fields.js';
+import { freshRecord, replaceRecord, type CredentialRecord } from './records.js';
+import { hydrateChanges } from './credential-changes.js';
 import type { Fields } from './field-merge.js';
 import type { StateDocument } from './store.js';
 

@@ -3,17 +3,17 @@
  * owns the document's sections and mutates them in place; a driver decides where the document
  * lives and when it is written.
  */
-import type { SharedGate } from '../pool/gate.js';
+import type { SharedGate } from './gate.js';
 import type { SharedEvents } from './events.js';
-import type { CredentialChanges } from '../pool/credential-changes.js';
+import type { CredentialChanges } from './credential-changes.js';
 
 export interface StateDocument {
   version: 1;
-  /** providerId -> credential key -> that credential's record (see core/pool/records.ts). */
+  /** providerId -> credential key -> that credential's record (see core/state/records.ts). */
   pools: Record<string, Record<string, unknown>>;
-  /** providerId -> model -> adaptive rate-limit estimate (see core/pool/adaptive-rpm.ts). */
+  /** providerId -> model -> adaptive rate-limit estimate (see core/state/adaptive-record.ts). */
   observed?: Record<string, Record<string, unknown>>;
-  /** providerId -> credentials an admin added or removed (see core/pool/credential-changes.ts). */
+  /** providerId -> credentials an admin added or removed (see core/state/credential-changes.ts). */
   credentials?: Record<string, CredentialChanges>;
 }
 

@@ -1,9 +1,6 @@
 import type { QuotaObservation } from '../contract/provider.js';
 import { headerValue as first, type HeaderMap } from './header-value.js';
 
-// Re-exported for modules that still import it from here; it is part of the contract.
-export type { QuotaObservation };
-
 type Headers = HeaderMap | undefined;
 
 /** `1s`, `6m0s`, `20ms`, `1h2m3.5s` (OpenAI's reset headers) or plain seconds, in ms. */
