@@ -94,6 +94,16 @@ export function rateLimited(retryAfterS = 30, now = Date.now()): Behaviour {
 
 export const overloaded: Behaviour = { kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' };
 
+/**
+ * The key a request carried: `x-api-key`, or `Authorization: Bearer` (the API takes both; the
+ * SDK since 1.x sends its `apiKey` as a Bearer token). '' without one.
+ */
+export function keyOf(r: AnthropicRequest): string {
+  const key = r.headers['x-api-key'];
+  if (typeof key === 'string' && key) return key;
+  return String(r.headers.authorization ?? '').replace(/^Bearer /, '');
+}
+
 const id = (prefix: string) => prefix + randomBytes(12).toString('base64url');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -119,8 +129,8 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
   });
 
   async function route(rec: AnthropicRequest, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const key = req.headers['x-api-key'];
-    if (typeof key !== 'string' || !key) return error(res, 401, 'authentication_error', 'x-api-key header is required');
+    const key = keyOf(rec);
+    if (!key) return error(res, 401, 'authentication_error', 'x-api-key header is required');
     if (options.keys && !options.keys.includes(key)) return error(res, 401, 'authentication_error', 'invalid x-api-key');
     if (!req.headers['anthropic-version']) return error(res, 400, 'invalid_request_error', 'anthropic-version: header is required');
     if (rec.method === 'GET' && rec.path === '/v1/models') return listModels(rec, res);
@@ -173,8 +183,8 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     messages,
     script: (...b) => queue.push(...b),
     rule: addRule,
-    whenKey: (keys, behaviour) => addRule((r) => (keys.includes(String(r.headers['x-api-key'])) ? behaviour : undefined)),
-    keysSeen: () => messages().map((r) => String(r.headers['x-api-key'] ?? '')),
+    whenKey: (keys, behaviour) => addRule((r) => (keys.includes(keyOf(r)) ? behaviour : undefined)),
+    keysSeen: () => messages().map(keyOf),
     reset: () => {
       requests.length = 0;
       queue.length = 0;
