@@ -160,7 +160,9 @@ describe('anthropic provider: translation', () => {
   it('refuses what Anthropic cannot take with a 400 naming the field', async () => {
     const { client } = await setup();
     const fail = (body: Record<string, unknown>) =>
-      client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], ...body } as never).catch((e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
+      client.chat.completions
+        .create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], ...body } as never)
+        .then(() => undefined, (e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
     for (const [body, param] of [
       [{ n: 2 }, 'n'],
       [{ response_format: { type: 'json_object' } }, 'response_format'],
@@ -169,7 +171,7 @@ describe('anthropic provider: translation', () => {
     ] as const) {
       const err = await fail(body);
       expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-      expect(err.param).toBe(param);
+      expect(err?.param).toBe(param);
     }
     expect(fake.messages()).toHaveLength(0);
   });
