@@ -113,6 +113,30 @@ describe('anthropic provider: translation', () => {
     ]);
   });
 
+  it('parallel tool results merge into one user turn, with a user message after them', async () => {
+    const { client } = await setup();
+    const call = (id: string, city: string) => ({ id, type: 'function' as const, function: { name: 'get_weather', arguments: JSON.stringify({ city }) } });
+    await client.chat.completions.create({
+      model: MODEL,
+      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }],
+      messages: [
+        { role: 'user', content: 'Paris and Rome?' },
+        { role: 'assistant', content: 'Checking both.', tool_calls: [call('toolu_a', 'Paris'), call('toolu_b', 'Rome')] },
+        { role: 'tool', tool_call_id: 'toolu_a', content: 'sunny' },
+        { role: 'tool', tool_call_id: 'toolu_b', content: [{ type: 'text', text: 'rain' }] },
+        { role: 'user', content: 'which is better?' },
+      ],
+    });
+    expect(sent().messages.slice(1)).toEqual([
+      { role: 'assistant', content: [{ type: 'text', text: 'Checking both.' }, { type: 'tool_use', id: 'toolu_a', name: 'get_weather', input: { city: 'Paris' } }, { type: 'tool_use', id: 'toolu_b', name: 'get_weather', input: { city: 'Rome' } }] },
+      { role: 'user', content: [
+        { type: 'tool_result', tool_use_id: 'toolu_a', content: 'sunny' },
+        { type: 'tool_result', tool_use_id: 'toolu_b', content: [{ type: 'text', text: 'rain' }] },
+        { type: 'text', text: 'which is better?' },
+      ] },
+    ]);
+  });
+
   it('image input: data: URLs become base64 sources, https URLs url sources', async () => {
     const { client } = await setup();
     const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
@@ -168,6 +192,12 @@ describe('anthropic provider: translation', () => {
       [{ response_format: { type: 'json_object' } }, 'response_format'],
       [{ reasoning_effort: 'extreme' }, 'reasoning_effort'],
       [{ messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] }] }, 'messages[0].content[0].type'],
+      [{ messages: [{ role: 'user', content: [null] }] }, 'messages[0].content[0].type'],
+      [{ messages: [{ role: 'assistant', content: null, tool_calls: [null] }, { role: 'user', content: 'hi' }] }, 'messages[0].tool_calls[0]'],
+      [{ messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'f', arguments: '{oops' } }] }] }, 'messages[0].tool_calls[0].function.arguments'],
+      [{ messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].tool_call_id'],
+      [{ tools: [{ type: 'web_search' }] }, 'tools[0]'],
+      [{ tool_choice: 'sometimes' }, 'tool_choice'],
     ] as const) {
       const err = await fail(body);
       expect(err).toBeInstanceOf(OpenAI.BadRequestError);

@@ -54,6 +54,7 @@ function textBlocks(content: ChatMessage['content'], at: string): Block[] {
   if (content == null || content === '') return [];
   if (typeof content === 'string') return [{ type: 'text', text: content }];
   return content.flatMap((p, j) => {
+    part(p, `${at}.content[${j}]`);
     if (p.type !== 'text' && p.type !== 'refusal') throw bad(`${at}.content[${j}].type`, `${at}.content[${j}].type: only text parts can go here, not "${p.type}".`);
     const text = typeof p.text === 'string' ? p.text : typeof p.refusal === 'string' ? p.refusal : '';
     return text ? [{ type: 'text', text }] : [];
@@ -64,17 +65,23 @@ function userBlocks(content: ChatMessage['content'], at: string): Block[] {
   if (content == null || content === '') return [];
   if (typeof content === 'string') return [{ type: 'text', text: content }];
   return content.flatMap((p, j) => {
-    const part = `${at}.content[${j}]`;
+    const where = `${at}.content[${j}]`;
+    part(p, where);
     if (p.type === 'text') return typeof p.text === 'string' && p.text ? [{ type: 'text', text: p.text }] : [];
-    if (p.type === 'image_url') return [imageBlock(p, part)];
-    if (p.type === 'file') return [documentBlock(p, part)];
-    throw bad(`${part}.type`, `${part}.type: "${p.type}" parts cannot be sent to Anthropic (text, image_url and PDF file parts can).`);
+    if (p.type === 'image_url') return [imageBlock(p, where)];
+    if (p.type === 'file') return [documentBlock(p, where)];
+    throw bad(`${where}.type`, `${where}.type: "${p.type}" parts cannot be sent to Anthropic (text, image_url and PDF file parts can).`);
   });
+}
+
+/** A content part must be an object with a string `type` (the core's schema checks only the array). */
+function part(p: unknown, at: string): asserts p is ContentPart {
+  if (!p || typeof p !== 'object' || typeof (p as { type?: unknown }).type !== 'string') throw bad(`${at}.type`, `${at}: a content part is an object with a "type".`);
 }
 
 /** `data:` URLs become base64 sources, http(s) URLs url sources (Anthropic fetches them). */
 function imageBlock(p: ContentPart, at: string): Block {
-  const url = p.image_url?.url;
+  const url = typeof p.image_url === 'string' ? (p.image_url as string) : p.image_url?.url;
   if (typeof url !== 'string') throw bad(`${at}.image_url.url`, `${at}.image_url.url: give the image as a data: or https: URL.`);
   const data = /^data:([^;,]+);base64,/i.exec(url);
   if (data) return { type: 'image', source: { type: 'base64', media_type: data[1].toLowerCase(), data: url.slice(data[0].length) } };
@@ -103,12 +110,16 @@ function assistantBlocks(m: ChatMessage, at: string): Block[] {
     for (const b of m.thinking_blocks as Block[]) if (b && (b.type === 'thinking' || b.type === 'redacted_thinking')) blocks.push(b);
   }
   blocks.push(...textBlocks(m.content, at));
+  if (m.tool_calls != null && !Array.isArray(m.tool_calls)) throw bad(`${at}.tool_calls`, `${at}.tool_calls: a list of tool calls.`);
   (m.tool_calls ?? []).forEach((t: ToolCall, k) => blocks.push(toolUse(t, `${at}.tool_calls[${k}]`)));
   return blocks;
 }
 
 function toolUse(t: ToolCall, at: string): Block {
-  const args = t.function?.arguments;
+  if (!t || typeof t !== 'object' || typeof t.id !== 'string' || typeof t.function?.name !== 'string') {
+    throw bad(at, `${at}: a tool call needs an "id" and a "function" with a "name".`);
+  }
+  const args = t.function.arguments;
   let input: unknown = {};
   if (typeof args === 'string' && args.trim()) {
     try {
@@ -118,7 +129,7 @@ function toolUse(t: ToolCall, at: string): Block {
     }
   }
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw bad(`${at}.function.arguments`, `${at}.function.arguments: Anthropic needs the tool call's input as a JSON object.`);
-  return { type: 'tool_use', id: t.id, name: t.function?.name, input };
+  return { type: 'tool_use', id: t.id, name: t.function.name, input };
 }
 
 function toolResult(m: ChatMessage, at: string): Block {

@@ -6,10 +6,12 @@
  * per request to misbehave. Every request is recorded with its raw body text.
  */
 import http from 'node:http';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { onJsonBody } from './json-body.js';
-import { checkMessagesBody, lastUserText, type Body } from './anthropic-checks.js';
+import { checkMessagesBody, type Body } from './anthropic-checks.js';
+import { answer, anthropicInputTokens, events, id, type Message, type OkAnswer } from './anthropic-answer.js';
+
+export { anthropicInputTokens, anthropicReply, FAKE_SIGNATURE, pieces } from './anthropic-answer.js';
 
 export interface AnthropicRequest {
   method: string;
@@ -26,7 +28,7 @@ export interface AnthropicRequest {
 /** What the fake does with one `POST /v1/messages`. */
 export type Behaviour =
   /** answer: `text` (default: derived from the request), a `tool` call, extra response `headers` */
-  | { kind: 'ok'; text?: string; thinking?: string; tool?: { name: string; input: Record<string, unknown> }; headers?: Record<string, string>; cacheRead?: number }
+  | ({ kind: 'ok'; headers?: Record<string, string> } & OkAnswer)
   /** an error answer in Anthropic's envelope */
   | { kind: 'error'; status: number; type: string; message?: string; headers?: Record<string, string> }
   /** accept the request and never answer */
@@ -60,21 +62,6 @@ export interface FakeAnthropic {
 }
 
 export const FAKE_CLAUDE_MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'claude-haiku-4-5-20251001'];
-export const FAKE_SIGNATURE = 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds';
-
-/** The reply the fake gives by default: derived from the request, so tests can predict it. */
-export function anthropicReply(body: Body | undefined): string {
-  return `You said: ${lastUserText(body)} — and that is all.`;
-}
-
-/** Stream pieces: words with their leading space. */
-export const pieces = (text: string): string[] => text.match(/\s*\S+/g) ?? [text];
-
-/** Input tokens the fake counts for a body: a quarter of its system and messages' JSON length. */
-export function anthropicInputTokens(body: Body | undefined): number {
-  return (JSON.stringify(body?.messages ?? []).length + JSON.stringify(body?.system ?? '').length) >> 2;
-}
-
 /** A 429 as Anthropic sends it: `retry-after` and the `anthropic-ratelimit-requests-*` headers (reset in RFC 3339). */
 export function rateLimited(retryAfterS = 30, now = Date.now()): Behaviour {
   const reset = new Date(now + retryAfterS * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -104,7 +91,6 @@ export function keyOf(r: AnthropicRequest): string {
   return String(r.headers.authorization ?? '').replace(/^Bearer /, '');
 }
 
-const id = (prefix: string) => prefix + randomBytes(12).toString('base64url');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
@@ -147,7 +133,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     b ??= queue.shift() ?? { kind: 'ok' };
     if (b.kind === 'hang') return;
     if (b.kind === 'error') return error(res, b.status, b.type, b.message ?? `fake ${b.type}`, b.headers);
-    const message = answer(rec.body, b.kind === 'ok' ? b : { kind: 'ok' });
+    const message = answer(rec.body, b.kind === 'ok' ? b : {});
     const headers = { ...quotaHeaders(), ...(b.kind === 'ok' ? b.headers : undefined) };
     if (rec.body.stream !== true) return json(res, 200, message, headers);
     await stream(res, message, b, headers);
@@ -196,88 +182,6 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
         server.close(() => r());
       }),
   };
-}
-
-type Block = Record<string, unknown> & { type: string };
-interface Message {
-  id: string;
-  type: 'message';
-  role: 'assistant';
-  model: string;
-  content: Block[];
-  stop_reason: string;
-  stop_sequence: string | null;
-  usage: Record<string, unknown> & { input_tokens: number; output_tokens: number };
-}
-
-/** The whole answer, as the non-stream API returns it; streams replay it as events. */
-function answer(body: Body, b: Extract<Behaviour, { kind: 'ok' }>): Message {
-  const content: Block[] = [];
-  const thinking = body.thinking as { type?: string } | undefined;
-  if (thinking?.type === 'enabled') content.push({ type: 'thinking', thinking: b.thinking ?? 'Let me think about that.', signature: FAKE_SIGNATURE });
-  let stop = 'end_turn';
-  let stopSequence: string | null = null;
-  let words = pieces(b.text ?? anthropicReply(body));
-  const cut = words.join('');
-  for (const s of (body.stop_sequences as string[] | undefined) ?? []) {
-    const at = cut.indexOf(s);
-    if (at !== -1) {
-      words = pieces(cut.slice(0, at));
-      stop = 'stop_sequence';
-      stopSequence = s;
-      break;
-    }
-  }
-  const max = Number(body.max_tokens);
-  if (words.length > max) {
-    words = words.slice(0, max);
-    stop = 'max_tokens';
-  }
-  if (!b.tool || b.text !== undefined) content.push({ type: 'text', text: words.join('') });
-  if (b.tool && stop === 'end_turn') {
-    content.push({ type: 'tool_use', id: id('toolu_'), name: b.tool.name, input: b.tool.input });
-    stop = 'tool_use';
-  }
-  const input = anthropicInputTokens(body) - (b.cacheRead ?? 0);
-  return {
-    id: id('msg_'),
-    type: 'message',
-    role: 'assistant',
-    model: String(body.model),
-    content,
-    stop_reason: stop,
-    stop_sequence: stopSequence,
-    usage: { input_tokens: input, cache_creation_input_tokens: 0, cache_read_input_tokens: b.cacheRead ?? 0, output_tokens: words.length, service_tier: 'standard' },
-  };
-}
-
-/** The events of a stream for `m`, with the real API's event names and JSON shapes. */
-function events(m: Message): [string, unknown][] {
-  const out: [string, unknown][] = [];
-  const usage = { ...m.usage, output_tokens: 1 };
-  out.push(['message_start', { type: 'message_start', message: { ...m, content: [], stop_reason: null, stop_sequence: null, usage } }]);
-  m.content.forEach((block, index) => {
-    const delta = (d: Record<string, unknown>) => out.push(['content_block_delta', { type: 'content_block_delta', index, delta: d }]);
-    if (block.type === 'text') {
-      out.push(['content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } }]);
-      if (index === 0) out.push(['ping', { type: 'ping' }]);
-      for (const p of pieces(String(block.text))) delta({ type: 'text_delta', text: p });
-    } else if (block.type === 'thinking') {
-      out.push(['content_block_start', { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } }]);
-      if (index === 0) out.push(['ping', { type: 'ping' }]);
-      for (const p of pieces(String(block.thinking))) delta({ type: 'thinking_delta', thinking: p });
-      delta({ type: 'signature_delta', signature: block.signature });
-    } else if (block.type === 'tool_use') {
-      out.push(['content_block_start', { type: 'content_block_start', index, content_block: { ...block, input: {} } }]);
-      delta({ type: 'input_json_delta', partial_json: '' });
-      const args = JSON.stringify(block.input);
-      for (let i = 0; i < args.length; i += 9) delta({ type: 'input_json_delta', partial_json: args.slice(i, i + 9) });
-    }
-    out.push(['content_block_stop', { type: 'content_block_stop', index }]);
-  });
-  out.push(['message_delta', { type: 'message_delta', delta: { stop_reason: m.stop_reason, stop_sequence: m.stop_sequence }, usage: { output_tokens: m.usage.output_tokens } }]);
-  out.push(['message_stop', { type: 'message_stop' }]);
-  return out;
 }
 
 async function stream(res: http.ServerResponse, m: Message, b: Behaviour, headers: Record<string, string>): Promise<void> {
