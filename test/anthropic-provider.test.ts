@@ -261,6 +261,16 @@ describe('anthropic provider: failures', () => {
     expect(fake.keysSeen()).toEqual([KEYS[0], KEYS[2]]);
   });
 
+  it('an overloaded_error before the first text fails over unseen: the client gets a whole answer', async () => {
+    const { client } = await setup({ retry: { attempts: 2, initialDelayMs: 1, maxDelayMs: 1 } });
+    fake.script({ kind: 'stream-error', events: 3, type: 'overloaded_error' }); // message_start, content_block_start, ping, then the error
+    const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], stream: true });
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+    expect(text).toBe(anthropicReply({ messages: [{ role: 'user', content: 'hi' }] }));
+    expect(fake.keysSeen()).toHaveLength(2);
+  });
+
   it('a 400 from Anthropic is the client error, passed on and not retried', async () => {
     const { client } = await setup();
     fake.script({ kind: 'error', status: 400, type: 'invalid_request_error', message: 'messages: roles must alternate' });

@@ -41,7 +41,7 @@ interface OpenBlock {
 }
 
 /**
- * Anthropic's Messages event stream as canonical chunks: the role chunk at `message_start`, text
+ * Anthropic's Messages event stream as canonical chunks: the role chunk from `message_start`, text
  * and thinking deltas as content and `reasoning_content`, each tool_use block as a tool call
  * (id and name first, then its input's JSON fragments), the finish chunk at `message_stop`, then
  * the usage chunk when asked. `ping` and unknown events are skipped (Anthropic may add some); an
@@ -52,9 +52,9 @@ export async function* anthropicChunks(body: AsyncIterable<Buffer>, created: num
   const parser = new SseParser();
   const state = new StreamState(created, includeUsage);
   for await (const buf of body) {
-    for (const ev of parser.feed(decoder.write(buf))) yield* state.event(ev);
+    for (const ev of parser.feed(decoder.write(buf))) yield* state.emit(ev);
   }
-  for (const ev of [...parser.feed(decoder.end()), ...parser.end()]) yield* state.event(ev);
+  for (const ev of [...parser.feed(decoder.end()), ...parser.end()]) yield* state.emit(ev);
   if (!state.done) throw UpstreamError.malformed('the upstream stream ended before message_stop');
 }
 
@@ -65,11 +65,27 @@ class StreamState {
   #tools = 0;
   #usage: AnthropicUsage = {};
   #stop: string | null | undefined;
+  #role: ChatChunk | undefined;
 
   constructor(
     readonly created: number,
     readonly includeUsage: boolean,
   ) {}
+
+  /**
+   * The chunks of one event, the role chunk held back until the first of them: Anthropic opens
+   * every stream with `message_start` at once, and an `overloaded_error` often follows before any
+   * text. Until a chunk is out, the core can still retry or fail over without the client knowing.
+   */
+  *emit(ev: SseEvent): Generator<ChatChunk> {
+    for (const chunk of this.event(ev)) {
+      if (this.#role) {
+        yield this.#role;
+        this.#role = undefined;
+      }
+      yield chunk;
+    }
+  }
 
   *event(ev: SseEvent): Generator<ChatChunk> {
     if (this.done || ev.data.length === 0) return;
@@ -86,7 +102,7 @@ class StreamState {
       const m = data.message ?? {};
       this.#base = { id: String(m.id ?? ''), created: this.created, model: String(m.model ?? '') };
       Object.assign(this.#usage, m.usage);
-      yield makeChunk(this.#base, { role: 'assistant', content: '' });
+      this.#role = makeChunk(this.#base, { role: 'assistant', content: '' });
       return;
     }
     if (type === 'ping' || typeof type !== 'string') return;
