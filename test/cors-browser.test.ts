@@ -62,7 +62,7 @@ afterAll(async () => {
 async function pageAt(host: string): Promise<Page> {
   const page = await browser.newPage();
   await page.goto(`http://${host}:${pagePort}/`);
-  await page.waitForFunction(() => 'OpenAI' in window);
+  await page.waitForFunction(() => 'OpenAI' in globalThis);
   return page;
 }
 
@@ -77,7 +77,7 @@ interface Outcome {
 function askInPage(page: Page, opts: { stream: boolean; key?: string }): Promise<Outcome> {
   return page.evaluate(
     async ({ baseURL, key, stream }) => {
-      const OpenAI = (window as unknown as { OpenAI: typeof import('openai').default }).OpenAI;
+      const OpenAI = (globalThis as unknown as { OpenAI: typeof import('openai').default }).OpenAI;
       const client = new OpenAI({ baseURL, apiKey: key, dangerouslyAllowBrowser: true, maxRetries: 0 });
       const messages = [{ role: 'user' as const, content: 'hello from the browser' }];
       try {

@@ -179,7 +179,7 @@ describe('admin routes never answer CORS', () => {
 
   it('no Allow-Origin on their answers, with the admin key or without', async () => {
     for (const [method, path] of admin) {
-      for (const headers of [{ origin: UI, authorization: `Bearer ${ADMIN}` }, { origin: UI }]) {
+      for (const headers of [{ origin: UI, authorization: `Bearer ${ADMIN}` }, { origin: UI }] as Record<string, string>[]) {
         const res = await fetch(`${sb.origin}${path}`, { method, headers });
         expect(res.headers.get('access-control-allow-origin'), `${method} ${path}`).toBeNull();
         await res.text();
