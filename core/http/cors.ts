@@ -4,7 +4,8 @@ import type { CorsConfig } from '../config/types.js';
 
 /**
  * What browser clients send beyond the CORS-safelisted headers: the keys, both front doors'
- * version and beta headers, and what the official SDKs add (x-stainless-*, idempotency keys).
+ * version and beta headers, what the official SDKs add (x-stainless-*, idempotency keys), and
+ * tracing headers. A list rather than echoing what the browser asks, so what passes is reviewable.
  */
 export const ALLOWED_HEADERS = [
   'authorization',
@@ -30,6 +31,11 @@ export const ALLOWED_HEADERS = [
   'x-stainless-helper-method',
   'x-stainless-poll-helper',
   'x-stainless-custom-poll-interval',
+  // tracing that web apps' fetch instrumentation adds (OpenTelemetry, request ids)
+  'traceparent',
+  'tracestate',
+  'baggage',
+  'x-request-id',
 ];
 
 /** Response headers a page may read: when to retry, and the ids to quote in a bug report. */
