@@ -7,6 +7,7 @@ import { composeServices } from './composition.js';
 import { GatewayError, StartupError } from './errors/gateway-error.js';
 import { extensionPlugin, routeGroup } from './http/route-group.js';
 import { AccessLog } from './http/access-log.js';
+import { installCors } from './http/cors.js';
 import { createLogger } from './logging.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { installJsonBody } from './http/json-body.js';
@@ -71,6 +72,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
 
   installErrorHandling(app);
   installJsonBody(app);
+  await installCors(app, config.server.cors, services.guards.adminKey);
   await app.register(routeGroup('health', healthRoutes));
   await app.register(routeGroup('files', fileRoutes));
   await app.register(routeGroup('admin', adminRoutes));

@@ -7,6 +7,7 @@ import type { ProviderSections } from '../contract/provider.js';
 import type { Timeouts } from '../contract/provider.js';
 import { interpolate } from './interpolate.js';
 import { Problems, type PathSegment } from './problems.js';
+import { corsOriginsOf } from './cors-origins.js';
 import { configSchema, providerCoreProperties } from './schema.js';
 import { resolveSecrets } from './secrets.js';
 import type { Config, ModelRoute, ProviderConfig, RouteTarget } from './types.js';
@@ -77,6 +78,7 @@ export function buildConfig(
       host: options.overrides?.host ?? server.host,
       port: options.overrides?.port ?? server.port,
       logLevel: options.overrides?.logLevel ?? server.logLevel,
+      cors: { origins: corsOriginsOf((server as { cors?: { origins?: unknown } }).cors?.origins, problems) },
     },
     auth: {
       apiKeys: resolveSecrets(auth.apiKeys, options.dir, env, problems, ['auth', 'apiKeys']).map((c) => c.secret),

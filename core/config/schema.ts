@@ -184,6 +184,14 @@ export const configSchema: JsonSchema = {
         accessLog: { type: 'boolean', default: true },
         trustProxy: { type: 'boolean', default: false },
         shutdownGraceMs: { type: 'integer', minimum: 0, default: 10_000 },
+        cors: {
+          type: 'object',
+          properties: {
+            // Each entry's form is checked in load.ts, which can say what an origin looks like.
+            origins: { expected: '"*" or a list of origins', anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+          },
+          additionalProperties: false,
+        },
       },
       additionalProperties: false,
       default: {},

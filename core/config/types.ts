@@ -53,6 +53,16 @@ export interface ServerConfig {
   trustProxy: boolean;
   /** How long shutdown lets requests in flight finish before ending open streams. */
   shutdownGraceMs: number;
+  cors: CorsConfig;
+}
+
+/** `server.cors`, resolved: who may call the client routes from a browser. */
+export interface CorsConfig {
+  /**
+   * Origins as written, lower-cased: exact (`https://chat.example.com`), any port
+   * (`http://localhost:*`), or `*` for every origin. Empty: no CORS at all.
+   */
+  origins: string[];
 }
 
 export interface ExtensionConfig {

@@ -52,10 +52,19 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
   app.get('/v1/models/*', async (request, reply) => {
     const id = (request.params as { '*': string })['*'];
     const list = await all();
-    const found = list.find((m) => m.id === id) ?? (await plain(id));
+    const found = list.find((m) => m.id === id) ?? (await plain(id)) ?? routedByPattern(id);
     if (!found) throw modelNotFound(id);
     return reply.header('content-type', 'application/json').send(JSON.stringify(found));
   });
+
+  /** A name a `models:` pattern routes (`claude-*`): it exists as far as clients can tell. */
+  function routedByPattern(id: string): ModelObject | undefined {
+    const pattern = router.patternFor(id);
+    if (pattern === undefined) return undefined;
+    const o = toObject(id, undefined, 'switchboard');
+    o.description = `routed by the models: pattern ${pattern}`;
+    return o;
+  }
 
   /** A bare upstream id (`gpt-4o-mini`) that some provider lists. */
   async function plain(id: string): Promise<ModelObject | undefined> {
