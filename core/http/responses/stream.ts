@@ -1,14 +1,9 @@
 import type { ChatChunk, Usage } from '../../contract/openai.js';
 import { peekChunk } from '../../contract/raw.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
+import type { EventSink, StreamRenderer } from '../chat-format.js';
 import { ending, responseUsage, textPart, type ResponseShell } from './response-object.js';
 import type { OutputItem, OutputPart } from './types.js';
-
-/** Where a stream renderer writes (core/http/chat-format.ts). */
-export interface EventSink {
-  data(json: string): void;
-  event(name: string, json: string): void;
-}
 
 interface Reasoning { kind: 'reasoning'; index: number; id: string; text: string }
 interface Message { kind: 'message'; index: number; id: string; text: string; textAt: number; refusal: string; refusalAt: number; parts: number }
@@ -20,7 +15,7 @@ interface Call { index: number; id: string; callId: string; name: string; args: 
  * function calls), so a delta of another kind closes the item before it. Every event carries the
  * next `sequence_number`. Delta events, the bulk of a stream, are written as text, not objects.
  */
-export class ResponsesStream {
+export class ResponsesStream implements StreamRenderer {
   #seq = 0;
   #started = false;
   #output: OutputItem[] = [];
