@@ -5,7 +5,7 @@ import { GatewayError } from '../core/errors/gateway-error.js';
 import { ResponseShell, responseOf } from '../core/http/responses/response-object.js';
 import { ResponsesStream } from '../core/http/responses/stream.js';
 
-const shell = (extra: Record<string, unknown> = {}) => new ResponseShell({ model: 'asked', input: 'hi', metadata: { k: 'v' }, ...extra }, 'asked');
+const shell = (extra: Record<string, unknown> = {}) => new ResponseShell({ model: 'asked', input: 'hi', metadata: { k: 'v' }, ...extra }, 'asked', false);
 
 const completion = (message: Record<string, unknown>, finish = 'stop'): ChatCompletion => ({
   id: 'c', object: 'chat.completion', created: 1, model: 'upstream-id',

@@ -19,6 +19,8 @@ export class ResponseShell {
     body: ResponsesRequest,
     /** The model the client asked for (dispatch rewrites `body.model` to the upstream's id). */
     readonly model: string,
+    /** Whether the response is kept (`store`, unless storing is off). */
+    store: boolean,
     now = Date.now(),
   ) {
     this.#tail = randomBytes(16).toString('hex');
@@ -31,7 +33,7 @@ export class ResponseShell {
       parallel_tool_calls: body.parallel_tool_calls ?? true,
       previous_response_id: body.previous_response_id ?? null,
       reasoning: { effort: body.reasoning?.effort ?? null, summary: body.reasoning?.summary ?? null },
-      store: body.store ?? false,
+      store,
       temperature: body.temperature ?? 1,
       text: { format: body.text?.format ?? { type: 'text' }, ...(body.text?.verbosity != null && { verbosity: body.text.verbosity }) },
       tool_choice: body.tool_choice ?? 'auto',
@@ -43,7 +45,7 @@ export class ResponseShell {
   }
 
   /** A fresh output item id (`msg_…`, `fc_…`, `rs_…`), unique within the response. */
-  itemId(prefix: 'msg' | 'fc' | 'rs'): string {
+  itemId(prefix: string): string {
     return `${prefix}_${this.#tail}${(this.#items++).toString(16).padStart(2, '0')}`;
   }
 

@@ -3,7 +3,7 @@ import { peekChunk } from '../../contract/raw.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { EventSink, StreamRenderer } from '../chat-format.js';
 import { ending, responseUsage, textPart, type ResponseShell } from './response-object.js';
-import type { OutputItem, OutputPart } from './types.js';
+import type { OutputItem, OutputPart, ResponseObject } from './types.js';
 
 interface Reasoning { kind: 'reasoning'; index: number; id: string; text: string }
 interface Message { kind: 'message'; index: number; id: string; text: string; textAt: number; refusal: string; refusalAt: number; parts: number }
@@ -24,7 +24,11 @@ export class ResponsesStream implements StreamRenderer {
   #finish: string | null = null;
   #usage: Usage | null | undefined;
 
-  constructor(private readonly shell: ResponseShell) {}
+  constructor(
+    private readonly shell: ResponseShell,
+    /** Told the final response of a stream that ended normally, before its last event is written. */
+    private readonly onEnd?: (response: ResponseObject) => void,
+  ) {}
 
   chunk(chunk: ChatChunk, out: EventSink): void {
     if (!this.#started) this.#start(out);
@@ -52,6 +56,7 @@ export class ResponsesStream implements StreamRenderer {
       this.#close(out, end.status === 'incomplete' ? 'incomplete' : 'completed');
     }
     const response = this.shell.object(end.status, this.#output, responseUsage(this.#usage), { incomplete_details: end.incomplete_details });
+    this.onEnd?.(response);
     const type = end.status === 'incomplete' ? 'response.incomplete' : 'response.completed';
     this.#emit(out, type, `,"response":${JSON.stringify(response)}`);
   }
