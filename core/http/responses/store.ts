@@ -25,6 +25,7 @@ export interface StoredResponse {
 export class ResponseStore {
   #kv: Promise<KeyValueStore> | undefined;
   readonly #pending = new Map<string, StoredResponse>();
+  readonly #writes = new Set<Promise<void>>();
 
   constructor(
     private readonly state: StateStore,
@@ -45,12 +46,19 @@ export class ResponseStore {
   save(stored: StoredResponse): void {
     const id = stored.response.id;
     this.#pending.set(id, stored);
-    this.#open()
+    const write = this.#open()
       .then((kv) => (this.#pending.get(id) === stored ? kv.set(id, JSON.stringify(stored)) : undefined)) // unless deleted meanwhile
       .catch((err: Error) => this.log.warn({ id, err: err.message }, 'cannot store a response; previous_response_id will not find it'))
       .finally(() => {
         if (this.#pending.get(id) === stored) this.#pending.delete(id);
+        this.#writes.delete(write);
       });
+    this.#writes.add(write);
+  }
+
+  /** Wait for the saves in flight (shutdown: before the state driver closes). */
+  async settle(): Promise<void> {
+    await Promise.all(this.#writes);
   }
 
   async load(id: string): Promise<StoredResponse | undefined> {

@@ -18,6 +18,8 @@ export async function responsesRoutes(app: FastifyInstance): Promise<void> {
   const { chat, config, store: state } = app.switchboard;
   const store = new ResponseStore(state, { ttlMs: config.responses.ttlHours * 3_600_000, maxEntries: config.responses.maxStored }, app.log as unknown as Logger);
 
+  app.addHook('onClose', () => store.settle());
+
   async function stored(id: string, param: string | null): Promise<StoredResponse> {
     const found = ID.test(id) ? await store.load(id) : undefined;
     if (!found) throw notFound(id, param);
