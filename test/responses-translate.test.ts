@@ -23,7 +23,7 @@ describe('Responses request -> chat request', () => {
     });
   });
 
-  it('maps the sampling, length, format, reasoning and user fields', () => {
+  it('maps the sampling, length, format, reasoning and user fields; drops OpenAI-only hints', () => {
     const chat = toChatRequest(req({
       temperature: 0.3, top_p: 0.9, max_output_tokens: 50, user: 'u1', reasoning: { effort: 'high', summary: 'auto' },
       text: { format: { type: 'json_schema', name: 'out', schema: { type: 'object' }, strict: true }, verbosity: 'low' },
@@ -32,7 +32,7 @@ describe('Responses request -> chat request', () => {
     expect(chat).toEqual({
       model: 'm',
       messages: [{ role: 'user', content: 'hi' }],
-      temperature: 0.3, top_p: 0.9, max_tokens: 50, user: 'u1', reasoning_effort: 'high', verbosity: 'low', prompt_cache_key: 'pk',
+      temperature: 0.3, top_p: 0.9, max_tokens: 50, user: 'u1', reasoning_effort: 'high',
       response_format: { type: 'json_schema', json_schema: { name: 'out', schema: { type: 'object' }, strict: true } },
     });
     expect(toChatRequest(req({ text: { format: { type: 'json_object' } } })).response_format).toEqual({ type: 'json_object' });

@@ -17,8 +17,12 @@ const NOT_SERVED: Record<string, string> = {
   prompt: "Stored prompt templates are OpenAI's server-side objects: send 'instructions' and 'input'.",
 };
 
-/** Chat fields with the same name and meaning. */
-const SAME = ['temperature', 'top_p', 'user', 'service_tier', 'prompt_cache_key', 'safety_identifier', 'top_logprobs'] as const;
+/**
+ * Chat fields with the same name and meaning. OpenAI-only hints Codex sends on every request
+ * (`prompt_cache_key`, `text.verbosity`, `service_tier`, `safety_identifier`) are not forwarded:
+ * strict upstreams refuse fields they do not know, and the answer does not depend on them.
+ */
+const SAME = ['temperature', 'top_p', 'user', 'top_logprobs'] as const;
 
 function builtIn(type: string, param: string): GatewayError {
   return new GatewayError('SWB_ERR_UNSUPPORTED_TOOL', `The built-in tool '${type}' runs on OpenAI's servers only; Switchboard serves function tools.`, { param });
@@ -98,7 +102,6 @@ export function toChatRequest(body: ResponsesRequest, history: readonly ChatMess
   if (body.tool_choice != null) chat.tool_choice = chatToolChoice(body.tool_choice);
   const format = body.text?.format && responseFormat(body.text.format);
   if (format) chat.response_format = format;
-  if (body.text?.verbosity != null) chat.verbosity = body.text.verbosity;
   if (body.reasoning?.effort != null) chat.reasoning_effort = body.reasoning.effort;
   return chat;
 }
