@@ -32,7 +32,7 @@ afterAll(async () => {
   const keys = await redis.keys(`${prefix}*`);
   if (keys.length) await redis.del(...keys.map((k) => k.slice(prefix.length)));
   redis.disconnect();
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 5 });
 });
 
 function stateConfig(driver: StateConfig['driver'], name: string): StateConfig {

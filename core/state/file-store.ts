@@ -6,7 +6,6 @@ import { chmod, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/p
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../contract/provider.js';
 import { emptyDocument, type StateDocument, type StateStore } from './store.js';
-import { openFileKeyValue } from './file-key-value.js';
 import type { KeyValueOptions, KeyValueStore } from './key-value.js';
 
 /** The file holds the secrets of credentials added at run time: only its owner may read it. */
@@ -73,8 +72,10 @@ export class FileStore implements StateStore {
   }
 
   /** A folder beside the state file: `data/state.json` keeps responses in `data/state.responses/`. */
-  keyValue(namespace: string, options: KeyValueOptions): Promise<KeyValueStore> {
+  async keyValue(namespace: string, options: KeyValueOptions): Promise<KeyValueStore> {
     const dir = join(dirname(this.path), `${basename(this.path).replace(/\.json$/, '')}.${namespace}`);
+    // Loaded when first asked for: only an install that stores responses needs it.
+    const { openFileKeyValue } = await import('./file-key-value.js');
     return openFileKeyValue(dir, options, this.log);
   }
 
