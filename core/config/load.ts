@@ -72,6 +72,7 @@ export function buildConfig(
   const auth = (data.auth ?? {}) as { apiKeys?: unknown; adminKey?: unknown };
   const providers = providersOf(data.providers, options.dir, env, problems);
   const state = (data.state ?? {}) as Partial<Config['state']>;
+  const responses = (data.responses ?? {}) as Partial<Config['responses']>;
   const config: Config = {
     server: {
       ...server,
@@ -94,6 +95,7 @@ export function buildConfig(
       syncIntervalMs: state.syncIntervalMs ?? 500,
       commandTimeoutMs: state.commandTimeoutMs ?? 500,
     },
+    responses: { ttlHours: responses.ttlHours ?? 720, maxStored: responses.maxStored ?? 1000 },
     providers,
     models: routesOf(data.models, providers, problems),
     plugins: Object.entries((data.plugins ?? {}) as Record<string, unknown>)

@@ -220,6 +220,15 @@ export const configSchema: JsonSchema = {
       additionalProperties: false,
       default: {},
     },
+    responses: {
+      type: 'object',
+      properties: {
+        ttlHours: { type: 'number', exclusiveMinimum: 0, default: 720 },
+        maxStored: { type: 'integer', minimum: 0, default: 1000 },
+      },
+      additionalProperties: false,
+      default: {},
+    },
     providers: {
       type: 'array',
       minItems: 1,

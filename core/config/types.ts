@@ -76,6 +76,8 @@ export interface Config {
   auth: { apiKeys: string[]; adminKeys: string[] };
   /** Where pool state and stats persist (path already absolute). */
   state: StateConfig;
+  /** Responses kept for `previous_response_id` (`POST /v1/responses` with `store`). */
+  responses: { ttlHours: number; maxStored: number };
   providers: ProviderConfig[];
   models: ModelRoute[];
   plugins: ExtensionConfig[];

@@ -6,6 +6,7 @@ import { chmod, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/p
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../contract/provider.js';
 import { emptyDocument, type StateDocument, type StateStore } from './store.js';
+import type { KeyValueOptions, KeyValueStore } from './key-value.js';
 
 /** The file holds the secrets of credentials added at run time: only its owner may read it. */
 const FILE_MODE = 0o600;
@@ -68,6 +69,14 @@ export class FileStore implements StateStore {
     this.dirty = true;
     // A write in flight reschedules itself when it ends and finds the document dirty.
     if (this.timer === undefined && this.inFlight === undefined) this.schedule();
+  }
+
+  /** A folder beside the state file: `data/state.json` keeps responses in `data/state.responses/`. */
+  async keyValue(namespace: string, options: KeyValueOptions): Promise<KeyValueStore> {
+    const dir = join(dirname(this.path), `${basename(this.path).replace(/\.json$/, '')}.${namespace}`);
+    // Loaded when first asked for: only an install that stores responses needs it.
+    const { openFileKeyValue } = await import('./file-key-value.js');
+    return openFileKeyValue(dir, options, this.log);
   }
 
   async flush(): Promise<void> {

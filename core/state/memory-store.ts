@@ -1,4 +1,5 @@
 /** The `memory` state driver: state lives as long as the process (tests, throwaway instances). */
+import { MemoryKeyValue, type KeyValueOptions, type KeyValueStore } from './key-value.js';
 import { emptyDocument, type StateDocument, type StateStore } from './store.js';
 
 export class MemoryStore implements StateStore {
@@ -11,4 +12,8 @@ export class MemoryStore implements StateStore {
   async flush(): Promise<void> {}
 
   async close(): Promise<void> {}
+
+  async keyValue(_namespace: string, options: KeyValueOptions): Promise<KeyValueStore> {
+    return new MemoryKeyValue(options);
+  }
 }

@@ -15,6 +15,8 @@ import { parseEvent, type ClusterEvent, type SharedEvents } from './events.js';
 import { DocumentSync } from './redis-sync.js';
 import { SYNC_LUA, type SyncingRedis } from './sync-script.js';
 import { emptyDocument, type StateDocument, type StateStore } from './store.js';
+import type { KeyValueOptions, KeyValueStore } from './key-value.js';
+import { RedisKeyValue } from './redis-key-value.js';
 
 /** The URL without its password, for messages. */
 export function safeRedisUrl(url: string): string {
@@ -97,6 +99,10 @@ export class RedisStore implements StateStore, SharedEvents {
 
   get events(): SharedEvents {
     return this;
+  }
+
+  async keyValue(namespace: string, options: KeyValueOptions): Promise<KeyValueStore> {
+    return new RedisKeyValue(this.client, namespace, options);
   }
 
   publish(event: ClusterEvent): void {

@@ -6,6 +6,7 @@
 import type { SharedGate } from './gate.js';
 import type { SharedEvents } from './events.js';
 import type { CredentialChanges } from './credential-changes.js';
+import type { KeyValueOptions, KeyValueStore } from './key-value.js';
 
 export interface StateDocument {
   version: 1;
@@ -40,6 +41,8 @@ export interface StateStore {
   readonly events?: SharedEvents;
   /** True while a shared driver cannot reach its server (each instance decides alone meanwhile). */
   readonly degraded?: boolean;
+  /** Documents kept by key beside the state document, where this driver keeps state (stored responses). */
+  keyValue(namespace: string, options: KeyValueOptions): Promise<KeyValueStore>;
 }
 
 export function emptyDocument(): StateDocument {

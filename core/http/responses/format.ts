@@ -1,0 +1,19 @@
+import type { ChatCompletion } from '../../contract/openai.js';
+import { jsonValue, type RawJson } from '../../contract/raw.js';
+import type { ChatFormat } from '../chat-format.js';
+import { responseOf, type ResponseShell } from './response-object.js';
+import type { ResponseObject } from './types.js';
+import { ResponsesStream } from './stream.js';
+
+/** `/v1/responses`: one request's format, since every rendering carries that response's id and settings. */
+export function responsesFormat(shell: ResponseShell, onEnd?: (response: ResponseObject) => void): ChatFormat {
+  return {
+    chunk: () => undefined,
+    completion: (result: ChatCompletion | RawJson<ChatCompletion>) => {
+      const response = responseOf(shell, jsonValue(result));
+      onEnd?.(response);
+      return JSON.stringify(response);
+    },
+    stream: () => new ResponsesStream(shell, onEnd),
+  };
+}

@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import type { ChatCompletion, Usage } from '../../contract/openai.js';
+import type { OutputItem, OutputPart, ResponseObject, ResponseUsage, ResponsesRequest } from './types.js';
+
+/**
+ * The `response` object: its identity and the request's settings (echoed as OpenAI does), then
+ * the output built from a canonical completion.
+ */
+
+/** One request's response: the id its items derive from, and the fields every rendering repeats. */
+export class ResponseShell {
+  readonly id: string;
+  readonly createdAt: number;
+  readonly #tail: string;
+  readonly #settings: Record<string, unknown>;
+  #items = 0;
+
+  constructor(
+    body: ResponsesRequest,
+    /** The model the client asked for (dispatch rewrites `body.model` to the upstream's id). */
+    readonly model: string,
+    /** Whether the response is kept (`store`, unless storing is off). */
+    store: boolean,
+    now = Date.now(),
+  ) {
+    this.#tail = randomBytes(16).toString('hex');
+    this.id = `resp_${this.#tail}`;
+    this.createdAt = Math.floor(now / 1000);
+    this.#settings = {
+      instructions: body.instructions ?? null,
+      max_output_tokens: body.max_output_tokens ?? null,
+      metadata: body.metadata ?? {},
+      parallel_tool_calls: body.parallel_tool_calls ?? true,
+      previous_response_id: body.previous_response_id ?? null,
+      reasoning: { effort: body.reasoning?.effort ?? null, summary: body.reasoning?.summary ?? null },
+      store,
+      temperature: body.temperature ?? 1,
+      text: { format: body.text?.format ?? { type: 'text' }, ...(body.text?.verbosity != null && { verbosity: body.text.verbosity }) },
+      tool_choice: body.tool_choice ?? 'auto',
+      tools: body.tools ?? [],
+      top_p: body.top_p ?? 1,
+      truncation: 'disabled',
+      user: body.user ?? null,
+    };
+  }
+
+  /** A fresh output item id (`msg_…`, `fc_…`, `rs_…`), unique within the response. */
+  itemId(prefix: string): string {
+    return `${prefix}_${this.#tail}${(this.#items++).toString(16).padStart(2, '0')}`;
+  }
+
+  /** The response object in a given state; `output` and `usage` as known so far. */
+  object(status: ResponseObject['status'], output: OutputItem[], usage: ResponseUsage | null, extra?: Partial<ResponseObject>): ResponseObject {
+    return {
+      id: this.id,
+      object: 'response',
+      created_at: this.createdAt,
+      status,
+      background: false,
+      error: null,
+      incomplete_details: null,
+      ...this.#settings,
+      model: this.model,
+      output,
+      usage,
+      ...extra,
+    };
+  }
+}
+
+/** Canonical usage in the Responses shape. */
+export function responseUsage(usage: Usage | null | undefined): ResponseUsage | null {
+  if (!usage) return null;
+  const cached = (usage.prompt_tokens_details as { cached_tokens?: number } | undefined)?.cached_tokens ?? 0;
+  const reasoning = (usage.completion_tokens_details as { reasoning_tokens?: number } | undefined)?.reasoning_tokens ?? 0;
+  return {
+    input_tokens: usage.prompt_tokens,
+    input_tokens_details: { cached_tokens: cached },
+    output_tokens: usage.completion_tokens,
+    output_tokens_details: { reasoning_tokens: reasoning },
+    total_tokens: usage.total_tokens ?? usage.prompt_tokens + usage.completion_tokens,
+  };
+}
+
+/** What a chat finish reason makes of the response: its status and why it is incomplete. */
+export function ending(finish: string | null | undefined): Pick<ResponseObject, 'status' | 'incomplete_details'> {
+  if (finish === 'length') return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } };
+  if (finish === 'content_filter') return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
+  return { status: 'completed', incomplete_details: null };
+}
+
+export const textPart = (text: string): OutputPart => ({ type: 'output_text', text, annotations: [], logprobs: [] });
+
+/** The response to a non-streaming request, from the completion (its first choice: Responses has no `n`). */
+export function responseOf(shell: ResponseShell, completion: ChatCompletion): ResponseObject {
+  const choice = completion.choices?.[0];
+  const message = choice?.message;
+  const end = ending(choice?.finish_reason);
+  const output: OutputItem[] = [];
+  if (message?.reasoning_content) {
+    output.push({ id: shell.itemId('rs'), type: 'reasoning', summary: [{ type: 'summary_text', text: message.reasoning_content }] });
+  }
+  const content: OutputPart[] = [];
+  if (message?.content) content.push(textPart(message.content));
+  if (message?.refusal) content.push({ type: 'refusal', refusal: message.refusal });
+  const calls = message?.tool_calls ?? [];
+  if (content.length || !calls.length) {
+    const status = end.status === 'incomplete' ? 'incomplete' : 'completed';
+    output.push({ id: shell.itemId('msg'), type: 'message', status, role: 'assistant', content: content.length ? content : [textPart('')] });
+  }
+  for (const call of calls) {
+    output.push({ id: shell.itemId('fc'), type: 'function_call', status: 'completed', call_id: call.id, name: call.function.name, arguments: call.function.arguments });
+  }
+  return shell.object(end.status, output, responseUsage(completion.usage), { incomplete_details: end.incomplete_details });
+}

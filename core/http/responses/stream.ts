@@ -1,0 +1,212 @@
+import type { ChatChunk, Usage } from '../../contract/openai.js';
+import { peekChunk } from '../../contract/raw.js';
+import type { GatewayError } from '../../errors/gateway-error.js';
+import type { EventSink, StreamRenderer } from '../chat-format.js';
+import { ending, responseUsage, textPart, type ResponseShell } from './response-object.js';
+import type { OutputItem, OutputPart, ResponseObject } from './types.js';
+
+interface Reasoning { kind: 'reasoning'; index: number; id: string; text: string }
+interface Message { kind: 'message'; index: number; id: string; text: string; textAt: number; refusal: string; refusalAt: number; parts: number }
+interface Call { index: number; id: string; callId: string; name: string; args: string; open: boolean }
+
+/**
+ * A canonical chunk stream as Responses events. Chat deltas carry reasoning, text and tool-call
+ * fragments side by side; the Responses stream has one output item at a time (reasoning, message,
+ * function calls), so a delta of another kind closes the item before it. Every event carries the
+ * next `sequence_number`. Delta events, the bulk of a stream, are written as text, not objects.
+ */
+export class ResponsesStream implements StreamRenderer {
+  #seq = 0;
+  #started = false;
+  #output: OutputItem[] = [];
+  #open: Reasoning | Message | 'calls' | undefined;
+  #calls = new Map<number, Call>();
+  #finish: string | null = null;
+  #usage: Usage | null | undefined;
+
+  constructor(
+    private readonly shell: ResponseShell,
+    /** Told the final response of a stream that ended normally, before its last event is written. */
+    private readonly onEnd?: (response: ResponseObject) => void,
+  ) {}
+
+  chunk(chunk: ChatChunk, out: EventSink): void {
+    if (!this.#started) this.#start(out);
+    const c = peekChunk(chunk);
+    if (c.usage) this.#usage = c.usage;
+    const choice = c.choices?.find((ch) => ch.index === 0);
+    if (!choice) return;
+    const d = choice.delta;
+    if (d) {
+      if (typeof d.reasoning_content === 'string' && d.reasoning_content) this.#reasoning(d.reasoning_content, out);
+      if (typeof d.content === 'string' && d.content) this.#text(d.content, out);
+      if (typeof d.refusal === 'string' && d.refusal) this.#refusal(d.refusal, out);
+      if (d.tool_calls) for (const t of d.tool_calls) this.#tool(t, out);
+    }
+    if (choice.finish_reason) this.#finish = choice.finish_reason;
+  }
+
+  done(out: EventSink): void {
+    if (!this.#started) this.#start(out);
+    const end = ending(this.#finish);
+    this.#close(out, end.status === 'incomplete' ? 'incomplete' : 'completed');
+    if (!this.#output.length) {
+      // An empty answer is still a message, as in the non-streaming response.
+      this.#text('', out, true);
+      this.#close(out, end.status === 'incomplete' ? 'incomplete' : 'completed');
+    }
+    const response = this.shell.object(end.status, this.#output, responseUsage(this.#usage), { incomplete_details: end.incomplete_details });
+    this.onEnd?.(response);
+    const type = end.status === 'incomplete' ? 'response.incomplete' : 'response.completed';
+    this.#emit(out, type, `,"response":${JSON.stringify(response)}`);
+  }
+
+  fail(error: GatewayError, out: EventSink): void {
+    if (!this.#started) this.#start(out);
+    this.#abandon();
+    const code = error.code ?? error.type;
+    this.#emit(out, 'error', `,"code":${JSON.stringify(code)},"message":${JSON.stringify(error.message)},"param":${JSON.stringify(error.param)}`);
+    const response = this.shell.object('failed', this.#output, responseUsage(this.#usage), { error: { code, message: error.message } });
+    this.#emit(out, 'response.failed', `,"response":${JSON.stringify(response)}`);
+  }
+
+  #emit(out: EventSink, type: string, fields: string): void {
+    out.event(type, `{"type":"${type}","sequence_number":${this.#seq++}${fields}}`);
+  }
+
+  #start(out: EventSink): void {
+    this.#started = true;
+    const response = JSON.stringify(this.shell.object('in_progress', [], null));
+    this.#emit(out, 'response.created', `,"response":${response}`);
+    this.#emit(out, 'response.in_progress', `,"response":${response}`);
+  }
+
+  #added(out: EventSink, item: OutputItem, index: number): void {
+    this.#output[index] = item;
+    this.#emit(out, 'response.output_item.added', `,"output_index":${index},"item":${JSON.stringify(item)}`);
+  }
+
+  #reasoning(delta: string, out: EventSink): void {
+    let r = this.#open;
+    if (typeof r !== 'object' || r.kind !== 'reasoning') {
+      this.#close(out, 'completed');
+      r = this.#open = { kind: 'reasoning', index: this.#output.length, id: this.shell.itemId('rs'), text: '' };
+      this.#added(out, { id: r.id, type: 'reasoning', summary: [] }, r.index);
+      this.#emit(out, 'response.reasoning_summary_part.added', `,"item_id":"${r.id}","output_index":${r.index},"summary_index":0,"part":{"type":"summary_text","text":""}`);
+    }
+    r.text += delta;
+    this.#emit(out, 'response.reasoning_summary_text.delta', `,"item_id":"${r.id}","output_index":${r.index},"summary_index":0,"delta":${JSON.stringify(delta)}`);
+  }
+
+  #message(out: EventSink): Message {
+    const m = this.#open;
+    if (typeof m === 'object' && m.kind === 'message') return m;
+    this.#close(out, 'completed');
+    const msg: Message = { kind: 'message', index: this.#output.length, id: this.shell.itemId('msg'), text: '', textAt: -1, refusal: '', refusalAt: -1, parts: 0 };
+    this.#open = msg;
+    this.#added(out, { id: msg.id, type: 'message', status: 'in_progress', role: 'assistant', content: [] }, msg.index);
+    return msg;
+  }
+
+  #part(out: EventSink, m: Message, part: OutputPart): number {
+    const at = m.parts++;
+    this.#emit(out, 'response.content_part.added', `,"item_id":"${m.id}","output_index":${m.index},"content_index":${at},"part":${JSON.stringify(part)}`);
+    return at;
+  }
+
+  #text(delta: string, out: EventSink, opening = false): void {
+    const m = this.#message(out);
+    if (m.textAt < 0) m.textAt = this.#part(out, m, textPart(''));
+    if (opening) return;
+    m.text += delta;
+    this.#emit(out, 'response.output_text.delta', `,"item_id":"${m.id}","output_index":${m.index},"content_index":${m.textAt},"delta":${JSON.stringify(delta)},"logprobs":[]`);
+  }
+
+  #refusal(delta: string, out: EventSink): void {
+    const m = this.#message(out);
+    if (m.refusalAt < 0) m.refusalAt = this.#part(out, m, { type: 'refusal', refusal: '' });
+    m.refusal += delta;
+    this.#emit(out, 'response.refusal.delta', `,"item_id":"${m.id}","output_index":${m.index},"content_index":${m.refusalAt},"delta":${JSON.stringify(delta)}`);
+  }
+
+  #tool(t: { index: number; id?: string; function?: { name?: string; arguments?: string } }, out: EventSink): void {
+    let call = this.#calls.get(t.index);
+    if (!call) {
+      if (this.#open !== 'calls') this.#close(out, 'completed');
+      this.#open = 'calls';
+      call = { index: this.#output.length, id: this.shell.itemId('fc'), callId: t.id ?? '', name: t.function?.name ?? '', args: '', open: true };
+      this.#calls.set(t.index, call);
+      this.#added(out, { id: call.id, type: 'function_call', status: 'in_progress', call_id: call.callId, name: call.name, arguments: '' }, call.index);
+    } else {
+      if (!call.open) return; // a fragment after its call closed: providers send a call's fragments together
+      if (t.id && !call.callId) call.callId = t.id;
+      if (t.function?.name && t.function.name !== call.name) call.name += t.function.name;
+    }
+    const args = t.function?.arguments;
+    if (!args) return;
+    call.args += args;
+    this.#emit(out, 'response.function_call_arguments.delta', `,"item_id":"${call.id}","output_index":${call.index},"delta":${JSON.stringify(args)}`);
+  }
+
+  /** Finish the open item: its `.done` events and `response.output_item.done`. */
+  #close(out: EventSink, status: 'completed' | 'incomplete'): void {
+    const o = this.#open;
+    this.#open = undefined;
+    if (o === undefined) return;
+    if (o === 'calls') {
+      for (const call of this.#calls.values()) {
+        if (!call.open) continue;
+        call.open = false;
+        const item: OutputItem = { id: call.id, type: 'function_call', status, call_id: call.callId, name: call.name, arguments: call.args };
+        this.#output[call.index] = item;
+        this.#emit(out, 'response.function_call_arguments.done', `,"item_id":"${call.id}","output_index":${call.index},"name":${JSON.stringify(call.name)},"arguments":${JSON.stringify(call.args)}`);
+        this.#emit(out, 'response.output_item.done', `,"output_index":${call.index},"item":${JSON.stringify(item)}`);
+      }
+      return;
+    }
+    if (o.kind === 'reasoning') {
+      const text = JSON.stringify(o.text);
+      const head = `,"item_id":"${o.id}","output_index":${o.index},"summary_index":0`;
+      this.#emit(out, 'response.reasoning_summary_text.done', `${head},"text":${text}`);
+      this.#emit(out, 'response.reasoning_summary_part.done', `${head},"part":{"type":"summary_text","text":${text}}`);
+      const item: OutputItem = { id: o.id, type: 'reasoning', summary: [{ type: 'summary_text', text: o.text }] };
+      this.#output[o.index] = item;
+      this.#emit(out, 'response.output_item.done', `,"output_index":${o.index},"item":${JSON.stringify(item)}`);
+      return;
+    }
+    const parts = this.#parts(o);
+    parts.forEach((part, at) => {
+      const head = `,"item_id":"${o.id}","output_index":${o.index},"content_index":${at}`;
+      if (part.type === 'output_text') this.#emit(out, 'response.output_text.done', `${head},"text":${JSON.stringify(part.text)},"logprobs":[]`);
+      else this.#emit(out, 'response.refusal.done', `${head},"refusal":${JSON.stringify(part.refusal)}`);
+      this.#emit(out, 'response.content_part.done', `${head},"part":${JSON.stringify(part)}`);
+    });
+    const item: OutputItem = { id: o.id, type: 'message', status, role: 'assistant', content: parts };
+    this.#output[o.index] = item;
+    this.#emit(out, 'response.output_item.done', `,"output_index":${o.index},"item":${JSON.stringify(item)}`);
+  }
+
+  /** The message's parts, at the content indexes they were opened with. */
+  #parts(m: Message): OutputPart[] {
+    const parts: OutputPart[] = [];
+    if (m.textAt >= 0) parts[m.textAt] = textPart(m.text);
+    if (m.refusalAt >= 0) parts[m.refusalAt] = { type: 'refusal', refusal: m.refusal };
+    return parts;
+  }
+
+  /** On failure: what was open goes into the failed response as it stood, marked incomplete. */
+  #abandon(): void {
+    const o = this.#open;
+    this.#open = undefined;
+    if (o === undefined) return;
+    if (o === 'calls') {
+      for (const call of this.#calls.values()) {
+        if (call.open) this.#output[call.index] = { id: call.id, type: 'function_call', status: 'incomplete', call_id: call.callId, name: call.name, arguments: call.args };
+      }
+    } else if (o.kind === 'reasoning') {
+      this.#output[o.index] = { id: o.id, type: 'reasoning', summary: [{ type: 'summary_text', text: o.text }] };
+    } else {
+      this.#output[o.index] = { id: o.id, type: 'message', status: 'incomplete', role: 'assistant', content: this.#parts(o) };
+    }
+  }
+}

@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatChunk, ChatCompletion, ChunkDelta } from '../core/contract/openai.js';
+import { RawChatChunk } from '../core/contract/raw.js';
+import { GatewayError } from '../core/errors/gateway-error.js';
+import { ResponseShell, responseOf } from '../core/http/responses/response-object.js';
+import { ResponsesStream } from '../core/http/responses/stream.js';
+
+const shell = (extra: Record<string, unknown> = {}) => new ResponseShell({ model: 'asked', input: 'hi', metadata: { k: 'v' }, ...extra }, 'asked', false);
+
+const completion = (message: Record<string, unknown>, finish = 'stop'): ChatCompletion => ({
+  id: 'c', object: 'chat.completion', created: 1, model: 'upstream-id',
+  choices: [{ index: 0, message: { role: 'assistant', content: null, ...message }, finish_reason: finish }],
+  usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8, completion_tokens_details: { reasoning_tokens: 2 } },
+});
+
+describe('response object from a completion', () => {
+  it('has the identity, the requested model, the echoed settings, text output and usage', () => {
+    const r = responseOf(shell(), completion({ content: 'Hello' }));
+    expect(r.id).toMatch(/^resp_[0-9a-f]{32}$/);
+    expect(r).toMatchObject({
+      object: 'response', status: 'completed', model: 'asked', error: null, incomplete_details: null, metadata: { k: 'v' },
+      output: [{ type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Hello', annotations: [] }] }],
+      usage: { input_tokens: 3, output_tokens: 5, total_tokens: 8, output_tokens_details: { reasoning_tokens: 2 }, input_tokens_details: { cached_tokens: 0 } },
+    });
+    expect(r.output[0].id).toMatch(/^msg_/);
+    expect(typeof r.created_at).toBe('number');
+  });
+
+  it('renders reasoning as a summary, tool calls as function_call items', () => {
+    const r = responseOf(shell(), completion({
+      reasoning_content: 'think',
+      tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }],
+    }, 'tool_calls'));
+    expect(r.output).toEqual([
+      { id: expect.stringMatching(/^rs_/), type: 'reasoning', summary: [{ type: 'summary_text', text: 'think' }] },
+      { id: expect.stringMatching(/^fc_/), type: 'function_call', status: 'completed', call_id: 'call_1', name: 'f', arguments: '{"a":1}' },
+    ]);
+    expect(new Set(r.output.map((o) => o.id)).size).toBe(2);
+  });
+
+  it('is incomplete with reason max_output_tokens when the answer hit its length', () => {
+    const r = responseOf(shell(), completion({ content: 'Hel' }, 'length'));
+    expect(r.status).toBe('incomplete');
+    expect(r.incomplete_details).toEqual({ reason: 'max_output_tokens' });
+    expect(r.output[0]).toMatchObject({ type: 'message', status: 'incomplete' });
+  });
+});
+
+/** What a renderer wrote, as the events a client parses. */
+function sink() {
+  const events: { name: string; data: Record<string, unknown> }[] = [];
+  return {
+    events,
+    out: {
+      data: () => { throw new Error('Responses events are named'); },
+      event: (name: string, json: string) => events.push({ name, data: JSON.parse(json) }),
+    },
+  };
+}
+
+const base = { id: 'c', object: 'chat.completion.chunk' as const, created: 1, model: 'upstream-id' };
+const ch = (delta: ChunkDelta, finish: string | null = null): ChatChunk => ({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] });
+const usage = { ...base, choices: [], usage: { prompt_tokens: 4, completion_tokens: 6, total_tokens: 10 } };
+
+function render(chunks: ChatChunk[], end: 'done' | GatewayError = 'done') {
+  const { events, out } = sink();
+  const r = new ResponsesStream(shell());
+  for (const c of chunks) r.chunk(c, out);
+  if (end === 'done') r.done(out);
+  else r.fail(end, out);
+  for (const e of events) expect(e.data.type).toBe(e.name);
+  expect(events.map((e) => e.data.sequence_number)).toEqual(events.map((_, i) => i));
+  return events;
+}
+
+describe('Responses stream renderer', () => {
+  it('streams text: created, in_progress, item and part added, deltas, dones, completed with usage', () => {
+    const events = render([ch({ role: 'assistant', content: '' }), ch({ content: 'Hel' }), ch({ content: 'lo' }), ch({}, 'stop'), usage]);
+    expect(events.map((e) => e.name)).toEqual([
+      'response.created', 'response.in_progress',
+      'response.output_item.added', 'response.content_part.added',
+      'response.output_text.delta', 'response.output_text.delta',
+      'response.output_text.done', 'response.content_part.done', 'response.output_item.done',
+      'response.completed',
+    ]);
+    expect(events[0].data.response).toMatchObject({ status: 'in_progress', output: [], model: 'asked' });
+    expect(events[4].data).toMatchObject({ delta: 'Hel', output_index: 0, content_index: 0, item_id: events[2].data.item && (events[2].data.item as { id: string }).id });
+    expect(events[6].data.text).toBe('Hello');
+    const final = events[9].data.response as Record<string, unknown>;
+    expect(final).toMatchObject({
+      status: 'completed', model: 'asked',
+      output: [{ type: 'message', status: 'completed', content: [{ type: 'output_text', text: 'Hello' }] }],
+      usage: { input_tokens: 4, output_tokens: 6, total_tokens: 10 },
+    });
+    expect(final.id).toBe((events[0].data.response as { id: string }).id);
+  });
+
+  it('streams reasoning as summary events, then the message', () => {
+    const events = render([ch({ role: 'assistant' }), ch({ reasoning_content: 'hm' }), ch({ reasoning_content: 'm' }), ch({ content: 'A' }), ch({}, 'stop')]);
+    expect(events.map((e) => e.name).slice(2, 10)).toEqual([
+      'response.output_item.added', 'response.reasoning_summary_part.added',
+      'response.reasoning_summary_text.delta', 'response.reasoning_summary_text.delta',
+      'response.reasoning_summary_text.done', 'response.reasoning_summary_part.done', 'response.output_item.done',
+      'response.output_item.added',
+    ]);
+    expect(events[6].data).toMatchObject({ text: 'hmm', summary_index: 0, output_index: 0 });
+    const final = events.at(-1)!.data.response as { output: { type: string; output_index?: number }[] };
+    expect(final.output.map((o) => o.type)).toEqual(['reasoning', 'message']);
+    expect(events[9].data.output_index).toBe(1);
+  });
+
+  it('streams parallel tool calls as function_call items with argument deltas', () => {
+    const events = render([
+      ch({ role: 'assistant', content: null }),
+      ch({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } }] }),
+      ch({ tool_calls: [{ index: 0, function: { arguments: '{"a":' } }] }),
+      ch({ tool_calls: [{ index: 1, id: 'call_2', type: 'function', function: { name: 'g', arguments: '{}' } }] }),
+      ch({ tool_calls: [{ index: 0, function: { arguments: '1}' } }] }),
+      ch({}, 'tool_calls'),
+    ]);
+    const names = events.map((e) => e.name);
+    expect(names.filter((n) => n === 'response.function_call_arguments.delta')).toHaveLength(3);
+    const done = events.filter((e) => e.name === 'response.function_call_arguments.done').map((e) => e.data);
+    expect(done).toMatchObject([{ name: 'f', arguments: '{"a":1}', output_index: 0 }, { name: 'g', arguments: '{}', output_index: 1 }]);
+    const final = events.at(-1)!;
+    expect(final.name).toBe('response.completed');
+    expect((final.data.response as { output: unknown[] }).output).toEqual([
+      { id: expect.stringMatching(/^fc_/), type: 'function_call', status: 'completed', call_id: 'call_1', name: 'f', arguments: '{"a":1}' },
+      { id: expect.stringMatching(/^fc_/), type: 'function_call', status: 'completed', call_id: 'call_2', name: 'g', arguments: '{}' },
+    ]);
+  });
+
+  it('ends an answer cut at its length with response.incomplete', () => {
+    const events = render([ch({ role: 'assistant', content: 'Hel' }), ch({}, 'length')]);
+    expect(events.at(-1)).toMatchObject({ name: 'response.incomplete', data: { response: { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } } } });
+  });
+
+  it('ends a failed stream with an error event and response.failed, never response.completed', () => {
+    const e = new GatewayError('SWB_ERR_BAD_UPSTREAM_RESPONSE', 'The upstream stream was cut.');
+    const events = render([ch({ role: 'assistant', content: 'Hel' })], e);
+    const names = events.map((x) => x.name);
+    expect(names).not.toContain('response.completed');
+    expect(names.slice(-2)).toEqual(['error', 'response.failed']);
+    expect(events.at(-2)!.data).toMatchObject({ code: 'bad_upstream_response', message: 'The upstream stream was cut.', param: null });
+    expect(events.at(-1)!.data.response).toMatchObject({
+      status: 'failed',
+      error: { code: 'bad_upstream_response', message: 'The upstream stream was cut.' },
+      output: [{ type: 'message', status: 'incomplete', content: [{ type: 'output_text', text: 'Hel' }] }],
+    });
+  });
+
+  it('reads raw upstream chunks without re-serialising them, and renders an empty answer as an empty message', () => {
+    const raw = new RawChatChunk(JSON.stringify(ch({ role: 'assistant', content: 'x' })));
+    expect(render([raw, ch({}, 'stop')]).at(-1)!.data.response).toMatchObject({ output: [{ content: [{ text: 'x' }] }] });
+    expect(raw.text).toBe(JSON.stringify(ch({ role: 'assistant', content: 'x' })));
+    expect(render([ch({ role: 'assistant' }), ch({}, 'stop')]).at(-1)!.data.response).toMatchObject({ output: [{ type: 'message', content: [{ type: 'output_text', text: '' }] }] });
+  });
+});
