@@ -13,9 +13,14 @@ export interface LoadResult {
 }
 
 export function load(origin: string, mode: Mode, connections: number, seconds: number): Promise<LoadResult> {
+  return loadRequest(origin, { path: CHAT_PATH, headers: HEADERS, body: requestBody(mode) }, connections, seconds);
+}
+
+/** The same for any POST: the other front doors. */
+export function loadRequest(origin: string, req: { path: string; headers: Record<string, string>; body: string }, connections: number, seconds: number): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     autocannon(
-      { url: origin + CHAT_PATH, method: 'POST', headers: HEADERS, body: requestBody(mode), connections, pipelining: 1, duration: seconds },
+      { url: origin + req.path, method: 'POST', headers: req.headers, body: req.body, connections, pipelining: 1, duration: seconds },
       (err: Error | null, r: Result) => {
         if (err) return reject(err);
         resolve({

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { median, type Mode } from './client.js';
+import type { FrontDoor } from './front-doors.js';
 
 export interface TargetRun {
   rps: number;
@@ -33,7 +34,16 @@ export interface RedisRun extends TargetRun {
   costMs: number;
 }
 
-export type Run = Partial<Record<Mode, ModeRun>>;
+/** Another front door's stream on Switchboard, against its chat stream in the same run. */
+export interface DoorRun {
+  rps: number;
+  fails: number;
+  cpuUsPerReq: number;
+  /** its req/s ÷ Switchboard's `/v1/chat/completions` stream req/s within the same run. */
+  ratio: number;
+}
+
+export type Run = Partial<Record<Mode, ModeRun>> & { doors?: Partial<Record<FrontDoor, DoorRun>> };
 
 export interface Settings {
   durationS: number;
@@ -45,6 +55,8 @@ export interface Settings {
   probeOrder: 'blocks' | 'interleaved';
   chunks: number;
   modes: Mode[];
+  /** BENCH_FRONT_DOORS: the other front doors measured (stream), after the chat modes of each run. */
+  doors: FrontDoor[];
   /** BENCH_REDIS=1: the Redis the second Switchboard uses (password masked) and its key prefix. */
   redis?: { url: string; keyPrefix: string };
 }
@@ -53,6 +65,7 @@ export interface Summary {
   settings: Settings;
   environment: { node: string; cpus: number; cpuModel: string; date: string };
   modes: Partial<Record<Mode, ModeRun>>;
+  doors: Partial<Record<FrontDoor, DoorRun>>;
   peakRssMb: { switchboard: number; passthrough: number; switchboardRedis?: number };
   verdicts: Verdict[];
   runs: Run[];
@@ -91,6 +104,11 @@ export function summarize(settings: Settings, environment: Summary['environment'
       ...(settings.redis && { redis: medianRedis(per.map((m) => m.redis!)) }),
     };
   }
+  const doors: Summary['doors'] = {};
+  for (const door of settings.doors) {
+    const per = runs.map((r) => r.doors?.[door]).filter((d): d is DoorRun => d !== undefined);
+    doors[door] = { rps: median(per.map((d) => d.rps)), fails: per.reduce((n, d) => n + d.fails, 0), cpuUsPerReq: median(per.map((d) => d.cpuUsPerReq)), ratio: median(per.map((d) => d.ratio)) };
+  }
   const verdicts: Verdict[] = [];
   const check = (name: string, value: number, limit: number, unit: string, atLeast: boolean) =>
     verdicts.push({ name, value, limit, unit, pass: atLeast ? value >= limit : value <= limit });
@@ -98,8 +116,9 @@ export function summarize(settings: Settings, environment: Summary['environment'
   if (modes.stream) check('stream req/s ratio switchboard/passthrough', modes.stream.ratio, 0.6, '', true);
   if (modes.nonstream) check('nonstream added latency at c=1 (full response)', modes.nonstream.switchboard.addedMs, 0.3, ' ms', false);
   if (modes.stream) check('stream added latency at c=1 (TTFB)', modes.stream.switchboard.addedMs, 0.3, ' ms', false);
+  for (const door of settings.doors) check(`${door} stream req/s ratio to the chat stream`, doors[door]!.ratio, 0.8, '', true);
   check('switchboard peak RSS', peakRssMb.switchboard, 150, ' MB', false);
-  return { settings, environment, modes, peakRssMb, verdicts, runs };
+  return { settings, environment, modes, doors, peakRssMb, verdicts, runs };
 }
 
 const HEAD = ['mode', 'target', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'fails', 'c=1 p50 ms', 'added ms', 'CPU µs/req'];
@@ -120,6 +139,10 @@ function rows(s: Summary): string[][] {
     out.push(row(mode, 'passthrough', m.passthrough, '-'));
     out.push(row(mode, 'switchboard', m.switchboard, f(m.ratio, 2)));
     if (m.redis) out.push(row(mode, REDIS_ROW, m.redis, f(m.redis.ratio, 2)));
+  }
+  for (const door of s.settings.doors) {
+    const d = s.doors[door];
+    if (d) out.push([`${door} stream`, 'switchboard', f(d.rps, 0), f(d.ratio, 2), '-', '-', String(d.fails), '-', '-', f(d.cpuUsPerReq, 0)]);
   }
   return out;
 }
@@ -165,6 +188,8 @@ const NOTES = [
   'req/s counts 2xx only; fails = non-2xx + errors (summed over runs); ratio = switchboard/passthrough req/s.',
   'c=1 p50: full response time (nonstream) or time to first body byte (stream); added = target minus direct mock.',
 ];
+const DOORS_NOTE = "messages/responses stream: Switchboard's /v1/messages and /v1/responses streams; their ratio is against its own chat stream in the same run.";
+const notes = (s: Summary) => (s.settings.doors.length ? [...NOTES, DOORS_NOTE] : NOTES);
 
 /** A blank line before the Redis lines, nothing at all without them, so the default output is unchanged. */
 const redisSection = (lines: string[]) => (lines.length > 0 ? ['', ...lines] : []);
@@ -182,7 +207,7 @@ export function renderText(s: Summary): string {
     '',
     ...table.map(line),
     '',
-    ...NOTES,
+    ...notes(s),
     `Peak RSS (VmHWM): ${rssLine(s)}`,
     ...redisSection(redisLines(s)),
     '',
@@ -203,7 +228,7 @@ export function renderMarkdown(s: Summary): string {
     md(HEAD.map((_, i) => (i < 2 ? '---' : '---:'))),
     ...rows(s).map(md),
     '',
-    ...NOTES.map((n) => `- ${n}`),
+    ...notes(s).map((n) => `- ${n}`),
     `- Peak RSS (VmHWM): ${rssLine(s, (t) => `**${t}**`)}`,
     ...redisSection(redisLines(s).map((l) => (l.startsWith('  ') ? `  - ${l.trim()}` : `- ${l}`))), // indented lines nest
     '',

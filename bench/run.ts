@@ -10,11 +10,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { cpuSeconds, freePort, killAllNow, logTail, peakRssMb, startNode, stopAll, waitReady, type Child } from './children.js';
-import { probeP50s, validate, type Mode } from './client.js';
+import { expectedText, probeP50s, validate, type Mode } from './client.js';
+import { DOORS, FRONT_DOORS, type FrontDoor } from './front-doors.js';
 import { safeRedisUrl } from '../core/state/redis-store.js';
 import { benchRedisState, checkRedis, deleteRedisKeys, writeBenchConfig, type RedisState } from './config.js';
-import { load } from './load.js';
-import { renderText, summarize, writeResults, type ModeRun, type Run, type Settings, type TargetRun } from './report.js';
+import { load, loadRequest } from './load.js';
+import { renderText, summarize, writeResults, type DoorRun, type ModeRun, type Run, type Settings, type TargetRun } from './report.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
@@ -61,8 +62,43 @@ function readSettings(redis: RedisState | undefined): Settings {
     probeOrder: process.env.BENCH_PROBE_ORDER === 'blocks' ? ('blocks' as const) : ('interleaved' as const),
     chunks: intKnob('BENCH_CHUNKS', 20, 2),
     modes: [...new Set(modes)] as Mode[],
+    doors: frontDoorsKnob(modes),
     ...(redis && { redis: { url: safeRedisUrl(redis.url), keyPrefix: redis.keyPrefix } }),
   };
+}
+
+/** BENCH_FRONT_DOORS: `messages,responses` (the default, with the stream mode), or `none`. */
+function frontDoorsKnob(modes: string[]): FrontDoor[] {
+  const raw = process.env.BENCH_FRONT_DOORS ?? (modes.includes('stream') ? FRONT_DOORS.join(',') : 'none');
+  if (raw.trim() === 'none') return [];
+  const doors = raw.split(',').map((d) => d.trim()).filter(Boolean);
+  for (const d of doors) if (!(FRONT_DOORS as readonly string[]).includes(d)) throw new Error(`BENCH_FRONT_DOORS: unknown front door "${d}" (${FRONT_DOORS.join(', ')}, or none)`);
+  if (doors.length && !modes.includes('stream')) throw new Error('BENCH_FRONT_DOORS needs the stream mode in BENCH_MODES (their ratio is against it)');
+  return [...new Set(doors)] as FrontDoor[];
+}
+
+/** Another front door's stream on Switchboard: warm-up, then load with the CPU time around it. */
+async function measureDoor(sb: Child, door: FrontDoor, chatStreamRps: number, s: Settings): Promise<DoorRun> {
+  const req = DOORS[door];
+  log(`  ${sb.name} ${req.path} stream: ${s.warmupS} s warm-up, ${s.durationS} s load at ${s.connections} connections`);
+  if (s.warmupS > 0) await loadRequest(sb.origin, req, s.connections, s.warmupS);
+  const cpu0 = cpuSeconds(sb);
+  const l = await loadRequest(sb.origin, req, s.connections, s.durationS);
+  const cpu = cpuSeconds(sb) - cpu0;
+  log(`    ${l.rps.toFixed(0)} req/s, fails ${l.fails}`);
+  return { rps: l.rps, fails: l.fails, cpuUsPerReq: l.ok > 0 ? (cpu * 1e6) / l.ok : NaN, ratio: chatStreamRps > 0 ? l.rps / chatStreamRps : NaN };
+}
+
+/** Each other front door must stream the mock's exact text before it is measured. */
+async function validateDoors(sb: Child, doors: FrontDoor[], chunks: number): Promise<void> {
+  for (const door of doors) {
+    const req = DOORS[door];
+    const res = await request(sb.origin + req.path, { method: 'POST', headers: req.headers, body: req.body });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`${sb.name} ${req.path}: HTTP ${res.statusCode}: ${text.slice(0, 500)}`);
+    const got = req.text(text);
+    if (got !== expectedText(chunks)) throw new Error(`${sb.name} ${req.path}: expected ${JSON.stringify(expectedText(chunks))}, got ${JSON.stringify(got)}`);
+  }
 }
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
@@ -141,7 +177,8 @@ async function main(tmp: string): Promise<void> {
   if (redis) log(`switchboard-redis: state.driver redis at ${safeRedisUrl(redis.url)}, keyPrefix ${redis.keyPrefix}`);
 
   for (const t of [upstream, ...targets]) await validate(t.name, t.origin, s.chunks);
-  log('validation passed: all targets return the mock text, non-stream and stream');
+  await validateDoors(switchboard, s.doors, s.chunks);
+  log(`validation passed: all targets return the mock text, non-stream and stream${s.doors.length ? `, and ${s.doors.join(' and ')} stream it` : ''}`);
 
   const runs: Run[] = [];
   for (let i = 0; i < s.runs; i++) {
@@ -151,6 +188,11 @@ async function main(tmp: string): Promise<void> {
     for (const mode of s.modes) {
       log(`run ${i + 1}/${s.runs}, ${mode}`);
       run[mode] = await measureMode(upstream, targets, order, mode, s);
+    }
+    if (s.doors.length) {
+      log(`run ${i + 1}/${s.runs}, other front doors`);
+      run.doors = {};
+      for (const door of s.doors) run.doors[door] = await measureDoor(switchboard, door, run.stream!.switchboard.rps, s);
     }
     runs.push(run);
   }

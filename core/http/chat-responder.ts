@@ -5,7 +5,7 @@ import type { CommittedStream } from '../dispatch/committed-stream.js';
 import type { Answer, Dispatcher } from '../dispatch/dispatcher.js';
 import { Exchange } from '../dispatch/exchange.js';
 import type { AccessLog } from './access-log.js';
-import type { ChatFormat } from './chat-format.js';
+import type { ChatFormat, StreamRenderer } from './chat-format.js';
 import type { Drain } from './drain.js';
 import { SseWriter } from './sse-writer.js';
 
@@ -41,8 +41,9 @@ export class ChatResponder {
           reply.hijack();
           const out = new SseWriter(res);
           out.open(reply.getHeaders());
-          drain.streaming(inFlight, out);
-          await pump(stream, format, ex, out);
+          const renderer = format.stream?.();
+          drain.streaming(inFlight, out, renderer);
+          await (renderer ? render(stream, renderer, ex, out) : pump(stream, format, ex, out));
         } finally {
           void stream.return(); // settled already, unless something above threw
         }
@@ -112,4 +113,24 @@ async function pump(stream: CommittedStream, format: ChatFormat, ex: Exchange, o
     if (ex.clientGone) return;
     out.fail(JSON.stringify(stream.errorFor(err).toEnvelope()));
   }
+}
+
+/**
+ * The same for a front door with a renderer of its own (named events, state per stream): it
+ * writes the closing events on a clean end, and the error events on a failure.
+ */
+async function render(stream: CommittedStream, renderer: StreamRenderer, ex: Exchange, out: SseWriter): Promise<void> {
+  let n = 0;
+  try {
+    for await (const chunk of stream) {
+      renderer.chunk(chunk, out);
+      if (++n === stream.headSize) out.flushNow();
+      else if (out.congested) await out.drained();
+    }
+    renderer.done(out);
+  } catch (err) {
+    if (ex.clientGone) return;
+    renderer.fail(stream.errorFor(err), out);
+  }
+  out.end();
 }

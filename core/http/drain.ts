@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { Exchange } from '../dispatch/exchange.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { SseWriter } from './sse-writer.js';
+import type { StreamRenderer } from './chat-format.js';
 
 const SHUTTING_DOWN = new GatewayError(
   'SWB_ERR_SHUTTING_DOWN',
@@ -21,6 +22,8 @@ export class InFlight {
   next: InFlight | undefined;
   /** Set once the request streams: shutdown then ends it with an event, not a 503. */
   out: SseWriter | undefined;
+  /** The front door's renderer, when its stream is not OpenAI's: it writes the shutdown event. */
+  renderer: StreamRenderer | undefined;
 
   constructor(
     readonly ex: Exchange,
@@ -58,8 +61,9 @@ export class Drain {
   }
 
   /** The request now streams; after the grace period one that only starts now ends at once. */
-  streaming(r: InFlight, out: SseWriter): void {
+  streaming(r: InFlight, out: SseWriter, renderer?: StreamRenderer): void {
     r.out = out;
+    r.renderer = renderer;
     if (this.#stopping) void stop(r, out);
   }
 
@@ -110,7 +114,10 @@ function stop(r: InFlight, out: SseWriter): Promise<void> {
   const res = r.reply.raw;
   if (res.writableFinished || res.destroyed) return Promise.resolve();
   const flushed = sent(res);
-  out.fail(SHUTTING_DOWN_EVENT);
+  if (r.renderer) {
+    r.renderer.fail(SHUTTING_DOWN, out);
+    out.end();
+  } else out.fail(SHUTTING_DOWN_EVENT);
   // For the upstream this is as if the client had left: abort the call, blame no credential, and
   // the pump stops without writing again.
   r.ex.clientClosed();

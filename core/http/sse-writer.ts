@@ -40,6 +40,15 @@ export class SseWriter {
     }
   }
 
+  /** Queue one named event (`event: <name>`), as the Anthropic and Responses streams send them. */
+  event(name: string, json: string): void {
+    this.#pending += json.indexOf('\n') === -1 ? `event: ${name}\ndata: ${json}\n\n` : `event: ${name}\n${multiline(json)}`;
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      process.nextTick(this.#flush);
+    }
+  }
+
   /** True when the client is not keeping up; wait for {@link drained} before producing more. */
   get congested(): boolean {
     return this.res.writableNeedDrain;
@@ -70,6 +79,11 @@ export class SseWriter {
   /** End the stream with an error event and no `[DONE]`, so no client mistakes it for complete. */
   fail(errorJson: string): void {
     this.#end(`data: ${errorJson}\n\n`);
+  }
+
+  /** End the stream with what is queued (a renderer wrote its own closing events). */
+  end(): void {
+    this.#end('');
   }
 
   #end(last: string): void {

@@ -7,7 +7,7 @@
 export { defineExtension, type ExtensionPlugin } from '../contract/extension.js';
 export type { SwitchboardServices } from '../http/services.js';
 export type { ChatResponder } from '../http/chat-responder.js';
-export type { ChatFormat } from '../http/chat-format.js';
+export type { ChatFormat, EventSink, StreamRenderer } from '../http/chat-format.js';
 export type { Answer } from '../dispatch/dispatcher.js';
 export type { CommittedStream } from '../dispatch/committed-stream.js';
 export type { ProviderHandle, ProviderRegistry } from '../providers/registry.js';
