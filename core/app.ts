@@ -19,6 +19,7 @@ import { healthRoutes } from './http/routes/health.js';
 import { fileRoutes } from './http/routes/files.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { modelRoutes } from './http/routes/models.js';
+import { messagesRoutes } from './http/routes/messages.js';
 import type { ResolvedPlugins } from './loader/resolve-plugins.js';
 import { systemClock, type Clock } from './state/clock.js';
 
@@ -87,6 +88,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     await v1.register(routeGroup('embeddings', embeddingRoutes));
     await v1.register(routeGroup('images', imageRoutes));
     await v1.register(routeGroup('models', modelRoutes));
+    await v1.register(routeGroup('messages', messagesRoutes));
   }));
   for (const { plugin, config: ext } of opts.plugins.extensions) {
     try {

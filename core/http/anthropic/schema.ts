@@ -13,7 +13,7 @@ const imageSource = {
   properties: { type: { enum: ['base64', 'url'] }, media_type: { type: 'string' }, data: { type: 'string' }, url: { type: 'string' } },
   allOf: [
     { if: { properties: { type: { const: 'base64' } } }, then: { required: ['media_type', 'data'], properties: { media_type: { enum: ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] } } } },
-    { if: { properties: { type: { const: 'url' } } }, then: { required: ['url'], properties: { url: { minLength: 1 } } } },
+    { if: { properties: { type: { const: 'url' } } }, then: { required: ['url'], properties: { url: { type: 'string', minLength: 1 } } } },
   ],
 };
 

@@ -1,7 +1,7 @@
 import type { ChatChunk } from '../../contract/openai.js';
 import { peekChunk } from '../../contract/raw.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
-import type { EventSink, StreamRenderer } from './pending-infra.js';
+import type { EventSink, StreamRenderer } from '../chat-format.js';
 import { anthropicError } from './errors.js';
 import { messageId, stopReasonOf, toolUseId, usageOf } from './message.js';
 import type { AnthropicUsage, StopReason } from './types.js';
