@@ -146,3 +146,12 @@ describe('failures after the first byte', () => {
     expect(JSON.parse(last[1].slice('data: '.length))).toMatchObject({ type: 'error', error: { type: 'api_error', message: expect.any(String) } });
   });
 });
+
+describe('paths', () => {
+  it('an unknown path under /v1/messages is a NotFoundError in the same envelope', async () => {
+    const { sb } = await start();
+    const res = await fetch(`${sb.origin}/v1/messages/nope?beta=true`, { method: 'POST', headers: { 'x-api-key': 'sk-test-client' } });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ type: 'error', error: { type: 'not_found_error', message: 'Invalid URL (POST /v1/messages/nope)' } });
+  });
+});

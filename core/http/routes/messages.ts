@@ -31,6 +31,11 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
     return chat.respond(request, reply, toChatRequest(body), messagesFormat(body.model, body.stop_sequences));
   });
 
+  // Unknown paths below /v1/messages answer in this door's envelope too.
+  app.all('/v1/messages/*', (request) => {
+    throw new GatewayError('SWB_ERR_UNKNOWN_URL', `Invalid URL (${request.method} ${request.url.split('?')[0]})`);
+  });
+
   // No OpenAI-format upstream counts tokens: the answer is an estimate, and says so.
   app.post('/v1/messages/count_tokens', { schema: { body: countTokensBodySchema } }, (request, reply) => {
     const body = request.body as MessagesRequest;
