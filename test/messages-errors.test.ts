@@ -154,4 +154,11 @@ describe('paths', () => {
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ type: 'error', error: { type: 'not_found_error', message: 'Invalid URL (POST /v1/messages/nope)' } });
   });
+
+  it('errors raised before a route runs (a URL that does not decode) use the envelope too', async () => {
+    const { sb } = await start();
+    const res = await fetch(`${sb.origin}/v1/messages/%zz`, { method: 'POST', headers: { 'x-api-key': 'sk-test-client' } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+  });
 });
