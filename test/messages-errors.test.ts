@@ -147,6 +147,23 @@ describe('failures after the first byte', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('ends an open stream with an error event (api_error, server_shutting_down), not message_stop', async () => {
+    const { sb } = await start();
+    fake.up.script({ kind: 'drip', delayMs: 200 });
+    const res = await fetch(`${sb.origin}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'sk-test-client', 'content-type': 'application/json' }, body: JSON.stringify({ ...ask, stream: true }) });
+    const reader = res.body!.getReader();
+    const first = await reader.read(); // committed: message_start is out
+    expect(first.done).toBe(false);
+    const stopped = sb.app.switchboard.drain.stopAll();
+    let text = new TextDecoder().decode(first.value);
+    for (let r = await reader.read(); !r.done; r = await reader.read()) text += new TextDecoder().decode(r.value);
+    await stopped;
+    expect(text).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"[^"]*shut/);
+    expect(text).not.toContain('event: message_stop');
+  });
+});
+
 describe('paths', () => {
   it('an unknown path under /v1/messages is a NotFoundError in the same envelope', async () => {
     const { sb } = await start();
