@@ -5,6 +5,7 @@ import { anthropicError } from '../core/http/anthropic/errors.js';
 import { GatewayError } from '../core/errors/gateway-error.js';
 import { RawChatChunk } from '../core/contract/raw.js';
 import type { ChatChunk, ChunkDelta } from '../core/contract/openai.js';
+import { plainTextDelta } from '../core/http/anthropic/text-delta.js';
 
 const base = { id: 'c', object: 'chat.completion.chunk' as const, created: 1, model: 'up' };
 const ch = (delta: ChunkDelta, finish: string | null = null, usage?: ChatChunk['usage']): ChatChunk => ({ ...base, choices: [{ index: 0, delta, finish_reason: finish }], ...(usage ? { usage } : {}) });
@@ -101,5 +102,39 @@ describe('anthropicError', () => {
   it.each(cases)('%s -> %i %s', (id, status, type) => {
     const out = anthropicError(new GatewayError(id, 'm', { headers: { 'retry-after': '3' } }));
     expect(out).toEqual({ status, body: { type: 'error', error: { type, message: 'm' } }, headers: { 'retry-after': '3' } });
+  });
+});
+
+describe('plainTextDelta (the scan that spares parsing content chunks)', () => {
+  const raw = (o: unknown) => new RawChatChunk(JSON.stringify(o));
+  const content = (text: string, extra: Record<string, unknown> = {}) => raw({ ...base, choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }], system_fingerprint: 'fp', ...extra });
+
+  it('reads the content of a content-only delta, escapes included', () => {
+    expect(plainTextDelta(content(' word'))).toBe(' word');
+    for (const tricky of ['say "delta":{"content":"x"}', 'a\\b\n"c"', '"finish_reason":"stop" and "usage":{', 'ünï ✓ \u0000', '']) {
+      expect(plainTextDelta(content(tricky))).toBe(tricky);
+    }
+  });
+
+  it('says nothing of anything else, which is then parsed', () => {
+    expect(plainTextDelta(ch({ content: 'parsed already' }))).toBeUndefined();
+    expect(plainTextDelta(raw({ ...base, choices: [{ index: 0, delta: { content: 'x', reasoning_content: null }, finish_reason: null }] }))).toBeUndefined();
+    expect(plainTextDelta(raw({ ...base, choices: [{ index: 0, delta: { content: 'x' }, finish_reason: 'stop' }] }))).toBeUndefined();
+    expect(plainTextDelta(content('x', { usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }))).toBeUndefined();
+    expect(plainTextDelta(raw({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }))).toBeUndefined();
+    expect(plainTextDelta(raw({ ...base, choices: [{ index: 0, delta: { content: 'a' }, finish_reason: null }, { index: 1, delta: { content: 'b' }, finish_reason: null }] }))).toBeUndefined();
+    expect(plainTextDelta(raw({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"content":"x"}' } }] }, finish_reason: null }] }))).toBeUndefined();
+  });
+
+  it('renders raw chunks exactly as their parsed twins', () => {
+    const objects = [
+      ch({ role: 'assistant', content: '' }),
+      ch({ content: 'He said "hi"\n' }),
+      ch({ content: 'x', reasoning_content: null }),
+      ch({ tool_calls: [{ index: 0, id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] }),
+      ch({}, 'tool_calls'),
+    ];
+    const strip = (ev: ReturnType<typeof render>) => ev.map((e) => (e.event === 'message_start' ? { ...e, data: { ...e.data, message: { ...e.data.message, id: '' } } } : e));
+    expect(strip(render(objects.map((o) => new RawChatChunk(JSON.stringify(o)))))).toEqual(strip(render(objects)));
   });
 });

@@ -3,6 +3,7 @@ import { peekChunk } from '../../contract/raw.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { EventSink, StreamRenderer } from '../chat-format.js';
 import { anthropicError } from './errors.js';
+import { plainTextDelta } from './text-delta.js';
 import { messageId, stopReasonOf, toolUseId, usageOf } from './message.js';
 import type { AnthropicUsage, StopReason } from './types.js';
 
@@ -31,8 +32,13 @@ export class AnthropicStream implements StreamRenderer {
   ) {}
 
   chunk(raw: ChatChunk, out: EventSink): void {
-    const c = peekChunk(raw);
     if (!this.#started) this.#start(out);
+    const plain = plainTextDelta(raw);
+    if (plain !== undefined) {
+      if (plain) this.#text(plain, out);
+      return;
+    }
+    const c = peekChunk(raw);
     if (c.usage) this.#usage = usageOf(c.usage);
     const choice = c.choices?.[0];
     if (!choice) return;
@@ -42,10 +48,7 @@ export class AnthropicStream implements StreamRenderer {
         this.#enter('thinking', out);
         out.event('content_block_delta', `{"type":"content_block_delta","index":${this.#index},"delta":{"type":"thinking_delta","thinking":${q(d.reasoning_content)}}}`);
       }
-      if (typeof d.content === 'string' && d.content) {
-        this.#enter('text', out);
-        out.event('content_block_delta', `{"type":"content_block_delta","index":${this.#index},"delta":{"type":"text_delta","text":${q(d.content)}}}`);
-      }
+      if (typeof d.content === 'string' && d.content) this.#text(d.content, out);
       if (d.tool_calls) for (const t of d.tool_calls) this.#tool(t, out);
     }
     if (choice.finish_reason) {
@@ -72,6 +75,11 @@ export class AnthropicStream implements StreamRenderer {
     const message = { id: messageId(), type: 'message', role: 'assistant', model: this.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } };
     out.event('message_start', q({ type: 'message_start', message }));
     out.event('ping', '{"type":"ping"}');
+  }
+
+  #text(text: string, out: EventSink): void {
+    this.#enter('text', out);
+    out.event('content_block_delta', `{"type":"content_block_delta","index":${this.#index},"delta":{"type":"text_delta","text":${q(text)}}}`);
   }
 
   /** Make a block of `kind` the open one, closing another kind first. */
