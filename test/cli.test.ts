@@ -29,7 +29,7 @@ describe('switchboard process', () => {
     const p = run(['--config', f]);
     expect(await p.exited).toBe(1);
     expect(p.err()).toContain(`invalid configuration in ${f}:`);
-    expect(p.err()).toContain('providers[0].plugin: unknown plugin "opena1"; known: github-models, grok-web, mock, openai-compatible (line 3)');
+    expect(p.err()).toContain('providers[0].plugin: unknown plugin "opena1"; known: anthropic, github-models, grok-web, mock, openai-compatible (line 3)');
     expect(p.err()).toContain('providers[1].chunkDelayMs: expected an integer, got "slow" (line 6)');
     expect(p.err()).not.toMatch(/\n\s+at /); // no stack trace
   });

@@ -24,7 +24,7 @@ async function problems(yaml: string, env: NodeJS.ProcessEnv = {}): Promise<stri
 describe('config validation', () => {
   it('names the YAML path and the known plugins for a typo', async () => {
     const lines = await problems('providers:\n  - id: x\n    plugin: opena1\n');
-    expect(lines).toEqual(['providers[0].plugin: unknown plugin "opena1"; known: github-models, grok-web, mock, openai-compatible (line 3)']);
+    expect(lines).toEqual(['providers[0].plugin: unknown plugin "opena1"; known: anthropic, github-models, grok-web, mock, openai-compatible (line 3)']);
   });
 
   it('reports every problem at once, one line each', async () => {

@@ -1,0 +1,75 @@
+import { completionToChunks, CONTRACT_VERSION, defineProvider, headerValue, nowSeconds, parseJsonObject, type ChatRequest, type Provider } from '../../core/index.js';
+import { classifyAnthropic } from './classify.js';
+import { AnthropicClient } from './client.js';
+import { listAnthropicModels } from './models.js';
+import { DEFAULT_MAX_TOKENS, toMessagesRequest } from './request.js';
+import { toCompletion, type AnthropicMessageBody } from './response.js';
+import { anthropicChunks } from './stream.js';
+
+interface Options {
+  baseUrl: string;
+  anthropicVersion: string;
+  betas?: string[];
+  headers?: Record<string, string>;
+  proxyUrl?: string;
+  connections: number;
+  discoveryTimeoutMs: number;
+  defaultMaxTokens: number;
+}
+
+/**
+ * Anthropic's Messages API (api.anthropic.com or a server that speaks it): OpenAI-format
+ * requests are translated to Messages bodies and the answers back (docs/providers/anthropic.md),
+ * keys go in `x-api-key`, and Anthropic's errors and rate-limit headers steer the pool.
+ */
+export default defineProvider<Options>({
+  kind: 'provider',
+  contractVersion: CONTRACT_VERSION,
+  name: 'anthropic',
+  optionsSchema: {
+    type: 'object',
+    properties: {
+      baseUrl: { type: 'string', pattern: '^https?://', default: 'https://api.anthropic.com' },
+      anthropicVersion: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', default: '2023-06-01' },
+      betas: { type: 'array', items: { type: 'string', minLength: 1 } },
+      headers: { type: 'object', additionalProperties: { type: 'string' } },
+      proxyUrl: { type: 'string', pattern: '^https?://' },
+      connections: { type: 'integer', minimum: 1, default: 64 },
+      discoveryTimeoutMs: { type: 'integer', minimum: 1, default: 10_000 },
+      defaultMaxTokens: { type: 'integer', minimum: 1, default: DEFAULT_MAX_TOKENS },
+    },
+  },
+  create({ options, credentials }) {
+    const client = new AnthropicClient(options);
+    const body = (request: ChatRequest, stream: boolean) => {
+      const b = toMessagesRequest(request, options.defaultMaxTokens);
+      if (stream) b.stream = true;
+      return JSON.stringify(b);
+    };
+
+    const provider: Provider & { close(): Promise<void> } = {
+      async *chat(request, call) {
+        const includeUsage = request.stream_options?.include_usage === true || request.stream !== true;
+        const res = await client.post('/v1/messages', body(request, true), call);
+        const type = headerValue(res.headers, 'content-type') ?? '';
+        if (type.includes('text/event-stream')) {
+          yield* anthropicChunks(res.body, nowSeconds(), includeUsage);
+          return;
+        }
+        // A server that answers a stream request with the whole message: replay it as a stream.
+        yield* completionToChunks(toCompletion(parseJsonObject<AnthropicMessageBody>(await res.body.text(), type), nowSeconds()), includeUsage);
+      },
+
+      async complete(request, call) {
+        const res = await client.post('/v1/messages', body(request, false), call);
+        const message = parseJsonObject<AnthropicMessageBody>(await res.body.text(), headerValue(res.headers, 'content-type') ?? '');
+        return toCompletion(message, nowSeconds());
+      },
+
+      listModels: () => listAnthropicModels(client, credentials[0], options.discoveryTimeoutMs),
+      classify: classifyAnthropic,
+      close: () => client.close(),
+    };
+    return provider;
+  },
+});
