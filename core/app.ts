@@ -21,6 +21,7 @@ import { fileRoutes } from './http/routes/files.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { modelRoutes } from './http/routes/models.js';
 import { responsesRoutes } from './http/routes/responses.js';
+import { messagesRoutes } from './http/routes/messages.js';
 import type { ResolvedPlugins } from './loader/resolve-plugins.js';
 import { systemClock, type Clock } from './state/clock.js';
 
@@ -91,6 +92,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     await v1.register(routeGroup('images', imageRoutes));
     await v1.register(routeGroup('models', modelRoutes));
     await v1.register(routeGroup('responses', responsesRoutes));
+    await v1.register(routeGroup('messages', messagesRoutes));
   }));
   for (const { plugin, config: ext } of opts.plugins.extensions) {
     try {

@@ -19,6 +19,7 @@ export const ERRORS = {
   SWB_ERR_INVALID_VALUE: { status: 400, type: 'invalid_request_error', code: 'invalid_value' },
   SWB_ERR_UNSUPPORTED_OPERATION: { status: 400, type: 'invalid_request_error', code: 'unsupported_operation' },
   SWB_ERR_UNSUPPORTED_TOOL: { status: 400, type: 'invalid_request_error', code: 'unsupported_tool' },
+  SWB_ERR_UNSUPPORTED_CONTENT: { status: 400, type: 'invalid_request_error', code: 'unsupported_content' },
   SWB_ERR_MISSING_API_KEY: { status: 401, type: 'invalid_request_error', code: 'missing_api_key' },
   SWB_ERR_INVALID_API_KEY: { status: 401, type: 'invalid_request_error', code: 'invalid_api_key' },
   SWB_ERR_MODEL_ACCESS_DENIED: { status: 403, type: 'permission_error', code: 'model_access_denied' },

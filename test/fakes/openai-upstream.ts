@@ -37,6 +37,8 @@ export type Behaviour =
   | { kind: 'raw'; contentType: string; pieces: readonly string[]; status?: number }
   /** stream a tool call in fragments */
   | { kind: 'tool-call'; name: string; args: string }
+  /** answer with reasoning first, as DeepSeek and vLLM send it (`reasoning_content`), then the text */
+  | { kind: 'reasoning'; reasoning: string; text?: string }
   /** stream with an Azure-style empty-choices prelude first */
   | { kind: 'prelude'; text?: string }
   /** stream each event's JSON pretty-printed, one `data:` line per line (legal SSE: they join with `\n`) */
@@ -173,7 +175,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
     const id = `chatcmpl-fake${++seq}`;
     const created = 1700000000 + seq;
-    const text = (b.kind === 'ok' || b.kind === 'prelude' || b.kind === 'multiline-data' ? b.text : undefined) ?? defaultReply(body);
+    const text = (b.kind === 'ok' || b.kind === 'prelude' || b.kind === 'multiline-data' || b.kind === 'reasoning' ? b.text : undefined) ?? defaultReply(body);
+    const reasoning = b.kind === 'reasoning' ? b.reasoning : undefined;
     const usage = fakeUsage(body, text);
     const extraHeaders = b.kind === 'ok' ? b.headers : undefined;
     if (body.stream !== true) {
@@ -182,7 +185,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         object: 'chat.completion',
         created,
         model,
-        choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+        choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null, ...(reasoning ? { reasoning_content: reasoning } : {}) }, logprobs: null, finish_reason: 'stop' }],
         usage,
         system_fingerprint: 'fp_fake',
       }, extraHeaders);
@@ -204,6 +207,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       for (let i = 0; i < b.args.length; i += 7) events.push(delta({ tool_calls: [{ index: 0, function: { arguments: b.args.slice(i, i + 7) } }] }));
       events.push(delta({}, 'tool_calls'));
     } else {
+      if (reasoning) for (const piece of splitForStream(reasoning)) events.push(delta({ reasoning_content: piece }));
       for (const piece of splitForStream(text)) events.push(delta({ content: piece }));
       events.push(delta({}, 'stop'));
     }

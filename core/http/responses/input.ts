@@ -138,7 +138,7 @@ export function appendInput(messages: ChatMessage[], input: string | InputItem[]
         messages.push({ role: 'tool', tool_call_id: requireString(item, 'call_id', at), content: toolOutput(item, at) });
         return;
       case 'reasoning':
-        // A chat upstream has no field for an earlier turn's reasoning: dropped (docs/front-doors-responses.md).
+        // A chat upstream has no field for an earlier turn's reasoning: dropped (docs/front-doors.md).
         return;
       case 'item_reference':
         throw invalid(`${at}.type`, `'item_reference' needs items stored by OpenAI; send the items themselves.`);

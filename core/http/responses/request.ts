@@ -6,7 +6,7 @@ import type { ResponsesRequest } from './types.js';
 /**
  * A Responses request as the canonical chat request. What chat has no place for (`metadata`,
  * `store`, `include`, `truncation`, `reasoning.summary`) stays with the response object or is
- * dropped, as docs/front-doors-responses.md lists; unknown fields are not forwarded, since a chat
+ * dropped, as docs/front-doors.md lists; unknown fields are not forwarded, since a chat
  * upstream would refuse Responses-only ones.
  */
 

@@ -43,8 +43,11 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
     return out;
   };
 
-  app.get('/v1/models', async (_request, reply) => {
-    return reply.header('content-type', 'application/json').send(JSON.stringify({ object: 'list', data: await all() }));
+  app.get('/v1/models', async (request, reply) => {
+    const data = await all();
+    // Anthropic's SDK and Claude Code send anthropic-version and read Anthropic's list shape.
+    const body = request.headers['anthropic-version'] ? anthropicList(data) : { object: 'list', data };
+    return reply.header('content-type', 'application/json').send(JSON.stringify(body));
   });
 
   // A wildcard, so ids with slashes (`github/openai/gpt-4o-mini`) work encoded or not; the router
@@ -54,7 +57,8 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
     const list = await all();
     const found = list.find((m) => m.id === id) ?? (await plain(id)) ?? routedByPattern(id);
     if (!found) throw modelNotFound(id);
-    return reply.header('content-type', 'application/json').send(JSON.stringify(found));
+    const body = request.headers['anthropic-version'] ? anthropicModel(found) : found;
+    return reply.header('content-type', 'application/json').send(JSON.stringify(body));
   });
 
   /** A name a `models:` pattern routes (`claude-*`): it exists as far as clients can tell. */
@@ -74,4 +78,15 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
     }
     return undefined;
   }
+}
+
+/** A model as Anthropic's `GET /v1/models` describes one. */
+function anthropicModel(m: ModelObject): { type: 'model'; id: string; display_name: string; created_at: string } {
+  return { type: 'model', id: m.id, display_name: m.id, created_at: new Date(m.created * 1000).toISOString() };
+}
+
+/** Anthropic's list shape: one page holding everything. */
+function anthropicList(models: ModelObject[]): { data: ReturnType<typeof anthropicModel>[]; has_more: false; first_id: string | null; last_id: string | null } {
+  const data = models.map(anthropicModel);
+  return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
 }

@@ -1,0 +1,114 @@
+import type { ChatChunk } from '../../contract/openai.js';
+import { peekChunk } from '../../contract/raw.js';
+import type { GatewayError } from '../../errors/gateway-error.js';
+import type { EventSink, StreamRenderer } from '../chat-format.js';
+import { anthropicError } from './errors.js';
+import { plainTextDelta } from './text-delta.js';
+import { messageId, stopReasonOf, toolUseId, usageOf } from './message.js';
+import type { AnthropicUsage, StopReason } from './types.js';
+
+type Kind = 'thinking' | 'text' | 'tool_use';
+
+const q = JSON.stringify;
+
+/**
+ * One streamed answer as Anthropic's events. Content blocks open as the canonical deltas need them
+ * and close when another kind starts (or another tool call), so their indexes count up like
+ * Anthropic's; the stop reason and usage wait for the end, since OpenAI sends usage last.
+ */
+export class AnthropicStream implements StreamRenderer {
+  #started = false;
+  #index = -1;
+  #open: Kind | undefined;
+  /** OpenAI tool-call index -> content block index, for fragments of a call already closed. */
+  #tools = new Map<number, number>();
+  #finish: string | null = null;
+  #matched: unknown;
+  #usage: AnthropicUsage | undefined;
+
+  constructor(
+    private readonly model: string,
+    private readonly stopSequences: readonly string[] | undefined,
+  ) {}
+
+  chunk(raw: ChatChunk, out: EventSink): void {
+    if (!this.#started) this.#start(out);
+    const plain = plainTextDelta(raw);
+    if (plain !== undefined) {
+      if (plain) this.#text(plain, out);
+      return;
+    }
+    const c = peekChunk(raw);
+    if (c.usage) this.#usage = usageOf(c.usage);
+    const choice = c.choices?.[0];
+    if (!choice) return;
+    const d = choice.delta;
+    if (d) {
+      if (typeof d.reasoning_content === 'string' && d.reasoning_content) {
+        this.#enter('thinking', out);
+        out.event('content_block_delta', `{"type":"content_block_delta","index":${this.#index},"delta":{"type":"thinking_delta","thinking":${q(d.reasoning_content)}}}`);
+      }
+      if (typeof d.content === 'string' && d.content) this.#text(d.content, out);
+      if (d.tool_calls) for (const t of d.tool_calls) this.#tool(t, out);
+    }
+    if (choice.finish_reason) {
+      this.#finish = choice.finish_reason;
+      this.#matched = (choice as { stop_reason?: unknown }).stop_reason;
+    }
+  }
+
+  done(out: EventSink): void {
+    if (!this.#started) this.#start(out);
+    this.#close(out);
+    const stop = stopReasonOf(this.#finish, this.#matched, this.stopSequences);
+    const usage = this.#usage ?? { input_tokens: 0, output_tokens: 0 };
+    out.event('message_delta', q({ type: 'message_delta', delta: { stop_reason: stop.reason satisfies StopReason, stop_sequence: stop.sequence }, usage }));
+    out.event('message_stop', '{"type":"message_stop"}');
+  }
+
+  fail(error: GatewayError, out: EventSink): void {
+    out.event('error', q(anthropicError(error).body));
+  }
+
+  #start(out: EventSink): void {
+    this.#started = true;
+    const message = { id: messageId(), type: 'message', role: 'assistant', model: this.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } };
+    out.event('message_start', q({ type: 'message_start', message }));
+    out.event('ping', '{"type":"ping"}');
+  }
+
+  #text(text: string, out: EventSink): void {
+    this.#enter('text', out);
+    out.event('content_block_delta', `{"type":"content_block_delta","index":${this.#index},"delta":{"type":"text_delta","text":${q(text)}}}`);
+  }
+
+  /** Make a block of `kind` the open one, closing another kind first. */
+  #enter(kind: 'thinking' | 'text', out: EventSink): void {
+    if (this.#open === kind) return;
+    this.#close(out);
+    this.#open = kind;
+    this.#index++;
+    const block = kind === 'text' ? '{"type":"text","text":""}' : '{"type":"thinking","thinking":"","signature":""}';
+    out.event('content_block_start', `{"type":"content_block_start","index":${this.#index},"content_block":${block}}`);
+  }
+
+  #tool(t: { index: number; id?: string; function?: { name?: string; arguments?: string } }, out: EventSink): void {
+    let block = this.#tools.get(t.index);
+    if (block === undefined) {
+      this.#close(out);
+      this.#open = 'tool_use';
+      block = ++this.#index;
+      this.#tools.set(t.index, block);
+      const start = { type: 'tool_use', id: t.id || toolUseId(), name: t.function?.name ?? '', input: {} };
+      out.event('content_block_start', q({ type: 'content_block_start', index: block, content_block: start }));
+    }
+    const args = t.function?.arguments;
+    if (args) out.event('content_block_delta', `{"type":"content_block_delta","index":${block},"delta":{"type":"input_json_delta","partial_json":${q(args)}}}`);
+  }
+
+  #close(out: EventSink): void {
+    if (this.#open === undefined) return;
+    out.event('content_block_stop', `{"type":"content_block_stop","index":${this.#index}}`);
+    this.#open = undefined;
+  }
+}
