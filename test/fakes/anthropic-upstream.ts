@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { onJsonBody } from './json-body.js';
 import { checkMessagesBody, type Body } from './anthropic-checks.js';
 import { answer, anthropicInputTokens, events, id, type Message, type OkAnswer } from './anthropic-answer.js';
+import { ruleList } from './rules.js';
 
 export { anthropicInputTokens, anthropicReply, FAKE_SIGNATURE, pieces } from './anthropic-answer.js';
 
@@ -96,7 +97,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
   const requests: AnthropicRequest[] = [];
   const queue: Behaviour[] = [];
-  const rules: Rule[] = [];
+  const { rules, add: addRule } = ruleList<Rule>();
   const sockets = new Set<import('node:net').Socket>();
   const models = options.models ?? FAKE_CLAUDE_MODELS;
 
@@ -152,13 +153,6 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     });
   }
 
-  function addRule(r: Rule): () => void {
-    rules.push(r);
-    return () => {
-      const i = rules.indexOf(r);
-      if (i !== -1) rules.splice(i, 1);
-    };
-  }
 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import { onJsonBody } from './json-body.js';
 import type { AddressInfo } from 'node:net';
+import { ruleList } from './rules.js';
 
 export interface RecordedRequest {
   method: string;
@@ -110,7 +111,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   const requests: RecordedRequest[] = [];
   const queue: Behaviour[] = [];
-  const rules: Rule[] = [];
+  const { rules, add: addRule } = ruleList<Rule>();
   const sockets = new Set<import('node:net').Socket>();
   const models = options.models ?? ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small'];
   const delay = options.chunkDelayMs ?? 0;
@@ -242,13 +243,6 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     json(res, 200, { object: 'list', data, model: body.model, usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } });
   }
 
-  function addRule(r: Rule): () => void {
-    rules.push(r);
-    return () => {
-      const i = rules.indexOf(r);
-      if (i !== -1) rules.splice(i, 1);
-    };
-  }
 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
