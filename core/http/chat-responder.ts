@@ -66,7 +66,7 @@ export class ChatResponder {
   }
 
   /**
-   * A whole completion for a front door that renders it itself (the string endpoint): routed,
+   * A whole completion (the body's `stream` is not read) for a front door that renders it itself (the string endpoint): routed,
    * retried and failed over like any chat request, counted in the drain and the access log.
    * Failures throw the GatewayError the client should see; undefined means the reply was already
    * sent (shutdown refused the request in the route's own envelope), so there is nothing to send.
@@ -79,7 +79,7 @@ export class ChatResponder {
     try {
       let served;
       try {
-        served = await this.deps.dispatcher.complete({ ...body, stream: false }, ex);
+        served = await this.deps.dispatcher.complete(body, ex);
       } catch (err) {
         if (reply.sent) return undefined;
         throw err;
