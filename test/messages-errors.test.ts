@@ -99,7 +99,7 @@ describe('bad input is a 400 invalid_request_error naming the field', () => {
     ['max_tokens missing', { model: 'claude-sonnet-4-5', messages: ask.messages }, /'max_tokens'/],
     ['messages not an array', { ...ask, messages: 'hi' }, /'messages'/],
     ['a role Anthropic has not', { ...ask, messages: [{ role: 'tool', content: 'x' }] }, /'messages\[0\]\.role'/],
-    ['an unknown block type', { ...ask, messages: [{ role: 'user', content: [{ type: 'video' }] }] }, /'messages\[0\]\.content\[0\]\.type'/],
+    ['an unknown block type', { ...ask, messages: [{ role: 'user', content: [{ type: 'video' }] }] }, /messages\[0\]\.content\[0\]\.type: 'video' blocks/],
     ['an image without its data', { ...ask, messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'image', source: { type: 'base64', media_type: 'image/png' } }] }] }, /'messages\[0\]\.content\[1\]\.source\.data'/],
     ['a tool_choice naming no tool', { ...ask, tool_choice: { type: 'tool' } }, /'tool_choice\.name'/],
     ['temperature out of range', { ...ask, temperature: 1.5 }, /'temperature'/],

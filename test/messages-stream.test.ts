@@ -12,7 +12,7 @@ const ch = (delta: ChunkDelta, finish: string | null = null, usage?: ChatChunk['
 
 function render(chunks: ChatChunk[], end: 'done' | GatewayError = 'done', stops?: string[]) {
   const events: { event: string; data: Record<string, any> }[] = [];
-  const sink = { data: () => expect.fail('Anthropic events are named'), event: (event: string, json: string) => void events.push({ event, data: JSON.parse(json) }) };
+  const sink = { data: () => expect.fail('Anthropic events are named'), frames: () => expect.fail('no upstream frames here'), event: (event: string, json: string) => void events.push({ event, data: JSON.parse(json) }) };
   const r = new AnthropicStream('claude-sonnet-4-5', stops);
   for (const c of chunks) r.chunk(c, sink);
   if (end === 'done') r.done(sink);

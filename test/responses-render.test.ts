@@ -53,6 +53,7 @@ function sink() {
     events,
     out: {
       data: () => { throw new Error('Responses events are named'); },
+      frames: () => { throw new Error('Responses events are rendered, not passed through'); },
       event: (name: string, json: string) => events.push({ name, data: JSON.parse(json) }),
     },
   };

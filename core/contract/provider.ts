@@ -1,5 +1,6 @@
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse, ImageRequest, ImagesResponse, ModelInfo } from './openai.js';
 import type { RawJson } from './raw.js';
+import type { NativeDialect, NativeRequest } from './native.js';
 import type { CallSignal } from './call-signal.js';
 
 /** Version of the provider and extension contract; a plugin declaring another one is refused. */
@@ -167,10 +168,21 @@ export interface Provider {
   fetchQuota?(credential: Credential, model: string): Promise<QuotaObservation | undefined>;
   /** The models whose quotas the refresh-all job reads: one per quota window. Default: none. */
   quotaModels?(): string[];
+  /**
+   * Wire formats this provider speaks as its own (see {@link NativeRequest}): a chat request that
+   * came in one of them carries the client's body, and the provider may send that instead of
+   * translating. Optional; without it every request is translated.
+   */
+  readonly dialects?: readonly NativeDialect[];
   /** Stream a chat completion. The iterable must end after the finish (and usage) chunks. */
   chat(request: ChatRequest, call: CallContext): AsyncIterable<ChatChunk>;
   /** Optional non-streaming path, for upstreams with their own JSON answer; else the core folds `chat`. */
   complete?(request: ChatRequest, call: CallContext): Promise<ChatCompletion | RawJson<ChatCompletion>>;
+  /**
+   * The input tokens of a request as the upstream counts them (Anthropic's `count_tokens`), for
+   * `/v1/messages/count_tokens`; undefined when it cannot say, and the core estimates. Optional.
+   */
+  countTokens?(request: ChatRequest, call: CallContext): Promise<number | undefined>;
   embeddings?(request: EmbeddingsRequest, call: CallContext): Promise<EmbeddingsResponse | RawJson<EmbeddingsResponse>>;
   /** `POST /v1/images/generations`; `n` and `response_format` arrive filled in (1, `url`). */
   images?(request: ImageRequest, call: CallContext): Promise<ImagesResponse>;

@@ -1,6 +1,7 @@
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse, ImageRequest, ImagesResponse } from '../contract/openai.js';
 import type { FailureKind, Logger } from '../contract/provider.js';
 import { peekChunk, type RawJson } from '../contract/raw.js';
+import { nativeRequest } from '../contract/native.js';
 import { CompletionFolder } from '../canonical/fold.js';
 import { usageOf } from '../canonical/usage.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -83,6 +84,23 @@ export class Dispatcher {
     return this.#run(request, ex, true, (h, req, call) => (h.instance.complete ? h.instance.complete(req, call) : fold(h, req, call, ex)));
   }
 
+  /** The upstream's own count of a request's input tokens, from the first target that counts (undefined: estimate). */
+  countTokens(request: ChatRequest, ex: Exchange): Promise<Answer<number | undefined>> {
+    return this.#run(request, ex, true, async (h, req, call) => (h.instance.countTokens ? h.instance.countTokens(req, call) : undefined));
+  }
+
+  /** Whether the first target of `model`'s route counts tokens itself (no route: no). */
+  async countsTokens(model: string): Promise<boolean> {
+    let route: Route;
+    try {
+      route = await this.router.resolve(model);
+    } catch {
+      return false;
+    }
+    const first = route.targets.map((t) => this.registry.get(t.provider)).find((h) => h !== undefined);
+    return first?.instance.countTokens !== undefined;
+  }
+
   embeddings(request: EmbeddingsRequest, ex: Exchange): Promise<Answer<EmbeddingsResponse | RawJson<EmbeddingsResponse>>> {
     return this.#run(request, ex, true, async (h, req, call) => {
       if (!h.instance.embeddings) {
@@ -119,6 +137,9 @@ export class Dispatcher {
         const model = resolve ? resolve.call(handle.instance, target.model) : target.model;
         const at = model === target.model ? target : { provider: target.provider, model };
         req.model = model;
+        const native = nativeRequest(req as unknown as ChatRequest);
+        // What the translation refused, only a provider that takes the client's own body can serve.
+        if (native?.untranslatable && !handle.instance.dialects?.includes(native.dialect)) throw native.untranslatable;
         ex.tried?.clear(); // a target's retries avoid what failed on it; the next target starts afresh
         try {
           const served = await handle.policies.run(model, () => this.#attempts(handle, at, req, ex, op), holdLease, ex);

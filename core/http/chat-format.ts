@@ -6,6 +6,8 @@ import type { GatewayError } from '../errors/gateway-error.js';
 export interface EventSink {
   data(json: string): void;
   event(name: string, json: string): void;
+  /** Events already framed as SSE text, written as they are (a native upstream's own events). */
+  frames(text: string): void;
 }
 
 /** One streamed answer in a front door's wire format; a fresh one per stream (it may keep state). */

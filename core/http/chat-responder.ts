@@ -71,7 +71,16 @@ export class ChatResponder {
    * Failures throw the GatewayError the client should see; undefined means the reply was already
    * sent (shutdown refused the request in the route's own envelope), so there is nothing to send.
    */
-  async complete(request: FastifyRequest, reply: FastifyReply, body: ChatRequest): Promise<Answer<ChatCompletion | RawJson<ChatCompletion>> | undefined> {
+  complete(request: FastifyRequest, reply: FastifyReply, body: ChatRequest): Promise<Answer<ChatCompletion | RawJson<ChatCompletion>> | undefined> {
+    return this.#whole(request, reply, body, (ex) => this.deps.dispatcher.complete(body, ex));
+  }
+
+  /** The upstream's count of a request's input tokens (`count_tokens`), with the same care as {@link complete}. */
+  countTokens(request: FastifyRequest, reply: FastifyReply, body: ChatRequest): Promise<Answer<number | undefined> | undefined> {
+    return this.#whole(request, reply, body, (ex) => this.deps.dispatcher.countTokens(body, ex));
+  }
+
+  async #whole<T>(request: FastifyRequest, reply: FastifyReply, body: ChatRequest, run: (ex: Exchange) => Promise<Answer<T>>): Promise<Answer<T> | undefined> {
     const ex = new Exchange(request.id, reply.raw);
     const started = Date.now();
     const model = body.model;
@@ -79,7 +88,7 @@ export class ChatResponder {
     try {
       let served;
       try {
-        served = await this.deps.dispatcher.complete(body, ex);
+        served = await run(ex);
       } catch (err) {
         if (reply.sent) return undefined;
         throw err;

@@ -79,16 +79,23 @@ function refusal(r: Refusal): GatewayError {
   return new GatewayError('SWB_ERR_INVALID_VALUE', `Invalid key in '${param}': the request body may not contain '${key}' keys (they could alter objects built from it).`, { param });
 }
 
-/** The app's JSON body parser: {@link parseJsonBody} instead of fastify's, for every route. */
-export function installJsonBody(app: FastifyInstance): void {
+/**
+ * The app's JSON body parser: {@link parseJsonBody} instead of fastify's, for every route. A route
+ * group that needs the body's text too (to forward it untouched) installs its own with `keepText`,
+ * which gets each parsed object with the text it came from.
+ */
+export function installJsonBody(app: FastifyInstance, keepText?: (value: object, text: string) => void): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = body as string;
     if (text.length === 0) return done(new GatewayError('SWB_ERR_INVALID_JSON', 'The request body is empty; expected a JSON object.'), undefined);
+    let value: unknown;
     try {
-      done(null, parseJsonBody(text));
+      value = parseJsonBody(text);
     } catch (err) {
-      done(err as Error, undefined);
+      return done(err as Error, undefined);
     }
+    if (keepText && typeof value === 'object' && value !== null) keepText(value, text);
+    done(null, value);
   });
 }

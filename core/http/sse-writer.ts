@@ -49,6 +49,15 @@ export class SseWriter {
     }
   }
 
+  /** Queue events already framed as SSE text (`event:`/`data:` lines, each event ending in a blank line), as an upstream of the same format sent them. */
+  frames(text: string): void {
+    this.#pending += text;
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      process.nextTick(this.#flush);
+    }
+  }
+
   /** True when the client is not keeping up; wait for {@link drained} before producing more. */
   get congested(): boolean {
     return this.res.writableNeedDrain;

@@ -26,6 +26,7 @@ export {
 } from '../contract/provider.js';
 export { RawJson, RawChatChunk, jsonText, jsonValue, peekChunk } from '../contract/raw.js';
 export { CallSignal, TimeoutSignal } from '../contract/call-signal.js';
+export { nativeBody, nativeOutput, nativeRequest, withNativeOutput, type NativeDialect, type NativeRequest } from '../contract/native.js';
 
 // Building answers.
 export { makeChunk, finishChunk, usageChunk, completionId, nowSeconds, completionToChunks } from '../canonical/chunks.js';

@@ -33,9 +33,15 @@ export class AnthropicClient {
     this.#headers = credentialHeaders(shared, (c: Credential) => ({ 'x-api-key': c.secret }));
   }
 
-  /** `POST <base><path>` with `body` as is; a non-2xx answer throws `UpstreamError`. */
-  async post(path: string, body: string, call: CallContext) {
-    const res = await requestUpstream(this.#dispatcher, { origin: this.#origin, path: this.#base + path, method: 'POST', headers: this.#headers(call.credential), body, signal: call.signal });
+  /**
+   * `POST <base><path>` with `body` as is; a non-2xx answer throws `UpstreamError`. `beta` adds a
+   * client's own `anthropic-beta` flags to the configured ones (a passed-through request needs the
+   * features it asked for).
+   */
+  async post(path: string, body: string, call: CallContext, beta?: string) {
+    let headers = this.#headers(call.credential);
+    if (beta) headers = { ...headers, 'anthropic-beta': headers['anthropic-beta'] ? `${headers['anthropic-beta']},${beta}` : beta };
+    const res = await requestUpstream(this.#dispatcher, { origin: this.#origin, path: this.#base + path, method: 'POST', headers, body, signal: call.signal });
     const quota = anthropicQuota(res.headers, Date.now());
     if (quota) call.reportQuota(quota);
     return res;

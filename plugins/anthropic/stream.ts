@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import { finishChunk, makeChunk, SseParser, UpstreamError, usageChunk, type ChatChunk, type SseEvent } from '../../core/index.js';
+import { finishChunk, makeChunk, SseParser, UpstreamError, usageChunk, withNativeOutput, type ChatChunk, type SseEvent } from '../../core/index.js';
 import { finishReason, toUsage, type AnthropicUsage } from './response.js';
 
 /** The HTTP status Anthropic gives each error type, so an in-stream error classifies like an answered one. */
@@ -47,10 +47,10 @@ interface OpenBlock {
  * the usage chunk when asked. `ping` and unknown events are skipped (Anthropic may add some); an
  * `event: error` throws. The body is read to its end so the socket goes back to the pool.
  */
-export async function* anthropicChunks(body: AsyncIterable<Buffer>, created: number, includeUsage: boolean): AsyncGenerator<ChatChunk> {
+export async function* anthropicChunks(body: AsyncIterable<Buffer>, created: number, includeUsage: boolean, native = false): AsyncGenerator<ChatChunk> {
   const decoder = new StringDecoder('utf8');
   const parser = new SseParser();
-  const state = new StreamState(created, includeUsage);
+  const state = new StreamState(created, includeUsage, native);
   for await (const buf of body) {
     for (const ev of parser.feed(decoder.write(buf))) yield* state.emit(ev);
   }
@@ -67,24 +67,39 @@ class StreamState {
   #stop: string | null | undefined;
   #role: ChatChunk | undefined;
 
+  /** Native mode: the events read since the last chunk went out, as SSE text. */
+  #frames = '';
+
   constructor(
     readonly created: number,
     readonly includeUsage: boolean,
+    /** Carry each event's own text on the chunks, for a client of the same API (see withNativeOutput). */
+    readonly native: boolean,
   ) {}
 
   /**
    * The chunks of one event, the role chunk held back until the first of them: Anthropic opens
    * every stream with `message_start` at once, and an `overloaded_error` often follows before any
    * text. Until a chunk is out, the core can still retry or fail over without the client knowing.
+   * In native mode every event's text (pings and signature deltas too) rides on the next chunk to
+   * go out; message_stop makes one, so nothing is left behind.
    */
   *emit(ev: SseEvent): Generator<ChatChunk> {
+    if (this.native) this.#frames += frame(ev);
     for (const chunk of this.event(ev)) {
       if (this.#role) {
-        yield this.#role;
+        yield this.#carry(this.#role);
         this.#role = undefined;
       }
-      yield chunk;
+      yield this.#carry(chunk);
     }
+  }
+
+  #carry(chunk: ChatChunk): ChatChunk {
+    if (!this.#frames) return chunk;
+    const frames = this.#frames;
+    this.#frames = '';
+    return withNativeOutput(chunk, frames);
   }
 
   *event(ev: SseEvent): Generator<ChatChunk> {
@@ -160,4 +175,10 @@ class StreamState {
     }
     // signature_delta and citations_delta have no place in a chat chunk
   }
+}
+
+/** An event as SSE text again: its name, and its data (one `data:` line per line of it). */
+function frame(ev: SseEvent): string {
+  const data = ev.data.indexOf('\n') === -1 ? `data: ${ev.data}\n` : `data: ${ev.data.split('\n').join('\ndata: ')}\n`;
+  return ev.event === undefined ? `${data}\n` : `event: ${ev.event}\n${data}\n`;
 }

@@ -37,6 +37,8 @@ export interface Message {
   stop_reason: string;
   stop_sequence: string | null;
   usage: Record<string, unknown> & { input_tokens: number; output_tokens: number };
+  /** Present when the request asked for context management: the edits applied (none, here). */
+  context_management?: { applied_edits: unknown[] };
 }
 
 /** The whole answer, as the non-stream API returns it; streams replay it as events. */
@@ -68,7 +70,7 @@ export function answer(body: Body, b: OkAnswer): Message {
     stop = 'tool_use';
   }
   const input = anthropicInputTokens(body) - (b.cacheRead ?? 0);
-  return {
+  const message: Message = {
     id: id('msg_'),
     type: 'message',
     role: 'assistant',
@@ -78,13 +80,17 @@ export function answer(body: Body, b: OkAnswer): Message {
     stop_sequence: stopSequence,
     usage: { input_tokens: input, cache_creation_input_tokens: 0, cache_read_input_tokens: b.cacheRead ?? 0, output_tokens: words.length, service_tier: 'standard' },
   };
+  // The real API reports context management in the answer when the request configured it.
+  if (body.context_management) message.context_management = { applied_edits: [] };
+  return message;
 }
 
 /** The events of a stream for `m`, with the real API's event names and JSON shapes. */
 export function events(m: Message): [string, unknown][] {
   const out: [string, unknown][] = [];
   const usage = { ...m.usage, output_tokens: 1 };
-  out.push(['message_start', { type: 'message_start', message: { ...m, content: [], stop_reason: null, stop_sequence: null, usage } }]);
+  const { context_management: _, ...head } = m;
+  out.push(['message_start', { type: 'message_start', message: { ...head, content: [], stop_reason: null, stop_sequence: null, usage } }]);
   m.content.forEach((block, index) => {
     const delta = (d: Record<string, unknown>) => out.push(['content_block_delta', { type: 'content_block_delta', index, delta: d }]);
     if (block.type === 'text') {
@@ -104,7 +110,9 @@ export function events(m: Message): [string, unknown][] {
     }
     out.push(['content_block_stop', { type: 'content_block_stop', index }]);
   });
-  out.push(['message_delta', { type: 'message_delta', delta: { stop_reason: m.stop_reason, stop_sequence: m.stop_sequence }, usage: { output_tokens: m.usage.output_tokens } }]);
+  const end: Record<string, unknown> = { type: 'message_delta', delta: { stop_reason: m.stop_reason, stop_sequence: m.stop_sequence }, usage: { output_tokens: m.usage.output_tokens } };
+  if (m.context_management) end.context_management = m.context_management; // streams report it at the end
+  out.push(['message_delta', end]);
   out.push(['message_stop', { type: 'message_stop' }]);
   return out;
 }

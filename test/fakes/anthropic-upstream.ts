@@ -24,6 +24,8 @@ export interface AnthropicRequest {
   raw: string;
   at: number;
   closedAt?: number;
+  /** What the fake answered a successful `POST /v1/messages` with: the JSON body, or every SSE frame it wrote. */
+  sent?: string;
 }
 
 /** What the fake does with one `POST /v1/messages`. */
@@ -136,8 +138,11 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     if (b.kind === 'error') return error(res, b.status, b.type, b.message ?? `fake ${b.type}`, b.headers);
     const message = answer(rec.body, b.kind === 'ok' ? b : {});
     const headers = { ...quotaHeaders(), ...(b.kind === 'ok' ? b.headers : undefined) };
-    if (rec.body.stream !== true) return json(res, 200, message, headers);
-    await stream(res, message, b, headers);
+    if (rec.body.stream !== true) {
+      rec.sent = JSON.stringify(message);
+      return json(res, 200, message, headers);
+    }
+    await stream(res, message, b, headers, rec);
   }
 
   function listModels(rec: AnthropicRequest, res: http.ServerResponse): void {
@@ -178,7 +183,8 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
   };
 }
 
-async function stream(res: http.ServerResponse, m: Message, b: Behaviour, headers: Record<string, string>): Promise<void> {
+async function stream(res: http.ServerResponse, m: Message, b: Behaviour, headers: Record<string, string>, rec: AnthropicRequest): Promise<void> {
+  rec.sent = '';
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': id('req_'), ...headers });
   const all = events(m);
   for (let i = 0; i < all.length; i++) {
@@ -192,7 +198,9 @@ async function stream(res: http.ServerResponse, m: Message, b: Behaviour, header
       res.end(frame('error', { type: 'error', error: { type: b.type, message: b.message ?? 'Overloaded' }, request_id: id('req_') }));
       return;
     }
-    res.write(frame(...all[i]));
+    const text = frame(...all[i]);
+    rec.sent += text;
+    res.write(text);
     await sleep(1);
   }
   res.end();

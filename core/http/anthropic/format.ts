@@ -1,5 +1,6 @@
 import type { ChatCompletion } from '../../contract/openai.js';
 import { jsonValue, type RawJson } from '../../contract/raw.js';
+import { nativeOutput } from '../../contract/native.js';
 import type { ChatFormat } from '../chat-format.js';
 import { toMessage } from './message.js';
 import { AnthropicStream } from './stream.js';
@@ -12,7 +13,8 @@ import { AnthropicStream } from './stream.js';
 export function messagesFormat(model: string, stopSequences: readonly string[] | undefined): ChatFormat {
   return {
     chunk: () => undefined, // unused: stream() renders
-    completion: (result: ChatCompletion | RawJson<ChatCompletion>) => JSON.stringify(toMessage(jsonValue(result), model, stopSequences)),
+    // An upstream that speaks Messages itself answered: its body goes out as it came.
+    completion: (result: ChatCompletion | RawJson<ChatCompletion>) => nativeOutput(result) ?? JSON.stringify(toMessage(jsonValue(result), model, stopSequences)),
     stream: () => new AnthropicStream(model, stopSequences),
   };
 }

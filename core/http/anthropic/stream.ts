@@ -1,5 +1,6 @@
 import type { ChatChunk } from '../../contract/openai.js';
 import { peekChunk } from '../../contract/raw.js';
+import { nativeOutput } from '../../contract/native.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { EventSink, StreamRenderer } from '../chat-format.js';
 import { anthropicError } from './errors.js';
@@ -18,6 +19,8 @@ const q = JSON.stringify;
  */
 export class AnthropicStream implements StreamRenderer {
   #started = false;
+  /** The upstream's own events are being passed through. */
+  #native = false;
   #index = -1;
   #open: Kind | undefined;
   /** OpenAI tool-call index -> content block index, for fragments of a call already closed. */
@@ -32,7 +35,21 @@ export class AnthropicStream implements StreamRenderer {
   ) {}
 
   chunk(raw: ChatChunk, out: EventSink): void {
-    if (!this.#started) this.#start(out);
+    if (this.#native) {
+      const frames = nativeOutput(raw);
+      if (frames) out.frames(frames);
+      return;
+    }
+    if (!this.#started) {
+      // An upstream that speaks Messages itself sent its own events: they go out as they came.
+      const frames = nativeOutput(raw);
+      if (frames !== undefined) {
+        this.#native = true;
+        if (frames) out.frames(frames);
+        return;
+      }
+      this.#start(out);
+    }
     const plain = plainTextDelta(raw);
     if (plain !== undefined) {
       if (plain) this.#text(plain, out);
@@ -58,6 +75,7 @@ export class AnthropicStream implements StreamRenderer {
   }
 
   done(out: EventSink): void {
+    if (this.#native) return; // message_stop came with the upstream's events
     if (!this.#started) this.#start(out);
     this.#close(out);
     const stop = stopReasonOf(this.#finish, this.#matched, this.stopSequences);
