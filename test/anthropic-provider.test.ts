@@ -173,8 +173,15 @@ describe('anthropic provider: translation', () => {
     // streamed thinking arrives as reasoning_content deltas
     const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], reasoning_effort: 'minimal', stream: true });
     let reasoning = '';
-    for await (const c of stream) reasoning += (c.choices[0]?.delta as { reasoning_content?: string } | undefined)?.reasoning_content ?? '';
+    const blocks: unknown[] = [];
+    for await (const c of stream) {
+      const delta = c.choices[0]?.delta as { reasoning_content?: string; thinking_blocks?: unknown[] } | undefined;
+      reasoning += delta?.reasoning_content ?? '';
+      blocks.push(...(delta?.thinking_blocks ?? []));
+    }
     expect(reasoning).toBe('Let me think about that.');
+    // and the signed block, whole, when it closes: what the client must send back
+    expect(blocks).toEqual([{ type: 'thinking', thinking: 'Let me think about that.', signature: FAKE_SIGNATURE }]);
 
     // the assistant turn goes back with its thinking block first
     await client.chat.completions.create({ model: MODEL, reasoning_effort: 'low', messages: [{ role: 'user', content: 'hi' }, message as OpenAI.Chat.ChatCompletionAssistantMessageParam, { role: 'user', content: 'again' }] });

@@ -33,6 +33,9 @@ export class AnthropicStreamError extends UpstreamError {
 type Base = { id: string; created: number; model: string };
 interface OpenBlock {
   type: string;
+  /** A thinking block's text and signature so far, handed out whole when the block closes. */
+  thinking?: string;
+  signature?: string;
   /** Its index among the answer's tool calls. */
   tool?: number;
   /** Whether any argument text was sent for it. */
@@ -132,6 +135,10 @@ class StreamState {
         return;
       case 'content_block_stop': {
         const block = this.#blocks.get(Number(data.index));
+        // The whole signed block, as a non-streamed answer's `thinking_blocks` holds it: a chat
+        // client sends it back in the assistant turn, which Anthropic needs when thinking and
+        // tools mix.
+        if (block?.signature) yield makeChunk(base, { thinking_blocks: [{ type: 'thinking', thinking: block.thinking ?? '', signature: block.signature }] });
         // A tool called without arguments still owes the client a JSON object.
         if (block?.tool !== undefined && !block.args) {
           yield makeChunk(base, { tool_calls: [{ index: block.tool, function: { arguments: JSON.stringify(block.input ?? {}) } }] });
@@ -161,19 +168,30 @@ class StreamState {
       open.input = block.input;
       yield makeChunk(base, { tool_calls: [{ index: open.tool, id: String(block.id), type: 'function', function: { name: String(block.name), arguments: '' } }] });
     } else if (block.type === 'text' && block.text) yield makeChunk(base, { content: String(block.text) });
-    else if (block.type === 'thinking' && block.thinking) yield makeChunk(base, { reasoning_content: String(block.thinking) });
+    else if (block.type === 'thinking') {
+      open.thinking = String(block.thinking ?? '');
+      if (typeof block.signature === 'string' && block.signature) open.signature = block.signature;
+      if (open.thinking) yield makeChunk(base, { reasoning_content: open.thinking });
+    } else if (block.type === 'redacted_thinking') yield makeChunk(base, { thinking_blocks: [{ type: 'redacted_thinking', data: String(block.data ?? '') }] });
   }
 
   *#delta(base: Base, index: number, d: Record<string, any>): Generator<ChatChunk> {
     if (d.type === 'text_delta' && d.text) yield makeChunk(base, { content: String(d.text) });
-    else if (d.type === 'thinking_delta' && d.thinking) yield makeChunk(base, { reasoning_content: String(d.thinking) });
+    else if (d.type === 'thinking_delta' && d.thinking) {
+      const block = this.#blocks.get(index);
+      if (block) block.thinking = (block.thinking ?? '') + String(d.thinking);
+      yield makeChunk(base, { reasoning_content: String(d.thinking) });
+    } else if (d.type === 'signature_delta' && d.signature) {
+      const block = this.#blocks.get(index);
+      if (block) block.signature = (block.signature ?? '') + String(d.signature);
+    }
     else if (d.type === 'input_json_delta' && d.partial_json) {
       const block = this.#blocks.get(index);
       if (block?.tool === undefined) return;
       block.args = true;
       yield makeChunk(base, { tool_calls: [{ index: block.tool, function: { arguments: String(d.partial_json) } }] });
     }
-    // signature_delta and citations_delta have no place in a chat chunk
+    // citations_delta has no place in a chat chunk
   }
 }
 
