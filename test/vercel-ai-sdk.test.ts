@@ -196,4 +196,14 @@ describe('a conversation continued through responses', () => {
       { role: 'user', content: 'And again?' },
     ]);
   });
+
+  it('with store: false the SDK sends the earlier answer itself', async () => {
+    const openai = createOpenAI({ ...settings, baseURL: sb.baseURL });
+    const providerOptions = { openai: { store: false } };
+    const messages: ModelMessage[] = [{ role: 'user', content: 'Hello' }];
+    const first = await generateText({ model: openai('gpt-4o-mini'), messages, providerOptions, maxRetries: 0 });
+    messages.push(...first.response.messages, { role: 'user', content: 'And again?' });
+    await generateText({ model: openai('gpt-4o-mini'), messages, providerOptions, maxRetries: 0 });
+    expect((posts().at(-1)!.body!.messages as unknown[])[1]).toEqual({ role: 'assistant', content: first.text });
+  });
 });
