@@ -36,7 +36,7 @@ export type Behaviour =
   | { kind: 'reset' }
   /** write these exact pieces (with `contentType`), each as its own write */
   | { kind: 'raw'; contentType: string; pieces: readonly string[]; status?: number }
-  /** stream a tool call in fragments */
+  /** call a tool: streamed in fragments, or whole in a non-streaming answer */
   | { kind: 'tool-call'; name: string; args: string }
   /** answer with reasoning first, as DeepSeek and vLLM send it (`reasoning_content`), then the text */
   | { kind: 'reasoning'; reasoning: string; text?: string }
@@ -181,6 +181,15 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const usage = fakeUsage(body, text);
     const extraHeaders = b.kind === 'ok' ? b.headers : undefined;
     if (body.stream !== true) {
+      const call = b.kind === 'tool-call' ? { id: 'call_fake1', type: 'function', function: { name: b.name, arguments: b.args } } : undefined;
+      if (call) {
+        return json(res, 200, {
+          id, object: 'chat.completion', created, model,
+          choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: null, tool_calls: [call] }, logprobs: null, finish_reason: 'tool_calls' }],
+          usage,
+          system_fingerprint: 'fp_fake',
+        });
+      }
       return json(res, 200, {
         id,
         object: 'chat.completion',

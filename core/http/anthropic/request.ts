@@ -39,6 +39,9 @@ export function toChatRequest(body: MessagesRequest): ChatRequest {
   if (typeof user === 'string' && user) out.user = user;
   if (body.tools?.length) out.tools = body.tools.map(toolOf);
   if (body.tool_choice) applyToolChoice(out, body.tool_choice, Boolean(body.tools?.length));
+  const format = body.output_config?.format ?? body.output_format;
+  // Not strict: OpenAI's strict mode refuses schemas Anthropic takes (optional properties, say).
+  if (format) out.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: format.schema } };
   return out;
 }
 

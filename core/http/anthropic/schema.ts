@@ -74,6 +74,9 @@ const tool = {
   then: { required: ['input_schema'] },
 };
 
+// Structured outputs: `output_config.format`, and `output_format` as the beta had it.
+const outputFormat = { type: ['object', 'null'], required: ['type', 'schema'], properties: { type: { const: 'json_schema' }, schema: { type: 'object' } } };
+
 const properties = {
   model: { type: 'string', minLength: 1 },
   messages: { type: 'array', minItems: 1, items: message },
@@ -99,6 +102,8 @@ const properties = {
     if: { properties: { type: { const: 'enabled' } } },
     then: { required: ['budget_tokens'] },
   },
+  output_config: { type: 'object', properties: { format: outputFormat } },
+  output_format: outputFormat,
 };
 
 export const messagesBodySchema = {

@@ -63,6 +63,12 @@ export interface AnthropicToolChoice {
   disable_parallel_tool_use?: boolean;
 }
 
+/** Structured output: the answer's text is JSON matching `schema`. */
+export interface OutputFormat {
+  type: 'json_schema';
+  schema: Record<string, unknown>;
+}
+
 /** `POST /v1/messages` body (and, without `max_tokens`, `/v1/messages/count_tokens`). */
 export interface MessagesRequest {
   model: string;
@@ -78,6 +84,9 @@ export interface MessagesRequest {
   tools?: AnthropicTool[];
   tool_choice?: AnthropicToolChoice;
   thinking?: { type: 'enabled'; budget_tokens: number } | { type: 'disabled' | 'adaptive' };
+  output_config?: { format?: OutputFormat | null; [field: string]: unknown };
+  /** The structured-outputs beta's name for `output_config.format`. */
+  output_format?: OutputFormat | null;
   [field: string]: unknown;
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from '../../contract/provider.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { responsesFormat } from '../responses/format.js';
 import { toChatRequest } from '../responses/request.js';
+import { resolveReferences } from '../responses/references.js';
 import { ResponseShell } from '../responses/response-object.js';
 import { responsesBodySchema } from '../responses/schema.js';
 import { inputItems, outputMessage, ResponseStore, type StoredResponse } from '../responses/store.js';
@@ -27,7 +28,9 @@ export async function responsesRoutes(app: FastifyInstance): Promise<void> {
   }
 
   app.post('/v1/responses', { schema: { body: responsesBodySchema } }, async (request, reply) => {
-    const body = request.body as ResponsesRequest;
+    const sent = request.body as ResponsesRequest;
+    const input = await resolveReferences(sent.input, (id) => store.load(id));
+    const body = input === sent.input ? sent : { ...sent, input };
     const previous = body.previous_response_id ? await stored(body.previous_response_id, 'previous_response_id') : undefined;
     const keep = store.enabled && body.store !== false; // OpenAI's default is to store
     const shell = new ResponseShell(body, body.model, keep);
