@@ -4,6 +4,8 @@
  * sent, through the official SDK, Switchboard and the fake Anthropic API over real sockets.
  */
 import Anthropic from '@anthropic-ai/sdk';
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { generateText, streamText } from 'ai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { anthropicInputTokens, FAKE_SIGNATURE, startFakeAnthropic, type FakeAnthropic } from './fakes/anthropic-upstream.js';
 import { useFakeOpenAI, useSwitchboards } from './helpers/lifecycle.js';
@@ -157,6 +159,20 @@ describe('/v1/messages to an Anthropic upstream: no translation either way', () 
     const text = await res.text();
     expect(fake.keysSeen()).toEqual([KEYS[0], KEYS[1]]);
     expect(text).toBe(fake.messages()[1].sent);
+  });
+});
+
+describe('the Vercel AI SDK through /v1/messages to Anthropic', () => {
+  it('a signed thinking block survives the round trip: out in the answer, back in the next turn byte for byte', async () => {
+    const { sb } = await start();
+    const model = createAnthropic({ baseURL: sb.baseURL, apiKey: 'sk-test-client' })('claude-sonnet-4-5');
+    const thinking = { anthropic: { thinking: { type: 'enabled', budgetTokens: 1024 } } };
+    const first = await streamText({ model, maxOutputTokens: 2048, providerOptions: thinking, prompt: 'Hello there' });
+    expect(await first.reasoningText).toBe('Let me think about that.');
+    const messages = [{ role: 'user' as const, content: 'Hello there' }, ...(await first.response).messages, { role: 'user' as const, content: 'And again?' }];
+    await generateText({ model, maxOutputTokens: 2048, providerOptions: thinking, messages });
+    const again = fake.messages().at(-1)!;
+    expect((again.body!.messages as { content: unknown[] }[])[1].content[0]).toEqual({ type: 'thinking', thinking: 'Let me think about that.', signature: FAKE_SIGNATURE });
   });
 });
 
