@@ -1,12 +1,11 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../errors/gateway-error.js';
-import { anthropicError, renderAnthropicError } from '../anthropic/errors.js';
+import { anthropicErrorHandler, renderAnthropicError } from '../anthropic/errors.js';
 import { estimateInputTokens } from '../anthropic/count-tokens.js';
 import { messagesFormat } from '../anthropic/format.js';
 import { toChatRequest } from '../anthropic/request.js';
 import { countTokensBodySchema, messagesBodySchema } from '../anthropic/schema.js';
 import type { MessagesRequest } from '../anthropic/types.js';
-import { toGatewayError } from '../error-handler.js';
 
 /**
  * `POST /v1/messages`, Anthropic's Messages API, over the canonical chat path; errors in
@@ -17,14 +16,7 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
   const { chat, errorFormats } = app.switchboard;
   errorFormats?.add('/v1/messages', renderAnthropicError);
 
-  app.setErrorHandler((err: FastifyError | GatewayError, request, reply) => {
-    const e = toGatewayError(err);
-    if (e.status >= 500 && e.id === 'SWB_ERR_INTERNAL') request.log.error({ reqId: request.id, err }, 'unhandled error');
-    else request.log.info({ reqId: request.id, status: e.status, code: e.id }, e.message);
-    const out = anthropicError(e);
-    if (out.headers) reply.headers(out.headers);
-    return reply.code(out.status).type('application/json').send(JSON.stringify(out.body));
-  });
+  app.setErrorHandler(anthropicErrorHandler);
 
   app.post('/v1/messages', { schema: { body: messagesBodySchema } }, (request, reply) => {
     const body = request.body as MessagesRequest;

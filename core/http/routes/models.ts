@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ModelInfo } from '../../contract/openai.js';
 import { modelNotFound } from '../../routing/router.js';
+import { eitherErrorHandler } from '../anthropic/errors.js';
 
 interface ModelObject {
   id: string;
@@ -17,6 +18,8 @@ interface ModelObject {
  */
 export async function modelRoutes(app: FastifyInstance): Promise<void> {
   const { router, providers, catalog } = app.switchboard;
+  // Errors (a wrong key from the v1 hook, an unknown id) in the envelope of the SDK asking.
+  app.setErrorHandler(eitherErrorHandler);
   const bootTime = Math.floor(Date.now() / 1000);
   const toObject = (id: string, m: ModelInfo | undefined, owner: string): ModelObject => {
     // OpenAI's fields first; a provider's extra metadata (GitHub's capabilities and limits) after.
