@@ -50,6 +50,16 @@ describe("GET /v1/models errors with anthropic-version are in Anthropic's envelo
     }
   });
 
+  it('a malformed URL, refused before any route runs, follows the header too', async () => {
+    const sb = await start();
+    const asAnthropic = await fetch(`${sb.origin}/v1/models/%E0%A4%A`, { headers: { 'x-api-key': 'sk-test-client', 'anthropic-version': '2023-06-01' } });
+    expect(asAnthropic.status).toBe(400);
+    expect(await asAnthropic.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('percent-encoding') } });
+    const asOpenAI = await fetch(`${sb.origin}/v1/models/%E0%A4%A`, { headers: { authorization: 'Bearer sk-test-client' } });
+    expect(asOpenAI.status).toBe(400);
+    expect(await asOpenAI.json()).toMatchObject({ error: { message: expect.stringContaining('percent-encoding'), type: 'invalid_request_error' } });
+  });
+
   it("without anthropic-version the errors stay in OpenAI's envelope", async () => {
     const sb = await start();
     const client = new OpenAI({ baseURL: sb.baseURL, apiKey: 'sk-wrong', maxRetries: 0 });
