@@ -103,6 +103,26 @@ describe('custom tools on /v1/responses', () => {
     expect(events.find((e) => e.type === 'response.custom_tool_call_input.done')).toMatchObject({ input: PATCH });
   });
 
+  it('a stream cut during the call ends with response.failed holding the input so far, incomplete', async () => {
+    const { client } = await start();
+    const head = { id: 'chatcmpl-cut', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini' };
+    const frame = (delta: unknown) => `data: ${JSON.stringify({ ...head, choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
+    const pieces = [
+      frame({ role: 'assistant', content: null }),
+      frame({ tool_calls: [{ index: 0, id: 'call_cut', type: 'function', function: { name: 'apply_patch', arguments: '' } }] }),
+      frame({ tool_calls: [{ index: 0, function: { arguments: '{"input":"*** Begin Patch\\n*** Add' } }] }),
+    ];
+    fake.up.script({ kind: 'raw', contentType: 'text/event-stream', pieces }); // ends without finish_reason or [DONE]
+    const stream = await client.responses.create({ model: 'gpt-4o-mini', input: 'add hello.txt', tools: [applyPatch], stream: true });
+    const events: ResponseStreamEvent[] = [];
+    for await (const e of stream) events.push(e);
+    expect(events.map((e) => e.type).slice(-2)).toEqual(['error', 'response.failed']);
+    expect(events.map((e) => e.type)).not.toContain('response.custom_tool_call_input.done');
+    const failed = events.at(-1)!;
+    if (failed.type !== 'response.failed') throw new Error(failed.type);
+    expect(failed.response.output).toMatchObject([{ type: 'custom_tool_call', status: 'incomplete', call_id: 'call_cut', name: 'apply_patch', input: '*** Begin Patch\n*** Add' }]);
+  });
+
   it('custom_tool_call and custom_tool_call_output input items become the assistant call and the tool message', async () => {
     const { client } = await start();
     await client.responses.create({
