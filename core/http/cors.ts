@@ -49,7 +49,8 @@ type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDone
 /**
  * CORS for the client routes (`/v1/...`, whatever registers there later), with @fastify/cors.
  * Admin routes never answer it: no `Access-Control-Allow-Origin`, and their preflight is a 404.
- * Preflights are answered before any route hook, so they need no API key. Must run before the
+ * Preflights are answered before any route hook, so they need no API key; a Private Network
+ * Access preflight from an allowed origin is granted too. Must run before the
  * routes register: it learns the admin-guarded ones as they do.
  */
 export async function installCors(app: FastifyInstance, settings: CorsConfig, adminGuard: onRequestHookHandler): Promise<void> {
@@ -80,8 +81,17 @@ export async function installCors(app: FastifyInstance, settings: CorsConfig, ad
   const hook = corsHook;
   if (!hook) throw new Error('@fastify/cors registered no hook');
   app.addHook('onRequest', function corsGate(request, reply, done) {
-    if (request.headers.origin === undefined || !admin.isClientPath(request.url)) done();
-    else hook(request, reply, done);
+    const origin = request.headers.origin;
+    if (origin === undefined || !admin.isClientPath(request.url)) {
+      done();
+      return;
+    }
+    // Chrome's Private Network Access: a public page's preflight to a private or loopback
+    // address asks this too. Granted to the origins CORS admits, never to others.
+    if (request.method === 'OPTIONS' && request.headers['access-control-request-private-network'] === 'true' && (allowed === '*' || allowed(origin))) {
+      reply.header('Access-Control-Allow-Private-Network', 'true');
+    }
+    hook(request, reply, done);
   });
 }
 

@@ -82,12 +82,17 @@ export function sendError(reply: FastifyReply, e: GatewayError): FastifyReply {
   return reply.code(e.status).type('application/json').send(JSON.stringify(e.toEnvelope()));
 }
 
+/** Log an error a route or hook raised: a bug at error level with its stack, anything else as one info line. */
+export function logRouteError(request: FastifyRequest, err: unknown, e: GatewayError): void {
+  if (e.status >= 500 && e.id === 'SWB_ERR_INTERNAL') request.log.error({ reqId: request.id, err }, 'unhandled error');
+  else request.log.info({ reqId: request.id, status: e.status, code: e.id }, e.message);
+}
+
 /** Every error and every unknown URL answers with the OpenAI envelope: never HTML, never a stack. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const e = toGatewayError(err);
-    if (e.status >= 500 && e.id === 'SWB_ERR_INTERNAL') request.log.error({ reqId: request.id, err }, 'unhandled error');
-    else request.log.info({ reqId: request.id, status: e.status, code: e.id }, e.message);
+    logRouteError(request, err, e);
     return sendError(reply, e);
   });
   app.setNotFoundHandler((request, reply) =>

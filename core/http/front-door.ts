@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -18,17 +18,21 @@ export const MAX_PARAM_LENGTH = 2048;
  * registered for the path, like the errors of the routes themselves.
  */
 export class ErrorFormats {
-  readonly #formats: { path: string; render: ErrorRenderer }[] = [];
+  readonly #formats: { path: string; render: ErrorRenderer; header?: string }[] = [];
 
-  /** Answer errors for `path` (and `path?…`, `path/…`) with `render` instead of the envelope. */
-  add(path: string, render: ErrorRenderer): void {
-    this.#formats.push({ path, render });
+  /**
+   * Answer errors for `path` (and `path?…`, `path/…`) with `render` instead of the envelope; with
+   * `header`, only for requests that carry it (`anthropic-version` on `/v1/models`).
+   */
+  add(path: string, render: ErrorRenderer, header?: string): void {
+    this.#formats.push({ path, render, header });
   }
 
-  /** The error as its path wants it written. */
-  render(url: string | undefined, e: GatewayError): { contentType: string; body: string } {
+  /** The error as its path (and, where one was registered, a header of the request) wants it written. */
+  render(url: string | undefined, e: GatewayError, headers?: IncomingHttpHeaders): { contentType: string; body: string } {
     if (url) {
       for (const f of this.#formats) {
+        if (f.header !== undefined && headers?.[f.header] === undefined) continue;
         if (url.startsWith(f.path) && (url.length === f.path.length || url[f.path.length] === '?' || url[f.path.length] === '/')) return f.render(e);
       }
     }
@@ -39,7 +43,7 @@ export class ErrorFormats {
   readonly framework = (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
     const e = frameworkError(err);
     request.log.info({ reqId: request.id, status: e.status, code: e.id }, e.message);
-    const out = this.render(request.raw.url, e);
+    const out = this.render(request.raw.url, e, request.headers);
     if (e.headers) reply.headers(e.headers);
     void reply.code(e.status).type(out.contentType).send(out.body);
   };
@@ -54,7 +58,7 @@ export class ErrorFormats {
     }
     const e = clientError(err, current !== undefined);
     log.debug({ status: e.status, code: e.id, err: err.code }, e.message);
-    const out = this.render(current?.req?.url ?? requestLineUrl(err.rawPacket), e);
+    const out = this.render(current?.req?.url ?? requestLineUrl(err.rawPacket), e, current?.req?.headers);
     const body = Buffer.from(out.body);
     socket.write(`HTTP/1.1 ${e.status} ${REASONS[e.status] ?? 'Bad Request'}\r\nContent-Type: ${out.contentType}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
     socket.write(body);

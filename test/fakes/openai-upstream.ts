@@ -36,8 +36,8 @@ export type Behaviour =
   | { kind: 'reset' }
   /** write these exact pieces (with `contentType`), each as its own write */
   | { kind: 'raw'; contentType: string; pieces: readonly string[]; status?: number }
-  /** call a tool: streamed in fragments, or whole in a non-streaming answer */
-  | { kind: 'tool-call'; name: string; args: string }
+  /** answer with a tool call: whole without streaming, or streamed, its arguments in fragments of `piece` characters (7 by default) */
+  | { kind: 'tool-call'; name: string; args: string; piece?: number }
   /** answer with reasoning first, as DeepSeek and vLLM send it (`reasoning_content`), then the text */
   | { kind: 'reasoning'; reasoning: string; text?: string }
   /** stream with an Azure-style empty-choices prelude first */
@@ -180,16 +180,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const reasoning = b.kind === 'reasoning' ? b.reasoning : undefined;
     const usage = fakeUsage(body, text);
     const extraHeaders = b.kind === 'ok' ? b.headers : undefined;
+    if (body.stream !== true && b.kind === 'tool-call') {
+      const message = { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: 'call_fake1', type: 'function', function: { name: b.name, arguments: b.args } }] };
+      return json(res, 200, { id, object: 'chat.completion', created, model, choices: [{ index: 0, message, logprobs: null, finish_reason: 'tool_calls' }], usage, system_fingerprint: 'fp_fake' });
+    }
     if (body.stream !== true) {
-      const call = b.kind === 'tool-call' ? { id: 'call_fake1', type: 'function', function: { name: b.name, arguments: b.args } } : undefined;
-      if (call) {
-        return json(res, 200, {
-          id, object: 'chat.completion', created, model,
-          choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: null, tool_calls: [call] }, logprobs: null, finish_reason: 'tool_calls' }],
-          usage,
-          system_fingerprint: 'fp_fake',
-        });
-      }
       return json(res, 200, {
         id,
         object: 'chat.completion',
@@ -214,7 +209,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     events.push(delta({ role: 'assistant', content: '', refusal: null }));
     if (b.kind === 'tool-call') {
       events.push(delta({ tool_calls: [{ index: 0, id: 'call_fake1', type: 'function', function: { name: b.name, arguments: '' } }] }));
-      for (let i = 0; i < b.args.length; i += 7) events.push(delta({ tool_calls: [{ index: 0, function: { arguments: b.args.slice(i, i + 7) } }] }));
+      const piece = b.piece ?? 7;
+      for (let i = 0; i < b.args.length; i += piece) events.push(delta({ tool_calls: [{ index: 0, function: { arguments: b.args.slice(i, i + piece) } }] }));
       events.push(delta({}, 'tool_calls'));
     } else {
       if (reasoning) for (const piece of splitForStream(reasoning)) events.push(delta({ reasoning_content: piece }));

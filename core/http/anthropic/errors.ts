@@ -1,5 +1,7 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorId } from '../../errors/registry.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
+import { logRouteError, sendError, toGatewayError } from '../error-handler.js';
 
 /** Anthropic's error envelope. */
 export interface AnthropicErrorBody {
@@ -37,3 +39,27 @@ export const renderAnthropicError = (e: GatewayError): { contentType: string; bo
   contentType: 'application/json; charset=utf-8',
   body: JSON.stringify(anthropicError(e).body),
 });
+
+/** Send a gateway error in Anthropic's envelope. */
+export function sendAnthropicError(reply: FastifyReply, e: GatewayError): FastifyReply {
+  const out = anthropicError(e);
+  if (out.headers) reply.headers(out.headers);
+  return reply.code(out.status).type('application/json').send(JSON.stringify(out.body));
+}
+
+/** A route group's error handler answering in Anthropic's envelope: `/v1/messages`. */
+export function anthropicErrorHandler(err: FastifyError | GatewayError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const e = toGatewayError(err);
+  logRouteError(request, err, e);
+  return sendAnthropicError(reply, e);
+}
+
+/**
+ * For routes both SDKs call (`/v1/models`): Anthropic's envelope when the request carries
+ * `anthropic-version`, as Anthropic's SDK and Claude Code always do; OpenAI's otherwise.
+ */
+export function eitherErrorHandler(err: FastifyError | GatewayError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const e = toGatewayError(err);
+  logRouteError(request, err, e);
+  return request.headers['anthropic-version'] ? sendAnthropicError(reply, e) : sendError(reply, e);
+}

@@ -1,5 +1,6 @@
 import type { ChatMessage, ContentPart, ToolCall } from '../../contract/openai.js';
 import { GatewayError } from '../../errors/gateway-error.js';
+import { customToolCall } from './custom-tools.js';
 import type { InputItem, InputPart } from './types.js';
 
 /**
@@ -13,7 +14,7 @@ const HOSTED_ITEMS = new Set([
   'web_search_call', 'file_search_call', 'computer_call', 'computer_call_output', 'image_generation_call',
   'code_interpreter_call', 'local_shell_call', 'local_shell_call_output', 'shell_call', 'shell_call_output',
   'apply_patch_call', 'apply_patch_call_output', 'mcp_list_tools', 'mcp_approval_request',
-  'mcp_approval_response', 'mcp_call', 'custom_tool_call', 'custom_tool_call_output', 'tool_search_call',
+  'mcp_approval_response', 'mcp_call', 'tool_search_call',
 ]);
 
 const ROLES = new Set(['user', 'assistant', 'system', 'developer']);
@@ -107,6 +108,13 @@ function toolOutput(item: InputItem, at: string): string {
     .join('\n');
 }
 
+/** A call joins the assistant message before it, as chat nests them, or opens one. */
+function appendCall(messages: ChatMessage[], call: ToolCall): void {
+  const last = messages[messages.length - 1];
+  if (last?.role === 'assistant') (last.tool_calls ??= []).push(call);
+  else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
+}
+
 /** Append `input` (a string or a list of items) to `messages` as chat messages. */
 export function appendInput(messages: ChatMessage[], input: string | InputItem[]): void {
   if (typeof input === 'string') {
@@ -123,18 +131,19 @@ export function appendInput(messages: ChatMessage[], input: string | InputItem[]
       case 'message':
         messages.push(messageOf(item, at));
         return;
-      case 'function_call': {
-        const call: ToolCall = {
+      case 'function_call':
+        appendCall(messages, {
           id: requireString(item, 'call_id', at),
           type: 'function',
           function: { name: requireString(item, 'name', at), arguments: requireString(item, 'arguments', at) },
-        };
-        const last = messages[messages.length - 1];
-        if (last?.role === 'assistant') (last.tool_calls ??= []).push(call);
-        else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
+        });
         return;
-      }
+      case 'custom_tool_call':
+        // The model saw the custom tool as a function taking {"input": ...}: so it is replayed.
+        appendCall(messages, customToolCall(requireString(item, 'call_id', at), requireString(item, 'name', at), requireString(item, 'input', at)));
+        return;
       case 'function_call_output':
+      case 'custom_tool_call_output':
         messages.push({ role: 'tool', tool_call_id: requireString(item, 'call_id', at), content: toolOutput(item, at) });
         return;
       case 'reasoning':
@@ -144,9 +153,9 @@ export function appendInput(messages: ChatMessage[], input: string | InputItem[]
         throw invalid(`${at}.type`, `'item_reference' needs items stored by OpenAI; send the items themselves.`);
       default:
         if (typeof type === 'string' && HOSTED_ITEMS.has(type)) {
-          throw new GatewayError('SWB_ERR_UNSUPPORTED_TOOL', `'${at}' is a ${type} item, from a tool only OpenAI runs; Switchboard serves function tools only.`, { param: `${at}.type` });
+          throw new GatewayError('SWB_ERR_UNSUPPORTED_TOOL', `'${at}' is a ${type} item, from a tool only OpenAI runs; Switchboard serves function and custom tools only.`, { param: `${at}.type` });
         }
-        throw invalid(`${at}.type`, `Invalid value for '${at}.type': expected one of message, function_call, function_call_output, reasoning.`);
+        throw invalid(`${at}.type`, `Invalid value for '${at}.type': expected one of message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, reasoning.`);
     }
   });
 }

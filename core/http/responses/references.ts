@@ -17,6 +17,7 @@ const isReference = (item: InputItem) => typeof item === 'object' && item !== nu
 function asInput(item: OutputItem): InputItem {
   if (item.type === 'message') return { id: item.id, type: 'message', role: 'assistant', content: item.content };
   if (item.type === 'function_call') return { id: item.id, type: 'function_call', call_id: item.call_id, name: item.name, arguments: item.arguments };
+  if (item.type === 'custom_tool_call') return { id: item.id, type: 'custom_tool_call', call_id: item.call_id, name: item.name, input: item.input };
   return { id: item.id, type: 'reasoning', summary: item.summary };
 }
 

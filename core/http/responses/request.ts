@@ -1,5 +1,6 @@
 import type { ChatMessage, ChatRequest } from '../../contract/openai.js';
 import { GatewayError } from '../../errors/gateway-error.js';
+import { customFunction } from './custom-tools.js';
 import { appendInput } from './input.js';
 import type { ResponsesRequest } from './types.js';
 
@@ -25,15 +26,20 @@ const NOT_SERVED: Record<string, string> = {
 const SAME = ['temperature', 'top_p', 'user', 'top_logprobs'] as const;
 
 function builtIn(type: string, param: string): GatewayError {
-  return new GatewayError('SWB_ERR_UNSUPPORTED_TOOL', `The built-in tool '${type}' runs on OpenAI's servers only; Switchboard serves function tools.`, { param });
+  return new GatewayError('SWB_ERR_UNSUPPORTED_TOOL', `The built-in tool '${type}' runs on OpenAI's servers only; Switchboard serves function and custom tools.`, { param });
 }
 
 function chatTools(tools: NonNullable<ResponsesRequest['tools']>): unknown[] {
+  const names = new Set<string>();
   return tools.map((tool, i) => {
-    if (tool.type !== 'function') throw builtIn(tool.type, `tools[${i}].type`);
+    if (tool.type !== 'function' && tool.type !== 'custom') throw builtIn(tool.type, `tools[${i}].type`);
     if (typeof tool.name !== 'string' || !tool.name) {
       throw new GatewayError('SWB_ERR_MISSING_PARAM', `Missing required parameter: 'tools[${i}].name'.`, { param: `tools[${i}].name` });
     }
+    // Upstream both kinds are functions: a shared name could not tell which one was called.
+    if (names.has(tool.name)) throw new GatewayError('SWB_ERR_INVALID_VALUE', `Invalid value for 'tools[${i}].name': another tool is already named '${tool.name}'.`, { param: `tools[${i}].name` });
+    names.add(tool.name);
+    if (tool.type === 'custom') return customFunction(tool, `tools[${i}]`);
     const fn: Record<string, unknown> = { name: tool.name };
     if (typeof tool.description === 'string') fn.description = tool.description;
     if (tool.parameters != null) fn.parameters = tool.parameters;
@@ -44,7 +50,8 @@ function chatTools(tools: NonNullable<ResponsesRequest['tools']>): unknown[] {
 
 function chatToolChoice(choice: NonNullable<ResponsesRequest['tool_choice']>): unknown {
   if (typeof choice === 'string') return choice;
-  if (choice.type === 'function') return { type: 'function', function: { name: choice.name } };
+  // A custom tool is a function upstream, so choosing it is choosing that function.
+  if (choice.type === 'function' || choice.type === 'custom') return { type: 'function', function: { name: choice.name } };
   if (choice.type === 'allowed_tools') {
     const tools = Array.isArray(choice.tools) ? (choice.tools as { type: string; name?: string }[]) : [];
     return {
@@ -52,7 +59,7 @@ function chatToolChoice(choice: NonNullable<ResponsesRequest['tool_choice']>): u
       allowed_tools: {
         mode: choice.mode,
         tools: tools.map((t, i) => {
-          if (t?.type !== 'function') throw builtIn(String(t?.type), `tool_choice.tools[${i}].type`);
+          if (t?.type !== 'function' && t?.type !== 'custom') throw builtIn(String(t?.type), `tool_choice.tools[${i}].type`);
           return { type: 'function', function: { name: t.name } };
         }),
       },

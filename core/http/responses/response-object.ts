@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ChatCompletion, Usage } from '../../contract/openai.js';
+import { customCallItem, customInput, customToolNames } from './custom-tools.js';
 import type { OutputItem, OutputPart, ResponseObject, ResponseUsage, ResponsesRequest } from './types.js';
 
 /**
@@ -11,6 +12,8 @@ import type { OutputItem, OutputPart, ResponseObject, ResponseUsage, ResponsesRe
 export class ResponseShell {
   readonly id: string;
   readonly createdAt: number;
+  /** The request's custom tools, by name: calls of them are `custom_tool_call` items. */
+  readonly customTools: ReadonlySet<string>;
   readonly #tail: string;
   readonly #settings: Record<string, unknown>;
   #items = 0;
@@ -26,6 +29,7 @@ export class ResponseShell {
     this.#tail = randomBytes(16).toString('hex');
     this.id = `resp_${this.#tail}`;
     this.createdAt = Math.floor(now / 1000);
+    this.customTools = customToolNames(body.tools);
     this.#settings = {
       instructions: body.instructions ?? null,
       max_output_tokens: body.max_output_tokens ?? null,
@@ -44,7 +48,7 @@ export class ResponseShell {
     };
   }
 
-  /** A fresh output item id (`msg_…`, `fc_…`, `rs_…`), unique within the response. */
+  /** A fresh output item id (`msg_…`, `fc_…`, `ctc_…`, `rs_…`), unique within the response. */
   itemId(prefix: string): string {
     return `${prefix}_${this.#tail}${(this.#items++).toString(16).padStart(2, '0')}`;
   }
@@ -109,7 +113,9 @@ export function responseOf(shell: ResponseShell, completion: ChatCompletion): Re
     output.push({ id: shell.itemId('msg'), type: 'message', status, role: 'assistant', content: content.length ? content : [textPart('')] });
   }
   for (const call of calls) {
-    output.push({ id: shell.itemId('fc'), type: 'function_call', status: 'completed', call_id: call.id, name: call.function.name, arguments: call.function.arguments });
+    const { name, arguments: args } = call.function;
+    if (shell.customTools.has(name)) output.push(customCallItem(shell.itemId('ctc'), call.id, name, customInput(args), 'completed'));
+    else output.push({ id: shell.itemId('fc'), type: 'function_call', status: 'completed', call_id: call.id, name, arguments: args });
   }
   return shell.object(end.status, output, responseUsage(completion.usage), { incomplete_details: end.incomplete_details });
 }

@@ -2,6 +2,7 @@ import type { ChatMessage } from '../../contract/openai.js';
 import type { Logger } from '../../contract/provider.js';
 import type { KeyValueOptions, KeyValueStore } from '../../state/key-value.js';
 import type { StateStore } from '../../state/store.js';
+import { customToolCall } from './custom-tools.js';
 import type { InputItem, ResponseObject } from './types.js';
 
 /** A stored response: what `GET /v1/responses/{id}` answers, and what `previous_response_id` continues. */
@@ -83,6 +84,7 @@ export function outputMessage(response: ResponseObject): ChatMessage {
   for (const item of response.output) {
     if (item.type === 'message') for (const part of item.content) text += part.type === 'output_text' ? part.text : part.refusal;
     else if (item.type === 'function_call') calls.push({ id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } });
+    else if (item.type === 'custom_tool_call') calls.push(customToolCall(item.call_id, item.name, item.input));
   }
   const message: ChatMessage = { role: 'assistant', content: text || (calls.length ? null : '') };
   if (calls.length) message.tool_calls = calls;
@@ -95,6 +97,6 @@ export function inputItems(input: string | InputItem[] | undefined, itemId: (pre
   if (typeof input === 'string') return [{ id: itemId('msg'), type: 'message', role: 'user', content: [{ type: 'input_text', text: input }] }];
   return input.map((item) => {
     const type = item.type ?? 'message';
-    return { ...item, type, id: typeof item.id === 'string' ? item.id : itemId(type === 'message' ? 'msg' : type === 'function_call' ? 'fc' : type === 'reasoning' ? 'rs' : 'item') };
+    return { ...item, type, id: typeof item.id === 'string' ? item.id : itemId(type === 'message' ? 'msg' : type === 'function_call' ? 'fc' : type === 'custom_tool_call' ? 'ctc' : type === 'reasoning' ? 'rs' : 'item') };
   });
 }

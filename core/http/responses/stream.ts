@@ -2,12 +2,13 @@ import type { ChatChunk, Usage } from '../../contract/openai.js';
 import { peekChunk } from '../../contract/raw.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { EventSink, StreamRenderer } from '../chat-format.js';
+import { CustomCallStream } from './custom-call-stream.js';
 import { ending, responseUsage, textPart, type ResponseShell } from './response-object.js';
 import type { OutputItem, OutputPart, ResponseObject } from './types.js';
 
 interface Reasoning { kind: 'reasoning'; index: number; id: string; text: string }
 interface Message { kind: 'message'; index: number; id: string; text: string; textAt: number; refusal: string; refusalAt: number; parts: number }
-interface Call { index: number; id: string; callId: string; name: string; args: string; open: boolean }
+interface Call { index: number; id: string; callId: string; name: string; args: string; open: boolean; custom?: CustomCallStream }
 
 /**
  * A canonical chunk stream as Responses events. Chat deltas carry reasoning, text and tool-call
@@ -74,6 +75,10 @@ export class ResponsesStream implements StreamRenderer {
     out.event(type, `{"type":"${type}","sequence_number":${this.#seq++}${fields}}`);
   }
 
+  #emitTo(out: EventSink): (type: string, fields: string) => void {
+    return (type, fields) => this.#emit(out, type, fields);
+  }
+
   #start(out: EventSink): void {
     this.#started = true;
     const response = JSON.stringify(this.shell.object('in_progress', [], null));
@@ -134,9 +139,14 @@ export class ResponsesStream implements StreamRenderer {
     if (!call) {
       if (this.#open !== 'calls') this.#close(out, 'completed');
       this.#open = 'calls';
-      call = { index: this.#output.length, id: this.shell.itemId('fc'), callId: t.id ?? '', name: t.function?.name ?? '', args: '', open: true };
+      const name = t.function?.name ?? '';
+      // A custom tool is told by the name in the call's first fragment, where upstreams send it.
+      const custom = this.shell.customTools.has(name);
+      const index = this.#output.length;
+      const id = this.shell.itemId(custom ? 'ctc' : 'fc');
+      call = { index, id, callId: t.id ?? '', name, args: '', open: true, custom: custom ? new CustomCallStream(id, index) : undefined };
       this.#calls.set(t.index, call);
-      this.#added(out, { id: call.id, type: 'function_call', status: 'in_progress', call_id: call.callId, name: call.name, arguments: '' }, call.index);
+      this.#added(out, call.custom?.added(call.callId, name) ?? { id, type: 'function_call', status: 'in_progress', call_id: call.callId, name, arguments: '' }, index);
     } else {
       if (!call.open) return; // a fragment after its call closed: providers send a call's fragments together
       if (t.id && !call.callId) call.callId = t.id;
@@ -145,7 +155,8 @@ export class ResponsesStream implements StreamRenderer {
     const args = t.function?.arguments;
     if (!args) return;
     call.args += args;
-    this.#emit(out, 'response.function_call_arguments.delta', `,"item_id":"${call.id}","output_index":${call.index},"delta":${JSON.stringify(args)}`);
+    if (call.custom) call.custom.arguments(args, this.#emitTo(out));
+    else this.#emit(out, 'response.function_call_arguments.delta', `,"item_id":"${call.id}","output_index":${call.index},"delta":${JSON.stringify(args)}`);
   }
 
   /** Finish the open item: its `.done` events and `response.output_item.done`. */
@@ -157,6 +168,12 @@ export class ResponsesStream implements StreamRenderer {
       for (const call of this.#calls.values()) {
         if (!call.open) continue;
         call.open = false;
+        if (call.custom) {
+          const item = call.custom.done(call.args, call.callId, call.name, status, this.#emitTo(out));
+          this.#output[call.index] = item;
+          this.#emit(out, 'response.output_item.done', `,"output_index":${call.index},"item":${JSON.stringify(item)}`);
+          continue;
+        }
         const item: OutputItem = { id: call.id, type: 'function_call', status, call_id: call.callId, name: call.name, arguments: call.args };
         this.#output[call.index] = item;
         this.#emit(out, 'response.function_call_arguments.done', `,"item_id":"${call.id}","output_index":${call.index},"name":${JSON.stringify(call.name)},"arguments":${JSON.stringify(call.args)}`);
@@ -201,7 +218,8 @@ export class ResponsesStream implements StreamRenderer {
     if (o === undefined) return;
     if (o === 'calls') {
       for (const call of this.#calls.values()) {
-        if (call.open) this.#output[call.index] = { id: call.id, type: 'function_call', status: 'incomplete', call_id: call.callId, name: call.name, arguments: call.args };
+        if (!call.open) continue;
+        this.#output[call.index] = call.custom?.abandoned(call.callId, call.name) ?? { id: call.id, type: 'function_call', status: 'incomplete', call_id: call.callId, name: call.name, arguments: call.args };
       }
     } else if (o.kind === 'reasoning') {
       this.#output[o.index] = { id: o.id, type: 'reasoning', summary: [{ type: 'summary_text', text: o.text }] };

@@ -24,6 +24,8 @@ export interface InputItem {
   call_id?: string;
   name?: string;
   arguments?: string;
+  /** A `custom_tool_call`'s text. */
+  input?: string;
   output?: string | InputPart[];
   summary?: { type: string; text: string }[];
   [field: string]: unknown;
@@ -62,6 +64,7 @@ export interface ResponsesRequest {
 export type OutputItem =
   | { id: string; type: 'message'; status: string; role: 'assistant'; content: OutputPart[] }
   | { id: string; type: 'function_call'; status: string; call_id: string; name: string; arguments: string }
+  | { id: string; type: 'custom_tool_call'; status: string; call_id: string; name: string; input: string }
   | { id: string; type: 'reasoning'; summary: { type: 'summary_text'; text: string }[] };
 
 export type OutputPart =

@@ -1,12 +1,11 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { GatewayError } from '../../errors/gateway-error.js';
-import { anthropicError, renderAnthropicError } from '../anthropic/errors.js';
+import { anthropicErrorHandler, renderAnthropicError } from '../anthropic/errors.js';
 import { estimateInputTokens } from '../anthropic/count-tokens.js';
 import { messagesFormat } from '../anthropic/format.js';
 import { toChatRequest } from '../anthropic/request.js';
 import { countTokensBodySchema, messagesBodySchema } from '../anthropic/schema.js';
 import type { MessagesRequest } from '../anthropic/types.js';
-import { toGatewayError } from '../error-handler.js';
 import { installJsonBody } from '../json-body.js';
 import { nativeMessages } from '../anthropic/native.js';
 
@@ -19,14 +18,7 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
   const { chat, dispatcher, errorFormats } = app.switchboard;
   errorFormats?.add('/v1/messages', renderAnthropicError);
 
-  app.setErrorHandler((err: FastifyError | GatewayError, request, reply) => {
-    const e = toGatewayError(err);
-    if (e.status >= 500 && e.id === 'SWB_ERR_INTERNAL') request.log.error({ reqId: request.id, err }, 'unhandled error');
-    else request.log.info({ reqId: request.id, status: e.status, code: e.id }, e.message);
-    const out = anthropicError(e);
-    if (out.headers) reply.headers(out.headers);
-    return reply.code(out.status).type('application/json').send(JSON.stringify(out.body));
-  });
+  app.setErrorHandler(anthropicErrorHandler);
 
   // The body's text is kept beside the parsed body, for a target that takes it untranslated.
   const texts = new WeakMap<object, string>();

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ModelInfo } from '../../contract/openai.js';
 import { modelNotFound } from '../../routing/router.js';
+import { eitherErrorHandler, renderAnthropicError } from '../anthropic/errors.js';
 
 interface ModelObject {
   id: string;
@@ -16,7 +17,10 @@ interface ModelObject {
  * `provider/model`, an id that always routes to exactly that provider.
  */
 export async function modelRoutes(app: FastifyInstance): Promise<void> {
-  const { router, providers, catalog } = app.switchboard;
+  const { router, providers, catalog, errorFormats } = app.switchboard;
+  // Errors (a wrong key from the v1 hook, an unknown id, a malformed URL) in the envelope of the SDK asking.
+  app.setErrorHandler(eitherErrorHandler);
+  errorFormats?.add('/v1/models', renderAnthropicError, 'anthropic-version');
   const bootTime = Math.floor(Date.now() / 1000);
   const toObject = (id: string, m: ModelInfo | undefined, owner: string): ModelObject => {
     // OpenAI's fields first; a provider's extra metadata (GitHub's capabilities and limits) after.
