@@ -26,8 +26,8 @@ export class ResponsesStream implements StreamRenderer {
 
   constructor(
     private readonly shell: ResponseShell,
-    /** Told the final response of a stream that ended normally, before its last event is written. */
-    private readonly onEnd?: (response: ResponseObject) => void,
+    /** Told the final response of a stream that ended normally (and its JSON), before its last event is written. */
+    private readonly onEnd?: (response: ResponseObject, json: string) => void,
   ) {}
 
   chunk(chunk: ChatChunk, out: EventSink): void {
@@ -56,9 +56,10 @@ export class ResponsesStream implements StreamRenderer {
       this.#close(out, end.status === 'incomplete' ? 'incomplete' : 'completed');
     }
     const response = this.shell.object(end.status, this.#output, responseUsage(this.#usage), { incomplete_details: end.incomplete_details });
-    this.onEnd?.(response);
+    const json = JSON.stringify(response);
+    this.onEnd?.(response, json);
     const type = end.status === 'incomplete' ? 'response.incomplete' : 'response.completed';
-    this.#emit(out, type, `,"response":${JSON.stringify(response)}`);
+    this.#emit(out, type, `,"response":${json}`);
   }
 
   fail(error: GatewayError, out: EventSink): void {
