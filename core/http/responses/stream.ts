@@ -1,6 +1,7 @@
 import type { ChatChunk, Usage } from '../../contract/openai.js';
 import { peekChunk } from '../../contract/raw.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
+import { plainTextDelta } from '../anthropic/text-delta.js';
 import type { EventSink, StreamRenderer } from '../chat-format.js';
 import { ending, responseUsage, textPart, type ResponseShell } from './response-object.js';
 import type { OutputItem, OutputPart, ResponseObject } from './types.js';
@@ -32,6 +33,12 @@ export class ResponsesStream implements StreamRenderer {
 
   chunk(chunk: ChatChunk, out: EventSink): void {
     if (!this.#started) this.#start(out);
+    // Most chunks are a bare text delta: read by a string scan, not parsed.
+    const plain = plainTextDelta(chunk);
+    if (plain !== undefined) {
+      if (plain) this.#text(plain, out);
+      return;
+    }
     const c = peekChunk(chunk);
     if (c.usage) this.#usage = c.usage;
     const choice = c.choices?.find((ch) => ch.index === 0);
