@@ -150,6 +150,7 @@ export class FileKeyValue implements KeyValueStore {
   #waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
   #writing: Promise<void> | undefined;
   #closed = false;
+  #compactFailedAt = 0;
 
   constructor(
     private readonly dir: string,
@@ -211,17 +212,26 @@ export class FileKeyValue implements KeyValueStore {
   /** Documents kept one file each (earlier versions) join the log, with their age, and their files go. */
   async adopt(files: { key: string; path: string; mtime: number }[]): Promise<void> {
     const deadline = this.now() - this.options.ttlMs;
+    const writes: Promise<void>[] = [];
+    const done: string[] = [];
     for (const f of files) {
       if (f.mtime > deadline) {
         try {
-          await this.#enqueue({ key: f.key, value: await readFile(f.path, 'utf8'), savedAt: Math.floor(f.mtime) });
+          writes.push(this.#enqueue({ key: f.key, value: await readFile(f.path, 'utf8'), savedAt: Math.floor(f.mtime) }));
         } catch (err) {
-          this.log.warn({ key: f.key, code: (err as NodeJS.ErrnoException).code }, 'cannot move a stored document into the log');
+          this.log.warn({ key: f.key, code: (err as NodeJS.ErrnoException).code }, 'cannot move a stored document into the log; its file stays');
           continue;
         }
       }
-      await unlink(f.path).catch(() => undefined);
+      done.push(f.path);
     }
+    try {
+      await Promise.all(writes); // one batch, not a write per file
+    } catch (err) {
+      this.log.warn({ dir: this.dir, code: (err as NodeJS.ErrnoException).code }, 'cannot move stored documents into the log; their files stay for the next start');
+      return;
+    }
+    for (const path of done) await unlink(path).catch(() => undefined);
   }
 
   #enqueue(op: Op): Promise<void> {
@@ -251,8 +261,9 @@ export class FileKeyValue implements KeyValueStore {
         for (const op of ops) if (this.#queued.get(op.key) === op) this.#queued.delete(op.key);
       }
       try {
-        if (this.#size >= COMPACT_MIN_BYTES && this.#size - this.#live > this.#live) await this.#compact();
+        if (this.#size >= Math.max(COMPACT_MIN_BYTES, this.#compactFailedAt * 2) && this.#size - this.#live > this.#live) await this.#compact();
       } catch (err) {
+        this.#compactFailedAt = this.#size; // not again before the log doubles: a full disk warns now and then, not per save
         this.log.warn({ path: this.#path, code: (err as NodeJS.ErrnoException).code, err: (err as Error).message }, 'cannot compact the stored documents log; it keeps growing until a compaction succeeds');
       }
     }
@@ -359,6 +370,7 @@ export class FileKeyValue implements KeyValueStore {
       this.#segment = { fh: out, readers: 0, retired: false };
       this.#size = pos;
       this.#live = pos;
+      this.#compactFailedAt = 0;
     } catch (err) {
       await out.close().catch(() => undefined);
       await unlink(tmp).catch(() => undefined);
