@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StateConfig } from '../core/config/types.js';
-import { openFileKeyValue } from '../core/state/file-key-value.js';
+import { LOG_NAME, openFileKeyValue } from '../core/state/file-key-value.js';
 import { MemoryKeyValue } from '../core/state/key-value.js';
 import { openStateStore } from '../core/state/open-store.js';
 import { RedisKeyValue } from '../core/state/redis-key-value.js';
@@ -81,14 +81,18 @@ describe('expiry', () => {
     const kv = await openFileKeyValue(folder, { ttlMs: 3_600_000, maxEntries: 10 }, log, () => now);
     await kv.set('resp_a', '{"a":1}');
     expect((await stat(folder)).mode & 0o777).toBe(0o700);
-    expect((await stat(join(folder, 'resp_a.json'))).mode & 0o777).toBe(0o600);
-    await writeFile(join(folder, 'resp_b.json.123.tmp'), 'half'); // a write a crash cut short
+    expect((await stat(join(folder, LOG_NAME))).mode & 0o777).toBe(0o600);
+    await writeFile(join(folder, `${LOG_NAME}.123.tmp`), 'half'); // a compaction a crash cut short
+    await kv.close();
     const again = await openFileKeyValue(folder, { ttlMs: 3_600_000, maxEntries: 10 }, log, () => now);
     expect(await again.get('resp_a')).toBe('{"a":1}');
-    expect(await readdir(folder)).toEqual(['resp_a.json']);
-    now += 3_600_000 + 60_000; // expiry counts from the file's mtime, a little after `now` was read
+    expect(await readdir(folder)).toEqual([LOG_NAME]);
+    now += 3_600_000 + 1; // expiry counts from the save
     expect(await again.get('resp_a')).toBeUndefined();
-    expect(await readdir(folder)).toEqual([]);
+    await again.close();
+    const later = await openFileKeyValue(folder, { ttlMs: 3_600_000, maxEntries: 10 }, log, () => now);
+    expect(await later.get('resp_a')).toBeUndefined();
+    await later.close();
   });
 
   it('redis: each document carries its TTL, so Redis itself forgets it', async () => {

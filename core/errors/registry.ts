@@ -49,6 +49,7 @@ export const ERRORS = {
   SWB_ERR_QUEUE_TIMEOUT: { status: 503, type: 'service_unavailable', code: 'queue_timeout' },
   SWB_ERR_PROVIDER_BUSY: { status: 503, type: 'service_unavailable', code: 'provider_busy' },
   SWB_ERR_NO_CREDENTIALS: { status: 503, type: 'service_unavailable', code: 'no_credentials' },
+  SWB_ERR_STATE_UNAVAILABLE: { status: 503, type: 'service_unavailable', code: 'state_unavailable' },
   SWB_ERR_AMBIGUOUS_TOKEN: { status: 409, type: 'invalid_request_error', code: 'ambiguous_token' },
   SWB_ERR_SHUTTING_DOWN: { status: 503, type: 'service_unavailable', code: 'server_shutting_down' },
   SWB_ERR_UPSTREAM_TIMEOUT: { status: 504, type: 'timeout_error', code: 'upstream_timeout' },

@@ -1,92 +1,397 @@
-import { chmod, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../contract/provider.js';
 import { checkKey, KEY_SHAPE, type KeyValueOptions, type KeyValueStore } from './key-value.js';
 
 /**
- * The `file` driver's key-value store: a private folder next to the state file, one file per key
- * (written to a temp file and renamed, so a crash leaves the old or the new document). Expiry is
- * the file's mtime plus the TTL, and the index of keys by age is read once at open, so no request
- * lists the folder.
+ * The `file` driver's key-value store: one append-only log in a private folder next to the state
+ * file. A save is a record appended at the end, and the saves of a few milliseconds share one
+ * write (the first waits briefly for company; while a write is on its way the next ones queue),
+ * so a busy server pays one system call for many responses, not a file each. An index of keys
+ * (record position, save time, oldest first) lives in memory, so a read is one positioned read,
+ * and expiry and the size cap drop keys without touching the disk. When dead records (replaced,
+ * deleted, expired, evicted) outweigh the live ones, the live ones are copied into a new log,
+ * synced, and renamed over the old one.
+ *
+ * Records, one after the other:
+ *   `+<key> <saved at, ms> <value bytes>\n<value>\n`   a document
+ *   `-<key>\n`                                       a deletion
+ * Expiry is the save time plus the TTL (so a changed `ttlHours` applies at the next start too),
+ * and at open the log is replayed in order with the same cap and expiry rules. A crash mid-append
+ * leaves a cut record at the end: replay stops there and cuts it off. Appends are not synced (a
+ * process crash keeps them, a power cut may lose the last ones); compaction is, before its
+ * rename, so it never trades the whole store for a shorter one.
  */
+export const LOG_NAME = 'documents.log';
+/** Below this the log is not worth compacting, whatever its share of dead records. */
+const COMPACT_MIN_BYTES = 1 << 20;
+/**
+ * How long a first save waits for company before its write starts: under load, the saves of this
+ * window share one write. A client that continues at once is served from memory meanwhile.
+ */
+const BATCH_MS = 10;
+/** Replay reads and compaction copies in pieces of about this size. */
+const CHUNK = 1 << 20;
+
+interface Entry {
+  /** Where the record starts (its header). */
+  start: number;
+  /** Where its value starts, and its length in bytes; the record ends one `\n` later. */
+  offset: number;
+  length: number;
+  savedAt: number;
+}
+
+/** The open log; replaced by compaction, closed once no read still uses it. */
+interface Segment {
+  fh: FileHandle;
+  readers: number;
+  retired: boolean;
+}
+
+/** A save or deletion not yet written. Reads see the newest one for its key first. */
+interface Op {
+  key: string;
+  value: string | null;
+  /** A document moved in from an earlier version's file keeps that file's age. */
+  savedAt?: number;
+}
+
 export async function openFileKeyValue(dir: string, options: KeyValueOptions, log: Logger, now: () => number = Date.now): Promise<FileKeyValue> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700).catch(() => undefined);
-  const found: { key: string; mtime: number }[] = [];
+  const legacy: { key: string; path: string; mtime: number }[] = [];
   for (const name of await readdir(dir)) {
-    const key = name.endsWith('.json') ? name.slice(0, -5) : '';
     const path = join(dir, name);
-    if (!KEY_SHAPE.test(key)) {
-      if (name.endsWith('.tmp')) await unlink(path).catch(() => undefined); // a write cut short
+    if (name.endsWith('.tmp')) {
+      await unlink(path).catch(() => undefined); // a write or compaction cut short
       continue;
     }
+    // One file per document, as earlier versions kept them: moved into the log below.
+    const key = name.endsWith('.json') ? name.slice(0, -5) : '';
+    if (!KEY_SHAPE.test(key)) continue;
     try {
-      found.push({ key, mtime: (await stat(path)).mtimeMs });
+      legacy.push({ key, path, mtime: (await stat(path)).mtimeMs });
     } catch {
       // gone meanwhile
     }
   }
-  found.sort((a, b) => a.mtime - b.mtime);
-  const kv = new FileKeyValue(dir, options, log, now, new Map(found.map((f) => [f.key, f.mtime + options.ttlMs])));
-  await kv.prune();
+  const path = join(dir, LOG_NAME);
+  const fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+  await fh.chmod(0o600).catch(() => undefined);
+  const kv = new FileKeyValue(dir, options, log, now, fh, await replay(fh, path, options, log, now));
+  if (legacy.length) await kv.adopt(legacy.sort((a, b) => a.mtime - b.mtime));
   return kv;
 }
 
+/** The log's records in order, with cap and expiry applied; a cut or garbled tail is cut off. */
+async function replay(fh: FileHandle, path: string, options: KeyValueOptions, log: Logger, now: () => number): Promise<{ index: Map<string, Entry>; size: number; live: number }> {
+  const size = (await fh.stat()).size;
+  const index = new Map<string, Entry>();
+  let buf = Buffer.alloc(0);
+  let bufAt = 0;
+  // Makes buf hold [at, at + n) (less at the end of the file); false when the file ends first.
+  const have = async (at: number, n: number): Promise<boolean> => {
+    if (at + n > size) return false;
+    if (at >= bufAt && at + n <= bufAt + buf.length) return true;
+    const want = Math.min(Math.max(n, CHUNK), size - at);
+    buf = Buffer.allocUnsafe(want);
+    const { bytesRead } = await fh.read(buf, 0, want, at);
+    buf = buf.subarray(0, bytesRead);
+    bufAt = at;
+    return bytesRead >= n;
+  };
+  let pos = 0;
+  while (pos < size) {
+    // A header is short: a key of at most 128 characters and two numbers.
+    if (!(await have(pos, Math.min(200, size - pos)))) break;
+    const nl = buf.indexOf(10, pos - bufAt);
+    if (nl < 0 || nl - (pos - bufAt) > 200) break;
+    const header = buf.toString('latin1', pos - bufAt, nl);
+    const head = nl + 1 + bufAt;
+    if (header[0] === '-' && KEY_SHAPE.test(header.slice(1))) {
+      index.delete(header.slice(1));
+      pos = head;
+      continue;
+    }
+    const m = /^\+([A-Za-z0-9_-]{1,128}) (\d{1,16}) (\d{1,12})$/.exec(header);
+    if (!m) break;
+    const length = Number(m[3]);
+    if (!(await have(head + length, 1)) || buf[head + length - bufAt] !== 10) break;
+    index.delete(m[1]);
+    index.set(m[1], { start: pos, offset: head, length, savedAt: Number(m[2]) });
+    // The cap as it applied when this record was written: the oldest went then.
+    if (index.size > options.maxEntries) index.delete(index.keys().next().value!);
+    pos = head + length + 1;
+  }
+  if (pos < size) {
+    log.warn({ path, kept: pos, dropped: size - pos }, 'stored documents: the end of the log was cut short (a crash mid-write?); dropping it');
+    await fh.truncate(pos);
+  }
+  const deadline = now() - options.ttlMs;
+  let live = 0;
+  for (const [key, e] of index) {
+    if (e.savedAt <= deadline || index.size > options.maxEntries) index.delete(key); // a lower cap since
+    else live += e.offset + e.length + 1 - e.start;
+  }
+  return { index, size: pos, live };
+}
+
 export class FileKeyValue implements KeyValueStore {
+  readonly #path: string;
+  #segment: Segment;
+  /** Bytes in the log, and those of records still in the index. */
+  #size: number;
+  #live: number;
+  readonly #index: Map<string, Entry>;
+  readonly #queued = new Map<string, Op>();
+  #ops: Op[] = [];
+  #waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  #writing: Promise<void> | undefined;
+  #closed = false;
+  #compactFailedAt = 0;
+
   constructor(
     private readonly dir: string,
     private readonly options: KeyValueOptions,
     private readonly log: Logger,
     private readonly now: () => number,
-    /** key -> expiry, oldest first */
-    private readonly index: Map<string, number>,
-  ) {}
-
-  #path(key: string): string {
-    return join(this.dir, `${key}.json`);
+    fh: FileHandle,
+    state: { index: Map<string, Entry>; size: number; live: number },
+  ) {
+    this.#path = join(dir, LOG_NAME);
+    this.#segment = { fh, readers: 0, retired: false };
+    this.#index = state.index;
+    this.#size = state.size;
+    this.#live = state.live;
   }
 
   async get(key: string): Promise<string | undefined> {
-    const expires = this.index.get(key);
-    if (expires === undefined) return undefined;
-    if (expires <= this.now()) {
-      await this.delete(key);
+    const op = this.#queued.get(key);
+    if (op) return op.value ?? undefined;
+    const e = this.#index.get(key);
+    if (!e) return undefined;
+    if (e.savedAt + this.options.ttlMs <= this.now()) {
+      this.#forget(key, e); // replay drops it too: no record needed
       return undefined;
     }
+    const segment = this.#segment; // taken with the entry, before any await: compaction moves both at once
+    segment.readers++;
     try {
-      return await readFile(this.#path(key), 'utf8');
-    } catch {
-      this.index.delete(key);
-      return undefined;
+      const buf = Buffer.allocUnsafe(e.length);
+      const { bytesRead } = await segment.fh.read(buf, 0, e.length, e.offset);
+      return buf.toString('utf8', 0, bytesRead);
+    } finally {
+      if (--segment.readers === 0 && segment.retired) void segment.fh.close().catch(() => undefined);
     }
   }
 
   async set(key: string, value: string): Promise<void> {
     checkKey(key);
-    const path = this.#path(key);
-    const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, value, { mode: 0o600 });
-    await rename(tmp, path);
-    this.index.delete(key);
-    this.index.set(key, this.now() + this.options.ttlMs);
-    await this.prune();
+    return this.#enqueue({ key, value });
   }
 
   async delete(key: string): Promise<boolean> {
-    if (!this.index.delete(key)) return false;
-    await unlink(this.#path(key)).catch(() => undefined);
+    const op = this.#queued.get(key);
+    const e = this.#index.get(key);
+    if (op ? op.value === null : !e) return false;
+    await this.#enqueue({ key, value: null });
     return true;
   }
 
-  /** Drop what expired and what is over the cap, oldest first. */
-  async prune(): Promise<void> {
-    const now = this.now();
-    for (const [key, expires] of this.index) {
-      if (expires > now && this.index.size <= this.options.maxEntries) break;
-      this.index.delete(key);
-      await unlink(this.#path(key)).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') this.log.warn({ key, code: err.code }, 'cannot delete an expired stored document');
-      });
+  /** Write what is queued, then close the log; later writes fail. */
+  async close(): Promise<void> {
+    while (this.#writing) await this.#writing;
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#segment.retired = true;
+    if (this.#segment.readers === 0) await this.#segment.fh.close();
+  }
+
+  /** Documents kept one file each (earlier versions) join the log, with their age, and their files go. */
+  async adopt(files: { key: string; path: string; mtime: number }[]): Promise<void> {
+    const deadline = this.now() - this.options.ttlMs;
+    const writes: Promise<void>[] = [];
+    const done: string[] = [];
+    for (const f of files) {
+      if (f.mtime > deadline) {
+        try {
+          writes.push(this.#enqueue({ key: f.key, value: await readFile(f.path, 'utf8'), savedAt: Math.floor(f.mtime) }));
+        } catch (err) {
+          this.log.warn({ key: f.key, code: (err as NodeJS.ErrnoException).code }, 'cannot move a stored document into the log; its file stays');
+          continue;
+        }
+      }
+      done.push(f.path);
     }
+    try {
+      await Promise.all(writes); // one batch, not a write per file
+    } catch (err) {
+      this.log.warn({ dir: this.dir, code: (err as NodeJS.ErrnoException).code }, 'cannot move stored documents into the log; their files stay for the next start');
+      return;
+    }
+    for (const path of done) await unlink(path).catch(() => undefined);
+  }
+
+  #enqueue(op: Op): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('the key-value store is closed'));
+    this.#queued.set(op.key, op);
+    this.#ops.push(op);
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ resolve, reject });
+      this.#writing ??= this.#drain();
+    });
+  }
+
+  // One write at a time, each taking everything queued when it starts.
+  async #drain(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, BATCH_MS));
+    while (this.#ops.length) {
+      const ops = this.#ops;
+      const waiters = this.#waiters;
+      this.#ops = [];
+      this.#waiters = [];
+      try {
+        await this.#append(ops);
+        for (const w of waiters) w.resolve();
+      } catch (err) {
+        for (const w of waiters) w.reject(err as Error);
+      } finally {
+        for (const op of ops) if (this.#queued.get(op.key) === op) this.#queued.delete(op.key);
+      }
+      try {
+        if (this.#size >= Math.max(COMPACT_MIN_BYTES, this.#compactFailedAt * 2) && this.#size - this.#live > this.#live) await this.#compact();
+      } catch (err) {
+        this.#compactFailedAt = this.#size; // not again before the log doubles: a full disk warns now and then, not per save
+        this.log.warn({ path: this.#path, code: (err as NodeJS.ErrnoException).code, err: (err as Error).message }, 'cannot compact the stored documents log; it keeps growing until a compaction succeeds');
+      }
+    }
+    this.#writing = undefined;
+  }
+
+  async #append(ops: Op[]): Promise<void> {
+    const buffers: Buffer[] = [];
+    const placed: (Entry | undefined)[] = [];
+    const now = Math.floor(this.now());
+    let pos = this.#size;
+    for (const op of ops) {
+      if (op.value === null) {
+        const header = `-${op.key}\n`;
+        buffers.push(Buffer.from(header, 'latin1'));
+        placed.push(undefined);
+        pos += header.length;
+        continue;
+      }
+      const value = Buffer.from(op.value, 'utf8');
+      const savedAt = op.savedAt ?? now;
+      const header = `+${op.key} ${savedAt} ${value.length}\n`;
+      buffers.push(Buffer.from(header, 'latin1'), value, NEWLINE);
+      placed.push({ start: pos, offset: pos + header.length, length: value.length, savedAt });
+      pos += header.length + value.length + 1;
+    }
+    try {
+      const { bytesWritten } = await this.#segment.fh.writev(buffers, this.#size);
+      if (bytesWritten !== pos - this.#size) throw new Error(`short write to the stored documents log (${bytesWritten} of ${pos - this.#size} bytes)`);
+    } catch (err) {
+      // What part of it landed would be read back as a cut record: take it off, if the disk lets us.
+      await this.#segment.fh.truncate(this.#size).catch(() => undefined);
+      throw err;
+    }
+    this.#size = pos;
+    ops.forEach((op, i) => {
+      const old = this.#index.get(op.key);
+      if (old) this.#forget(op.key, old);
+      const e = placed[i];
+      if (e) {
+        this.#index.set(op.key, e);
+        this.#live += e.offset + e.length + 1 - e.start;
+        // Record by record, as replay applies it, so a restart keeps the same documents.
+        if (this.#index.size > this.options.maxEntries) {
+          const [oldest, o] = this.#index.entries().next().value!;
+          this.#forget(oldest, o);
+        }
+      }
+    });
+    this.#expire();
+  }
+
+  /** Drop, from the index only, what expired, oldest first. */
+  #expire(): void {
+    const deadline = this.now() - this.options.ttlMs;
+    for (const [key, e] of this.#index) {
+      if (e.savedAt > deadline) break;
+      this.#forget(key, e);
+    }
+  }
+
+  #forget(key: string, e: Entry): void {
+    this.#index.delete(key);
+    this.#live -= e.offset + e.length + 1 - e.start;
+  }
+
+  /** Copy the live records into a new log (runs of neighbours in one read each), sync it, rename it over the old one. */
+  async #compact(): Promise<void> {
+    const tmp = `${this.#path}.${process.pid}.tmp`;
+    const out = await open(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o600);
+    const moved: [Entry, number][] = [];
+    try {
+      const from = this.#segment.fh;
+      let pos = 0;
+      let run: Entry[] = [];
+      const copy = async () => {
+        if (!run.length) return;
+        const start = run[0].start;
+        const end = run.at(-1)!.offset + run.at(-1)!.length + 1;
+        const buf = Buffer.allocUnsafe(end - start);
+        const { bytesRead } = await from.read(buf, 0, buf.length, start);
+        if (bytesRead !== buf.length) throw new Error('the log is shorter than its index');
+        await out.write(buf, 0, buf.length, pos);
+        for (const e of run) moved.push([e, pos + e.start - start]);
+        pos += buf.length;
+        run = [];
+      };
+      for (const e of this.#index.values()) {
+        const last = run.at(-1);
+        if (last && (last.offset + last.length + 1 !== e.start || e.offset + e.length - run[0].start > CHUNK)) await copy();
+        run.push(e);
+      }
+      await copy();
+      await out.sync();
+      await rename(tmp, this.#path);
+      // From here on the new log is the log: entries and handle change together, with no await between.
+      for (const [e, start] of moved) {
+        e.offset += start - e.start;
+        e.start = start;
+      }
+      const old = this.#segment;
+      old.retired = true;
+      if (old.readers === 0) void old.fh.close().catch(() => undefined);
+      this.#segment = { fh: out, readers: 0, retired: false };
+      this.#size = pos;
+      this.#live = pos;
+      this.#compactFailedAt = 0;
+    } catch (err) {
+      await out.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+    await syncDir(this.dir);
+  }
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** Makes the rename itself durable. Some platforms refuse to fsync a directory; that is fine. */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const fh = await open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // not supported here
   }
 }

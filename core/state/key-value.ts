@@ -9,6 +9,8 @@ export interface KeyValueStore {
   set(key: string, value: string): Promise<void>;
   /** True when the key was there. */
   delete(key: string): Promise<boolean>;
+  /** Finish the writes in flight and let go of files (the state driver closes after this). */
+  close(): Promise<void>;
 }
 
 export interface KeyValueOptions {
@@ -55,4 +57,6 @@ export class MemoryKeyValue implements KeyValueStore {
   async delete(key: string): Promise<boolean> {
     return this.#entries.delete(key);
   }
+
+  async close(): Promise<void> {}
 }

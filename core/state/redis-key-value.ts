@@ -47,4 +47,7 @@ export class RedisKeyValue implements KeyValueStore {
     const [[, removed]] = (await this.client.multi().del(this.#key(key)).zrem(this.#index, key).exec()) as [Error | null, number][];
     return removed > 0;
   }
+
+  /** The client is the state driver's, which closes it. */
+  async close(): Promise<void> {}
 }

@@ -6,13 +6,14 @@ import type { ResponseObject } from './types.js';
 import { ResponsesStream } from './stream.js';
 
 /** `/v1/responses`: one request's format, since every rendering carries that response's id and settings. */
-export function responsesFormat(shell: ResponseShell, onEnd?: (response: ResponseObject) => void): ChatFormat {
+export function responsesFormat(shell: ResponseShell, onEnd?: (response: ResponseObject, json: string) => void): ChatFormat {
   return {
     chunk: () => undefined,
     completion: (result: ChatCompletion | RawJson<ChatCompletion>) => {
       const response = responseOf(shell, jsonValue(result));
-      onEnd?.(response);
-      return JSON.stringify(response);
+      const json = JSON.stringify(response);
+      onEnd?.(response, json);
+      return json;
     },
     stream: () => new ResponsesStream(shell, onEnd),
   };

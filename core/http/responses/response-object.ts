@@ -8,6 +8,18 @@ import type { OutputItem, OutputPart, ResponseObject, ResponseUsage, ResponsesRe
  * the output built from a canonical completion.
  */
 
+// Ids are drawn from a pool of random bytes, each byte used once: one randomBytes call per 256
+// responses rather than per response (each call is a trip into OpenSSL and a getpid).
+let pool = Buffer.alloc(0);
+let used = 0;
+function randomHex16(): string {
+  if (used + 16 > pool.length) {
+    pool = randomBytes(4096);
+    used = 0;
+  }
+  return pool.toString('hex', used, (used += 16));
+}
+
 /** One request's response: the id its items derive from, and the fields every rendering repeats. */
 export class ResponseShell {
   readonly id: string;
@@ -26,7 +38,7 @@ export class ResponseShell {
     store: boolean,
     now = Date.now(),
   ) {
-    this.#tail = randomBytes(16).toString('hex');
+    this.#tail = randomHex16();
     this.id = `resp_${this.#tail}`;
     this.createdAt = Math.floor(now / 1000);
     this.customTools = customToolNames(body.tools);

@@ -1,5 +1,6 @@
 import type { ChatMessage } from '../../contract/openai.js';
 import type { Logger } from '../../contract/provider.js';
+import { GatewayError } from '../../errors/gateway-error.js';
 import type { KeyValueOptions, KeyValueStore } from '../../state/key-value.js';
 import type { StateStore } from '../../state/store.js';
 import { customToolCall } from './custom-tools.js';
@@ -19,9 +20,10 @@ export interface StoredResponse {
 }
 
 /**
- * Responses kept in the state driver's key-value store (memory, a folder beside the state file, or
+ * Responses kept in the state driver's key-value store (memory, a log beside the state file, or
  * Redis for every instance). Saving does not hold up the answer; a save still in flight is served
- * from memory, so a client that continues at once on this instance never misses it.
+ * from memory, so a client that continues at once on this instance never misses it. A store that
+ * cannot be read (Redis down) is a 503 naming it, not a 500, and not a "not found".
  */
 export class ResponseStore {
   #kv: Promise<KeyValueStore> | undefined;
@@ -44,11 +46,12 @@ export class ResponseStore {
     return (this.#kv ??= this.state.keyValue('responses', this.options));
   }
 
-  save(stored: StoredResponse): void {
+  /** `responseJson`, when given, is `stored.response` already as JSON (the stream wrote it): not stringified twice. */
+  save(stored: StoredResponse, responseJson?: string): void {
     const id = stored.response.id;
     this.#pending.set(id, stored);
     const write = this.#open()
-      .then((kv) => (this.#pending.get(id) === stored ? kv.set(id, JSON.stringify(stored)) : undefined)) // unless deleted meanwhile
+      .then((kv) => (this.#pending.get(id) === stored ? kv.set(id, storedJson(stored, responseJson)) : undefined)) // unless deleted meanwhile
       .catch((err: Error) => this.log.warn({ id, err: err.message }, 'cannot store a response; previous_response_id will not find it'))
       .finally(() => {
         if (this.#pending.get(id) === stored) this.#pending.delete(id);
@@ -57,24 +60,42 @@ export class ResponseStore {
     this.#writes.add(write);
   }
 
-  /** Wait for the saves in flight (shutdown: before the state driver closes). */
-  async settle(): Promise<void> {
+  /** Wait for the saves in flight, then close the store (shutdown: before the state driver closes). */
+  async close(): Promise<void> {
     await Promise.all(this.#writes);
+    if (this.#kv) await (await this.#kv.catch(() => undefined))?.close();
   }
 
-  async load(id: string): Promise<StoredResponse | undefined> {
+  /** `param` names the request field the id came from, for the 503 when the store is down. */
+  async load(id: string, param: string | null = null): Promise<StoredResponse | undefined> {
     const pending = this.#pending.get(id);
     if (pending) return pending;
     if (!this.enabled) return undefined;
-    const text = await (await this.#open()).get(id);
+    const text = await this.#ask(id, param, async (kv) => kv.get(id));
     return text === undefined ? undefined : (JSON.parse(text) as StoredResponse);
   }
 
   async delete(id: string): Promise<boolean> {
     const wasPending = this.#pending.delete(id);
     if (!this.enabled) return wasPending;
-    return (await (await this.#open()).delete(id)) || wasPending;
+    return (await this.#ask(id, null, (kv) => kv.delete(id))) || wasPending;
   }
+
+  async #ask<T>(id: string, param: string | null, fn: (kv: KeyValueStore) => Promise<T>): Promise<T> {
+    try {
+      return await fn(await this.#open());
+    } catch (err) {
+      // The cause goes to the log only: a driver's message may carry its address.
+      this.log.warn({ id, driver: this.state.driver, err: (err as Error).message }, 'cannot read stored responses: the state store is unavailable');
+      throw new GatewayError('SWB_ERR_STATE_UNAVAILABLE', `Stored responses cannot be read right now: the state store (${this.state.driver}) is unavailable. Retry later.`, { param });
+    }
+  }
+}
+
+/** The stored document, with the response as the JSON it was sent as when there is one. */
+function storedJson(stored: StoredResponse, responseJson: string | undefined): string {
+  if (responseJson === undefined) return JSON.stringify(stored);
+  return `{"response":${responseJson},"input":${JSON.stringify(stored.input)},"messages":${JSON.stringify(stored.messages)}}`;
 }
 
 /** A response's output as the chat message that continues the conversation (reasoning is dropped). */

@@ -1,6 +1,7 @@
 import type { ChatChunk, Usage } from '../../contract/openai.js';
 import { peekChunk } from '../../contract/raw.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
+import { plainTextDelta } from '../anthropic/text-delta.js';
 import type { EventSink, StreamRenderer } from '../chat-format.js';
 import { CustomCallStream } from './custom-call-stream.js';
 import { ending, responseUsage, textPart, type ResponseShell } from './response-object.js';
@@ -27,12 +28,18 @@ export class ResponsesStream implements StreamRenderer {
 
   constructor(
     private readonly shell: ResponseShell,
-    /** Told the final response of a stream that ended normally, before its last event is written. */
-    private readonly onEnd?: (response: ResponseObject) => void,
+    /** Told the final response of a stream that ended normally (and its JSON), before its last event is written. */
+    private readonly onEnd?: (response: ResponseObject, json: string) => void,
   ) {}
 
   chunk(chunk: ChatChunk, out: EventSink): void {
     if (!this.#started) this.#start(out);
+    // Most chunks are a bare text delta: read by a string scan, not parsed.
+    const plain = plainTextDelta(chunk);
+    if (plain !== undefined) {
+      if (plain) this.#text(plain, out);
+      return;
+    }
     const c = peekChunk(chunk);
     if (c.usage) this.#usage = c.usage;
     const choice = c.choices?.find((ch) => ch.index === 0);
@@ -57,9 +64,10 @@ export class ResponsesStream implements StreamRenderer {
       this.#close(out, end.status === 'incomplete' ? 'incomplete' : 'completed');
     }
     const response = this.shell.object(end.status, this.#output, responseUsage(this.#usage), { incomplete_details: end.incomplete_details });
-    this.onEnd?.(response);
+    const json = JSON.stringify(response);
+    this.onEnd?.(response, json);
     const type = end.status === 'incomplete' ? 'response.incomplete' : 'response.completed';
-    this.#emit(out, type, `,"response":${JSON.stringify(response)}`);
+    this.#emit(out, type, `,"response":${json}`);
   }
 
   fail(error: GatewayError, out: EventSink): void {

@@ -19,27 +19,27 @@ export async function responsesRoutes(app: FastifyInstance): Promise<void> {
   const { chat, config, store: state } = app.switchboard;
   const store = new ResponseStore(state, { ttlMs: config.responses.ttlHours * 3_600_000, maxEntries: config.responses.maxStored }, app.log as unknown as Logger);
 
-  app.addHook('onClose', () => store.settle());
+  app.addHook('onClose', () => store.close());
 
   async function stored(id: string, param: string | null): Promise<StoredResponse> {
-    const found = ID.test(id) ? await store.load(id) : undefined;
+    const found = ID.test(id) ? await store.load(id, param) : undefined;
     if (!found) throw notFound(id, param);
     return found;
   }
 
   app.post('/v1/responses', { schema: { body: responsesBodySchema } }, async (request, reply) => {
     const sent = request.body as ResponsesRequest;
-    const input = await resolveReferences(sent.input, (id) => store.load(id));
+    const input = await resolveReferences(sent.input, (id) => store.load(id, 'input'));
     const body = input === sent.input ? sent : { ...sent, input };
     const previous = body.previous_response_id ? await stored(body.previous_response_id, 'previous_response_id') : undefined;
     const keep = store.enabled && body.store !== false; // OpenAI's default is to store
     const shell = new ResponseShell(body, body.model, keep);
     const canonical = toChatRequest(body, previous?.messages);
     const onEnd = keep
-      ? (response: StoredResponse['response']) => {
+      ? (response: StoredResponse['response'], json?: string) => {
           const own = typeof body.instructions === 'string' && body.instructions ? 1 : 0;
           const messages = [...canonical.messages.slice(own), outputMessage(response)];
-          store.save({ response, input: inputItems(body.input, (p) => shell.itemId(p)), messages });
+          store.save({ response, input: inputItems(body.input, (p) => shell.itemId(p)), messages }, json);
         }
       : undefined;
     return chat.respond(request, reply, canonical, responsesFormat(shell, onEnd));
