@@ -156,4 +156,24 @@ describe('Responses stream renderer', () => {
     expect(raw.text).toBe(JSON.stringify(ch({ role: 'assistant', content: 'x' })));
     expect(render([ch({ role: 'assistant' }), ch({}, 'stop')]).at(-1)!.data.response).toMatchObject({ output: [{ type: 'message', content: [{ type: 'output_text', text: '' }] }] });
   });
+
+  it('copies escaped text deltas as they are and decodes them once for the final text; anything JSON does not allow takes the parsing path', () => {
+    const rawDelta = (content: string) => new RawChatChunk(`{"id":"c","object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":0,"delta":{"content":"${content}"},"finish_reason":null}]}`);
+    const text = 'He said \\"hi\\"\\n\\u00e9 \\ud83d\\ude00 a\\/b \\\\';
+    const events = render([ch({ role: 'assistant', content: '' }), rawDelta(text), rawDelta(' plain'), ch({}, 'stop')]);
+    const deltas = events.filter((e) => e.name === 'response.output_text.delta').map((e) => e.data.delta);
+    expect(deltas).toEqual(['He said "hi"\né 😀 a/b \\', ' plain']);
+    expect(events.find((e) => e.name === 'response.output_text.done')!.data.text).toBe('He said "hi"\né 😀 a/b \\ plain');
+    expect(events.at(-1)!.data.response).toMatchObject({ output: [{ content: [{ text: 'He said "hi"\né 😀 a/b \\ plain' }] }] });
+    // a raw control character or a bad escape is not copied into our JSON: the chunk is parsed, which refuses it
+    for (const bad of ['tab\there', 'bad \\x escape', 'short \\u12']) {
+      const written: string[] = [];
+      const out = { data: () => undefined, frames: () => undefined, event: (_: string, json: string) => void written.push(json) };
+      const r = new ResponsesStream(shell());
+      r.chunk(ch({ role: 'assistant', content: '' }), out);
+      expect(() => r.chunk(rawDelta(bad), out)).toThrow(SyntaxError);
+      for (const json of written) expect(() => JSON.parse(json)).not.toThrow();
+      expect(written.join('')).not.toContain('here');
+    }
+  });
 });

@@ -1,14 +1,26 @@
 import type { ChatChunk, Usage } from '../../contract/openai.js';
 import { peekChunk } from '../../contract/raw.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
-import { plainTextDelta } from '../anthropic/text-delta.js';
+import { plainTextLiteral } from '../anthropic/text-delta.js';
 import type { EventSink, StreamRenderer } from '../chat-format.js';
 import { CustomCallStream } from './custom-call-stream.js';
 import { ending, responseUsage, textPart, type ResponseShell } from './response-object.js';
 import type { OutputItem, OutputPart, ResponseObject } from './types.js';
 
 interface Reasoning { kind: 'reasoning'; index: number; id: string; text: string }
-interface Message { kind: 'message'; index: number; id: string; text: string; textAt: number; refusal: string; refusalAt: number; parts: number }
+interface Message {
+  kind: 'message';
+  index: number;
+  id: string;
+  /** The text so far as it stands inside a JSON string (escaped), as the deltas carry it. */
+  literal: string;
+  textAt: number;
+  /** The start of each text delta event's fields, the same for all of them. */
+  deltaHead: string;
+  refusal: string;
+  refusalAt: number;
+  parts: number;
+}
 interface Call { index: number; id: string; callId: string; name: string; args: string; open: boolean; custom?: CustomCallStream }
 
 /**
@@ -34,10 +46,11 @@ export class ResponsesStream implements StreamRenderer {
 
   chunk(chunk: ChatChunk, out: EventSink): void {
     if (!this.#started) this.#start(out);
-    // Most chunks are a bare text delta: read by a string scan, not parsed.
-    const plain = plainTextDelta(chunk);
-    if (plain !== undefined) {
-      if (plain) this.#text(plain, out);
+    // Most chunks are a bare text delta: read by a string scan, not parsed, and copied into the
+    // event still escaped.
+    const literal = plainTextLiteral(chunk);
+    if (literal !== undefined) {
+      if (literal) this.#text(literal, out);
       return;
     }
     const c = peekChunk(chunk);
@@ -47,7 +60,7 @@ export class ResponsesStream implements StreamRenderer {
     const d = choice.delta;
     if (d) {
       if (typeof d.reasoning_content === 'string' && d.reasoning_content) this.#reasoning(d.reasoning_content, out);
-      if (typeof d.content === 'string' && d.content) this.#text(d.content, out);
+      if (typeof d.content === 'string' && d.content) this.#text(JSON.stringify(d.content).slice(1, -1), out);
       if (typeof d.refusal === 'string' && d.refusal) this.#refusal(d.refusal, out);
       if (d.tool_calls) for (const t of d.tool_calls) this.#tool(t, out);
     }
@@ -115,7 +128,7 @@ export class ResponsesStream implements StreamRenderer {
     const m = this.#open;
     if (typeof m === 'object' && m.kind === 'message') return m;
     this.#close(out, 'completed');
-    const msg: Message = { kind: 'message', index: this.#output.length, id: this.shell.itemId('msg'), text: '', textAt: -1, refusal: '', refusalAt: -1, parts: 0 };
+    const msg: Message = { kind: 'message', index: this.#output.length, id: this.shell.itemId('msg'), literal: '', textAt: -1, deltaHead: '', refusal: '', refusalAt: -1, parts: 0 };
     this.#open = msg;
     this.#added(out, { id: msg.id, type: 'message', status: 'in_progress', role: 'assistant', content: [] }, msg.index);
     return msg;
@@ -127,12 +140,16 @@ export class ResponsesStream implements StreamRenderer {
     return at;
   }
 
-  #text(delta: string, out: EventSink, opening = false): void {
+  /** A text delta, given as it stands inside a JSON string (escaped, no quotes). */
+  #text(literal: string, out: EventSink, opening = false): void {
     const m = this.#message(out);
-    if (m.textAt < 0) m.textAt = this.#part(out, m, textPart(''));
+    if (m.textAt < 0) {
+      m.textAt = this.#part(out, m, textPart(''));
+      m.deltaHead = `,"item_id":"${m.id}","output_index":${m.index},"content_index":${m.textAt},"delta":"`;
+    }
     if (opening) return;
-    m.text += delta;
-    this.#emit(out, 'response.output_text.delta', `,"item_id":"${m.id}","output_index":${m.index},"content_index":${m.textAt},"delta":${JSON.stringify(delta)},"logprobs":[]`);
+    m.literal += literal;
+    this.#emit(out, 'response.output_text.delta', `${m.deltaHead}${literal}","logprobs":[]`);
   }
 
   #refusal(delta: string, out: EventSink): void {
@@ -202,7 +219,7 @@ export class ResponsesStream implements StreamRenderer {
     const parts = this.#parts(o);
     parts.forEach((part, at) => {
       const head = `,"item_id":"${o.id}","output_index":${o.index},"content_index":${at}`;
-      if (part.type === 'output_text') this.#emit(out, 'response.output_text.done', `${head},"text":${JSON.stringify(part.text)},"logprobs":[]`);
+      if (part.type === 'output_text') this.#emit(out, 'response.output_text.done', `${head},"text":"${o.literal}","logprobs":[]`);
       else this.#emit(out, 'response.refusal.done', `${head},"refusal":${JSON.stringify(part.refusal)}`);
       this.#emit(out, 'response.content_part.done', `${head},"part":${JSON.stringify(part)}`);
     });
@@ -214,7 +231,7 @@ export class ResponsesStream implements StreamRenderer {
   /** The message's parts, at the content indexes they were opened with. */
   #parts(m: Message): OutputPart[] {
     const parts: OutputPart[] = [];
-    if (m.textAt >= 0) parts[m.textAt] = textPart(m.text);
+    if (m.textAt >= 0) parts[m.textAt] = textPart(m.literal.indexOf('\\') === -1 ? m.literal : (JSON.parse(`"${m.literal}"`) as string));
     if (m.refusalAt >= 0) parts[m.refusalAt] = { type: 'refusal', refusal: m.refusal };
     return parts;
   }
