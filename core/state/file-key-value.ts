@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../contract/provider.js';
+import { syncDir } from './sync-dir.js';
 import { checkKey, KEY_SHAPE, type KeyValueOptions, type KeyValueStore } from './key-value.js';
 
 /**
@@ -381,17 +382,3 @@ export class FileKeyValue implements KeyValueStore {
 }
 
 const NEWLINE = Buffer.from('\n');
-
-/** Makes the rename itself durable. Some platforms refuse to fsync a directory; that is fine. */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // not supported here
-  }
-}

@@ -5,6 +5,7 @@
 import { chmod, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../contract/provider.js';
+import { syncDir } from './sync-dir.js';
 import { emptyDocument, type StateDocument, type StateStore } from './store.js';
 import type { KeyValueOptions, KeyValueStore } from './key-value.js';
 
@@ -232,18 +233,4 @@ async function writeAtomically(path: string, tmp: string, doc: StateDocument): P
     throw err;
   }
   await syncDir(dirname(path));
-}
-
-/** Makes the rename itself durable. Some platforms refuse to fsync a directory; that is fine. */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // Windows and some network filesystems: the rename is as durable as they make it.
-  }
 }
