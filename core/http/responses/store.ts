@@ -27,7 +27,8 @@ export interface StoredResponse {
  */
 export class ResponseStore {
   #kv: Promise<KeyValueStore> | undefined;
-  readonly #pending = new Map<string, StoredResponse>();
+  /** Saves not yet written, as the text that will be (not the objects: they would outlive many collections). */
+  readonly #pending = new Map<string, string>();
   readonly #writes = new Set<Promise<void>>();
 
   constructor(
@@ -49,12 +50,13 @@ export class ResponseStore {
   /** `responseJson`, when given, is `stored.response` already as JSON (the stream wrote it): not stringified twice. */
   save(stored: StoredResponse, responseJson?: string): void {
     const id = stored.response.id;
-    this.#pending.set(id, stored);
+    const text = storedJson(stored, responseJson);
+    this.#pending.set(id, text);
     const write = this.#open()
-      .then((kv) => (this.#pending.get(id) === stored ? kv.set(id, storedJson(stored, responseJson)) : undefined)) // unless deleted meanwhile
+      .then((kv) => (this.#pending.get(id) === text ? kv.set(id, text) : undefined)) // unless deleted meanwhile
       .catch((err: Error) => this.log.warn({ id, err: err.message }, 'cannot store a response; previous_response_id will not find it'))
       .finally(() => {
-        if (this.#pending.get(id) === stored) this.#pending.delete(id);
+        if (this.#pending.get(id) === text) this.#pending.delete(id);
         this.#writes.delete(write);
       });
     this.#writes.add(write);
@@ -69,7 +71,7 @@ export class ResponseStore {
   /** `param` names the request field the id came from, for the 503 when the store is down. */
   async load(id: string, param: string | null = null): Promise<StoredResponse | undefined> {
     const pending = this.#pending.get(id);
-    if (pending) return pending;
+    if (pending !== undefined) return JSON.parse(pending) as StoredResponse;
     if (!this.enabled) return undefined;
     const text = await this.#ask(id, param, async (kv) => kv.get(id));
     return text === undefined ? undefined : (JSON.parse(text) as StoredResponse);
