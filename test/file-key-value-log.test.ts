@@ -86,6 +86,22 @@ describe('file key-value log', () => {
     await again.close();
   });
 
+  it('saves that land while a compaction copies and syncs are kept, in memory and after a restart', async () => {
+    const kv = await open(100);
+    const value = (n: number) => `${n}:${String(n % 10).repeat(50_000)}`;
+    // A save about every 10 ms, each while the last one's compaction (5 MB of live records to
+    // copy, then a sync) may still run: what they append then must reach the new log too.
+    for (let n = 0; n < 400; n++) await Promise.all([kv.set(id(n), value(n)), n % 7 === 0 ? kv.delete(id(n - 150)) : undefined]);
+    for (let n = 300; n < 400; n++) expect(await kv.get(id(n))).toBe(value(n));
+    await kv.close();
+    expect((await stat(join(dir, LOG_NAME))).size).toBeLessThan(12 * 1024 * 1024); // compacted: 20 MB were written
+    const again = await open(100);
+    for (let n = 300; n < 400; n++) expect(await again.get(id(n))).toBe(value(n));
+    expect(await again.get(id(299))).toBeUndefined();
+    await again.close();
+    expect(warnings).toEqual([]);
+  });
+
   it('expired documents are not read back after a restart', async () => {
     let now = 1_000_000;
     const kv = await open(10, 60_000, () => now);

@@ -13,7 +13,8 @@ import { checkKey, KEY_SHAPE, type KeyValueOptions, type KeyValueStore } from '.
  * (record position, save time, oldest first) lives in memory, so a read is one positioned read,
  * and expiry and the size cap drop keys without touching the disk. When dead records (replaced,
  * deleted, expired, evicted) outweigh the live ones, the live ones are copied into a new log,
- * synced, and renamed over the old one.
+ * synced, and renamed over the old one; saves go on meanwhile, and what they appended is copied
+ * last, with appends held only for that.
  *
  * Records, one after the other:
  *   `+<key> <saved at, ms> <value bytes>\n<value>\n`   a document
@@ -150,6 +151,10 @@ export class FileKeyValue implements KeyValueStore {
   #ops: Op[] = [];
   #waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
   #writing: Promise<void> | undefined;
+  /** The append on its way, a compaction's hold on the next ones, and the compaction running. */
+  #appending: Promise<void> | undefined;
+  #paused: Promise<void> | undefined;
+  #compaction: Promise<void> | undefined;
   #closed = false;
   #compactFailedAt = 0;
 
@@ -203,7 +208,7 @@ export class FileKeyValue implements KeyValueStore {
 
   /** Write what is queued, then close the log; later writes fail. */
   async close(): Promise<void> {
-    while (this.#writing) await this.#writing;
+    while (this.#writing || this.#compaction) await (this.#writing ?? this.#compaction);
     if (this.#closed) return;
     this.#closed = true;
     this.#segment.retired = true;
@@ -249,23 +254,31 @@ export class FileKeyValue implements KeyValueStore {
   async #drain(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, BATCH_MS));
     while (this.#ops.length) {
+      // A compaction swapping logs holds appends for the moment it takes.
+      while (this.#paused) await this.#paused;
       const ops = this.#ops;
       const waiters = this.#waiters;
       this.#ops = [];
       this.#waiters = [];
       try {
-        await this.#append(ops);
+        this.#appending = this.#append(ops);
+        await this.#appending;
         for (const w of waiters) w.resolve();
       } catch (err) {
         for (const w of waiters) w.reject(err as Error);
       } finally {
+        this.#appending = undefined;
         for (const op of ops) if (this.#queued.get(op.key) === op) this.#queued.delete(op.key);
       }
-      try {
-        if (this.#size >= Math.max(COMPACT_MIN_BYTES, this.#compactFailedAt * 2) && this.#size - this.#live > this.#live) await this.#compact();
-      } catch (err) {
-        this.#compactFailedAt = this.#size; // not again before the log doubles: a full disk warns now and then, not per save
-        this.log.warn({ path: this.#path, code: (err as NodeJS.ErrnoException).code, err: (err as Error).message }, 'cannot compact the stored documents log; it keeps growing until a compaction succeeds');
+      // Compaction runs beside the appends, not before the next one: saves that waited behind its
+      // copy and sync would pile up in memory and outlive the young generation.
+      if (!this.#compaction && this.#size >= Math.max(COMPACT_MIN_BYTES, this.#compactFailedAt * 2) && this.#size - this.#live > this.#live) {
+        this.#compaction = this.#compact()
+          .catch((err: Error) => {
+            this.#compactFailedAt = this.#size; // not again before the log doubles: a full disk warns now and then, not per save
+            this.log.warn({ path: this.#path, code: (err as NodeJS.ErrnoException).code, err: err.message }, 'cannot compact the stored documents log; it keeps growing until a compaction succeeds');
+          })
+          .finally(() => (this.#compaction = undefined));
       }
     }
     this.#writing = undefined;
@@ -331,53 +344,87 @@ export class FileKeyValue implements KeyValueStore {
     this.#live -= e.offset + e.length + 1 - e.start;
   }
 
-  /** Copy the live records into a new log (runs of neighbours in one read each), sync it, rename it over the old one. */
+  /**
+   * Copy the live records into a new log, sync it and rename it over the old one. The records
+   * live when it starts are copied (runs of neighbours in one read each) and synced while appends
+   * go on to the old log; then appends pause while what they added meanwhile is copied too (not
+   * synced, as appends never are) and the new log takes the old one's place.
+   */
   async #compact(): Promise<void> {
     const tmp = `${this.#path}.${process.pid}.tmp`;
     const out = await open(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o600);
+    const from = this.#segment.fh;
+    const since = this.#size; // records from here on are appended during the copy
+    const live = [...this.#index.values()];
     const moved: [Entry, number][] = [];
+    let release: (() => void) | undefined;
     try {
-      const from = this.#segment.fh;
       let pos = 0;
       let run: Entry[] = [];
       const copy = async () => {
         if (!run.length) return;
         const start = run[0].start;
         const end = run.at(-1)!.offset + run.at(-1)!.length + 1;
-        const buf = Buffer.allocUnsafe(end - start);
-        const { bytesRead } = await from.read(buf, 0, buf.length, start);
-        if (bytesRead !== buf.length) throw new Error('the log is shorter than its index');
-        await out.write(buf, 0, buf.length, pos);
+        await copyRange(from, out, start, end - start, pos);
         for (const e of run) moved.push([e, pos + e.start - start]);
-        pos += buf.length;
+        pos += end - start;
         run = [];
       };
-      for (const e of this.#index.values()) {
+      for (const e of live) {
         const last = run.at(-1);
         if (last && (last.offset + last.length + 1 !== e.start || e.offset + e.length - run[0].start > CHUNK)) await copy();
         run.push(e);
       }
       await copy();
       await out.sync();
+
+      this.#paused = new Promise<void>((r) => (release = r));
+      while (this.#appending) await this.#appending.catch(() => undefined); // its failure is its own waiters'
+      const tail = this.#size - since;
+      await copyRange(from, out, since, tail, pos);
       await rename(tmp, this.#path);
-      // From here on the new log is the log: entries and handle change together, with no await between.
+      // From here on the new log is the log: entries and handle change together, with no await
+      // between. What was appended during the copy first (old positions from `since` on; every
+      // copied record stands before it), then the copied records.
+      for (const e of this.#index.values()) {
+        if (e.start < since) continue;
+        e.offset += pos - since;
+        e.start += pos - since;
+      }
       for (const [e, start] of moved) {
         e.offset += start - e.start;
         e.start = start;
       }
+      let liveBytes = 0;
+      for (const e of this.#index.values()) liveBytes += e.offset + e.length + 1 - e.start;
       const old = this.#segment;
       old.retired = true;
       if (old.readers === 0) void old.fh.close().catch(() => undefined);
       this.#segment = { fh: out, readers: 0, retired: false };
-      this.#size = pos;
-      this.#live = pos;
+      this.#size = pos + tail;
+      this.#live = liveBytes;
       this.#compactFailedAt = 0;
     } catch (err) {
       await out.close().catch(() => undefined);
       await unlink(tmp).catch(() => undefined);
       throw err;
+    } finally {
+      this.#paused = undefined;
+      release?.();
     }
     await syncDir(this.dir);
+  }
+}
+
+/** Copy `length` bytes at `at` in one file to `to` in another, a piece at a time. */
+async function copyRange(from: FileHandle, out: FileHandle, at: number, length: number, to: number): Promise<void> {
+  for (let done = 0; done < length; ) {
+    const n = Math.min(CHUNK, length - done);
+    const buf = Buffer.allocUnsafe(n);
+    const { bytesRead } = await from.read(buf, 0, n, at + done);
+    if (bytesRead !== n) throw new Error('the log is shorter than its index');
+    await out.write(buf, 0, n, to + done);
+    done += n;
   }
 }
 
