@@ -5,7 +5,13 @@ import { anthropicError } from '../core/http/anthropic/errors.js';
 import { GatewayError } from '../core/errors/gateway-error.js';
 import { RawChatChunk } from '../core/contract/raw.js';
 import type { ChatChunk, ChunkDelta } from '../core/contract/openai.js';
-import { plainTextDelta } from '../core/http/anthropic/text-delta.js';
+import { plainTextLiteral } from '../core/http/anthropic/text-delta.js';
+
+/** The scan's find, decoded: the text the chunk carries. */
+const plainTextDelta = (c: ChatChunk) => {
+  const literal = plainTextLiteral(c);
+  return literal === undefined ? undefined : (JSON.parse(`"${literal}"`) as string);
+};
 
 const base = { id: 'c', object: 'chat.completion.chunk' as const, created: 1, model: 'up' };
 const ch = (delta: ChunkDelta, finish: string | null = null, usage?: ChatChunk['usage']): ChatChunk => ({ ...base, choices: [{ index: 0, delta, finish_reason: finish }], ...(usage ? { usage } : {}) });
@@ -105,7 +111,7 @@ describe('anthropicError', () => {
   });
 });
 
-describe('plainTextDelta (the scan that spares parsing content chunks)', () => {
+describe('plainTextLiteral (the scan that spares parsing content chunks)', () => {
   const raw = (o: unknown) => new RawChatChunk(JSON.stringify(o));
   const content = (text: string, extra: Record<string, unknown> = {}) => raw({ ...base, choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }], system_fingerprint: 'fp', ...extra });
 

@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../random-hex.js';
 import type { ChatCompletion, CompletionChoice, Usage } from '../../contract/openai.js';
 import type { AnthropicUsage, MessageResponse, ResponseBlock, StopReason } from './types.js';
 
 /** `msg_` plus 24 random characters, like Anthropic's ids. */
-export const messageId = (): string => `msg_${randomBytes(12).toString('hex')}`;
+export const messageId = (): string => `msg_${randomHex(12)}`;
 
 /** `toolu_` ids for tool calls an upstream sent without one. */
-export const toolUseId = (): string => `toolu_${randomBytes(12).toString('hex')}`;
+export const toolUseId = (): string => `toolu_${randomHex(12)}`;
 
 /**
  * OpenAI's finish_reason as Anthropic's stop_reason. vLLM and friends report the stop string that

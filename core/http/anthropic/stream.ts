@@ -4,7 +4,7 @@ import { nativeOutput } from '../../contract/native.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { EventSink, StreamRenderer } from '../chat-format.js';
 import { anthropicError } from './errors.js';
-import { plainTextDelta } from './text-delta.js';
+import { plainTextLiteral } from './text-delta.js';
 import { messageId, stopReasonOf, toolUseId, usageOf } from './message.js';
 import type { AnthropicUsage, StopReason } from './types.js';
 
@@ -50,9 +50,10 @@ export class AnthropicStream implements StreamRenderer {
       }
       this.#start(out);
     }
-    const plain = plainTextDelta(raw);
-    if (plain !== undefined) {
-      if (plain) this.#text(plain, out);
+    // Most chunks are a bare text delta: found by a string scan and copied on still escaped.
+    const literal = plainTextLiteral(raw);
+    if (literal !== undefined) {
+      if (literal) this.#text(literal, out);
       return;
     }
     const c = peekChunk(raw);
@@ -65,7 +66,7 @@ export class AnthropicStream implements StreamRenderer {
         this.#enter('thinking', out);
         out.event('content_block_delta', `{"type":"content_block_delta","index":${this.#index},"delta":{"type":"thinking_delta","thinking":${q(d.reasoning_content)}}}`);
       }
-      if (typeof d.content === 'string' && d.content) this.#text(d.content, out);
+      if (typeof d.content === 'string' && d.content) this.#text(q(d.content).slice(1, -1), out);
       if (d.tool_calls) for (const t of d.tool_calls) this.#tool(t, out);
     }
     if (choice.finish_reason) {
@@ -95,9 +96,10 @@ export class AnthropicStream implements StreamRenderer {
     out.event('ping', '{"type":"ping"}');
   }
 
-  #text(text: string, out: EventSink): void {
+  /** A text delta, as it stands inside a JSON string (escaped, no quotes). */
+  #text(literal: string, out: EventSink): void {
     this.#enter('text', out);
-    out.event('content_block_delta', `{"type":"content_block_delta","index":${this.#index},"delta":{"type":"text_delta","text":${q(text)}}}`);
+    out.event('content_block_delta', `{"type":"content_block_delta","index":${this.#index},"delta":{"type":"text_delta","text":"${literal}"}}`);
   }
 
   /** Make a block of `kind` the open one, closing another kind first. */

@@ -10,17 +10,10 @@ const HEX4 = /^[0-9a-fA-F]{4}$/;
  * The text of a raw chunk that is nothing but one choice's content delta, found by a string scan,
  * or undefined when the chunk is anything else (then it is parsed). Most chunks of a stream are
  * such deltas, and parsing each costs several times the rest of rendering it. The scan only says
- * yes when it is sure: one delta holding only `content`, no finish reason, no usage.
- */
-export function plainTextDelta(chunk: ChatChunk): string | undefined {
-  const literal = plainTextLiteral(chunk);
-  if (literal === undefined) return undefined;
-  return literal.indexOf('\\') === -1 ? literal : (JSON.parse(`"${literal}"`) as string);
-}
-
-/**
- * The same text as it stands inside its JSON string, escapes and all (no quotes): a front door
- * that writes it into JSON again can copy it as is, without decoding and re-encoding it.
+ * yes when it is sure: one delta holding only `content`, no finish reason, no usage. The text is
+ * given as it stands inside its JSON string, escapes and all (no quotes): a front door writes it
+ * into JSON again as is, without decoding and re-encoding it, so the scan also refuses what JSON
+ * does not allow there.
  */
 export function plainTextLiteral(chunk: ChatChunk): string | undefined {
   if (!(chunk instanceof RawChatChunk)) return undefined;

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { ChatCompletion, Usage } from '../../contract/openai.js';
+import { randomHex } from '../random-hex.js';
 import { customCallItem, customInput, customToolNames } from './custom-tools.js';
 import type { OutputItem, OutputPart, ResponseObject, ResponseUsage, ResponsesRequest } from './types.js';
 
@@ -7,18 +7,6 @@ import type { OutputItem, OutputPart, ResponseObject, ResponseUsage, ResponsesRe
  * The `response` object: its identity and the request's settings (echoed as OpenAI does), then
  * the output built from a canonical completion.
  */
-
-// Ids are drawn from a pool of random bytes, each byte used once: one randomBytes call per 256
-// responses rather than per response (each call is a trip into OpenSSL and a getpid).
-let pool = Buffer.alloc(0);
-let used = 0;
-function randomHex16(): string {
-  if (used + 16 > pool.length) {
-    pool = randomBytes(4096);
-    used = 0;
-  }
-  return pool.toString('hex', used, (used += 16));
-}
 
 /** One request's response: the id its items derive from, and the fields every rendering repeats. */
 export class ResponseShell {
@@ -38,7 +26,7 @@ export class ResponseShell {
     store: boolean,
     now = Date.now(),
   ) {
-    this.#tail = randomHex16();
+    this.#tail = randomHex(16);
     this.id = `resp_${this.#tail}`;
     this.createdAt = Math.floor(now / 1000);
     this.customTools = customToolNames(body.tools);
