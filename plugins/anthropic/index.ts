@@ -1,4 +1,4 @@
-import { completionToChunks, CONTRACT_VERSION, defineProvider, headerValue, nativeBody, nativeRequest, nowSeconds, parseJsonObject, UpstreamError, withNativeOutput, type CallContext, type ChatRequest, type Provider } from '../../core/index.js';
+import { completionToChunks, CONTRACT_VERSION, defineProvider, headerValue, nativeBody, nativeRequest, nowSeconds, parseJsonObject, UpstreamError, withNativeOutput, type CallContext, type ChatRequest, type NativeRequest, type Provider } from '../../core/index.js';
 import { classifyAnthropic } from './classify.js';
 import { AnthropicClient } from './client.js';
 import { listAnthropicModels } from './models.js';
@@ -49,22 +49,20 @@ export default defineProvider<Options>({
 
     // A /v1/messages client's own body is sent as it came (only `model` set to the upstream id),
     // and the answer keeps the upstream's own text, for that front door to pass on.
-    const post = (request: ChatRequest, stream: boolean, call: CallContext) => {
-      const native = nativeRequest(request, 'anthropic-messages');
-      if (!native) return client.post('/v1/messages', body(request, stream), call);
-      return client.post('/v1/messages', nativeBody(native, call.model), call, native.headers['anthropic-beta']);
-    };
+    const postNative = (path: string, native: NativeRequest, call: CallContext) => client.post(path, nativeBody(native, call.model), call, native.headers['anthropic-beta']);
+    const post = (request: ChatRequest, native: NativeRequest | undefined, stream: boolean, call: CallContext) =>
+      native ? postNative('/v1/messages', native, call) : client.post('/v1/messages', body(request, stream), call);
 
     const provider: Provider & { close(): Promise<void> } = {
       dialects: ['anthropic-messages'],
 
       async *chat(request, call) {
         const includeUsage = request.stream_options?.include_usage === true || request.stream !== true;
-        const native = nativeRequest(request) !== undefined;
-        const res = await post(request, true, call);
+        const native = nativeRequest(request, 'anthropic-messages');
+        const res = await post(request, native, true, call);
         const type = headerValue(res.headers, 'content-type') ?? '';
         if (type.includes('text/event-stream')) {
-          yield* anthropicChunks(res.body, nowSeconds(), includeUsage, native);
+          yield* anthropicChunks(res.body, nowSeconds(), includeUsage, native !== undefined);
           return;
         }
         // A server that answers a stream request with the whole message: replay it as a stream.
@@ -72,17 +70,18 @@ export default defineProvider<Options>({
       },
 
       async complete(request, call) {
-        const res = await post(request, false, call);
+        const native = nativeRequest(request, 'anthropic-messages');
+        const res = await post(request, native, false, call);
         const text = await res.body.text();
         const completion = toCompletion(parseJsonObject<AnthropicMessageBody>(text, headerValue(res.headers, 'content-type') ?? ''), nowSeconds());
-        return nativeRequest(request) ? withNativeOutput(completion, text) : completion;
+        return native ? withNativeOutput(completion, text) : completion;
       },
 
       // Only a client of Anthropic's own count_tokens has a body to count; the rest is estimated.
       async countTokens(request, call) {
         const native = nativeRequest(request, 'anthropic-messages');
         if (!native) return undefined;
-        const res = await client.post('/v1/messages/count_tokens', nativeBody(native, call.model), call, native.headers['anthropic-beta']);
+        const res = await postNative('/v1/messages/count_tokens', native, call);
         const counted = parseJsonObject<{ input_tokens?: unknown }>(await res.body.text(), headerValue(res.headers, 'content-type') ?? '');
         if (typeof counted.input_tokens !== 'number') throw UpstreamError.malformed('the upstream count has no input_tokens');
         return counted.input_tokens;
