@@ -5,7 +5,7 @@ import { anthropicError } from '../core/http/anthropic/errors.js';
 import { GatewayError } from '../core/errors/gateway-error.js';
 import { RawChatChunk } from '../core/contract/raw.js';
 import type { ChatChunk, ChunkDelta } from '../core/contract/openai.js';
-import { plainTextLiteral } from '../core/http/anthropic/text-delta.js';
+import { plainTextLiteral, TextDeltaScanner } from '../core/http/text-delta.js';
 
 /** The scan's find, decoded: the text the chunk carries. */
 const plainTextDelta = (c: ChatChunk) => {
@@ -130,6 +130,27 @@ describe('plainTextLiteral (the scan that spares parsing content chunks)', () =>
     expect(plainTextDelta(raw({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }))).toBeUndefined();
     expect(plainTextDelta(raw({ ...base, choices: [{ index: 0, delta: { content: 'a' }, finish_reason: null }, { index: 1, delta: { content: 'b' }, finish_reason: null }] }))).toBeUndefined();
     expect(plainTextDelta(raw({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"content":"x"}' } }] }, finish_reason: null }] }))).toBeUndefined();
+  });
+
+  it('the scanner of one stream agrees with the full scan on every chunk, learned head and tail or not', () => {
+    const texts = [
+      JSON.stringify({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }),
+      ...[' one', ' two "quoted"', '', ' \\ back', ' ünï ✓'].map((t) => content(t).text),
+      JSON.stringify({ ...base, created: 2, choices: [{ index: 0, delta: { content: ' tick' }, finish_reason: null }] }),
+      content(' again').text,
+      JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: 'x' }, finish_reason: 'stop' }] }),
+      content('x', { usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }).text,
+    ];
+    // Same head and tail as the learned chunk, with a body that is not one string: another field,
+    // a backslash that escapes the closing quote, a bad escape, a raw control character.
+    const [head, tail] = content('\u0000SPLIT\u0000').text.split('\\u0000SPLIT\\u0000');
+    const forged = ['a","refusal":"b', 'abc\\', 'bad \\x escape', 'raw \n newline', 'cut \\u00'].map((body) => head + body + tail);
+    const scanner = new TextDeltaScanner();
+    for (const text of [...texts, content('learn').text, ...forged, ...texts]) {
+      expect(scanner.literal(new RawChatChunk(text)), text).toBe(plainTextLiteral(new RawChatChunk(text)));
+    }
+    expect(forged.map((text) => scanner.literal(new RawChatChunk(text)))).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(scanner.literal(new RawChatChunk(head + 'fine \\"x\\"' + tail))).toBe('fine \\"x\\"');
   });
 
   it('renders raw chunks exactly as their parsed twins', () => {

@@ -176,4 +176,38 @@ describe('Responses stream renderer', () => {
       expect(written.join('')).not.toContain('here');
     }
   });
+
+  it('writes the final response as the JSON of the object it stores, for every kind of item', () => {
+    const rawDelta = (content: string) => new RawChatChunk(`{"id":"c","object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":0,"delta":{"content":"${content}"},"finish_reason":null}]}`);
+    const streams: ChatChunk[][] = [
+      [ch({ role: 'assistant', content: '' }), rawDelta('a \\"b\\" \\u00e9'), ch({ content: ' c\n' }), ch({}, 'stop'), usage],
+      [ch({ reasoning_content: 'think "hard"' }), ch({ content: 'x' }), ch({ refusal: 'no "way"' }), ch({}, 'length')],
+      [ch({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":' } }] }), ch({ tool_calls: [{ index: 0, function: { arguments: '1}' } }] }), ch({}, 'tool_calls'), usage],
+      [ch({}, 'stop')],
+    ];
+    for (const chunks of streams) {
+      const ended: [unknown, string][] = [];
+      const { out, events } = sink();
+      const r = new ResponsesStream(shell({ model: 'a "quoted" model', tools: [{ type: 'function', name: 'f', parameters: {} }], reasoning: { effort: 'high' } }), (response, json) => ended.push([response, json]));
+      for (const c of chunks) r.chunk(c, out);
+      r.done(out);
+      expect(ended).toHaveLength(1);
+      const [response, json] = ended[0];
+      // the same document; the text keeps the upstream's own escapes (`\u00e9` stays as sent)
+      expect(JSON.parse(json)).toEqual(response);
+      expect(events.at(-1)!.data.response).toEqual(response);
+      // the in-progress snapshots are the same object without output or usage
+      expect(events[0].data.response).toEqual({ ...(response as object), status: 'in_progress', output: [], usage: null, incomplete_details: null });
+    }
+  });
+
+  it('shell.json is the JSON of shell.object in every state', () => {
+    const s = new ResponseShell({ model: 'm', input: 'hi', instructions: 'be "brief"', metadata: { a: '1' }, text: { format: { type: 'text' }, verbosity: 'low' }, user: 'u' }, 'asked "m"', true);
+    const out = [{ id: 'msg_1', type: 'message' as const, status: 'completed' as const, role: 'assistant' as const, content: [] }];
+    const usage = { input_tokens: 1, input_tokens_details: { cached_tokens: 0 }, output_tokens: 2, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 3 };
+    expect(s.json('in_progress', '[]', null)).toBe(JSON.stringify(s.object('in_progress', [], null)));
+    expect(s.json('completed', JSON.stringify(out), usage)).toBe(JSON.stringify(s.object('completed', out, usage)));
+    expect(s.json('incomplete', '[]', usage, { incomplete_details: { reason: 'max_output_tokens' } })).toBe(JSON.stringify(s.object('incomplete', [], usage, { incomplete_details: { reason: 'max_output_tokens' } })));
+    expect(s.json('failed', '[]', null, { error: { code: 'x', message: 'y "z"' } })).toBe(JSON.stringify(s.object('failed', [], null, { error: { code: 'x', message: 'y "z"' } })));
+  });
 });

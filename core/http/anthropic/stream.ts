@@ -4,7 +4,7 @@ import { nativeOutput } from '../../contract/native.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import type { EventSink, StreamRenderer } from '../chat-format.js';
 import { anthropicError } from './errors.js';
-import { plainTextLiteral } from './text-delta.js';
+import { TextDeltaScanner } from '../text-delta.js';
 import { messageId, stopReasonOf, toolUseId, usageOf } from './message.js';
 import type { AnthropicUsage, StopReason } from './types.js';
 
@@ -28,6 +28,7 @@ export class AnthropicStream implements StreamRenderer {
   #finish: string | null = null;
   #matched: unknown;
   #usage: AnthropicUsage | undefined;
+  readonly #deltas = new TextDeltaScanner();
 
   constructor(
     private readonly model: string,
@@ -51,7 +52,7 @@ export class AnthropicStream implements StreamRenderer {
       this.#start(out);
     }
     // Most chunks are a bare text delta: found by a string scan and copied on still escaped.
-    const literal = plainTextLiteral(raw);
+    const literal = this.#deltas.literal(raw);
     if (literal !== undefined) {
       if (literal) this.#text(literal, out);
       return;

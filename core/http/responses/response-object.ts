@@ -16,6 +16,7 @@ export class ResponseShell {
   readonly customTools: ReadonlySet<string>;
   readonly #tail: string;
   readonly #settings: Record<string, unknown>;
+  #settingsJson: string | undefined;
   #items = 0;
 
   constructor(
@@ -51,6 +52,18 @@ export class ResponseShell {
   /** A fresh output item id (`msg_…`, `fc_…`, `ctc_…`, `rs_…`), unique within the response. */
   itemId(prefix: string): string {
     return `${prefix}_${this.#tail}${(this.#items++).toString(16).padStart(2, '0')}`;
+  }
+
+  /**
+   * {@link object} as JSON, from an output already serialised: a stream writes the response three
+   * times (created, in progress, completed) and its items once already, so the settings are
+   * serialised once per response and the output's text not again.
+   */
+  json(status: ResponseObject['status'], outputJson: string, usage: ResponseUsage | null, extra?: Pick<Partial<ResponseObject>, 'error' | 'incomplete_details'>): string {
+    const settings = (this.#settingsJson ??= `${JSON.stringify(this.#settings).slice(1, -1)},"model":${JSON.stringify(this.model)}`);
+    const error = extra?.error ? JSON.stringify(extra.error) : 'null';
+    const incomplete = extra?.incomplete_details ? JSON.stringify(extra.incomplete_details) : 'null';
+    return `{"id":"${this.id}","object":"response","created_at":${this.createdAt},"status":"${status}","background":false,"error":${error},"incomplete_details":${incomplete},${settings},"output":${outputJson},"usage":${usage ? JSON.stringify(usage) : 'null'}}`;
   }
 
   /** The response object in a given state; `output` and `usage` as known so far. */

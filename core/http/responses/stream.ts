@@ -1,7 +1,7 @@
 import type { ChatChunk, Usage } from '../../contract/openai.js';
 import { peekChunk } from '../../contract/raw.js';
 import type { GatewayError } from '../../errors/gateway-error.js';
-import { plainTextLiteral } from '../anthropic/text-delta.js';
+import { TextDeltaScanner } from '../text-delta.js';
 import type { EventSink, StreamRenderer } from '../chat-format.js';
 import { CustomCallStream } from './custom-call-stream.js';
 import { ending, responseUsage, textPart, type ResponseShell } from './response-object.js';
@@ -33,10 +33,13 @@ export class ResponsesStream implements StreamRenderer {
   #seq = 0;
   #started = false;
   #output: OutputItem[] = [];
+  /** Each closed item of {@link #output} as the JSON its `output_item.done` carried. */
+  #outputJson: string[] = [];
   #open: Reasoning | Message | 'calls' | undefined;
   #calls = new Map<number, Call>();
   #finish: string | null = null;
   #usage: Usage | null | undefined;
+  readonly #deltas = new TextDeltaScanner();
 
   constructor(
     private readonly shell: ResponseShell,
@@ -48,7 +51,7 @@ export class ResponsesStream implements StreamRenderer {
     if (!this.#started) this.#start(out);
     // Most chunks are a bare text delta: read by a string scan, not parsed, and copied into the
     // event still escaped.
-    const literal = plainTextLiteral(chunk);
+    const literal = this.#deltas.literal(chunk);
     if (literal !== undefined) {
       if (literal) this.#text(literal, out);
       return;
@@ -76,9 +79,10 @@ export class ResponsesStream implements StreamRenderer {
       this.#text('', out, true);
       this.#close(out, end.status === 'incomplete' ? 'incomplete' : 'completed');
     }
-    const response = this.shell.object(end.status, this.#output, responseUsage(this.#usage), { incomplete_details: end.incomplete_details });
-    const json = JSON.stringify(response);
-    this.onEnd?.(response, json);
+    const usage = responseUsage(this.#usage);
+    const extra = { incomplete_details: end.incomplete_details };
+    const json = this.shell.json(end.status, `[${this.#outputJson.join(',')}]`, usage, extra);
+    this.onEnd?.(this.shell.object(end.status, this.#output, usage, extra), json);
     const type = end.status === 'incomplete' ? 'response.incomplete' : 'response.completed';
     this.#emit(out, type, `,"response":${json}`);
   }
@@ -102,9 +106,16 @@ export class ResponsesStream implements StreamRenderer {
 
   #start(out: EventSink): void {
     this.#started = true;
-    const response = JSON.stringify(this.shell.object('in_progress', [], null));
+    const response = this.shell.json('in_progress', '[]', null);
     this.#emit(out, 'response.created', `,"response":${response}`);
     this.#emit(out, 'response.in_progress', `,"response":${response}`);
+  }
+
+  /** An item closed: kept for the final response, with its JSON, and announced. */
+  #itemDone(out: EventSink, index: number, item: OutputItem, json = JSON.stringify(item)): void {
+    this.#output[index] = item;
+    this.#outputJson[index] = json;
+    this.#emit(out, 'response.output_item.done', `,"output_index":${index},"item":${json}`);
   }
 
   #added(out: EventSink, item: OutputItem, index: number): void {
@@ -194,15 +205,11 @@ export class ResponsesStream implements StreamRenderer {
         if (!call.open) continue;
         call.open = false;
         if (call.custom) {
-          const item = call.custom.done(call.args, call.callId, call.name, status, this.#emitTo(out));
-          this.#output[call.index] = item;
-          this.#emit(out, 'response.output_item.done', `,"output_index":${call.index},"item":${JSON.stringify(item)}`);
+          this.#itemDone(out, call.index, call.custom.done(call.args, call.callId, call.name, status, this.#emitTo(out)));
           continue;
         }
-        const item: OutputItem = { id: call.id, type: 'function_call', status, call_id: call.callId, name: call.name, arguments: call.args };
-        this.#output[call.index] = item;
         this.#emit(out, 'response.function_call_arguments.done', `,"item_id":"${call.id}","output_index":${call.index},"name":${JSON.stringify(call.name)},"arguments":${JSON.stringify(call.args)}`);
-        this.#emit(out, 'response.output_item.done', `,"output_index":${call.index},"item":${JSON.stringify(item)}`);
+        this.#itemDone(out, call.index, { id: call.id, type: 'function_call', status, call_id: call.callId, name: call.name, arguments: call.args });
       }
       return;
     }
@@ -211,21 +218,27 @@ export class ResponsesStream implements StreamRenderer {
       const head = `,"item_id":"${o.id}","output_index":${o.index},"summary_index":0`;
       this.#emit(out, 'response.reasoning_summary_text.done', `${head},"text":${text}`);
       this.#emit(out, 'response.reasoning_summary_part.done', `${head},"part":{"type":"summary_text","text":${text}}`);
-      const item: OutputItem = { id: o.id, type: 'reasoning', summary: [{ type: 'summary_text', text: o.text }] };
-      this.#output[o.index] = item;
-      this.#emit(out, 'response.output_item.done', `,"output_index":${o.index},"item":${JSON.stringify(item)}`);
+      this.#itemDone(out, o.index, { id: o.id, type: 'reasoning', summary: [{ type: 'summary_text', text: o.text }] });
       return;
     }
     const parts = this.#parts(o);
+    const partsJson: string[] = [];
     parts.forEach((part, at) => {
       const head = `,"item_id":"${o.id}","output_index":${o.index},"content_index":${at}`;
-      if (part.type === 'output_text') this.#emit(out, 'response.output_text.done', `${head},"text":"${o.literal}","logprobs":[]`);
-      else this.#emit(out, 'response.refusal.done', `${head},"refusal":${JSON.stringify(part.refusal)}`);
-      this.#emit(out, 'response.content_part.done', `${head},"part":${JSON.stringify(part)}`);
+      // The text part is written from the escaped text the deltas carried: not serialised again.
+      let json: string;
+      if (part.type === 'output_text') {
+        this.#emit(out, 'response.output_text.done', `${head},"text":"${o.literal}","logprobs":[]`);
+        json = `{"type":"output_text","text":"${o.literal}","annotations":[],"logprobs":[]}`;
+      } else {
+        this.#emit(out, 'response.refusal.done', `${head},"refusal":${JSON.stringify(part.refusal)}`);
+        json = JSON.stringify(part);
+      }
+      partsJson[at] = json;
+      this.#emit(out, 'response.content_part.done', `${head},"part":${json}`);
     });
     const item: OutputItem = { id: o.id, type: 'message', status, role: 'assistant', content: parts };
-    this.#output[o.index] = item;
-    this.#emit(out, 'response.output_item.done', `,"output_index":${o.index},"item":${JSON.stringify(item)}`);
+    this.#itemDone(out, o.index, item, `{"id":"${o.id}","type":"message","status":"${status}","role":"assistant","content":[${partsJson.join(',')}]}`);
   }
 
   /** The message's parts, at the content indexes they were opened with. */
