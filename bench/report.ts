@@ -39,7 +39,9 @@ export interface DoorRun {
   rps: number;
   fails: number;
   cpuUsPerReq: number;
-  /** its req/s ÷ Switchboard's `/v1/chat/completions` stream req/s within the same run. */
+  /** Switchboard's `/v1/chat/completions` stream req/s: the mean of the loads just before and just after this one. */
+  chatRps: number;
+  /** its req/s ÷ {@link chatRps}. */
   ratio: number;
 }
 
@@ -107,7 +109,7 @@ export function summarize(settings: Settings, environment: Summary['environment'
   const doors: Summary['doors'] = {};
   for (const door of settings.doors) {
     const per = runs.map((r) => r.doors?.[door]).filter((d): d is DoorRun => d !== undefined);
-    doors[door] = { rps: median(per.map((d) => d.rps)), fails: per.reduce((n, d) => n + d.fails, 0), cpuUsPerReq: median(per.map((d) => d.cpuUsPerReq)), ratio: median(per.map((d) => d.ratio)) };
+    doors[door] = { rps: median(per.map((d) => d.rps)), fails: per.reduce((n, d) => n + d.fails, 0), cpuUsPerReq: median(per.map((d) => d.cpuUsPerReq)), chatRps: median(per.map((d) => d.chatRps)), ratio: median(per.map((d) => d.ratio)) };
   }
   const verdicts: Verdict[] = [];
   const check = (name: string, value: number, limit: number, unit: string, atLeast: boolean) =>
@@ -188,7 +190,7 @@ const NOTES = [
   'req/s counts 2xx only; fails = non-2xx + errors (summed over runs); ratio = switchboard/passthrough req/s.',
   'c=1 p50: full response time (nonstream) or time to first body byte (stream); added = target minus direct mock.',
 ];
-const DOORS_NOTE = "messages/responses stream: Switchboard's /v1/messages and /v1/responses streams; their ratio is against its own chat stream in the same run.";
+const DOORS_NOTE = "messages/responses stream: Switchboard's /v1/messages and /v1/responses streams; their ratio is against its own chat stream, measured just before and just after each.";
 const notes = (s: Summary) => (s.settings.doors.length ? [...NOTES, DOORS_NOTE] : NOTES);
 
 /** A blank line before the Redis lines, nothing at all without them, so the default output is unchanged. */

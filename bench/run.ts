@@ -78,7 +78,7 @@ function frontDoorsKnob(modes: string[]): FrontDoor[] {
 }
 
 /** Another front door's stream on Switchboard: warm-up, then load with the CPU time around it. */
-async function measureDoor(sb: Child, door: FrontDoor, chatStreamRps: number, s: Settings): Promise<DoorRun> {
+async function measureDoor(sb: Child, door: FrontDoor, s: Settings): Promise<Omit<DoorRun, 'ratio' | 'chatRps'>> {
   const req = DOORS[door];
   log(`  ${sb.name} ${req.path} stream: ${s.warmupS} s warm-up, ${s.durationS} s load at ${s.connections} connections`);
   if (s.warmupS > 0) await loadRequest(sb.origin, req, s.connections, s.warmupS);
@@ -86,7 +86,27 @@ async function measureDoor(sb: Child, door: FrontDoor, chatStreamRps: number, s:
   const l = await loadRequest(sb.origin, req, s.connections, s.durationS);
   const cpu = cpuSeconds(sb) - cpu0;
   log(`    ${l.rps.toFixed(0)} req/s, fails ${l.fails}`);
-  return { rps: l.rps, fails: l.fails, cpuUsPerReq: l.ok > 0 ? (cpu * 1e6) / l.ok : NaN, ratio: chatStreamRps > 0 ? l.rps / chatStreamRps : NaN };
+  return { rps: l.rps, fails: l.fails, cpuUsPerReq: l.ok > 0 ? (cpu * 1e6) / l.ok : NaN };
+}
+
+/**
+ * Each front door against the chat stream measured just before and just after it, on the same
+ * server: the machine's speed drifts over a run by more than the translation costs, so a ratio to
+ * a chat stream measured minutes earlier would mostly measure the drift. The chat stream of the
+ * mode runs is the first "before" when it was measured last.
+ */
+async function measureDoors(sb: Child, doors: FrontDoor[], chatBefore: number, s: Settings): Promise<Partial<Record<FrontDoor, DoorRun>>> {
+  const out: Partial<Record<FrontDoor, DoorRun>> = {};
+  let before = chatBefore;
+  for (const door of doors) {
+    const d = await measureDoor(sb, door, s);
+    log(`  ${sb.name} chat stream again, after ${door}`);
+    const after = (await measureLoad(sb, 'stream', s)).rps;
+    const chatRps = (before + after) / 2;
+    out[door] = { ...d, chatRps, ratio: chatRps > 0 ? d.rps / chatRps : NaN };
+    before = after;
+  }
+  return out;
 }
 
 /** Each other front door must stream the mock's exact text before it is measured. */
@@ -191,8 +211,8 @@ async function main(tmp: string): Promise<void> {
     }
     if (s.doors.length) {
       log(`run ${i + 1}/${s.runs}, other front doors`);
-      run.doors = {};
-      for (const door of s.doors) run.doors[door] = await measureDoor(switchboard, door, run.stream!.switchboard.rps, s);
+      const chatBefore = s.modes.at(-1) === 'stream' ? run.stream!.switchboard.rps : (await measureLoad(switchboard, 'stream', s)).rps;
+      run.doors = await measureDoors(switchboard, s.doors, chatBefore, s);
     }
     runs.push(run);
   }

@@ -209,5 +209,14 @@ describe('Responses stream renderer', () => {
     expect(s.json('completed', JSON.stringify(out), usage)).toBe(JSON.stringify(s.object('completed', out, usage)));
     expect(s.json('incomplete', '[]', usage, { incomplete_details: { reason: 'max_output_tokens' } })).toBe(JSON.stringify(s.object('incomplete', [], usage, { incomplete_details: { reason: 'max_output_tokens' } })));
     expect(s.json('failed', '[]', null, { error: { code: 'x', message: 'y "z"' } })).toBe(JSON.stringify(s.object('failed', [], null, { error: { code: 'x', message: 'y "z"' } })));
+    const other = new ResponseShell({
+      model: 'm', input: 'hi', temperature: 0, top_p: 0.5, parallel_tool_calls: false, previous_response_id: 'resp_1', max_output_tokens: 10,
+      tools: [{ type: 'function', name: 'f', parameters: { type: 'object' } }], tool_choice: { type: 'function', name: 'f' },
+      text: { format: { type: 'json_schema', name: 'x', schema: { type: 'object' }, strict: true } }, reasoning: { effort: 'low', summary: 'auto' },
+    }, 'm', false);
+    expect(other.json('completed', '[]', usage)).toBe(JSON.stringify(other.object('completed', [], usage)));
+    // an upstream's odd usage is written as it is, still as valid JSON
+    const odd = { ...usage, total_tokens: undefined as unknown as number };
+    expect(other.json('completed', '[]', odd)).toBe(JSON.stringify(other.object('completed', [], odd)));
   });
 });

@@ -82,7 +82,9 @@ export class AnthropicStream implements StreamRenderer {
     this.#close(out);
     const stop = stopReasonOf(this.#finish, this.#matched, this.stopSequences);
     const usage = this.#usage ?? { input_tokens: 0, output_tokens: 0 };
-    out.event('message_delta', q({ type: 'message_delta', delta: { stop_reason: stop.reason satisfies StopReason, stop_sequence: stop.sequence }, usage }));
+    // Written out: Node 20's JSON.stringify costs about 100 ns a property, and every answer ends so.
+    const sequence = stop.sequence === null ? 'null' : q(stop.sequence);
+    out.event('message_delta', `{"type":"message_delta","delta":{"stop_reason":"${stop.reason satisfies StopReason}","stop_sequence":${sequence}},"usage":${q(usage)}}`);
     out.event('message_stop', '{"type":"message_stop"}');
   }
 
@@ -92,8 +94,8 @@ export class AnthropicStream implements StreamRenderer {
 
   #start(out: EventSink): void {
     this.#started = true;
-    const message = { id: messageId(), type: 'message', role: 'assistant', model: this.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } };
-    out.event('message_start', q({ type: 'message_start', message }));
+    const message = `{"id":"${messageId()}","type":"message","role":"assistant","model":${q(this.model)},"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0}}`;
+    out.event('message_start', `{"type":"message_start","message":${message}}`);
     out.event('ping', '{"type":"ping"}');
   }
 

@@ -60,10 +60,10 @@ export class ResponseShell {
    * serialised once per response and the output's text not again.
    */
   json(status: ResponseObject['status'], outputJson: string, usage: ResponseUsage | null, extra?: Pick<Partial<ResponseObject>, 'error' | 'incomplete_details'>): string {
-    const settings = (this.#settingsJson ??= `${JSON.stringify(this.#settings).slice(1, -1)},"model":${JSON.stringify(this.model)}`);
+    const settings = (this.#settingsJson ??= `${settingsJson(this.#settings)},"model":${JSON.stringify(this.model)}`);
     const error = extra?.error ? JSON.stringify(extra.error) : 'null';
     const incomplete = extra?.incomplete_details ? JSON.stringify(extra.incomplete_details) : 'null';
-    return `{"id":"${this.id}","object":"response","created_at":${this.createdAt},"status":"${status}","background":false,"error":${error},"incomplete_details":${incomplete},${settings},"output":${outputJson},"usage":${usage ? JSON.stringify(usage) : 'null'}}`;
+    return `{"id":"${this.id}","object":"response","created_at":${this.createdAt},"status":"${status}","background":false,"error":${error},"incomplete_details":${incomplete},${settings},"output":${outputJson},"usage":${usage ? usageJson(usage) : 'null'}}`;
   }
 
   /** The response object in a given state; `output` and `usage` as known so far. */
@@ -83,6 +83,35 @@ export class ResponseShell {
       ...extra,
     };
   }
+}
+
+/**
+ * The settings' members as JSON (no braces), in their order. Node 20's JSON.stringify costs about
+ * 100 ns a property, and a stream writes the response three times: the values a request usually
+ * leaves at their defaults, and the ones that are ours, are written here; what the client sent in
+ * full (tools, metadata, a format) is serialised as it came.
+ */
+function settingsJson(settings: Record<string, unknown>): string {
+  let out = '';
+  for (const key in settings) out += `${out ? ',' : ''}"${key}":${valueJson(settings[key])}`;
+  return out;
+}
+
+function valueJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === true) return 'true';
+  if (value === false) return 'false';
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (Array.isArray(value) && value.length === 0) return '[]';
+  if (typeof value === 'object' && value !== null && Object.keys(value).length === 0) return '{}';
+  return JSON.stringify(value);
+}
+
+/** {@link ResponseUsage} as JSON, written out (see {@link settingsJson}). */
+export function usageJson(u: ResponseUsage): string {
+  const counts = [u.input_tokens, u.input_tokens_details.cached_tokens, u.output_tokens, u.output_tokens_details.reasoning_tokens, u.total_tokens];
+  if (!counts.every(Number.isFinite)) return JSON.stringify(u); // an upstream's odd usage, as it is
+  return `{"input_tokens":${u.input_tokens},"input_tokens_details":{"cached_tokens":${u.input_tokens_details.cached_tokens}},"output_tokens":${u.output_tokens},"output_tokens_details":{"reasoning_tokens":${u.output_tokens_details.reasoning_tokens}},"total_tokens":${u.total_tokens}}`;
 }
 
 /** Canonical usage in the Responses shape. */

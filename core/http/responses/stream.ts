@@ -7,6 +7,9 @@ import { CustomCallStream } from './custom-call-stream.js';
 import { ending, responseUsage, textPart, type ResponseShell } from './response-object.js';
 import type { OutputItem, OutputPart, ResponseObject } from './types.js';
 
+// Node 20's JSON.stringify costs about 100 ns a property: what every answer writes is written out.
+const EMPTY_TEXT_PART = '{"type":"output_text","text":"","annotations":[],"logprobs":[]}';
+
 interface Reasoning { kind: 'reasoning'; index: number; id: string; text: string }
 interface Message {
   kind: 'message';
@@ -118,9 +121,9 @@ export class ResponsesStream implements StreamRenderer {
     this.#emit(out, 'response.output_item.done', `,"output_index":${index},"item":${json}`);
   }
 
-  #added(out: EventSink, item: OutputItem, index: number): void {
+  #added(out: EventSink, item: OutputItem, index: number, json = JSON.stringify(item)): void {
     this.#output[index] = item;
-    this.#emit(out, 'response.output_item.added', `,"output_index":${index},"item":${JSON.stringify(item)}`);
+    this.#emit(out, 'response.output_item.added', `,"output_index":${index},"item":${json}`);
   }
 
   #reasoning(delta: string, out: EventSink): void {
@@ -141,13 +144,13 @@ export class ResponsesStream implements StreamRenderer {
     this.#close(out, 'completed');
     const msg: Message = { kind: 'message', index: this.#output.length, id: this.shell.itemId('msg'), literal: '', textAt: -1, deltaHead: '', refusal: '', refusalAt: -1, parts: 0 };
     this.#open = msg;
-    this.#added(out, { id: msg.id, type: 'message', status: 'in_progress', role: 'assistant', content: [] }, msg.index);
+    this.#added(out, { id: msg.id, type: 'message', status: 'in_progress', role: 'assistant', content: [] }, msg.index, `{"id":"${msg.id}","type":"message","status":"in_progress","role":"assistant","content":[]}`);
     return msg;
   }
 
   #part(out: EventSink, m: Message, part: OutputPart): number {
     const at = m.parts++;
-    this.#emit(out, 'response.content_part.added', `,"item_id":"${m.id}","output_index":${m.index},"content_index":${at},"part":${JSON.stringify(part)}`);
+    this.#emit(out, 'response.content_part.added', `,"item_id":"${m.id}","output_index":${m.index},"content_index":${at},"part":${part.type === 'output_text' && !part.text ? EMPTY_TEXT_PART : JSON.stringify(part)}`);
     return at;
   }
 
