@@ -6,6 +6,7 @@ import { GatewayError } from '../core/errors/gateway-error.js';
 import { RawChatChunk } from '../core/contract/raw.js';
 import type { ChatChunk, ChunkDelta } from '../core/contract/openai.js';
 import { plainTextLiteral, TextDeltaScanner } from '../core/http/text-delta.js';
+import { parseFrames } from './helpers/sse-frames.js';
 
 /** The scan's find, decoded: the text the chunk carries. */
 const plainTextDelta = (c: ChatChunk) => {
@@ -18,7 +19,11 @@ const ch = (delta: ChunkDelta, finish: string | null = null, usage?: ChatChunk['
 
 function render(chunks: ChatChunk[], end: 'done' | GatewayError = 'done', stops?: string[]) {
   const events: { event: string; data: Record<string, any> }[] = [];
-  const sink = { data: () => expect.fail('Anthropic events are named'), frames: () => expect.fail('no upstream frames here'), event: (event: string, json: string) => void events.push({ event, data: JSON.parse(json) }) };
+  const sink = {
+    data: () => expect.fail('Anthropic events are named'),
+    frames: (text: string) => void events.push(...parseFrames(text).map((e) => ({ event: e.name, data: e.data as Record<string, any> }))),
+    event: (event: string, json: string) => void events.push({ event, data: JSON.parse(json) }),
+  };
   const r = new AnthropicStream('claude-sonnet-4-5', stops);
   for (const c of chunks) r.chunk(c, sink);
   if (end === 'done') r.done(sink);

@@ -4,6 +4,7 @@ import { RawChatChunk } from '../core/contract/raw.js';
 import { GatewayError } from '../core/errors/gateway-error.js';
 import { ResponseShell, responseOf } from '../core/http/responses/response-object.js';
 import { ResponsesStream } from '../core/http/responses/stream.js';
+import { parseFrames } from './helpers/sse-frames.js';
 
 const shell = (extra: Record<string, unknown> = {}) => new ResponseShell({ model: 'asked', input: 'hi', metadata: { k: 'v' }, ...extra }, 'asked', false);
 
@@ -53,7 +54,7 @@ function sink() {
     events,
     out: {
       data: () => { throw new Error('Responses events are named'); },
-      frames: () => { throw new Error('Responses events are rendered, not passed through'); },
+      frames: (text: string) => void events.push(...parseFrames(text)),
       event: (name: string, json: string) => events.push({ name, data: JSON.parse(json) }),
     },
   };
@@ -168,7 +169,7 @@ describe('Responses stream renderer', () => {
     // a raw control character or a bad escape is not copied into our JSON: the chunk is parsed, which refuses it
     for (const bad of ['tab\there', 'bad \\x escape', 'short \\u12']) {
       const written: string[] = [];
-      const out = { data: () => undefined, frames: () => undefined, event: (_: string, json: string) => void written.push(json) };
+      const out = { data: () => undefined, frames: (text: string) => void written.push(...parseFrames(text).map((e) => JSON.stringify(e.data))), event: (_: string, json: string) => void written.push(json) };
       const r = new ResponsesStream(shell());
       r.chunk(ch({ role: 'assistant', content: '' }), out);
       expect(() => r.chunk(rawDelta(bad), out)).toThrow(SyntaxError);

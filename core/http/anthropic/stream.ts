@@ -11,6 +11,8 @@ import type { AnthropicUsage, StopReason } from './types.js';
 type Kind = 'thinking' | 'text' | 'tool_use';
 
 const q = JSON.stringify;
+const TEXT_DELTA_HEAD = 'event: content_block_delta\ndata: {"type":"content_block_delta","index":';
+const TEXT_DELTA_MID = ',"delta":{"type":"text_delta","text":"';
 
 /**
  * One streamed answer as Anthropic's events. Content blocks open as the canonical deltas need them
@@ -99,10 +101,13 @@ export class AnthropicStream implements StreamRenderer {
     out.event('ping', '{"type":"ping"}');
   }
 
-  /** A text delta, as it stands inside a JSON string (escaped, no quotes). */
+  /**
+   * A text delta, as it stands inside a JSON string (escaped, no quotes): the bulk of a stream,
+   * framed here in one template (an escaped text holds no raw line break).
+   */
   #text(literal: string, out: EventSink): void {
     this.#enter('text', out);
-    out.event('content_block_delta', `{"type":"content_block_delta","index":${this.#index},"delta":{"type":"text_delta","text":"${literal}"}}`);
+    out.frames(`${TEXT_DELTA_HEAD}${this.#index}${TEXT_DELTA_MID}${literal}"}}\n\n`);
   }
 
   /** Make a block of `kind` the open one, closing another kind first. */

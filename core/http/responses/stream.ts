@@ -9,6 +9,9 @@ import type { OutputItem, OutputPart, ResponseObject } from './types.js';
 
 // Node 20's JSON.stringify costs about 100 ns a property: what every answer writes is written out.
 const EMPTY_TEXT_PART = '{"type":"output_text","text":"","annotations":[],"logprobs":[]}';
+// A text delta's SSE frame around its sequence number and its item's fields.
+const DELTA_HEAD = 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":';
+const DELTA_TAIL = '","logprobs":[]}\n\n';
 
 interface Reasoning { kind: 'reasoning'; index: number; id: string; text: string }
 interface Message {
@@ -99,8 +102,12 @@ export class ResponsesStream implements StreamRenderer {
     this.#emit(out, 'response.failed', `,"response":${JSON.stringify(response)}`);
   }
 
+  /**
+   * One event, framed here: every value in `fields` is JSON text (serialised, or an escaped text
+   * the scan checked), so it holds no raw line break and needs no splitting into `data:` lines.
+   */
   #emit(out: EventSink, type: string, fields: string): void {
-    out.event(type, `{"type":"${type}","sequence_number":${this.#seq++}${fields}}`);
+    out.frames(`event: ${type}\ndata: {"type":"${type}","sequence_number":${this.#seq++}${fields}}\n\n`);
   }
 
   #emitTo(out: EventSink): (type: string, fields: string) => void {
@@ -163,7 +170,8 @@ export class ResponsesStream implements StreamRenderer {
     }
     if (opening) return;
     m.literal += literal;
-    this.#emit(out, 'response.output_text.delta', `${m.deltaHead}${literal}","logprobs":[]`);
+    // The bulk of a stream: one template, as #emit would frame it.
+    out.frames(`${DELTA_HEAD}${this.#seq++}${m.deltaHead}${literal}${DELTA_TAIL}`);
   }
 
   #refusal(delta: string, out: EventSink): void {
