@@ -6,7 +6,11 @@ import type { GatewayError } from '../errors/gateway-error.js';
 export interface EventSink {
   data(json: string): void;
   event(name: string, json: string): void;
-  /** Events already framed as SSE text, written as they are (a native upstream's own events). */
+  /**
+   * Events already framed as SSE text, written as they are: a native upstream's own events, or a
+   * renderer's hot events framed in one template (each ends with a blank line; JSON text holds no
+   * raw line break, so `data:` needs no splitting).
+   */
   frames(text: string): void;
 }
 
