@@ -158,6 +158,27 @@ describe('plainTextLiteral (the scan that spares parsing content chunks)', () =>
     expect(scanner.literal(new RawChatChunk(head + 'fine \\"x\\"' + tail))).toBe('fine \\"x\\"');
   });
 
+  it('the scanner reads the usual finish chunk without parsing it, and nothing that differs from the learned delta', () => {
+    const finishChunk = (finish: string, extra: Record<string, unknown> = {}, delta: Record<string, unknown> = {}) =>
+      raw({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], system_fingerprint: 'fp', ...extra });
+    const scanner = new TextDeltaScanner();
+    expect(scanner.finish(finishChunk('stop'))).toBeUndefined(); // nothing learned yet
+    scanner.literal(content('hello'));
+    for (const reason of ['stop', 'length', 'tool_calls', 'content_filter']) expect(scanner.finish(finishChunk(reason))).toBe(reason);
+    expect(scanner.finish(finishChunk('stop', { usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }))).toBeUndefined();
+    expect(scanner.finish(finishChunk('stop', {}, { content: 'last words' }))).toBeUndefined();
+    expect(scanner.finish(finishChunk('stop', { created: 2 }))).toBeUndefined();
+    expect(scanner.finish(content('not a finish'))).toBeUndefined();
+    expect(scanner.finish(ch({}, 'stop'))).toBeUndefined(); // not raw: read as it is
+    // the learned chunk's text around a reason that is not a bare word
+    const [head, tail] = finishChunk('SPLIT').text.split('SPLIT');
+    for (const forged of ['sto\\"p', 'stop", "x":"y', 'st op', '']) expect(scanner.finish(new RawChatChunk(head + forged + tail))).toBeUndefined();
+    // an upstream that reports the matched stop sequence (vLLM's stop_reason) is always parsed
+    const vllm = new TextDeltaScanner();
+    vllm.literal(raw({ ...base, choices: [{ index: 0, delta: { content: 'x' }, finish_reason: null, stop_reason: null }] }));
+    expect(vllm.finish(raw({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop', stop_reason: null }] }))).toBeUndefined();
+  });
+
   it('renders raw chunks exactly as their parsed twins', () => {
     const objects = [
       ch({ role: 'assistant', content: '' }),

@@ -63,6 +63,10 @@ function literalSpan(text: string): [number, number] | undefined {
 export class TextDeltaScanner {
   #head = '';
   #tail = '';
+  /** The finish chunk as the learned delta would have it: the head up to `"delta":`, and the tail around its `"finish_reason":null`. */
+  #finishHead = '';
+  #finishBefore = '';
+  #finishAfter = '';
 
   literal(chunk: ChatChunk): string | undefined {
     if (!(chunk instanceof RawChatChunk)) return undefined;
@@ -79,6 +83,39 @@ export class TextDeltaScanner {
     if (span === undefined) return undefined;
     this.#head = text.slice(0, span[0]);
     this.#tail = text.slice(span[1]);
+    // vLLM's `stop_reason` (the stop sequence matched) is read from the parsed chunk.
+    const at = this.#tail.includes('"stop_reason"') ? -1 : this.#tail.indexOf(NULL_FINISH);
+    this.#finishHead = at === -1 ? '' : this.#head.slice(0, -CONTENT_OPEN.length);
+    this.#finishBefore = at === -1 ? '' : this.#tail.slice(2, at); // after the content's `"}`
+    this.#finishAfter = at === -1 ? '' : this.#tail.slice(at + NULL_FINISH.length);
     return text.slice(span[0], span[1]);
   }
+
+  /**
+   * The finish reason of a chunk that is the learned delta with its delta emptied and its
+   * `finish_reason` set (`{"delta":{},"finish_reason":"stop"}`, the usual last chunk), found
+   * without parsing; undefined for anything else, which is then parsed. The head and the rest are
+   * the learned chunk's own text, and the reason is a bare word, so nothing else can differ.
+   */
+  finish(chunk: ChatChunk): string | undefined {
+    const head = this.#finishHead;
+    if (!head || !(chunk instanceof RawChatChunk)) return undefined;
+    const text = chunk.text;
+    const before = this.#finishBefore;
+    const after = this.#finishAfter;
+    let at = head.length;
+    if (text.slice(0, at) !== head || text.slice(at, at + 2) !== '{}' || text.slice(at + 2, at + 2 + before.length) !== before) return undefined;
+    at += 2 + before.length;
+    if (text.slice(at, at + FINISH_OPEN.length) !== FINISH_OPEN) return undefined;
+    at += FINISH_OPEN.length;
+    const end = text.length - after.length - 1; // the reason's closing quote
+    if (end <= at || end - at > 32 || text.charCodeAt(end) !== 0x22 || text.slice(end + 1) !== after) return undefined;
+    const reason = text.slice(at, end);
+    return WORD.test(reason) ? reason : undefined;
+  }
 }
+
+const CONTENT_OPEN = '{"content":"';
+const NULL_FINISH = '"finish_reason":null';
+const FINISH_OPEN = '"finish_reason":"';
+const WORD = /^[a-z_]+$/;

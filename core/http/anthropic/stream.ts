@@ -59,6 +59,11 @@ export class AnthropicStream implements StreamRenderer {
       if (literal) this.#text(literal, out);
       return;
     }
+    const finish = this.#deltas.finish(raw);
+    if (finish !== undefined) {
+      this.#finish = finish;
+      return;
+    }
     const c = peekChunk(raw);
     if (c.usage) this.#usage = usageOf(c.usage);
     const choice = c.choices?.[0];

@@ -1,7 +1,7 @@
 import type { ChatCompletion, Usage } from '../../contract/openai.js';
 import { randomHex } from '../random-hex.js';
 import { customCallItem, customInput, customToolNames } from './custom-tools.js';
-import type { OutputItem, OutputPart, ResponseObject, ResponseUsage, ResponsesRequest } from './types.js';
+import type { OutputItem, OutputPart, ResponseObject, ResponseUsage, ResponsesRequest, TextFormat } from './types.js';
 
 /**
  * The `response` object: its identity and the request's settings (echoed as OpenAI does), then
@@ -15,7 +15,7 @@ export class ResponseShell {
   /** The request's custom tools, by name: calls of them are `custom_tool_call` items. */
   readonly customTools: ReadonlySet<string>;
   readonly #tail: string;
-  readonly #settings: Record<string, unknown>;
+  readonly #settings: Settings;
   #settingsJson: string | undefined;
   #items = 0;
 
@@ -91,10 +91,28 @@ export class ResponseShell {
  * leaves at their defaults, and the ones that are ours, are written here; what the client sent in
  * full (tools, metadata, a format) is serialised as it came.
  */
-function settingsJson(settings: Record<string, unknown>): string {
-  let out = '';
-  for (const key in settings) out += `${out ? ',' : ''}"${key}":${valueJson(settings[key])}`;
-  return out;
+function settingsJson(s: Settings): string {
+  const v = valueJson;
+  const text = `{"format":${s.text.format.type === 'text' && Object.keys(s.text.format).length === 1 ? '{"type":"text"}' : v(s.text.format)}${s.text.verbosity === undefined ? '' : `,"verbosity":${v(s.text.verbosity)}`}}`;
+  return `"instructions":${v(s.instructions)},"max_output_tokens":${v(s.max_output_tokens)},"metadata":${v(s.metadata)},"parallel_tool_calls":${v(s.parallel_tool_calls)},"previous_response_id":${v(s.previous_response_id)},"reasoning":{"effort":${v(s.reasoning.effort)},"summary":${v(s.reasoning.summary)}},"store":${v(s.store)},"temperature":${v(s.temperature)},"text":${text},"tool_choice":${v(s.tool_choice)},"tools":${v(s.tools)},"top_p":${v(s.top_p)},"truncation":"disabled","user":${v(s.user)}`;
+}
+
+/** The request's settings a response echoes, in OpenAI's order (the order {@link settingsJson} writes). */
+interface Settings {
+  instructions: string | unknown[] | null;
+  max_output_tokens: number | null;
+  metadata: Record<string, string>;
+  parallel_tool_calls: boolean;
+  previous_response_id: string | null;
+  reasoning: { effort: string | null; summary: string | null };
+  store: boolean;
+  temperature: number;
+  text: { format: TextFormat; verbosity?: string | null };
+  tool_choice: unknown;
+  tools: unknown[];
+  top_p: number;
+  truncation: 'disabled';
+  user: string | null;
 }
 
 function valueJson(value: unknown): string {

@@ -62,6 +62,11 @@ export class ResponsesStream implements StreamRenderer {
       if (literal) this.#text(literal, out);
       return;
     }
+    const finish = this.#deltas.finish(chunk);
+    if (finish !== undefined) {
+      this.#finish = finish;
+      return;
+    }
     const c = peekChunk(chunk);
     if (c.usage) this.#usage = c.usage;
     const choice = c.choices?.find((ch) => ch.index === 0);
