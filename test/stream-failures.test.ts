@@ -164,6 +164,32 @@ describe('client disconnects', () => {
     await expect.poll(() => rec.closedAt, { timeout: 1000, interval: 20 }).toBeDefined();
     expect(rec.closedAt! - aborted).toBeLessThan(1000);
   });
+
+  it('regression: a client that leaves before the first byte is an info line, not an "unhandled error" with a stack', async () => {
+    const from = sb.logs.length;
+    const chats = () => upstream.requests.filter((r) => r.path === '/v1/chat/completions');
+    for (const stream of [true, false]) {
+      upstream.script({ kind: 'hang' });
+      const before = chats().length;
+      const req = http.request(`${sb.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer sk-test-client', 'content-type': 'application/json' },
+      });
+      req.on('error', () => undefined);
+      req.end(body({ stream }));
+      await expect.poll(() => chats().length, { timeout: 1000 }).toBe(before + 1);
+      req.destroy();
+      const rec = chats().at(-1)!;
+      await expect.poll(() => rec.closedAt, { timeout: 1000, interval: 20 }).toBeDefined();
+    }
+    const left = () => sb.logs.slice(from).filter((l) => l.msg === 'client disconnected before the answer');
+    await expect.poll(() => left().length, { timeout: 1000, interval: 20 }).toBe(2);
+    expect(left().every((l) => l.level === 30)).toBe(true);
+    expect(sb.logs.slice(from).filter((l) => l.level >= 50)).toEqual([]);
+    // and the credential was not blamed: the next request is served
+    const ok = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'still there?' }] });
+    expect(ok.choices[0].message.content).toBeTruthy();
+  });
 });
 
 describe('pipelined requests on one socket', () => {

@@ -59,6 +59,9 @@ export class ChatResponder {
       }
       reply.header('content-type', 'application/json').send(format.completion(served.value));
       this.deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: served.handle.id, stream: false });
+    } catch (err) {
+      if (!ex.clientGone) throw err;
+      left(request, started);
     } finally {
       drain.leave(inFlight);
       ex.finish();
@@ -91,6 +94,10 @@ export class ChatResponder {
         served = await run(ex);
       } catch (err) {
         if (reply.sent) return undefined;
+        if (ex.clientGone) {
+          left(request, started);
+          return undefined;
+        }
         throw err;
       }
       this.deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: served.handle.id, stream: false });
@@ -100,6 +107,15 @@ export class ChatResponder {
       ex.finish();
     }
   }
+}
+
+/**
+ * The client closed its connection before any answer: nothing can be sent, and it is nobody's
+ * fault (the dispatcher already aborted the upstream call and blamed no credential). An info
+ * line, not the error handler's "unhandled error" with a stack, for what a stop button does.
+ */
+function left(request: FastifyRequest, started: number): void {
+  request.log.info({ reqId: request.id, ms: Date.now() - started }, 'client disconnected before the answer');
 }
 
 /**
