@@ -41,7 +41,7 @@ afterEach(async () => {
 /** The docs' YAML as a config file, with only the fake's addresses added to the provider. */
 async function configFile(yaml: string): Promise<string> {
   const file = join(dir, 'config.yaml');
-  await writeFile(file, `${yaml}    baseUrl: ${fake.grok.url}\n    assetsUrl: ${fake.grok.assetsUrl}\nstate: { driver: memory }\n`);
+  await writeFile(file, `${yaml}    chatTransport: http\n    baseUrl: ${fake.grok.url}\n    assetsUrl: ${fake.grok.assetsUrl}\nstate: { driver: memory }\n`);
   return file;
 }
 

@@ -32,6 +32,7 @@ async function start(extra: Record<string, unknown> = {}) {
       {
         id: 'grok',
         plugin: 'grok-web',
+        chatTransport: 'http', // this suite is the HTTP dialect's; the gateway has grok-gateway.test.ts
         baseUrl: fake.grok.url,
         assetsUrl: fake.grok.assetsUrl,
         credentials: [{ value: GROK_SSO.basic, tier: 'basic' }],

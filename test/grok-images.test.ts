@@ -39,6 +39,7 @@ async function start(images: Record<string, unknown> = {}, extra: Record<string,
       {
         id: 'grok',
         plugin: 'grok-web',
+        chatTransport: 'http', // this suite is the HTTP dialect's; the gateway has grok-gateway.test.ts
         baseUrl: fake.grok.url,
         assetsUrl: fake.grok.assetsUrl,
         credentials: [{ value: GROK_SSO.basic, tier: 'basic' }, { value: GROK_SSO.super, tier: 'super' }],

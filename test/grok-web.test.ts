@@ -33,6 +33,7 @@ async function start(extra: Record<string, unknown> = {}, opts: { clock?: Manual
         {
           id: 'grok',
           plugin: 'grok-web',
+          chatTransport: 'http', // this suite is the HTTP dialect's; the gateway has grok-gateway.test.ts
           baseUrl: fake.grok.url,
           assetsUrl: fake.grok.assetsUrl,
           credentials: opts.credentials ?? ACCOUNTS,
@@ -152,7 +153,7 @@ describe('grok-web chat', () => {
     try {
       await writeFile(join(dir, 'cookies.txt'), `# accounts\n${GROK_SSO.basic}\nsso=${GROK_SSO.super}; sso-rw=${GROK_SSO.super}\n`);
       sb = await startSwitchboard(
-        { providers: [{ id: 'grok', plugin: 'grok-web', baseUrl: fake.grok.url, assetsUrl: fake.grok.assetsUrl, credentials: { env: 'GROK_COOKIES' }, pool: { strategy: 'round-robin' } }] },
+        { providers: [{ id: 'grok', plugin: 'grok-web', chatTransport: 'http', baseUrl: fake.grok.url, assetsUrl: fake.grok.assetsUrl, credentials: { env: 'GROK_COOKIES' }, pool: { strategy: 'round-robin' } }] },
         { env: { GROK_COOKIES: join(dir, 'cookies.txt') } },
       );
       const client = new OpenAI({ baseURL: sb.baseURL, apiKey: 'none', maxRetries: 0 });

@@ -10,6 +10,8 @@ import {
   type QuotaObservation,
 } from '../../core/index.js';
 import { isRateLimit } from './classify.js';
+import { GatewaySocket } from './gateway-socket.js';
+import { UserIds, sessionUserId } from './user-id.js';
 import { QuotaBook, limitObservation, observation, parseQuota, type ModeQuota } from './quota.js';
 import { GrokInBandError } from './translate.js';
 
@@ -21,6 +23,28 @@ export interface ClientOptions {
   userAgent: string;
   /** Already resolved (the option or `GROK_PROXY`). */
   proxyUrl?: string;
+  /** The chat socket's application-level ping interval, seconds (grok.com's web app: 25). */
+  heartbeatSeconds: number;
+}
+
+/** The only cookies besides the account's own that go to the gateway: Cloudflare's clearance ones. */
+const CLOUDFLARE_COOKIE = /^(cf_clearance|__cf_bm|_cfuvid|cf_chl_.*)$/;
+
+/**
+ * The gateway's Cookie: the account's `sso` (also as `sso-rw`), Cloudflare's cookies, and the user
+ * id as the `x-userid` cookie (a cookie there, not a header). Anything else a pasted browser
+ * cookie holds stays home.
+ */
+export function gatewayCookie(cookie: string, uid: string): string {
+  const pairs = cookie.split(';').map((p) => p.trim()).filter(Boolean).map((p) => [p.slice(0, p.indexOf('=')).trim(), p.slice(p.indexOf('=') + 1).trim()] as const);
+  const sso = pairs.find(([k]) => k === 'sso')?.[1];
+  const rw = pairs.find(([k]) => k === 'sso-rw')?.[1] ?? sso;
+  const out: string[] = [];
+  if (sso) out.push(`sso=${sso}`);
+  if (rw) out.push(`sso-rw=${rw}`);
+  for (const [k, v] of pairs) if (CLOUDFLARE_COOKIE.test(k)) out.push(`${k}=${v}`);
+  out.push(`x-userid=${uid}`);
+  return out.join('; ');
 }
 
 /** The statsig value most Grok clients send (base64 of a fake JS error, reference §2). */
@@ -49,11 +73,44 @@ export class GrokClient {
   /** By secret, filled on first use: an admin may add accounts after start-up. */
   readonly #cookies = new Map<string, string>();
   readonly #book: QuotaBook;
+  readonly #userIds = new UserIds((secret) => this.#lookUpUserId(secret));
 
   constructor(private readonly options: ClientOptions) {
     this.origin = new URL(options.baseUrl).origin;
     this.#dispatcher = createUpstreamDispatcher({ baseUrl: options.baseUrl, proxyUrl: options.proxyUrl, connections: 16 });
     this.#book = new QuotaBook((secret, key) => this.#readQuota(secret, key));
+  }
+
+  /**
+   * The chat WebSocket for one turn with this account: `/ws/mgw/?uid=<its user id>`, with only the
+   * headers grok.com's web app sends (no statsig, no Authorization), through the proxy when one is
+   * set. A refused handshake throws the UpstreamError its answer makes; after a 401 the user id is
+   * looked up again next time.
+   */
+  async openGateway(secret: string, call: CallContext): Promise<GatewaySocket> {
+    const cookie = this.cookieFor(secret);
+    const uid = await this.#userIds.get(secret, cookie);
+    const url = new URL(`/ws/mgw/?uid=${uid}`, this.origin);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    try {
+      return await GatewaySocket.open({
+        url: url.href,
+        headers: {
+          origin: this.origin,
+          'user-agent': this.options.userAgent,
+          'accept-language': 'en-US,en;q=0.9',
+          'cache-control': 'no-cache',
+          pragma: 'no-cache',
+          cookie: gatewayCookie(cookie, uid),
+        },
+        signal: call.signal,
+        proxyUrl: this.options.proxyUrl,
+        heartbeatMs: this.options.heartbeatSeconds * 1000,
+      });
+    } catch (err) {
+      if (err instanceof UpstreamError && err.status === 401) this.#userIds.forget(secret);
+      throw err;
+    }
   }
 
   cookieFor(secret: string): string {
@@ -117,6 +174,24 @@ export class GrokClient {
 
   close(): Promise<void> {
     return this.#dispatcher.close();
+  }
+
+  /** `GET /api/auth/session`: the account's user id, within 10 s (a dead session throws a 401). */
+  async #lookUpUserId(secret: string): Promise<string> {
+    const signal = CallSignal.timeout(QUOTA_READ_TIMEOUT_MS, 'the session lookup timed out');
+    try {
+      const cookie = this.cookieFor(secret).replace(/(?:^|;\s*)x-userid=[^;]*/g, '');
+      const res = await requestUpstream(this.#dispatcher, {
+        origin: this.origin,
+        path: '/api/auth/session',
+        method: 'GET',
+        headers: { accept: 'application/json', referer: `${this.origin}/`, 'user-agent': this.options.userAgent, cookie },
+        signal,
+      });
+      return sessionUserId(await res.body.json());
+    } finally {
+      signal.clear();
+    }
   }
 
   /** `POST /rest/rate-limits` for one account and quota window (reference §7), within 10 s. */

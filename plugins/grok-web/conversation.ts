@@ -1,27 +1,37 @@
 import { NdjsonParser, type CallContext, type ChatChunk } from '../../core/index.js';
 import type { GrokClient } from './client.js';
 import { conversationBody, type ConversationInput } from './conversation-body.js';
-import { quotaKey, type GrokModel } from './models.js';
+import { gatewayTurn } from './gateway.js';
+import { gatewayMode, quotaKey, type GrokModel } from './models.js';
 import type { GrokTranslator } from './translate.js';
 
+/** How chat reaches grok.com: the WebSocket gateway (the web app since August 2026) or the HTTP dialect before it. */
+export type ChatTransport = 'websocket' | 'http';
+
 /**
- * One conversation on grok.com (`POST /rest/app-chat/conversations/new`, the body of
- * conversation-body.ts) with the call's account: its NDJSON frames through the translator `t`
- * (which throws Grok's in-band errors), with the account's quota kept: counted down after a
- * success, re-read after a rate limit (which decides how long the account rests).
+ * One conversation turn on grok.com with the call's account, over `transport`: the gateway's
+ * events (gateway.ts) or the HTTP dialect's NDJSON frames (`POST /rest/app-chat/conversations/new`,
+ * the body of conversation-body.ts), through the translator `t` (which throws Grok's in-band
+ * errors), with the account's quota kept: counted down after a success, re-read after a rate
+ * limit (which decides how long the account rests). The gateway's windows are its modes.
  */
-export async function* converse(client: GrokClient, t: GrokTranslator, model: GrokModel, input: ConversationInput, call: CallContext): AsyncGenerator<ChatChunk> {
-  const key = quotaKey(model);
+export async function* converse(client: GrokClient, t: GrokTranslator, model: GrokModel, input: ConversationInput, call: CallContext, transport: ChatTransport): AsyncGenerator<ChatChunk> {
+  const key = transport === 'websocket' ? gatewayMode(model) : quotaKey(model);
   try {
-    const res = await client.post('/rest/app-chat/conversations/new', JSON.stringify(conversationBody(model, input)), call);
-    const lines = new NdjsonParser({ source: 'Grok' });
-    for await (const buf of res.body) {
-      for (const frame of lines.feed(buf as Buffer)) yield* t.frame(frame);
-    }
-    for (const frame of lines.end()) yield* t.frame(frame);
+    if (transport === 'websocket') yield* gatewayTurn(client, t, model, input, call);
+    else yield* httpTurn(client, t, model, input, call);
   } catch (err) {
     await client.noteLimit(err, call, key);
     throw err;
   }
   client.spent(call, key, model.cost);
+}
+
+async function* httpTurn(client: GrokClient, t: GrokTranslator, model: GrokModel, input: ConversationInput, call: CallContext): AsyncGenerator<ChatChunk> {
+  const res = await client.post('/rest/app-chat/conversations/new', JSON.stringify(conversationBody(model, input)), call);
+  const lines = new NdjsonParser({ source: 'Grok' });
+  for await (const buf of res.body) {
+    for (const frame of lines.feed(buf as Buffer)) yield* t.frame(frame);
+  }
+  for (const frame of lines.end()) yield* t.frame(frame);
 }

@@ -12,7 +12,7 @@ import {
   type ImagesResponse,
 } from '../../core/index.js';
 import type { GrokClient } from './client.js';
-import { converse } from './conversation.js';
+import { converse, type ChatTransport } from './conversation.js';
 import type { GeneratedImages } from './generated-images.js';
 import { prepareMessage, type MessageOptions } from './message.js';
 import type { GrokModel } from './models.js';
@@ -26,6 +26,7 @@ export interface EndpointOptions extends MessageOptions {
   /** Images a chat answer asks Grok for. */
   imageCount: number;
   showSearchSources: boolean;
+  chatTransport: ChatTransport;
 }
 
 /** Grok makes at most this many images per conversation (`imageGenerationCount`). */
@@ -53,7 +54,7 @@ export class GrokEndpoints {
     const hide = (request as { reasoning_effort?: string }).reasoning_effort === 'none';
     const id = completionId();
     const t = this.#translator(model, id, hide ? 'hide' : this.options.thinking);
-    yield* converse(this.client, t, model, this.#input(message, files, this.options.imageCount), call);
+    yield* converse(this.client, t, model, this.#input(message, files, this.options.imageCount), call, this.options.chatTransport);
     if (!t.done && !t.text && !t.images.length) throw UpstreamError.malformed('Grok ended the answer without a word');
     yield* t.finish(t.images.length ? await this.generated.links(t.images, call) : []);
     if (request.stream_options?.include_usage || !request.stream) {
@@ -76,7 +77,7 @@ export class GrokEndpoints {
     for (let round = 0; made.length < n && round < Math.ceil(n / MAX_IMAGES_PER_CALL); round++) {
       const t = this.#translator(model, '', 'hide');
       const input = this.#input(request.prompt, [], Math.min(MAX_IMAGES_PER_CALL, n - made.length));
-      for await (const _ of converse(this.client, t, model, input, call));
+      for await (const _ of converse(this.client, t, model, input, call, this.options.chatTransport));
       made.push(...t.images);
     }
     if (!made.length) throw new GatewayError('SWB_ERR_CONTENT_POLICY', 'Grok withheld every image it made for this prompt (moderated).', { param: 'prompt' });

@@ -5,7 +5,7 @@ import { classifyGrok } from './classify.js';
 import { DEFAULT_UA, GrokClient, STATIC_STATSIG, type ClientOptions } from './client.js';
 import { GeneratedImages, type ImageOptions } from './generated-images.js';
 import { guardedAgent } from './guarded-agent.js';
-import { catalogue, quotaKey, tiersFor, type GrokModel, type Tier } from './models.js';
+import { catalogue, gatewayMode, quotaKey, tierOf, tiersFor, type GrokModel, type Tier } from './models.js';
 
 interface Options extends ClientOptions, EndpointOptions {
   assetsUrl: string;
@@ -34,6 +34,8 @@ export default defineProvider<Options>({
     type: 'object',
     properties: {
       baseUrl: { type: 'string', pattern: '^https?://', default: 'https://grok.com' },
+      chatTransport: { enum: ['websocket', 'http'], default: 'websocket' },
+      heartbeatSeconds: { type: 'number', exclusiveMinimum: 0, default: 25 },
       assetsUrl: { type: 'string', pattern: '^https?://', default: 'https://assets.grok.com' },
       statsig: { type: 'string', minLength: 1, default: STATIC_STATSIG },
       cfClearance: { type: 'string' },
@@ -113,6 +115,9 @@ export default defineProvider<Options>({
     );
     await generated.warm(log);
     const grok = new GrokEndpoints(client, models, generated, options, imageAgent);
+    const gateway = options.chatTransport === 'websocket';
+    // Over the gateway a model's quota window is its mode's.
+    const windowOf = (m: GrokModel) => (gateway ? gatewayMode(m) : quotaKey(m));
 
     return {
       chat: (request, call) => grok.chat(request, call),
@@ -121,12 +126,12 @@ export default defineProvider<Options>({
       /** The refresh-all job: one account's window for a model, read now. */
       async fetchQuota(credential: Credential, modelId: string): Promise<QuotaObservation | undefined> {
         const m = models.get(modelId);
-        return m && client.fetchQuota(credential, quotaKey(m));
+        return m && client.fetchQuota(credential, windowOf(m));
       },
       /** One model per quota window: enough for the refresh-all job to read every window once. */
       quotaModels(): string[] {
         const seen = new Map<string, string>();
-        for (const m of models.values()) if (!seen.has(quotaKey(m))) seen.set(quotaKey(m), m.id);
+        for (const m of models.values()) if (!seen.has(windowOf(m))) seen.set(windowOf(m), m.id);
         return [...seen.values()];
       },
       // Tier routing (reference §6): a model uses accounts of its tier first, then the tiers above;
@@ -134,10 +139,10 @@ export default defineProvider<Options>({
       rankCredential(credential, model) {
         const m = models.get(model);
         if (!m) return 0;
-        const rank = tiersFor(m).indexOf((credential?.tier as Tier | undefined) ?? 'basic');
+        const rank = tiersFor(m, gateway).indexOf((credential?.tier as Tier | undefined) ?? 'basic');
         return rank === -1 ? undefined : rank;
       },
-      listModels: (): ModelInfo[] => [...models.values()].map((m) => ({ id: m.id, owned_by: 'xai', tier: m.tier })),
+      listModels: (): ModelInfo[] => [...models.values()].map((m) => ({ id: m.id, owned_by: 'xai', tier: tierOf(m, gateway) })),
       async close() {
         await client.close();
         await assetsDispatcher.close();

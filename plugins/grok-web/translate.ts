@@ -50,6 +50,10 @@ interface Response {
   error?: { code?: number | string; message?: string };
 }
 
+/** Where an X post lives, and how the sources list names it. */
+export const xPostUrl = (user: string, postId: string) => `https://x.com/${encodeURIComponent(user)}/status/${encodeURIComponent(postId)}`;
+export const xPostTitle = (user: string, text: string | undefined) => `@${user}: ${(text ?? '').slice(0, 80)}`;
+
 /** Message tags that never reach a client: tool plumbing, not the answer. */
 const HIDDEN_TAGS = new Set(['tool_usage_card', 'raw_function_result']);
 
@@ -88,21 +92,40 @@ export class GrokTranslator {
     if (!r) return [];
     if (r.error) throw new GrokInBandError(r.error.code, r.error.message ?? 'Grok reported an error');
     const out: ChatChunk[] = [];
-    if (typeof r.token === 'string' && r.token && !HIDDEN_TAGS.has(r.messageTag ?? '') && !this.#filtered?.test(r.token)) {
-      this.#sawToken = true;
-      if (r.isThinking) this.#thinking(r.token, out);
-      else this.#answer(r.token, out);
-    }
+    if (typeof r.token === 'string' && !HIDDEN_TAGS.has(r.messageTag ?? '')) this.token(r.token, Boolean(r.isThinking), out);
     if (r.cardAttachment?.jsonData) this.#card(r.cardAttachment.jsonData);
     if (this.opts.showSearchSources) this.#sources(r);
     const img = r.streamingImageGenerationResponse;
-    if (img?.imageUrl && (img.progress ?? 0) >= 100 && !img.moderated) this.#image(img.imageUrl);
+    if (img?.imageUrl && (img.progress ?? 0) >= 100 && !img.moderated) this.image(img.imageUrl);
     if (r.modelResponse) {
-      for (const u of r.modelResponse.generatedImageUrls ?? []) this.#image(u);
-      if (typeof r.modelResponse.message === 'string') this.#fallbackMessage = r.modelResponse.message;
+      for (const u of r.modelResponse.generatedImageUrls ?? []) this.image(u);
+      if (typeof r.modelResponse.message === 'string') this.fallback(r.modelResponse.message);
     }
     if (r.isSoftStop || (r.finalMetadata && Object.keys(r.finalMetadata).length)) this.done = true;
     return out;
+  }
+
+  /** A piece of the answer (or of its thinking) into `out`, unless it is UI markup. */
+  token(token: string, thinking: boolean, out: ChatChunk[]): void {
+    if (!token || this.#filtered?.test(token)) return;
+    this.#sawToken = true;
+    if (thinking) this.#thinking(token, out);
+    else this.#answer(token, out);
+  }
+
+  /** The whole answer, used only when no token of it streamed. */
+  fallback(text: string): void {
+    this.#fallbackMessage = text;
+  }
+
+  /** A source the answer drew on (shown with `showSearchSources`); only web URLs are kept. */
+  source(url: string | undefined, title: string): void {
+    if (this.opts.showSearchSources && url && /^https?:\/\//.test(url) && !this.sources.has(url)) this.sources.set(url, title);
+  }
+
+  /** A generated image (its URL or asset path), linked at the end. */
+  image(url: string): void {
+    if (!this.images.includes(url)) this.images.push(url);
   }
 
   /**
@@ -158,20 +181,12 @@ export class GrokTranslator {
       return; // a card we cannot read is decoration, not the answer
     }
     const c = card.image_chunk;
-    if (c?.imageUrl && (c.progress ?? 0) >= 100 && !c.moderated) this.#image(c.imageUrl);
+    if (c?.imageUrl && (c.progress ?? 0) >= 100 && !c.moderated) this.image(c.imageUrl);
   }
 
   #sources(r: Response): void {
-    for (const w of [...listOf(r.webSearchResults), ...listOf(r.modelResponse?.webSearchResults)]) {
-      if (w?.url && /^https?:\/\//.test(w.url) && !this.sources.has(w.url)) this.sources.set(w.url, w.title ?? '');
-    }
-    for (const x of listOf(r.xSearchResults)) {
-      if (x?.username && x.postId) this.sources.set(`https://x.com/${encodeURIComponent(x.username)}/status/${encodeURIComponent(x.postId)}`, `@${x.username}: ${(x.text ?? '').slice(0, 80)}`);
-    }
-  }
-
-  #image(url: string): void {
-    if (!this.images.includes(url)) this.images.push(url);
+    for (const w of [...listOf(r.webSearchResults), ...listOf(r.modelResponse?.webSearchResults)]) this.source(w?.url, w?.title ?? '');
+    for (const x of listOf(r.xSearchResults)) if (x?.username && x.postId) this.source(xPostUrl(x.username, x.postId), xPostTitle(x.username, x.text));
   }
 
   #chunk(delta: ChunkChoice['delta'], finish: ChunkChoice['finish_reason'] = null): ChatChunk {
