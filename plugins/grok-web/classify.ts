@@ -8,6 +8,8 @@ const REGION = /not available in your region/i;
 
 const CF_ADVICE = 'Cloudflare challenged Switchboard: refresh cfClearance (with the userAgent of the browser that produced it) in the grok-web options, or change proxyUrl.';
 const BOT_ADVICE = 'Grok rejected the request as a bot (code 7): set the statsig option to a fresh value, or to `random`.';
+// The chat gateway takes no statsig header: what is left to change is how Switchboard looks to Cloudflare.
+const GATEWAY_BOT_ADVICE = 'Grok rejected the chat as a bot (code 7): refresh cfClearance (with the userAgent of the browser that produced it) in the grok-web options, or change proxyUrl.';
 const REGION_ADVICE = 'Grok is not available from this egress region: set proxyUrl.';
 
 /** An in-band error that is a rate limit (code 8, "too many requests"), not a spent quota. */
@@ -38,7 +40,7 @@ export function classifyGrok(f: UpstreamFailure): FailureVerdict | undefined {
   const body = f.body ?? '';
   if (f.error instanceof GrokInBandError) {
     const { code, message } = f.error;
-    if (code === 7 || /anti-bot/i.test(message)) return { kind: 'transient', spareCredential: true, advice: BOT_ADVICE };
+    if (code === 7 || /anti-bot/i.test(message)) return { kind: 'transient', spareCredential: true, advice: f.error.gateway ? GATEWAY_BOT_ADVICE : BOT_ADVICE };
     if (REGION.test(message)) return { kind: 'transient', spareCredential: true, advice: REGION_ADVICE };
     // "usage limit" is checked before code 8: the quota is spent, not just a burst refused.
     if (/usage limit|usage quota/i.test(message)) return { kind: 'quota_exhausted' };

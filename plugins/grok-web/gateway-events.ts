@@ -42,7 +42,7 @@ export function gatewayFrame(t: GrokTranslator, frame: unknown, out: ChatChunk[]
     case 'response.done': {
       const status = obj(event.response)?.status;
       if (status === undefined || status === '' || status === 'completed') return 'done';
-      throw new GrokInBandError(undefined, `Grok ended the answer with status ${JSON.stringify(status).slice(0, 40)}`);
+      throw new GrokInBandError(undefined, `Grok ended the answer with status ${JSON.stringify(status).slice(0, 40)}`, true);
     }
     default: {
       const failure = gatewayFailure(frame);
@@ -111,5 +111,5 @@ function output(t: GrokTranslator, o: Obj | undefined): void {
 
 function inBand(e: Obj): GrokInBandError {
   const code = typeof e.code === 'number' || typeof e.code === 'string' ? e.code : undefined;
-  return new GrokInBandError(code, str(e.message) ?? 'Grok reported an error');
+  return new GrokInBandError(code, str(e.message) ?? 'Grok reported an error', true);
 }

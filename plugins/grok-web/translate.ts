@@ -30,6 +30,8 @@ export class GrokInBandError extends UpstreamError {
   constructor(
     readonly code: number | string | undefined,
     message: string,
+    /** It came over the chat gateway, where no statsig header is sent (the advice differs). */
+    readonly gateway = false,
   ) {
     super(message);
     this.name = 'GrokInBandError';

@@ -1,0 +1,248 @@
+/**
+ * grok-web over grok.com's WebSocket chat gateway (the default `chatTransport`), end to end: the
+ * official openai client -> Switchboard -> the fake grok.com of test/fakes/ speaking the gateway
+ * protocol over a real socket, with SSO accounts in the pool.
+ */
+import http from 'node:http';
+import OpenAI from 'openai';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../core/state/clock.js';
+import { maskSecret } from '../core/pool/credentials.js';
+import { GROK_SSO, DEFAULT_GROK_ACCOUNTS, fakeJpeg, grokReply, grokThinking } from './fakes/grok-web.js';
+import { startFakeProxy, type FakeProxy } from './fakes/http-proxy.js';
+import { useFakeGrok } from './helpers/lifecycle.js';
+import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+
+const fake = useFakeGrok();
+let sb: RunningSwitchboard | undefined;
+let proxy: FakeProxy | undefined;
+
+afterEach(async () => {
+  await sb?.close();
+  sb = undefined;
+  await proxy?.close();
+  proxy = undefined;
+});
+
+const ACCOUNTS = [
+  { value: GROK_SSO.basic, tier: 'basic' },
+  { value: GROK_SSO.super, tier: 'super' },
+];
+
+async function start(extra: Record<string, unknown> = {}, opts: { clock?: ManualClock; credentials?: unknown[] } = {}) {
+  sb = await startSwitchboard(
+    {
+      providers: [{ id: 'grok', plugin: 'grok-web', baseUrl: fake.grok.url, assetsUrl: fake.grok.assetsUrl, credentials: opts.credentials ?? ACCOUNTS, retry: { attempts: 1 }, ...extra }],
+    },
+    { clock: opts.clock },
+  );
+  return new OpenAI({ baseURL: sb.baseURL, apiKey: 'none', maxRetries: 0 });
+}
+
+const turns = () => fake.grok.gatewayTurns;
+const upgraded = () => turns().filter((t) => t.status === 101);
+const sessions = () => fake.grok.requests.filter((r) => r.endpoint === 'session');
+const view = (sso: string) => sb!.app.switchboard.providers.get('grok')!.pool.snapshot().find((c) => c.id === maskSecret(sso))!;
+const post = (body: unknown) => fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const estimatedTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
+
+describe('grok-web chat over the WebSocket gateway', () => {
+  it("the Grok3API README example: grok-3 answers \"What is Python?\" over one socket, closed by us after response.done", async () => {
+    const client = await start();
+    const r = await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'What is Python?' }] });
+    expect(r.choices[0].message.content).toBe(grokReply('What is Python?'));
+    const prompt = estimatedTokens('What is Python?');
+    const completion = estimatedTokens(grokReply('What is Python?'));
+    expect(r.usage).toEqual({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, estimated: true });
+    const [turn] = upgraded();
+    expect(turn.mode).toBe('fast');
+    expect(turn.text).toBe('What is Python?');
+    expect(turn.uid).toBe(DEFAULT_GROK_ACCOUNTS[0].userId);
+    expect(turn.violations).toEqual([]);
+    expect(turn.headers).not.toHaveProperty('x-statsig-id');
+    expect(turn.cookies).toMatchObject({ sso: GROK_SSO.basic, 'sso-rw': GROK_SSO.basic, 'x-userid': DEFAULT_GROK_ACCOUNTS[0].userId });
+    await expect.poll(() => turn.closedBy, { timeout: 1000 }).toBe('client');
+    // the old route is not used for chat
+    expect(fake.grok.requests.filter((q) => q.path === '/rest/app-chat/conversations/new')).toEqual([]);
+  });
+
+  it("the account's user id is looked up once, then kept; a cookie with x-userid needs no lookup", async () => {
+    const client = await start({}, { credentials: [ACCOUNTS[0]] });
+    for (const q of ['one', 'two', 'three']) await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: q }] });
+    expect(sessions()).toHaveLength(1);
+    expect(upgraded()).toHaveLength(3);
+    await sb!.close();
+    fake.grok.clear();
+    const uid = DEFAULT_GROK_ACCOUNTS[1].userId;
+    const c2 = await start({}, { credentials: [{ value: `sso=${GROK_SSO.super}; sso-rw=${GROK_SSO.super}; _ga=GA1.1; x-userid=${uid}`, tier: 'super' }] });
+    const r = await c2.chat.completions.create({ model: 'grok-chat-auto', messages: [{ role: 'user', content: 'hi' }] });
+    expect(r.choices[0].message.content).toBe(grokReply('hi'));
+    expect(sessions()).toHaveLength(0);
+    expect(upgraded()[0].cookies).not.toHaveProperty('_ga');
+    expect(upgraded()[0].violations).toEqual([]);
+  });
+
+  it('streams expert thinking as reasoning_content chunk by chunk; the text reassembles exactly, the follow-up channel is dropped', async () => {
+    const client = await start();
+    const stream = await client.chat.completions.create({ model: 'grok-chat-expert', messages: [{ role: 'user', content: 'think first' }], stream: true });
+    let text = '';
+    let reasoning = '';
+    let chunks = 0;
+    for await (const c of stream) {
+      chunks++;
+      text += c.choices[0]?.delta.content ?? '';
+      reasoning += (c.choices[0]?.delta as { reasoning_content?: string } | undefined)?.reasoning_content ?? '';
+    }
+    expect(text).toBe(grokReply('think first'));
+    expect(reasoning).toBe(grokThinking('think first').join(''));
+    expect(chunks).toBeGreaterThan(grokReply('think first').split(' ').length); // not buffered into one
+    expect(upgraded()[0].mode).toBe('expert');
+    expect(upgraded()[0].account).toBe(GROK_SSO.super); // expert is a super mode
+  });
+
+  it('thinking inline in <think>, or hidden with reasoning_effort none', async () => {
+    const client = await start({ thinking: 'inline' });
+    const r = await client.chat.completions.create({ model: 'grok-chat-expert', messages: [{ role: 'user', content: 'hm' }] });
+    expect(r.choices[0].message.content).toBe(`<think>\n${grokThinking('hm').join('')}\n</think>\n${grokReply('hm')}`);
+    const quiet = await client.chat.completions.create({ model: 'grok-chat-expert', messages: [{ role: 'user', content: 'hm' }], reasoning_effort: 'none' as never });
+    expect(quiet.choices[0].message.content).toBe(grokReply('hm'));
+  });
+
+  it('search cards stay out of the answer; showSearchSources lists the results and citations', async () => {
+    fake.grok.script('*', { kind: 'extras' });
+    const plain = await start();
+    const r = await plain.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'search it' }] });
+    expect(r.choices[0].message.content).toBe(grokReply('search it'));
+    await sb!.close();
+    const client = await start({ showSearchSources: true });
+    const s = await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'search it' }] });
+    const [answer, sources] = (s.choices[0].message.content ?? '').split('\n\n## Sources\n');
+    expect(answer).toBe(grokReply('search it'));
+    expect(sources).toContain('https://example.com/grok-fake-1');
+    expect(sources).toMatch(/https:\/\/x\.com\/\w+\/status\/\d+/);
+  });
+
+  it('a drawn image is served from our cache with the bytes grok.com made', async () => {
+    const client = await start();
+    const r = await client.chat.completions.create({ model: 'grok-imagine-image-lite', messages: [{ role: 'user', content: 'a red fox' }] });
+    const links = [...(r.choices[0].message.content ?? '').matchAll(/!\[image\]\(([^)]+)\)/g)].map((m) => m[1]);
+    expect(links.length).toBeGreaterThan(0);
+    expect(upgraded()[0].text).toBe('Drawing: a red fox');
+    const img = await fetch(links[0]);
+    expect(img.status).toBe(200);
+    const bytes = Buffer.from(await img.arrayBuffer());
+    expect(fake.grok.images.some((i) => i.bytes.equals(bytes))).toBe(true);
+    expect(bytes.subarray(0, 2)).toEqual(fakeJpeg('x').subarray(0, 2));
+  });
+});
+
+describe('gateway failures', () => {
+  it('a 429 at the handshake rotates to the next account, which serves; the first rests', async () => {
+    const clock = new ManualClock(Date.now());
+    fake.grok.script(GROK_SSO.basic, { kind: 'rate-limited', on: 'gateway' });
+    const client = await start({}, { clock });
+    const r = await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'again' }] });
+    expect(r.choices[0].message.content).toBe(grokReply('again'));
+    expect(turns().map((t) => [t.account, t.status])).toEqual([[GROK_SSO.basic, 429], [GROK_SSO.super, 101]]);
+    expect(view(GROK_SSO.basic).models['grok-3'].cooldownUntil).toBeGreaterThan(clock.now());
+  });
+
+  it('a 401 at the handshake disables the account; a blocked-user 403 too', async () => {
+    fake.grok.script(GROK_SSO.basic, { kind: 'unauthorized', on: 'gateway' });
+    const client = await start();
+    expect((await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] })).choices[0].message.content).toBe(grokReply('x'));
+    expect(view(GROK_SSO.basic).enabled).toBe(false);
+    fake.grok.clear();
+    fake.grok.script(GROK_SSO.super, { kind: 'expired', status: 403, marker: 'blocked-user', on: 'gateway' });
+    expect((await post({ model: 'grok-3', messages: [{ role: 'user', content: 'y' }] })).status).toBe(503);
+    expect(view(GROK_SSO.super).enabled).toBe(false);
+  });
+
+  it('a Cloudflare challenge at the handshake spares the account and says what to refresh', async () => {
+    fake.grok.script('*', { kind: 'cloudflare', on: 'gateway', count: 1 });
+    await start({}, { credentials: [ACCOUNTS[0]] });
+    const res = await post({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] });
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('cfClearance');
+    expect(view(GROK_SSO.basic).failures).toBe(0);
+    expect((await post({ model: 'grok-3', messages: [{ role: 'user', content: 'y' }] })).status).toBe(200);
+  });
+
+  it('an anti-bot rejection (code 7) in band spares the account; the advice is about clearance, not statsig', async () => {
+    fake.grok.script('*', { kind: 'anti-bot', on: 'gateway', count: 1 });
+    await start({}, { credentials: [ACCOUNTS[0]] });
+    const res = await post({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] });
+    const message = ((await res.json()) as { error: { message: string } }).error.message;
+    expect(message).toContain('cfClearance');
+    expect(message).not.toContain('statsig');
+    expect(view(GROK_SSO.basic).failures).toBe(0);
+  });
+
+  it("a usage limit rests the account for that mode's window; the next account serves", async () => {
+    fake.grok.script(GROK_SSO.basic, { kind: 'usage-limit', on: 'gateway', count: 1 });
+    const client = await start();
+    expect((await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] })).choices[0].message.content).toBe(grokReply('x'));
+    expect(view(GROK_SSO.basic).models['grok-3'].cooldownReason).toBe('quota exhausted');
+  });
+
+  it('a cut after the first chunk ends the stream with an error event, not a clean stop', async () => {
+    fake.grok.script('*', { kind: 'cut', on: 'gateway', afterFrames: 4, count: 1 });
+    await start({}, { credentials: [ACCOUNTS[0]] });
+    const res = await post({ model: 'grok-3', messages: [{ role: 'user', content: 'a long enough question to cut' }], stream: true });
+    expect(res.status).toBe(200);
+    const events = (await res.text()).split('\n\n').filter(Boolean);
+    expect(events.at(-1)).not.toBe('data: [DONE]');
+    expect(JSON.parse(events.at(-1)!.slice(6)).error).toBeDefined();
+  });
+
+  it('a client that leaves mid-answer closes the WebSocket within a second', async () => {
+    fake.grok.script('*', { kind: 'slow', on: 'gateway', delayMs: 200, count: 1 });
+    await start({}, { credentials: [ACCOUNTS[0]] });
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+      req.on('response', (res) =>
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        }),
+      );
+      req.on('error', () => resolve());
+      req.end(JSON.stringify({ model: 'grok-3', messages: [{ role: 'user', content: 'one two three four five six' }], stream: true }));
+      setTimeout(() => reject(new Error('no answer')), 5000);
+    });
+    const left = Date.now();
+    const turn = upgraded()[0];
+    await expect.poll(() => turn.closedAt, { timeout: 1000, interval: 20 }).toBeDefined();
+    expect(turn.closedAt! - left).toBeLessThan(1000);
+    expect(turn.closedBy).toBe('client');
+  });
+
+  it("a long answer keeps the socket alive with the web app's application-level ping", async () => {
+    fake.grok.script('*', { kind: 'slow', on: 'gateway', delayMs: 60, count: 1 });
+    const client = await start({ heartbeatSeconds: 0.1 }, { credentials: [ACCOUNTS[0]] });
+    const r = await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'one two three four five six seven eight' }] });
+    expect(r.choices[0].message.content).toBe(grokReply('one two three four five six seven eight'));
+    const turn = upgraded()[0];
+    expect(turn.pings).toBeGreaterThanOrEqual(2);
+    const ping = turn.events.find((e) => (e.event as { type?: string }).type === 'ping') as { event: { event_id: string } };
+    expect(ping.event.event_id).toMatch(/^evt_hb_\d+$/);
+  });
+
+  it('no sso token reaches the log, even when the gateway refuses it', async () => {
+    fake.grok.script(GROK_SSO.basic, { kind: 'unauthorized', on: 'gateway' });
+    const client = await start();
+    await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] });
+    for (const sso of Object.values(GROK_SSO)) expect(sb!.logText()).not.toContain(sso);
+  });
+
+  it('proxyUrl carries the WebSocket too (a CONNECT tunnel to grok.com)', async () => {
+    proxy = await startFakeProxy();
+    // A cookie with x-userid: no session lookup, so the socket is the only traffic to grok.com.
+    const uid = DEFAULT_GROK_ACCOUNTS[0].userId;
+    const client = await start({ proxyUrl: proxy.url }, { credentials: [{ value: `sso=${GROK_SSO.basic}; sso-rw=${GROK_SSO.basic}; x-userid=${uid}` }] });
+    const r = await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'via proxy' }] });
+    expect(r.choices[0].message.content).toBe(grokReply('via proxy'));
+    expect(sessions()).toHaveLength(0);
+    expect(proxy.seen).toContain(`CONNECT ${new URL(fake.grok.url).host}`);
+  });
+});
