@@ -11,6 +11,19 @@
  * (`users/{userId}/generated/{uuid}/image.jpg`) and uploads (`users/{userId}/{fileId}/content`),
  * served only with the owning account's `sso` cookie (403 otherwise, 404 when unknown or deleted).
  *
+ * Gateway era (since August 2026 grok.com chats over a WebSocket; its reference is a separate
+ * document): also on `url`, the WebSocket chat `GET /ws/mgw/?uid=<uuid>` (test/fakes/grok-gateway.ts:
+ * handshake checks, event sequence, frames; one turn per socket, each recorded in `gatewayTurns`,
+ * the upgrade also in `requests` as endpoint `gateway`), `GET /api/auth/session` (200
+ * `{"status":"authenticated","user":{"id":<userId>,"email"},"session":{"userId":<userId>}}`, 401
+ * `{"status":"unauthenticated"}` without a known `sso`), `POST /http/upload-file-v2/direct`
+ * (multipart part `file` with filename and type, optional `file_source`; 200
+ * `{"uploadId":"u-…","terminalError":null,"fileMetadata":{"fileMetadataId":"fm-…","fileId":"f-…",
+ * "fileUri":"users/<userId>/<fileId>/content"}}`; the attachment id is `fileMetadataId`; 413 over
+ * 32 MiB; a type outside images/PDF/Office/text gets 200 with a `terminalError` string and
+ * `fileMetadata: null`; 400 for a body that is not multipart), and `POST /rest/rate-limits` with the
+ * bare `{"modelName": mode}` body (statsig optional; every grok.com request records it as `statsig`).
+ *
  * Usage:
  * ```ts
  * const grok = await startFakeGrok();                    // accounts GROK_SSO.basic / .super / .heavy
@@ -19,13 +32,21 @@
  * grok.script(GROK_SSO.super, { kind: 'in-band-error', code: 8, afterTokens: 2, count: 1 });
  * grok.script('*', { kind: 'cloudflare', on: 'any', count: 1 });      // 403 challenge page, any account
  * grok.setQuota(GROK_SSO.super, 'expert', 0, 3600);                   // next expert call: 429; rate-limits says 0
- * grok.accountsSeen();                                               // sso of each conversation request
- * grok.clear();                                                      // scripts, quotas and `requests` reset
+ * grok.accountsSeen();                                               // sso of each conversation request / gateway upgrade
+ * grok.clear();                                                      // scripts, quotas, `requests`, `gatewayTurns` reset
+ *
+ * // The gateway (uid: the account's `userId`, as /api/auth/session reports it):
+ * const uid = grok.accounts[1].userId;
+ * new WebSocket(grokGatewayUrl(grok.url, uid), { headers: { origin: grok.url, 'user-agent': UA,
+ *   cookie: `sso=${GROK_SSO.super}; sso-rw=${GROK_SSO.super}; x-userid=${uid}` } });
+ * grok.script(GROK_SSO.basic, { on: 'gateway', kind: 'rate-limited', waitSeconds: 60 }); // handshake 429, Retry-After: 60
+ * grok.script(GROK_SSO.super, { on: 'gateway', kind: 'anti-bot', mode: 'expert', count: 1 }); // in-band error event
+ * grok.gatewayTurns.at(-1)!.violations;                              // [] when the client followed the reference
  * ```
  *
  * Scripts (`script(sso | '*', s)`) are asked in the order added; the first whose account, `on`
- * (`chat` default: both conversation routes; `quota`, `upload`, `any`) and `mode` (modeId or v1
- * modelName) match answers, `count` times (default: until cleared or removed by the returned
+ * (`chat` default: both conversation routes; `quota`, `upload` (both upload routes), `session`,
+ * `gateway`, `any`) and `mode` (modeId or v1 modelName; gateway: `session.model`) match answers, `count` times (default: until cleared or removed by the returned
  * function). They act after the cookie check (an unknown or missing `sso` is always 401) and before
  * the statsig check and body validation. Kinds:
  * - `rate-limited`: HTTP 429 `{"error":{"code":8,"message":"Too many requests",...}}`, quota untouched.
@@ -46,6 +67,10 @@
  * - Transport: `cut` (reset after `afterFrames` frames), `stall` (stop writing after `afterFrames`),
  *   `hang` (never answer), `reset` (destroy the socket before answering).
  * Any error kind takes `body` to replace its body (a string is sent verbatim).
+ * - `blocked`: 403 with the `blocked-user` marker; on `session`: `{"status":"blocked"}` on `status`
+ *   (default 200). On `session`, `unauthorized` answers 401 `{"status":"unauthenticated"}`.
+ * - Gateway only: `session-ended`, `done-failed`. The gateway takes handshake kinds without a `mode`
+ *   at the upgrade and everything else after `session.create`; see test/fakes/grok-gateway.ts.
  *
  * Conversations (reference §3/§4): the reply is `grokReply(message, fileAttachments)`, cut by
  * `splitGrokTokens` into `messageTag: "final"` token frames. Order: conversation (new only),
@@ -66,6 +91,13 @@ import http from 'node:http';
 import { onJsonBody } from './json-body.js';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
+import { attachGrokGateway, type GrokGatewayStyle, type GrokGatewayTurn } from './grok-gateway.js';
+import { multipartBoundary, parseMultipart } from './multipart.js';
+
+export {
+  GROK_CHANNELS, GROK_FOLLOWUP_TEXT, GROK_GATEWAY_PATH, GROK_HEAVY_REASONING, grokGatewayUrl,
+  type GrokGatewayClientFrame, type GrokGatewayStyle, type GrokGatewayTurn,
+} from './grok-gateway.js';
 
 export type GrokTier = 'basic' | 'super' | 'heavy';
 
@@ -73,8 +105,10 @@ export interface FakeGrokAccount {
   /** The `sso` cookie value (a JWT on the real service). */
   sso: string;
   tier: GrokTier;
-  /** The user id in asset paths (`users/{userId}/...`). */
+  /** The user id in asset paths (`users/{userId}/...`), `/api/auth/session` and the gateway's `uid`. */
   userId: string;
+  /** What `/api/auth/session` reports (default `<tier>-<last 4 of userId>@fake.grok.test`). */
+  email?: string;
 }
 
 /** A quota window as `POST /rest/rate-limits` reports it. */
@@ -89,14 +123,19 @@ export interface GrokQuota {
 export type GrokScriptKind =
   | 'rate-limited' | 'quota-exhausted' | 'usage-limit' | 'unauthorized' | 'expired' | 'forbidden'
   | 'cloudflare' | 'anti-bot' | 'region' | 'in-band-error' | 'server-error'
-  | 'extras' | 'moderated' | 'slow' | 'cut' | 'stall' | 'hang' | 'reset';
+  | 'extras' | 'moderated' | 'slow' | 'cut' | 'stall' | 'hang' | 'reset'
+  | 'blocked' | 'session-ended' | 'done-failed';
 
 /** A scripted behaviour for one account (or `'*'`). See the file header for each kind. */
 export interface GrokScript {
   kind: GrokScriptKind;
-  /** Which routes it applies to (default `chat`). Stream-only kinds apply to conversations only. */
-  on?: 'chat' | 'quota' | 'upload' | 'any';
-  /** Only requests for this mode (`modeId`, or the v1 `modelName`; quota: the queried `modelName`). */
+  /**
+   * Which routes it applies to (default `chat`: the two HTTP conversation routes). `gateway`: the
+   * WebSocket chat; `session`: `/api/auth/session`; `upload`: both upload routes. Stream-only kinds
+   * apply to conversations and the gateway only.
+   */
+  on?: 'chat' | 'quota' | 'upload' | 'session' | 'gateway' | 'any';
+  /** Only requests for this mode (`modeId`, or the v1 `modelName`; quota: the queried `modelName`; gateway: `session.model`). */
   mode?: string;
   /** How many requests get it; default until cleared. */
   count?: number;
@@ -121,8 +160,10 @@ export interface GrokScript {
   firstByteMs?: number;
   /** `slow`: delay between frames, ms. */
   delayMs?: number;
-  /** Replace the error body (a string is sent as is). */
+  /** Replace the error body (a string is sent as is). Gateway in-band kinds: the whole frame. */
   body?: unknown;
+  /** Gateway failure kinds: send the failure frame in place of `session.created` (the first frame). */
+  beforeSession?: boolean;
 }
 
 /** Stream variants the reference says a provider must accept (§4). */
@@ -155,6 +196,10 @@ export interface FakeGrokOptions {
   /** The id key of the upload answer (`fileMetadataId` default, or `fileId`). */
   uploadIdKey?: 'fileMetadataId' | 'fileId';
   style?: GrokStreamStyle;
+  /** Spelling variants of the gateway's frames. */
+  gatewayStyle?: GrokGatewayStyle;
+  /** The Origin the gateway expects on the upgrade (default: the fake's own `url`). */
+  gatewayOrigin?: string;
 }
 
 export interface GrokRecordedRequest {
@@ -168,17 +213,26 @@ export interface GrokRecordedRequest {
   cookies: Record<string, string>;
   /** The `sso` cookie ('' without one). */
   account: string;
-  endpoint?: 'conversation' | 'continue' | 'quota' | 'upload' | 'assets-list' | 'asset-delete' | 'asset';
+  endpoint?: 'conversation' | 'continue' | 'quota' | 'upload' | 'upload-v2' | 'session' | 'gateway' | 'assets-list' | 'asset-delete' | 'asset';
   /** Conversations: the body's dialect and quota key (`modeId` or v1 `modelName`). */
   dialect?: 'v1' | 'v2';
   mode?: string;
   status?: number;
+  /** The `x-statsig-id` header, when sent (optional on rate-limits since the gateway switch). */
+  statsig?: string;
   at: number;
   closedAt?: number;
 }
 
 export interface GrokUpload {
+  /** The file id of the asset path; for the old route also the attachment id. */
   fileId: string;
+  /** Upload v2: the attachment id (`fileMetadata.fileMetadataId`). */
+  fileMetadataId?: string;
+  /** Upload v2: the `uploadId`. */
+  uploadId?: string;
+  /** Upload v2: the `file_source` form field, when sent. */
+  fileSource?: string;
   account: string;
   fileName: string;
   mimeType: string;
@@ -204,6 +258,8 @@ export interface FakeGrok {
   requests: GrokRecordedRequest[];
   uploads: GrokUpload[];
   images: GrokImage[];
+  /** Every WebSocket connection to the gateway path, refused handshakes included, in order. */
+  gatewayTurns: GrokGatewayTurn[];
   /** Script a behaviour for an account (`'*'`: any). Returns a remover. */
   script(sso: string, script: GrokScript): () => void;
   /** Set a mode's remaining queries (and `waitTimeSeconds`, or more of the window). */
@@ -212,11 +268,12 @@ export interface FakeGrok {
   quota(sso: string, mode: string): GrokQuota;
   addAccount(account: FakeGrokAccount | string): FakeGrokAccount;
   setStyle(style: GrokStreamStyle): void;
-  /** Drop scripts, restore default quotas, empty `requests` (uploads and images stay). */
+  setGatewayStyle(style: GrokGatewayStyle): void;
+  /** Drop scripts, restore default quotas, empty `requests` and `gatewayTurns` (uploads and images stay). */
   clear(): void;
-  /** The `sso` of each conversation request, in arrival order ('' when none). */
+  /** The `sso` of each conversation request and gateway upgrade, in arrival order ('' when none). */
   accountsSeen(): string[];
-  /** The bytes of a generated image (by uuid) or an upload (by file id). */
+  /** The bytes of a generated image (by uuid) or an upload (by file id or file metadata id). */
   imageBytes(id: string): Buffer | undefined;
   close(): Promise<void>;
 }
@@ -244,6 +301,9 @@ const q = (total: number, windowSizeSeconds: number): QuotaSpec => ({ total, win
 /**
  * Quota windows per tier (reference §7). Keys are modeIds or v1 modelNames; `v1` is the fallback for
  * any other v1 modelName. Basic: the v1-era 80 per 20 h, auto 20 (the tier-inference threshold).
+ * Note: the gateway-era reference infers basic from a `fast` total of 30 (super 140, heavy 400);
+ * basic `fast` stays 80 because test/fake-grok-web.test.ts asserts it. Pass
+ * `quotas: { basic: { fast: { total: 30, windowSizeSeconds: 72000 } } }` for the newer figure.
  */
 export const DEFAULT_GROK_QUOTAS: Record<GrokTier, Record<string, QuotaSpec>> = {
   basic: { auto: q(20, 72000), fast: q(80, 72000), expert: q(20, 72000), heavy: q(0, 72000), 'grok-4-heavy': q(0, 72000), v1: q(80, 72000) },
@@ -356,11 +416,19 @@ export function parseCookies(header: string | undefined): Record<string, string>
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const STREAM_ONLY = new Set<GrokScriptKind>(['quota-exhausted', 'usage-limit', 'anti-bot', 'region', 'in-band-error', 'extras', 'moderated', 'cut', 'stall']);
+const STREAM_ONLY = new Set<GrokScriptKind>(['quota-exhausted', 'usage-limit', 'anti-bot', 'region', 'in-band-error', 'extras', 'moderated', 'cut', 'stall', 'session-ended', 'done-failed']);
+/** Kinds only the WebSocket gateway has (the HTTP stream ends at EOF). */
+const GATEWAY_ONLY = new Set<GrokScriptKind>(['session-ended', 'done-failed']);
+/** Upload v2's limit per file (reference: chat attachments, 32 MiB each). */
+const UPLOAD_V2_MAX_BYTES = 32 * 1024 * 1024;
+/** The MIME types upload v2 accepts (images, PDF, Office, text, CSV, Markdown, HTML, XML); others get a `terminalError`. */
+const UPLOAD_V2_TYPES = /^(image\/(jpeg|png|webp|gif)|application\/pdf|text\/.+|application\/(msword|xml|vnd\.ms-.+|vnd\.openxmlformats-officedocument\..+))$/i;
 const CONTINUE_PATH = /^\/rest\/app-chat\/conversations\/([^/]+)\/responses$/;
 const DELETE_PATH = /^\/rest\/assets-metadata\/([^/]+)$/;
 
-type Answer = { status: number; body: unknown; headers?: Record<string, string> };
+/** A plain HTTP answer: status, body (a string is sent as is, else as JSON), extra headers. */
+export type GrokAnswer = { status: number; body: unknown; headers?: Record<string, string> };
+type Answer = GrokAnswer;
 interface Script { sso: string; left: number; s: GrokScript }
 interface Asset { id: string; owner: string; path: string; mime: string; name: string; bytes: Buffer; createTime: string; deleted?: boolean }
 interface Plan {
@@ -439,6 +507,7 @@ export async function startFakeGrok(options: FakeGrokOptions = {}): Promise<Fake
         return withBody({ status: s.status ?? 403, body: grpc(16, `Access denied: ${marker}. [WKE=unauthenticated:${marker}]`) });
       }
       case 'forbidden': return withBody({ status: 403, body: FORBIDDEN_ERROR });
+      case 'blocked': return withBody({ status: s.status ?? 403, body: grpc(16, 'Access denied: blocked-user. [WKE=unauthenticated:blocked-user]') });
       case 'cloudflare': return cloudflare();
       case 'server-error': {
         const status = s.status ?? 503;
@@ -452,12 +521,15 @@ export async function startFakeGrok(options: FakeGrokOptions = {}): Promise<Fake
     }
   }
 
-  function takeScript(sso: string, group: 'chat' | 'quota' | 'upload', mode: string | undefined): GrokScript | undefined {
+  type Group = 'chat' | 'quota' | 'upload' | 'session' | 'gateway';
+  function takeScript(sso: string, group: Group, mode: string | undefined, accept: (s: GrokScript) => boolean = () => true): GrokScript | undefined {
     const x = scripts.find(({ sso: who, s }) =>
       (who === '*' || who === sso) &&
       ((s.on ?? 'chat') === group || s.on === 'any') &&
-      (group === 'chat' || !STREAM_ONLY.has(s.kind)) &&
-      (!s.mode || s.mode === mode));
+      (group === 'chat' || group === 'gateway' || !STREAM_ONLY.has(s.kind)) &&
+      (group === 'gateway' || !GATEWAY_ONLY.has(s.kind)) &&
+      (!s.mode || s.mode === mode) &&
+      accept(s));
     if (!x) return undefined;
     if (--x.left <= 0) scripts = scripts.filter((y) => y !== x);
     return x.s;
@@ -477,7 +549,14 @@ export async function startFakeGrok(options: FakeGrokOptions = {}): Promise<Fake
     return Boolean(a);
   }
 
-  async function route(rec: GrokRecordedRequest, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /** The challenge page when `cfClearance` is set and the request lacks it (or comes from another User-Agent). */
+  function clearance(req: http.IncomingMessage, cookies: Record<string, string>): Answer | undefined {
+    if (!options.cfClearance) return undefined;
+    const ok = cookies.cf_clearance === options.cfClearance && (options.clearanceUserAgent === undefined || req.headers['user-agent'] === options.clearanceUserAgent);
+    return ok ? undefined : cloudflare();
+  }
+
+  async function route(rec: GrokRecordedRequest, req: http.IncomingMessage, res: http.ServerResponse, bytes: Buffer): Promise<void> {
     const { method, path } = rec;
     const cont = CONTINUE_PATH.exec(path);
     const del = DELETE_PATH.exec(path);
@@ -485,15 +564,16 @@ export async function startFakeGrok(options: FakeGrokOptions = {}): Promise<Fake
     else if (method === 'POST' && cont) rec.endpoint = 'continue';
     else if (method === 'POST' && path === '/rest/rate-limits') rec.endpoint = 'quota';
     else if (method === 'POST' && path === '/rest/app-chat/upload-file') rec.endpoint = 'upload';
+    else if (method === 'POST' && path === '/http/upload-file-v2/direct') rec.endpoint = 'upload-v2';
+    else if (method === 'GET' && path === '/api/auth/session') rec.endpoint = 'session';
     else if (method === 'GET' && path === '/rest/assets') rec.endpoint = 'assets-list';
     else if (method === 'DELETE' && del) rec.endpoint = 'asset-delete';
 
-    if (options.cfClearance && (rec.cookies.cf_clearance !== options.cfClearance ||
-      (options.clearanceUserAgent !== undefined && req.headers['user-agent'] !== options.clearanceUserAgent))) {
-      return send(rec, res, cloudflare());
-    }
+    const challenge = clearance(req, rec.cookies);
+    if (challenge) return send(rec, res, challenge);
     if (!rec.endpoint) return send(rec, res, { status: 404, body: grpc(5, 'Not Found') });
     const account = byToken(rec.account);
+    if (rec.endpoint === 'session') return session(rec, req, res, account);
     if (!account) return send(rec, res, { status: 401, body: UNAUTHENTICATED_ERROR });
 
     switch (rec.endpoint) {
@@ -510,6 +590,10 @@ export async function startFakeGrok(options: FakeGrokOptions = {}): Promise<Fake
         if (await preempt(rec, req, res, takeScript(account.sso, 'upload', undefined))) return;
         return upload(rec, res, account);
       }
+      case 'upload-v2': {
+        if (await preempt(rec, req, res, takeScript(account.sso, 'upload', undefined))) return;
+        return uploadV2(rec, req, res, account, bytes);
+      }
       case 'assets-list': {
         const list = [...assets.values()].filter((a) => a.owner === account.sso && !a.deleted);
         return send(rec, res, { status: 200, body: { assets: list.map((a) => ({ assetId: a.id, mimeType: a.mime, name: a.name, key: a.path, createTime: a.createTime, sizeBytes: a.bytes.length })), nextPageToken: '' } });
@@ -522,6 +606,50 @@ export async function startFakeGrok(options: FakeGrokOptions = {}): Promise<Fake
       }
       default: return send(rec, res, { status: 404, body: grpc(5, 'Not Found') });
     }
+  }
+
+  /** `GET /api/auth/session`: who the cookies belong to (the uid the gateway wants). */
+  async function session(rec: GrokRecordedRequest, req: http.IncomingMessage, res: http.ServerResponse, account: FakeGrokAccount | undefined): Promise<void> {
+    const unauthenticated: Answer = { status: 401, body: { status: 'unauthenticated' } };
+    if (!account) return send(rec, res, unauthenticated);
+    const s = takeScript(account.sso, 'session', undefined);
+    if (s?.kind === 'unauthorized') return send(rec, res, { ...unauthenticated, body: s.body ?? unauthenticated.body });
+    if (s?.kind === 'blocked') return send(rec, res, { status: s.status ?? 200, body: s.body ?? { status: 'blocked' } });
+    if (await preempt(rec, req, res, s)) return;
+    const email = account.email ?? `${account.tier}-${account.userId.slice(-4)}@fake.grok.test`;
+    send(rec, res, { status: 200, body: { status: 'authenticated', user: { id: account.userId, email }, session: { userId: account.userId } } });
+  }
+
+  /** `POST /http/upload-file-v2/direct`: one multipart `file` part (plus optional fields such as `file_source`). */
+  function uploadV2(rec: GrokRecordedRequest, req: http.IncomingMessage, res: http.ServerResponse, account: FakeGrokAccount, bytes: Buffer): void {
+    const boundary = multipartBoundary(req.headers['content-type']);
+    const parts = boundary ? parseMultipart(bytes, boundary) : undefined;
+    if (!parts) return send(rec, res, { status: 400, body: grpc(3, 'Expected a multipart/form-data body') });
+    const file = parts.find((p) => p.name === 'file');
+    if (!file || !file.filename || !file.contentType) return send(rec, res, { status: 400, body: grpc(3, 'A file part with a filename and a content type is required') });
+    if (file.bytes.length > UPLOAD_V2_MAX_BYTES) return send(rec, res, { status: 413, body: grpc(3, `File larger than ${UPLOAD_V2_MAX_BYTES} bytes`) });
+    const uploadId = `u-${randomUUID()}`;
+    const mimeType = file.contentType.split(';')[0].trim();
+    if (!UPLOAD_V2_TYPES.test(mimeType)) {
+      return send(rec, res, { status: 200, body: { uploadId, terminalError: `Unsupported file type: ${mimeType}`, fileMetadata: null } });
+    }
+    const fileId = `f-${randomUUID()}`;
+    const fileMetadataId = `fm-${randomUUID()}`;
+    const fileUri = `users/${account.userId}/${fileId}/content`;
+    const fileSource = parts.find((p) => p.name === 'file_source')?.bytes.toString('utf8');
+    const copy = Buffer.from(file.bytes); // the part is a view of the whole body
+    uploads.push({ fileId, fileMetadataId, uploadId, ...(fileSource !== undefined ? { fileSource } : {}), account: account.sso, fileName: file.filename, mimeType, bytes: copy, fileUri });
+    assets.set(fileUri, { id: fileId, owner: account.sso, path: fileUri, mime: mimeType, name: file.filename, bytes: copy, createTime: new Date().toISOString() });
+    send(rec, res, { status: 200, body: { uploadId, terminalError: null, fileMetadata: { fileMetadataId, fileId, fileUri } } });
+  }
+
+  /** A generated image of an account, recorded in `images` and (unless moderated) served by the assets host. */
+  function newImage(account: FakeGrokAccount, moderated: boolean): GrokImage {
+    const uuid = randomUUID();
+    const img: GrokImage = { uuid, account: account.sso, path: `users/${account.userId}/generated/${uuid}/image.jpg`, bytes: fakeJpeg(uuid), moderated };
+    images.push(img);
+    if (!moderated) assets.set(img.path, { id: uuid, owner: account.sso, path: img.path, mime: 'image/jpeg', name: 'image.jpg', bytes: img.bytes, createTime: new Date().toISOString() });
+    return img;
   }
 
   function upload(rec: GrokRecordedRequest, res: http.ServerResponse, account: FakeGrokAccount): void {
@@ -649,13 +777,8 @@ export async function startFakeGrok(options: FakeGrokOptions = {}): Promise<Fake
       const moderatedCount = p.script?.kind === 'moderated' ? (p.script.images ?? 1) : 0;
       const shape = options.imageFrames && options.imageFrames !== 'auto' ? options.imageFrames : body.modeId !== undefined ? 'card' : 'streaming';
       const made = Array.from({ length: n }, (_, i) => {
-        const uuid = randomUUID();
-        const img: GrokImage = { uuid, account: account.sso, path: `users/${account.userId}/generated/${uuid}/image.jpg`, bytes: fakeJpeg(uuid), moderated: i < moderatedCount };
-        images.push(img);
-        if (!img.moderated) {
-          assets.set(img.path, { id: uuid, owner: account.sso, path: img.path, mime: 'image/jpeg', name: 'image.jpg', bytes: img.bytes, createTime: now });
-          generated.push(img.path);
-        }
+        const img = newImage(account, i < moderatedCount);
+        if (!img.moderated) generated.push(img.path);
         return { img, cardId: randomUUID() };
       });
       for (const progress of [50, 100]) {
@@ -749,16 +872,17 @@ export async function startFakeGrok(options: FakeGrokOptions = {}): Promise<Fake
 
   function server(host: GrokRecordedRequest['host']): http.Server {
     const srv = http.createServer((req, res) => {
-      onJsonBody(req, (body) => {
+      onJsonBody(req, (body, _raw, bytes) => {
         const url = new URL(req.url ?? '/', 'http://fake');
         const cookies = parseCookies(req.headers.cookie);
-        const rec: GrokRecordedRequest = { host, method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body, cookies, account: cookies.sso ?? '', at: Date.now() };
+        const statsig = req.headers['x-statsig-id'];
+        const rec: GrokRecordedRequest = { host, method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body, cookies, account: cookies.sso ?? '', ...(typeof statsig === 'string' ? { statsig } : {}), at: Date.now() };
         requests.push(rec);
         res.on('close', () => {
           rec.closedAt = Date.now();
         });
         if (host === 'assets') return serveAsset(rec, res);
-        void route(rec, req, res).catch(() => res.destroy());
+        void route(rec, req, res, bytes).catch(() => res.destroy());
       });
     });
     srv.on('connection', (s) => {
@@ -774,6 +898,24 @@ export async function startFakeGrok(options: FakeGrokOptions = {}): Promise<Fake
   const url = await listen(main);
   const assetsUrl = await listen(assetsHost);
 
+  // The WebSocket chat gateway shares the grok.com host (test/fakes/grok-gateway.ts).
+  const gatewayTurns: GrokGatewayTurn[] = [];
+  let gatewayStyle: GrokGatewayStyle = { ...options.gatewayStyle };
+  const gateway = attachGrokGateway(main, {
+    origin: () => options.gatewayOrigin ?? url,
+    style: () => gatewayStyle,
+    chunkDelayMs: options.chunkDelayMs ?? 0,
+    turns: gatewayTurns,
+    requests,
+    byToken,
+    quotaOf,
+    takeScript: (sso, mode, accept) => takeScript(sso, 'gateway', mode, accept),
+    errorAnswer,
+    clearance,
+    findUpload: (sso, id) => uploads.find((u) => u.account === sso && (u.fileMetadataId ?? u.fileId) === id),
+    newImage,
+  });
+
   return {
     url,
     assetsUrl,
@@ -781,6 +923,7 @@ export async function startFakeGrok(options: FakeGrokOptions = {}): Promise<Fake
     requests,
     uploads,
     images,
+    gatewayTurns,
     script: (sso, s) => {
       const x: Script = { sso, left: s.count ?? Infinity, s };
       scripts.push(x);
@@ -799,14 +942,19 @@ export async function startFakeGrok(options: FakeGrokOptions = {}): Promise<Fake
     setStyle: (st) => {
       style = { ...st };
     },
+    setGatewayStyle: (st) => {
+      gatewayStyle = { ...st };
+    },
     clear: () => {
       scripts = [];
       quotas.clear();
       requests.length = 0;
+      gatewayTurns.length = 0;
     },
-    accountsSeen: () => requests.filter((r) => r.endpoint === 'conversation' || r.endpoint === 'continue').map((r) => r.account),
-    imageBytes: (id) => images.find((i) => i.uuid === id)?.bytes ?? uploads.find((u) => u.fileId === id)?.bytes,
+    accountsSeen: () => requests.filter((r) => r.endpoint === 'conversation' || r.endpoint === 'continue' || r.endpoint === 'gateway').map((r) => r.account),
+    imageBytes: (id) => images.find((i) => i.uuid === id)?.bytes ?? uploads.find((u) => u.fileId === id || u.fileMetadataId === id)?.bytes,
     close: async () => {
+      gateway.close();
       for (const s of sockets) s.destroy();
       await Promise.all([main, assetsHost].map((srv) => new Promise<void>((r) => srv.close(() => r()))));
     },

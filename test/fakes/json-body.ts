@@ -3,13 +3,15 @@ import type { IncomingMessage } from 'node:http';
 /**
  * Read a request's whole body and hand it over as a JSON object: undefined when the body is
  * empty, not JSON, or not an object (a fake answers that the way its upstream would); the raw
- * text comes along for fakes that tell those cases apart.
+ * text comes along for fakes that tell those cases apart, and the bytes for bodies that are not
+ * text (multipart uploads).
  */
-export function onJsonBody(req: IncomingMessage, handle: (body: Record<string, unknown> | undefined, raw: string) => void): void {
+export function onJsonBody(req: IncomingMessage, handle: (body: Record<string, unknown> | undefined, raw: string, bytes: Buffer) => void): void {
   const parts: Buffer[] = [];
   req.on('data', (c: Buffer) => parts.push(c));
   req.on('end', () => {
-    const raw = Buffer.concat(parts).toString('utf8');
+    const bytes = Buffer.concat(parts);
+    const raw = bytes.toString('utf8');
     let body: Record<string, unknown> | undefined;
     try {
       const parsed: unknown = raw ? JSON.parse(raw) : undefined;
@@ -17,6 +19,6 @@ export function onJsonBody(req: IncomingMessage, handle: (body: Record<string, u
     } catch {
       body = undefined;
     }
-    handle(body, raw);
+    handle(body, raw, bytes);
   });
 }
