@@ -1,4 +1,4 @@
-/** The GitHub Models fake speaks the protocol of /work/shared/upstreams/github-models.md. */
+/** The GitHub Models fake speaks the protocol the real service speaks, as recorded in its reference. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   githubReply,

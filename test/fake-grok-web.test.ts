@@ -1,4 +1,4 @@
-/** The Grok web fake speaks the protocol of /work/shared/upstreams/grok-web.md. */
+/** The Grok web fake speaks the protocol of grok.com's web API, as its reference describes it. */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {

@@ -1,6 +1,6 @@
 /**
- * A fake GitHub Models upstream (https://models.github.ai) on loopback HTTP, built to
- * /work/shared/upstreams/github-models.md. It speaks the wire protocol as recorded from the real
+ * A fake GitHub Models upstream (https://models.github.ai) on loopback HTTP, built to the
+ * protocol reference of the service. It speaks the wire protocol as recorded from the real
  * service: Azure-flavoured JSON with alphabetically ordered keys, the empty-choices stream prelude,
  * `obfuscation` fields, the rate-limit headers on every 200, both 429 bodies, and the error bodies
  * of the reference's §4. Every request is recorded.

@@ -1,6 +1,6 @@
 /**
- * A fake Grok web upstream (grok.com + assets.grok.com) on loopback HTTP, built to
- * /work/shared/upstreams/grok-web.md. Two servers: `url` plays `https://grok.com`, `assetsUrl` plays
+ * A fake Grok web upstream (grok.com + assets.grok.com) on loopback HTTP, built to the protocol
+ * reference of grok.com's web API. Two servers: `url` plays `https://grok.com`, `assetsUrl` plays
  * `https://assets.grok.com` (a second port, so asset paths join exactly as on the real hosts). Every
  * request to either is recorded in `requests`.
  *
