@@ -139,6 +139,39 @@ describe('grok-web chat over the WebSocket gateway', () => {
   });
 });
 
+describe('images in requests over the gateway', () => {
+  const png = (label: string) => `data:image/png;base64,${Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from(label)]).toString('base64')}`;
+  const withImages = (n: number) => ({
+    model: 'grok-3',
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'see' }, ...Array.from({ length: n }, (_, i) => ({ type: 'image_url', image_url: { url: png(`img-${i}`) } }))] }],
+  });
+
+  it('go up through upload v2 (multipart, no statsig) and ride the message as file mentions; the last eight of a request', async () => {
+    await start({}, { credentials: [ACCOUNTS[0]] });
+    const res = await post(withImages(10));
+    expect(res.status).toBe(200);
+    const ups = fake.grok.requests.filter((r) => r.endpoint === 'upload-v2');
+    expect(ups).toHaveLength(8);
+    expect(ups.every((u) => u.statsig === undefined && String(u.headers['content-type']).startsWith('multipart/form-data'))).toBe(true);
+    const turn = upgraded()[0];
+    const ids = fake.grok.uploads.slice(-8).map((u) => u.fileMetadataId);
+    expect(turn.fileIds).toEqual(ids);
+    expect(turn.violations).toEqual([]);
+    // the bytes Grok got are the client's, and the answer names the files it saw
+    expect(fake.grok.uploads.slice(-8).map((u) => u.bytes.subarray(8).toString())).toEqual(Array.from({ length: 8 }, (_, i) => `img-${i + 2}`));
+    expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0].message.content).toBe(grokReply('see', ids as string[]));
+  });
+
+  it('a file Grok refuses (terminalError) is a 400 for the request, not the account', async () => {
+    await start({}, { credentials: [ACCOUNTS[0]] });
+    const res = await post({ model: 'grok-3', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/x-icon;base64,AAABAAEAEBAAAAEAIAA=' } }] }] });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('refused the attached file');
+    expect(view(GROK_SSO.basic).failures).toBe(0);
+    expect(upgraded()).toHaveLength(0);
+  });
+});
+
 describe('gateway failures', () => {
   it('a 429 at the handshake rotates to the next account, which serves; the first rests', async () => {
     const clock = new ManualClock(Date.now());

@@ -35,7 +35,8 @@ export interface UpstreamRequest {
   path: string;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
-  body?: string;
+  /** Text, or bytes (a multipart upload). */
+  body?: string | Buffer;
   signal: CallSignal;
 }
 

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import {
   CallSignal,
+  GatewayError,
   UpstreamError,
   createUpstreamDispatcher,
   requestUpstream,
@@ -25,6 +26,8 @@ export interface ClientOptions {
   proxyUrl?: string;
   /** The chat socket's application-level ping interval, seconds (grok.com's web app: 25). */
   heartbeatSeconds: number;
+  /** `websocket`: the web app's current routes (uploads v2); `http`: the REST dialect's. */
+  chatTransport: 'websocket' | 'http';
 }
 
 /** The only cookies besides the account's own that go to the gateway: Cloudflare's clearance ones. */
@@ -139,11 +142,41 @@ export class GrokClient {
     return requestUpstream(this.#dispatcher, { origin: this.origin, path, method: 'POST', headers: this.headers(call.credential?.secret), body, signal: call.signal });
   }
 
-  /** Upload a file with the call's account; its id goes into the message's attachments. */
+  /**
+   * Upload a file with the call's account; its id goes into the message's attachments. Over the
+   * gateway, as the web app does: `POST /http/upload-file-v2/direct`, multipart, without statsig;
+   * over `http`, the REST dialect's JSON upload.
+   */
   async upload(call: CallContext, fileName: string, mimeType: string, bytes: Buffer): Promise<string> {
+    if (this.options.chatTransport === 'websocket') return this.#uploadDirect(call, fileName, mimeType, bytes);
     const res = await this.post('/rest/app-chat/upload-file', JSON.stringify({ fileName, fileMimeType: mimeType, content: bytes.toString('base64') }), call);
     const up = (await res.body.json()) as { fileMetadataId?: string; fileId?: string };
     const id = up.fileMetadataId ?? up.fileId;
+    if (!id) throw UpstreamError.malformed('Grok accepted an upload without giving its id');
+    return id;
+  }
+
+  async #uploadDirect(call: CallContext, fileName: string, mimeType: string, bytes: Buffer): Promise<string> {
+    const boundary = `----SwitchboardFormBoundary${randomBytes(12).toString('hex')}`;
+    const safeName = fileName.replace(/["\r\n\\]/g, '_');
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${safeName}"\r\nContent-Type: ${mimeType}\r\n\r\n`),
+      bytes,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const headers: Record<string, string> = {
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      accept: '*/*',
+      origin: this.origin,
+      referer: `${this.origin}/`,
+      'user-agent': this.options.userAgent,
+    };
+    if (call.credential) headers.cookie = this.cookieFor(call.credential.secret);
+    const res = await requestUpstream(this.#dispatcher, { origin: this.origin, path: '/http/upload-file-v2/direct', method: 'POST', headers, body, signal: call.signal });
+    const up = (await res.body.json()) as { uploadId?: string; terminalError?: unknown; fileMetadata?: { fileMetadataId?: string; fileId?: string } | null };
+    // A refused file is the request's, not the account's: Grok said so in a 200.
+    if (up.terminalError) throw new GatewayError('SWB_ERR_INVALID_VALUE', `Grok refused the attached file ${JSON.stringify(fileName)}: ${String(up.terminalError).slice(0, 200)}`, { param: 'messages' });
+    const id = up.fileMetadata?.fileMetadataId ?? up.fileMetadata?.fileId ?? up.uploadId;
     if (!id) throw UpstreamError.malformed('Grok accepted an upload without giving its id');
     return id;
   }

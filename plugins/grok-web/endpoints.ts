@@ -12,7 +12,7 @@ import {
   type ImagesResponse,
 } from '../../core/index.js';
 import type { GrokClient } from './client.js';
-import { converse, type ChatTransport } from './conversation.js';
+import { converse } from './conversation.js';
 import type { GeneratedImages } from './generated-images.js';
 import { prepareMessage, type MessageOptions } from './message.js';
 import type { GrokModel } from './models.js';
@@ -26,7 +26,6 @@ export interface EndpointOptions extends MessageOptions {
   /** Images a chat answer asks Grok for. */
   imageCount: number;
   showSearchSources: boolean;
-  chatTransport: ChatTransport;
 }
 
 /** Grok makes at most this many images per conversation (`imageGenerationCount`). */

@@ -1,5 +1,5 @@
 import type { Agent } from 'undici';
-import type { CallContext, ChatRequest } from '../../core/index.js';
+import { GatewayError, type CallContext, type ChatRequest } from '../../core/index.js';
 import type { GrokClient } from './client.js';
 import { flattenMessages } from './flatten.js';
 import { loadUserImage, type FetchLimits } from './user-images.js';
@@ -8,10 +8,12 @@ export interface MessageOptions {
   /** A history longer than this travels as a file (0: never). */
   historyFileChars: number;
   imageInput: FetchLimits;
+  chatTransport: 'websocket' | 'http';
 }
 
-/** Grok takes at most this many attachments per message (reference §3). */
-const MAX_ATTACHMENTS = 4;
+/** Attachments grok.com takes per message: the web app's gateway 8 (64 MiB in all), the REST dialect 4. */
+const MAX_ATTACHMENTS = { websocket: 8, http: 4 } as const;
+const MAX_TOTAL_BYTES = 64 * 1024 * 1024;
 
 /** A long history travels as this file; the message says so, so the model reads it. */
 const HISTORY_FILE = 'conversation.txt';
@@ -45,8 +47,11 @@ export async function prepareMessage(
   imageAgent: Agent,
 ): Promise<{ message: string; files: string[] }> {
   const files: string[] = [];
-  for (const [i, { url, param }] of imageUrls(request).slice(-MAX_ATTACHMENTS).entries()) {
+  let total = 0;
+  for (const [i, { url, param }] of imageUrls(request).slice(-MAX_ATTACHMENTS[options.chatTransport]).entries()) {
     const img = await loadUserImage(url, param, options.imageInput, imageAgent);
+    total += img.bytes.length;
+    if (total > MAX_TOTAL_BYTES) throw new GatewayError('SWB_ERR_INVALID_VALUE', `The images of one request may total at most 64 MiB for Grok; ${param} goes past it.`, { param });
     files.push(await client.upload(call, `image-${i + 1}.${img.mimeType.split('/')[1] ?? 'bin'}`, img.mimeType, img.bytes));
   }
   const message = flattenMessages(request.messages);
