@@ -11,6 +11,7 @@ import { sessionCreate, turnEvents } from '../plugins/grok-web/gateway.js';
 import { DEFAULT_MODELS, gatewayMode, tierOf } from '../plugins/grok-web/models.js';
 import { GrokInBandError, GrokTranslator, type TranslateOptions } from '../plugins/grok-web/translate.js';
 import { cookieUserId, sessionUserId } from '../plugins/grok-web/user-id.js';
+import { inferTier } from '../plugins/grok-web/quota.js';
 
 const UID = '497f19f8-49d4-458a-bee4-43ec3dcaf8ca';
 const ev = (event: Record<string, unknown>) => ({ session_id: 's1', event });
@@ -153,5 +154,19 @@ describe('server events', () => {
     const r = translate([null, 'text', { event: 'x' }, ev({ type: 'response.created' }), ev({ type: 'conversation.item.done' })]);
     expect(r.out).toEqual([]);
     expect(r.steps.every((s) => s === 'more')).toBe(true);
+  });
+});
+
+describe("an account's tier from its windows", () => {
+  const w = (entries: [string, number][]) => new Map(entries.map(([mode, total]) => [mode, { remaining: total, total, windowSeconds: 7200, fetchedAt: 0 }]));
+  it('totals only one tier has name it; a heavy window means heavy; disagreeing signals give the lower tier; none, nothing', () => {
+    expect(inferTier(w([['auto', 20]]))).toBe('basic');
+    expect(inferTier(w([['auto', 7], ['fast', 30]]))).toBe('basic');
+    expect(inferTier(w([['auto', 50], ['fast', 140]]))).toBe('super');
+    expect(inferTier(w([['auto', 150], ['fast', 400], ['heavy', 20]]))).toBe('heavy');
+    expect(inferTier(w([['heavy', 0], ['auto', 50]]))).toBe('super');
+    expect(inferTier(w([['auto', 150], ['fast', 140]]))).toBe('super');
+    expect(inferTier(w([['auto', 33], ['expert', 50]]))).toBeUndefined();
+    expect(inferTier(undefined)).toBeUndefined();
   });
 });

@@ -139,6 +139,33 @@ describe('grok-web chat over the WebSocket gateway', () => {
   });
 });
 
+describe('quota windows per mode', () => {
+  it('the refresh-all job reads one window per mode, asking by mode alone; each answer counts one down', async () => {
+    const client = await start({}, { credentials: [ACCOUNTS[1]] });
+    const handle = sb!.app.switchboard.providers.get('grok')!;
+    expect(handle.instance.quotaModels!().length).toBe(4); // fast, auto, expert, heavy
+    const job = sb!.app.switchboard.quotaRefresh.start(handle);
+    await expect(job.finished).resolves.toMatchObject({ total: 4, done: 4, failed: 0 });
+    const reads = fake.grok.requests.filter((r) => r.path === '/rest/rate-limits');
+    expect(reads.map((r) => r.body).sort((a, b) => String(a?.modelName).localeCompare(String(b?.modelName)))).toEqual([{ modelName: 'auto' }, { modelName: 'expert' }, { modelName: 'fast' }, { modelName: 'heavy' }]);
+    const before = view(GROK_SSO.super).models['grok-chat-expert'].observed!.remainingRequests!;
+    expect(before).toBe(fake.grok.quota(GROK_SSO.super, 'expert').remainingQueries);
+    await client.chat.completions.create({ model: 'grok-chat-expert', messages: [{ role: 'user', content: 'x' }] });
+    expect(view(GROK_SSO.super).models['grok-chat-expert'].observed!.remainingRequests).toBe(before - 1);
+  });
+
+  it('an account without a configured tier takes the one its windows show (auto 50: super) once they were read', async () => {
+    await start({}, { credentials: [{ value: GROK_SSO.super }] });
+    const ask = () => post({ model: 'grok-chat-auto', messages: [{ role: 'user', content: 'x' }] });
+    expect((await ask()).status).toBe(503); // counted as basic: auto wants super
+    const handle = sb!.app.switchboard.providers.get('grok')!;
+    await sb!.app.switchboard.quotaRefresh.start(handle).finished;
+    const ok = await ask();
+    expect(ok.status).toBe(200);
+    expect(upgraded().at(-1)!.mode).toBe('auto');
+  });
+});
+
 describe('images in requests over the gateway', () => {
   const png = (label: string) => `data:image/png;base64,${Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from(label)]).toString('base64')}`;
   const withImages = (n: number) => ({

@@ -13,7 +13,7 @@ import {
 import { isRateLimit } from './classify.js';
 import { GatewaySocket } from './gateway-socket.js';
 import { UserIds, sessionUserId } from './user-id.js';
-import { QuotaBook, limitObservation, observation, parseQuota, type ModeQuota } from './quota.js';
+import { QuotaBook, inferTier, limitObservation, observation, parseQuota, type ModeQuota } from './quota.js';
 import { GrokInBandError } from './translate.js';
 
 export interface ClientOptions {
@@ -200,6 +200,11 @@ export class GrokClient {
     err.quota = limitObservation(q);
   }
 
+  /** An account's tier as its windows' totals tell it, once one was read (for accounts configured without one). */
+  inferredTier(secret: string): 'basic' | 'super' | 'heavy' | undefined {
+    return inferTier(this.#book.windows(secret));
+  }
+
   /** The refresh-all job: one account's window, read now (a failed read throws). */
   async fetchQuota(credential: Credential, key: string): Promise<QuotaObservation> {
     return observation(await this.#book.refresh(credential.secret, key));
@@ -236,7 +241,8 @@ export class GrokClient {
         path: '/rest/rate-limits',
         method: 'POST',
         headers: this.headers(secret),
-        body: JSON.stringify({ requestKind: 'DEFAULT', modelName: key }),
+        // The web app asks by mode alone today; the REST dialect's clients also sent requestKind.
+        body: JSON.stringify(this.options.chatTransport === 'websocket' ? { modelName: key } : { requestKind: 'DEFAULT', modelName: key }),
         signal,
       });
       return parseQuota(await res.body.json(), Date.now());

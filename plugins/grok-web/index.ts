@@ -134,12 +134,14 @@ export default defineProvider<Options>({
         for (const m of models.values()) if (!seen.has(windowOf(m))) seen.set(windowOf(m), m.id);
         return [...seen.values()];
       },
-      // Tier routing (reference §6): a model uses accounts of its tier first, then the tiers above;
-      // an account without a configured tier counts as basic.
+      // Tier routing: a model uses accounts of its tier first, then the tiers above; an account
+      // without a configured tier takes the one its quota windows show, else counts as basic.
       rankCredential(credential, model) {
         const m = models.get(model);
         if (!m) return 0;
-        const rank = tiersFor(m, gateway).indexOf((credential?.tier as Tier | undefined) ?? 'basic');
+        // A configured tier wins; else what the account's quota windows say; else basic.
+        const tier = (credential?.tier as Tier | undefined) ?? (credential && client.inferredTier(credential.secret)) ?? 'basic';
+        const rank = tiersFor(m, gateway).indexOf(tier);
         return rank === -1 ? undefined : rank;
       },
       listModels: (): ModelInfo[] => [...models.values()].map((m) => ({ id: m.id, owned_by: 'xai', tier: tierOf(m, gateway) })),

@@ -28,6 +28,11 @@ export class QuotaBook {
     return this.#quotas.get(account)?.get(key);
   }
 
+  /** Every window read for an account, by key. */
+  windows(account: string): ReadonlyMap<string, ModeQuota> | undefined {
+    return this.#quotas.get(account);
+  }
+
   set(account: string, key: string, q: ModeQuota): void {
     let m = this.#quotas.get(account);
     if (!m) this.#quotas.set(account, (m = new Map()));
@@ -84,4 +89,28 @@ export function observation(q: ModeQuota): QuotaObservation {
  */
 export function limitObservation(q: ModeQuota): QuotaObservation {
   return { remaining: q.remaining, limit: q.total, resetAt: q.fetchedAt + (q.waitSeconds ?? q.windowSeconds) * 1000, observedAt: q.fetchedAt };
+}
+
+type Tier = 'basic' | 'super' | 'heavy';
+/** The window totals each tier has per mode, as grok.com hands them out. */
+const TIER_BY_TOTAL: Record<string, Record<number, Tier>> = {
+  auto: { 7: 'basic', 20: 'basic', 50: 'super', 150: 'heavy' },
+  fast: { 30: 'basic', 140: 'super', 400: 'heavy' },
+};
+
+/**
+ * An account's tier read from the totals of its windows: `auto` and `fast` totals that only one
+ * tier has, or any `heavy` window at all (only heavy accounts get one). Signals that disagree
+ * give the lower tier; none gives undefined.
+ */
+export function inferTier(windows: ReadonlyMap<string, ModeQuota> | undefined): Tier | undefined {
+  if (!windows) return undefined;
+  const seen: Tier[] = [];
+  for (const [mode, q] of windows) {
+    const t = mode === 'heavy' ? (q.total > 0 ? 'heavy' : undefined) : TIER_BY_TOTAL[mode]?.[q.total];
+    if (t) seen.push(t);
+  }
+  if (!seen.length) return undefined;
+  const order: Tier[] = ['basic', 'super', 'heavy'];
+  return seen.reduce((a, b) => (order.indexOf(b) < order.indexOf(a) ? b : a));
 }
