@@ -4,46 +4,31 @@
  * protocol over a real socket, with SSO accounts in the pool.
  */
 import http from 'node:http';
-import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/state/clock.js';
 import { maskSecret } from '../core/pool/credentials.js';
 import { GROK_SSO, DEFAULT_GROK_ACCOUNTS, fakeJpeg, grokReply, grokThinking } from './fakes/grok-web.js';
 import { startFakeProxy, type FakeProxy } from './fakes/http-proxy.js';
 import { useFakeGrok } from './helpers/lifecycle.js';
-import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+import { GROK_ACCOUNTS, useGrokSwitchboard } from './helpers/grok-switchboard.js';
 
 const fake = useFakeGrok();
-let sb: RunningSwitchboard | undefined;
+const grok = useGrokSwitchboard(fake, 'websocket');
+const { start } = grok;
 let proxy: FakeProxy | undefined;
 
 afterEach(async () => {
-  await sb?.close();
-  sb = undefined;
   await proxy?.close();
   proxy = undefined;
 });
 
-const ACCOUNTS = [
-  { value: GROK_SSO.basic, tier: 'basic' },
-  { value: GROK_SSO.super, tier: 'super' },
-];
-
-async function start(extra: Record<string, unknown> = {}, opts: { clock?: ManualClock; credentials?: unknown[] } = {}) {
-  sb = await startSwitchboard(
-    {
-      providers: [{ id: 'grok', plugin: 'grok-web', baseUrl: fake.grok.url, assetsUrl: fake.grok.assetsUrl, credentials: opts.credentials ?? ACCOUNTS, retry: { attempts: 1 }, ...extra }],
-    },
-    { clock: opts.clock },
-  );
-  return new OpenAI({ baseURL: sb.baseURL, apiKey: 'none', maxRetries: 0 });
-}
+const ACCOUNTS = GROK_ACCOUNTS;
 
 const turns = () => fake.grok.gatewayTurns;
 const upgraded = () => turns().filter((t) => t.status === 101);
 const sessions = () => fake.grok.requests.filter((r) => r.endpoint === 'session');
-const view = (sso: string) => sb!.app.switchboard.providers.get('grok')!.pool.snapshot().find((c) => c.id === maskSecret(sso))!;
-const post = (body: unknown) => fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const view = (sso: string) => grok.sb().app.switchboard.providers.get('grok')!.pool.snapshot().find((c) => c.id === maskSecret(sso))!;
+const post = (body: unknown) => fetch(`${grok.sb().baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const estimatedTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
 describe('grok-web chat over the WebSocket gateway', () => {
@@ -71,7 +56,7 @@ describe('grok-web chat over the WebSocket gateway', () => {
     for (const q of ['one', 'two', 'three']) await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: q }] });
     expect(sessions()).toHaveLength(1);
     expect(upgraded()).toHaveLength(3);
-    await sb!.close();
+    await grok.sb().close();
     fake.grok.clear();
     const uid = DEFAULT_GROK_ACCOUNTS[1].userId;
     const c2 = await start({}, { credentials: [{ value: `sso=${GROK_SSO.super}; sso-rw=${GROK_SSO.super}; _ga=GA1.1; x-userid=${uid}`, tier: 'super' }] });
@@ -113,7 +98,7 @@ describe('grok-web chat over the WebSocket gateway', () => {
     const plain = await start();
     const r = await plain.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'search it' }] });
     expect(r.choices[0].message.content).toBe(grokReply('search it'));
-    await sb!.close();
+    await grok.sb().close();
     const client = await start({ showSearchSources: true });
     const s = await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'search it' }] });
     const content = s.choices[0].message.content ?? '';
@@ -142,9 +127,9 @@ describe('grok-web chat over the WebSocket gateway', () => {
 describe('quota windows per mode', () => {
   it('the refresh-all job reads one window per mode, asking by mode alone; each answer counts one down', async () => {
     const client = await start({}, { credentials: [ACCOUNTS[1]] });
-    const handle = sb!.app.switchboard.providers.get('grok')!;
+    const handle = grok.sb().app.switchboard.providers.get('grok')!;
     expect(handle.instance.quotaModels!().length).toBe(4); // fast, auto, expert, heavy
-    const job = sb!.app.switchboard.quotaRefresh.start(handle);
+    const job = grok.sb().app.switchboard.quotaRefresh.start(handle);
     await expect(job.finished).resolves.toMatchObject({ total: 4, done: 4, failed: 0 });
     const reads = fake.grok.requests.filter((r) => r.path === '/rest/rate-limits');
     expect(reads.map((r) => r.body).sort((a, b) => String(a?.modelName).localeCompare(String(b?.modelName)))).toEqual([{ modelName: 'auto' }, { modelName: 'expert' }, { modelName: 'fast' }, { modelName: 'heavy' }]);
@@ -158,8 +143,8 @@ describe('quota windows per mode', () => {
     await start({}, { credentials: [{ value: GROK_SSO.super }] });
     const ask = () => post({ model: 'grok-chat-auto', messages: [{ role: 'user', content: 'x' }] });
     expect((await ask()).status).toBe(503); // counted as basic: auto wants super
-    const handle = sb!.app.switchboard.providers.get('grok')!;
-    await sb!.app.switchboard.quotaRefresh.start(handle).finished;
+    const handle = grok.sb().app.switchboard.providers.get('grok')!;
+    await grok.sb().app.switchboard.quotaRefresh.start(handle).finished;
     const ok = await ask();
     expect(ok.status).toBe(200);
     expect(upgraded().at(-1)!.mode).toBe('auto');
@@ -262,7 +247,7 @@ describe('gateway failures', () => {
     fake.grok.script('*', { kind: 'slow', on: 'gateway', delayMs: 200, count: 1 });
     await start({}, { credentials: [ACCOUNTS[0]] });
     await new Promise<void>((resolve, reject) => {
-      const req = http.request(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+      const req = http.request(`${grok.sb().baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } });
       req.on('response', (res) =>
         res.once('data', () => {
           req.destroy();
@@ -295,7 +280,7 @@ describe('gateway failures', () => {
     fake.grok.script(GROK_SSO.basic, { kind: 'unauthorized', on: 'gateway' });
     const client = await start();
     await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] });
-    for (const sso of Object.values(GROK_SSO)) expect(sb!.logText()).not.toContain(sso);
+    for (const sso of Object.values(GROK_SSO)) expect(grok.sb().logText()).not.toContain(sso);
   });
 
   it('proxyUrl carries the WebSocket too (a CONNECT tunnel to grok.com)', async () => {

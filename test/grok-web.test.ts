@@ -6,52 +6,24 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useFakeGrok } from './helpers/lifecycle.js';
 import { ManualClock } from '../core/state/clock.js';
 import { GROK_SSO, GROK_WEB_RESULTS, GROK_X_RESULTS, checkGrokHeaders, grokReply, grokThinking } from './fakes/grok-web.js';
-import { startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+import { startSwitchboard } from './helpers/switchboard.js';
+import { GROK_ACCOUNTS, useGrokSwitchboard } from './helpers/grok-switchboard.js';
 import { maskSecret } from '../core/pool/credentials.js';
 
 const fake = useFakeGrok();
-let sb: RunningSwitchboard | undefined;
-
-afterEach(async () => {
-  await sb?.close();
-  sb = undefined;
-});
-
-const ACCOUNTS = [
-  { value: GROK_SSO.basic, tier: 'basic' },
-  { value: GROK_SSO.super, tier: 'super' },
-];
-
-async function start(extra: Record<string, unknown> = {}, opts: { clock?: ManualClock; credentials?: unknown[] } = {}) {
-  sb = await startSwitchboard(
-    {
-      providers: [
-        {
-          id: 'grok',
-          plugin: 'grok-web',
-          chatTransport: 'http', // this suite is the HTTP dialect's; the gateway has grok-gateway.test.ts
-          baseUrl: fake.grok.url,
-          assetsUrl: fake.grok.assetsUrl,
-          credentials: opts.credentials ?? ACCOUNTS,
-          retry: { attempts: 1 },
-          ...extra,
-        },
-      ],
-    },
-    { clock: opts.clock },
-  );
-  return new OpenAI({ baseURL: sb.baseURL, apiKey: 'none', maxRetries: 0 });
-}
+const grok = useGrokSwitchboard(fake, 'http'); // this suite is the HTTP dialect's; the gateway has grok-gateway.test.ts
+const { start } = grok;
+const ACCOUNTS = GROK_ACCOUNTS;
 
 /** The documented estimate (docs/providers/grok-web.md): a quarter of the characters, rounded up, at least 1. */
 const estimatedTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
 const chats = () => fake.grok.requests.filter((r) => r.path === '/rest/app-chat/conversations/new');
-const view = (sso: string) => sb!.app.switchboard.providers.get('grok')!.pool.snapshot().find((c) => c.id === maskSecret(sso))!;
+const view = (sso: string) => grok.sb().app.switchboard.providers.get('grok')!.pool.snapshot().find((c) => c.id === maskSecret(sso))!;
 
 describe('grok-web chat', () => {
   it("the Grok3API server's README example: model grok-3 answers \"What is Python?\"", async () => {
@@ -152,13 +124,17 @@ describe('grok-web chat', () => {
     const dir = await mkdtemp(join(tmpdir(), 'sb-cookies-'));
     try {
       await writeFile(join(dir, 'cookies.txt'), `# accounts\n${GROK_SSO.basic}\nsso=${GROK_SSO.super}; sso-rw=${GROK_SSO.super}\n`);
-      sb = await startSwitchboard(
+      const own = await startSwitchboard(
         { providers: [{ id: 'grok', plugin: 'grok-web', chatTransport: 'http', baseUrl: fake.grok.url, assetsUrl: fake.grok.assetsUrl, credentials: { env: 'GROK_COOKIES' }, pool: { strategy: 'round-robin' } }] },
         { env: { GROK_COOKIES: join(dir, 'cookies.txt') } },
       );
-      const client = new OpenAI({ baseURL: sb.baseURL, apiKey: 'none', maxRetries: 0 });
-      for (const q of ['one', 'two']) await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: q }] });
-      expect(new Set(fake.grok.accountsSeen())).toEqual(new Set([GROK_SSO.basic, GROK_SSO.super]));
+      try {
+        const client = new OpenAI({ baseURL: own.baseURL, apiKey: 'none', maxRetries: 0 });
+        for (const q of ['one', 'two']) await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: q }] });
+        expect(new Set(fake.grok.accountsSeen())).toEqual(new Set([GROK_SSO.basic, GROK_SSO.super]));
+      } finally {
+        await own.close();
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -182,7 +158,7 @@ describe('grok-web tier routing', () => {
 
   it('a heavy model without a heavy account is refused with the reason, without a call', async () => {
     await start();
-    const res = await fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok/grok-4.20-multi-agent-0309', messages: [{ role: 'user', content: 'h' }] }) });
+    const res = await fetch(`${grok.sb().baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok/grok-4.20-multi-agent-0309', messages: [{ role: 'user', content: 'h' }] }) });
     expect(res.status).toBe(503);
     expect(((await res.json()) as { error: { message: string } }).error.message).toContain('2 not for model grok-4.20-multi-agent-0309');
     expect(chats()).toHaveLength(0);
@@ -217,7 +193,7 @@ describe('grok-web failures', () => {
 
   it('three 4xx in a row expire an account (the seeds\' rule); a success in between resets the count', async () => {
     await start({}, { credentials: [ACCOUNTS[0]] });
-    const ask = () => fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] }) });
+    const ask = () => fetch(`${grok.sb().baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] }) });
     const off = fake.grok.script(GROK_SSO.basic, { kind: 'forbidden' });
     expect((await ask()).status).toBe(502);
     expect((await ask()).status).toBe(502);
@@ -236,7 +212,7 @@ describe('grok-web failures', () => {
   it('a Cloudflare challenge spares the account and tells the operator what to refresh', async () => {
     fake.grok.script('*', { kind: 'cloudflare', count: 1 });
     await start({}, { credentials: [ACCOUNTS[0]] });
-    const res = await fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] }) });
+    const res = await fetch(`${grok.sb().baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] }) });
     const body = (await res.json()) as { error: { message: string } };
     expect(res.status).toBe(502);
     expect(body.error.message).toContain('cfClearance');
@@ -244,14 +220,14 @@ describe('grok-web failures', () => {
     expect(basic.failures).toBe(0);
     expect(basic.skipRequests).toBe(0);
     // and the next request goes through on the same account
-    const ok = await fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok-3', messages: [{ role: 'user', content: 'y' }] }) });
+    const ok = await fetch(`${grok.sb().baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok-3', messages: [{ role: 'user', content: 'y' }] }) });
     expect(ok.status).toBe(200);
   });
 
   it('an anti-bot rejection (code 7) says to refresh statsig, without blaming the account', async () => {
     fake.grok.script('*', { kind: 'anti-bot', count: 1 });
     await start({}, { credentials: [ACCOUNTS[0]] });
-    const res = await fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] }) });
+    const res = await fetch(`${grok.sb().baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] }) });
     expect(((await res.json()) as { error: { message: string } }).error.message).toContain('statsig');
     expect(view(GROK_SSO.basic).failures).toBe(0);
   });
@@ -270,8 +246,8 @@ describe('grok-web quotas', () => {
 
   it('the refresh-all job reads every account and window, a few at a time, once at a time; successes count down', async () => {
     const client = await start();
-    const refresh = sb!.app.switchboard.quotaRefresh;
-    const handle = sb!.app.switchboard.providers.get('grok')!;
+    const refresh = grok.sb().app.switchboard.quotaRefresh;
+    const handle = grok.sb().app.switchboard.providers.get('grok')!;
     const job = refresh.start(handle, 2);
     expect(() => refresh.start(handle)).toThrow(/already running/);
     await job.finished;
@@ -293,8 +269,8 @@ describe('grok-web quotas', () => {
   it('the refresh-all job counts the reads that failed, naming the account without its secret', async () => {
     fake.grok.script(GROK_SSO.basic, { kind: 'unauthorized', on: 'quota' });
     await start();
-    const handle = sb!.app.switchboard.providers.get('grok')!;
-    const job = await sb!.app.switchboard.quotaRefresh.start(handle).finished;
+    const handle = grok.sb().app.switchboard.providers.get('grok')!;
+    const job = await grok.sb().app.switchboard.quotaRefresh.start(handle).finished;
     const windows = handle.instance.quotaModels!().length;
     expect(job.failed).toBe(windows);
     expect(job.done).toBe(2 * windows);
@@ -306,7 +282,7 @@ describe('grok-web quotas', () => {
     const client = await start({ pool: { strategy: 'quota-aware' } }, { credentials: [{ value: GROK_SSO.basic, tier: 'basic' }, { value: GROK_SSO.super, tier: 'basic' }] });
     fake.grok.setQuota(GROK_SSO.basic, 'grok-3', 3);
     fake.grok.setQuota(GROK_SSO.super, 'grok-3', 9);
-    await sb!.app.switchboard.quotaRefresh.start(sb!.app.switchboard.providers.get('grok')!).finished;
+    await grok.sb().app.switchboard.quotaRefresh.start(grok.sb().app.switchboard.providers.get('grok')!).finished;
     await run(client);
     expect(fake.grok.accountsSeen()).toEqual([GROK_SSO.super]);
   });
@@ -326,9 +302,9 @@ describe('grok-web quotas', () => {
 describe('grok-web defaults', () => {
   it("runs with the seeds' stream timeouts unless the config says otherwise", async () => {
     await start();
-    expect(sb!.app.switchboard.providers.get('grok')!.timeouts).toEqual({ firstByteMs: 30_000, idleMs: 120_000, totalMs: 600_000 });
-    await sb!.close();
+    expect(grok.sb().app.switchboard.providers.get('grok')!.timeouts).toEqual({ firstByteMs: 30_000, idleMs: 120_000, totalMs: 600_000 });
+    await grok.sb().close();
     await start({ timeouts: { idleMs: 5_000 } });
-    expect(sb!.app.switchboard.providers.get('grok')!.timeouts).toEqual({ firstByteMs: 30_000, idleMs: 5_000, totalMs: 600_000 });
+    expect(grok.sb().app.switchboard.providers.get('grok')!.timeouts).toEqual({ firstByteMs: 30_000, idleMs: 5_000, totalMs: 600_000 });
   });
 });
