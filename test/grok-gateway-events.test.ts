@@ -12,6 +12,7 @@ import { DEFAULT_MODELS, gatewayMode, tierOf } from '../plugins/grok-web/models.
 import { GrokInBandError, GrokTranslator, type TranslateOptions } from '../plugins/grok-web/translate.js';
 import { cookieUserId, sessionUserId } from '../plugins/grok-web/user-id.js';
 import { inferTier } from '../plugins/grok-web/quota.js';
+import { isSignedStatsig, siteVerification } from '../plugins/grok-web/statsig.js';
 
 const UID = '497f19f8-49d4-458a-bee4-43ec3dcaf8ca';
 const ev = (event: Record<string, unknown>) => ({ session_id: 's1', event });
@@ -168,5 +169,22 @@ describe("an account's tier from its windows", () => {
     expect(inferTier(w([['auto', 150], ['fast', 140]]))).toBe('super');
     expect(inferTier(w([['auto', 33], ['expert', 50]]))).toBeUndefined();
     expect(inferTier(undefined)).toBeUndefined();
+  });
+});
+
+describe('statsig values and the page meta', () => {
+  it('a signed value is base64 (standard or URL-safe, padded or not) of exactly 70 bytes', () => {
+    const b = Buffer.alloc(70, 0xfb);
+    expect(isSignedStatsig(b.toString('base64'))).toBe(true);
+    expect(isSignedStatsig(b.toString('base64url'))).toBe(true);
+    expect(isSignedStatsig(Buffer.alloc(71).toString('base64'))).toBe(false); // the old static value's length
+    expect(isSignedStatsig('not base64!')).toBe(false);
+    expect(isSignedStatsig(undefined)).toBe(false);
+  });
+
+  it("the site-verification meta is read whatever the attribute order, quotes or the name's dashes", () => {
+    expect(siteVerification('<head><meta name="grok-site-verification" content="abc"></head>')).toBe('abc');
+    expect(siteVerification("<meta content='xyz' name='grok_site_verification' />")).toBe('xyz');
+    expect(siteVerification('<meta name="description" content="no">')).toBeUndefined();
   });
 });

@@ -7,7 +7,8 @@ import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/state/clock.js';
 import { maskSecret } from '../core/pool/credentials.js';
-import { GROK_SSO, DEFAULT_GROK_ACCOUNTS, fakeJpeg, grokReply, grokThinking } from './fakes/grok-web.js';
+import { ANTI_BOT_ERROR, GROK_SITE_VERIFICATION, GROK_SSO, DEFAULT_GROK_ACCOUNTS, fakeJpeg, grokReply, grokThinking } from './fakes/grok-web.js';
+import { signedValue, startFakeSigner, type FakeSigner } from './fakes/statsig-signer.js';
 import { startFakeProxy, type FakeProxy } from './fakes/http-proxy.js';
 import { useFakeGrok } from './helpers/lifecycle.js';
 import { GROK_ACCOUNTS, useGrokSwitchboard } from './helpers/grok-switchboard.js';
@@ -148,6 +149,70 @@ describe('quota windows per mode', () => {
     const ok = await ask();
     expect(ok.status).toBe(200);
     expect(upgraded().at(-1)!.mode).toBe('auto');
+  });
+});
+
+describe('statsig for the REST calls', () => {
+  let signer: FakeSigner | undefined;
+  afterEach(async () => {
+    await signer?.close();
+    signer = undefined;
+  });
+  const readAll = async () => {
+    const handle = grok.sb().app.switchboard.providers.get('grok')!;
+    return grok.sb().app.switchboard.quotaRefresh.start(handle).finished;
+  };
+  const reads = () => fake.grok.requests.filter((r) => r.path === '/rest/rate-limits');
+
+  it('without the option the quota reads go without x-statsig-id (no third-party signer is assumed)', async () => {
+    await start({}, { credentials: [ACCOUNTS[1]] });
+    await expect(readAll()).resolves.toMatchObject({ done: 4, failed: 0 });
+    expect(reads().map((r) => r.statsig)).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  it('a fixed value must be a signed one (base64 of 70 bytes): carried as is; anything else refused at start-up', async () => {
+    const value = signedValue('POST', '/rest/rate-limits', 1);
+    await start({ statsig: value }, { credentials: [ACCOUNTS[1]] });
+    await readAll();
+    expect(reads().every((r) => r.statsig === value)).toBe(true);
+    await grok.close();
+    await expect(start({ statsig: 'bm90IDcwIGJ5dGVz' })).rejects.toThrow(/statsig: a fixed value must be base64 of 70 bytes/);
+  });
+
+  it("a signer signs per method and path from the page's site-verification meta, once an hour for every account", async () => {
+    signer = await startFakeSigner();
+    await start({ statsig: { signerUrl: signer.url } });
+    await readAll(); // two accounts, four windows each
+    expect(signer.requests).toEqual([{ method: 'POST', path: '/rest/rate-limits', environment: { metaContent: GROK_SITE_VERIFICATION } }]);
+    expect(reads()).toHaveLength(8);
+    expect(new Set(reads().map((r) => r.statsig))).toEqual(new Set([signedValue('POST', '/rest/rate-limits', 1)]));
+    expect(fake.grok.requests.filter((r) => r.endpoint === 'page').map((r) => r.path)).toEqual(['/index']);
+  });
+
+  it('a signer that fails is asked once more after the page is read again; still failing, the read goes without the header', async () => {
+    signer = await startFakeSigner();
+    signer.failNext(2);
+    await start({ statsig: { signerUrl: signer.url } }, { credentials: [ACCOUNTS[1]] });
+    await expect(readAll()).resolves.toMatchObject({ done: 4, failed: 0 });
+    expect(signer.requests).toHaveLength(2); // the four reads waited for one signing, tried twice
+    expect(reads().map((r) => r.statsig)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(grok.sb().logText()).toContain('the statsig signer gave no value');
+    expect(fake.grok.requests.filter((r) => r.endpoint === 'page')).toHaveLength(2); // the page read again for the second try
+    // the next reads ask again, and get one
+    await readAll();
+    expect(signer.requests).toHaveLength(3);
+    expect(reads().slice(4).every((r) => r.statsig === signedValue('POST', '/rest/rate-limits', 3))).toBe(true);
+  });
+
+  it('a code-7 answer to a signed read gets a fresh signature and one more try', async () => {
+    signer = await startFakeSigner();
+    fake.grok.script(GROK_SSO.super, { kind: 'forbidden', on: 'quota', body: ANTI_BOT_ERROR, count: 1 });
+    await start({ statsig: { signerUrl: signer.url } }, { credentials: [ACCOUNTS[1]] });
+    await expect(readAll()).resolves.toMatchObject({ done: 4, failed: 0 });
+    expect(reads()[0].status).toBe(403);
+    expect(signer.requests).toHaveLength(2);
+    expect(reads()[0].statsig).toBe(signedValue('POST', '/rest/rate-limits', 1));
+    expect(reads().at(-1)!.statsig).toBe(signedValue('POST', '/rest/rate-limits', 2)); // the retry, signed anew
   });
 });
 

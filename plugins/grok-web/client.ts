@@ -8,18 +8,20 @@ import {
   requestUpstream,
   type CallContext,
   type Credential,
+  type Logger,
   type QuotaObservation,
 } from '../../core/index.js';
 import { isRateLimit } from './classify.js';
 import { GatewaySocket } from './gateway-socket.js';
 import { UserIds, sessionUserId } from './user-id.js';
 import { QuotaBook, inferTier, limitObservation, observation, parseQuota, type ModeQuota } from './quota.js';
+import { STATIC_STATSIG, Statsig, type StatsigOption } from './statsig.js';
 import { GrokInBandError } from './translate.js';
 
 export interface ClientOptions {
   baseUrl: string;
-  /** The `x-statsig-id` sent, or `random` for a fresh one per request. */
-  statsig: string;
+  /** Where `x-statsig-id` comes from (statsig.ts); unset: none over the gateway, the static value over `http`. */
+  statsig?: StatsigOption;
   cfClearance?: string;
   userAgent: string;
   /** Already resolved (the option or `GROK_PROXY`). */
@@ -50,14 +52,14 @@ export function gatewayCookie(cookie: string, uid: string): string {
   return out.join('; ');
 }
 
-/** The statsig value most Grok clients send (base64 of a fake JS error, reference §2). */
-export const STATIC_STATSIG = 'ZTpUeXBlRXJyb3I6IENhbm5vdCByZWFkIHByb3BlcnRpZXMgb2YgdW5kZWZpbmVkIChyZWFkaW5nICdjaGlsZE5vZGVzJyk=';
 export const DEFAULT_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/133.0.0.0 Safari/537.36';
+
+/** grok.com's anti-bot answer (code 7), which a fresh statsig may cure. */
+const ANTI_BOT = /"code"\s*:\s*7\b|anti-bot/i;
 
 /** A quota read may delay a failed request's answer: it gets this long. */
 const QUOTA_READ_TIMEOUT_MS = 10_000;
 
-const randomStatsig = () => Buffer.from(`e:TypeError: Cannot read properties of undefined (reading '${randomBytes(6).toString('hex')}')`).toString('base64');
 
 /** A credential is a bare sso token or a whole cookie string; both become the request's Cookie. */
 function cookieOf(secret: string, cfClearance: string | undefined): string {
@@ -77,11 +79,25 @@ export class GrokClient {
   readonly #cookies = new Map<string, string>();
   readonly #book: QuotaBook;
   readonly #userIds = new UserIds((secret) => this.#lookUpUserId(secret));
+  readonly #statsig: Statsig;
+  readonly #signer: Dispatcher | undefined;
 
-  constructor(private readonly options: ClientOptions) {
+  constructor(
+    private readonly options: ClientOptions,
+    log: Logger,
+  ) {
     this.origin = new URL(options.baseUrl).origin;
     this.#dispatcher = createUpstreamDispatcher({ baseUrl: options.baseUrl, proxyUrl: options.proxyUrl, connections: 16 });
     this.#book = new QuotaBook((secret, key) => this.#readQuota(secret, key));
+    const statsig = options.statsig ?? (options.chatTransport === 'http' ? STATIC_STATSIG : undefined);
+    this.#signer = typeof statsig === 'object' ? createUpstreamDispatcher({ baseUrl: statsig.signerUrl, connections: 2 }) : undefined;
+    this.#statsig = new Statsig(statsig, {
+      dispatcher: this.#dispatcher,
+      origin: this.origin,
+      signer: this.#signer,
+      log,
+      pageHeaders: (secret) => ({ accept: 'text/html,application/xhtml+xml', 'user-agent': options.userAgent, ...(secret ? { cookie: this.cookieFor(secret) } : {}) }),
+    });
   }
 
   /**
@@ -122,7 +138,8 @@ export class GrokClient {
     return cookie;
   }
 
-  headers(secret: string | undefined): Record<string, string> {
+  /** A REST call's headers for `POST path`: the account's cookie, and `x-statsig-id` when there is one. */
+  async headers(secret: string | undefined, path: string): Promise<Record<string, string>> {
     const h: Record<string, string> = {
       'content-type': 'application/json',
       accept: '*/*',
@@ -130,16 +147,22 @@ export class GrokClient {
       referer: `${this.origin}/`,
       'user-agent': this.options.userAgent,
       'x-xai-request-id': randomUUID(),
-      'x-statsig-id': this.options.statsig === 'random' ? randomStatsig() : this.options.statsig,
     };
+    const statsig = await this.#statsig.value('POST', path, secret);
+    if (statsig) h['x-statsig-id'] = statsig;
     const cookie = secret && this.cookieFor(secret);
     if (cookie) h.cookie = cookie;
     return h;
   }
 
   /** `POST path` with the call's account and signal; the 2xx response (else an UpstreamError). */
-  post(path: string, body: string, call: CallContext): Promise<Dispatcher.ResponseData> {
-    return requestUpstream(this.#dispatcher, { origin: this.origin, path, method: 'POST', headers: this.headers(call.credential?.secret), body, signal: call.signal });
+  async post(path: string, body: string, call: CallContext): Promise<Dispatcher.ResponseData> {
+    return requestUpstream(this.#dispatcher, { origin: this.origin, path, method: 'POST', headers: await this.headers(call.credential?.secret, path), body, signal: call.signal });
+  }
+
+  /** grok.com rejected a signed statsig for `POST path` (code 7): the next call is signed anew. */
+  statsigRejected(path: string): void {
+    this.#statsig.reject('POST', path);
   }
 
   /**
@@ -210,8 +233,9 @@ export class GrokClient {
     return observation(await this.#book.refresh(credential.secret, key));
   }
 
-  close(): Promise<void> {
-    return this.#dispatcher.close();
+  async close(): Promise<void> {
+    await this.#dispatcher.close();
+    await this.#signer?.close();
   }
 
   /** `GET /api/auth/session`: the account's user id, within 10 s (a dead session throws a 401). */
@@ -232,20 +256,27 @@ export class GrokClient {
     }
   }
 
-  /** `POST /rest/rate-limits` for one account and quota window (reference §7), within 10 s. */
-  async #readQuota(secret: string, key: string): Promise<ModeQuota> {
+  /**
+   * `POST /rest/rate-limits` for one account and quota window, within 10 s. A signed statsig that
+   * grok.com rejects (code 7) is signed anew and the read tried once more.
+   */
+  async #readQuota(secret: string, key: string, again = true): Promise<ModeQuota> {
     const signal = CallSignal.timeout(QUOTA_READ_TIMEOUT_MS, 'the quota read timed out');
     try {
       const res = await requestUpstream(this.#dispatcher, {
         origin: this.origin,
         path: '/rest/rate-limits',
         method: 'POST',
-        headers: this.headers(secret),
+        headers: await this.headers(secret, '/rest/rate-limits'),
         // The web app asks by mode alone today; the REST dialect's clients also sent requestKind.
         body: JSON.stringify(this.options.chatTransport === 'websocket' ? { modelName: key } : { requestKind: 'DEFAULT', modelName: key }),
         signal,
       });
       return parseQuota(await res.body.json(), Date.now());
+    } catch (err) {
+      if (!again || !this.#statsig.renewable || !(err instanceof UpstreamError) || !ANTI_BOT.test(err.body ?? '')) throw err;
+      this.statsigRejected('/rest/rate-limits');
+      return this.#readQuota(secret, key, false);
     } finally {
       signal.clear();
     }

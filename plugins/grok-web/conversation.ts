@@ -3,7 +3,7 @@ import type { GrokClient } from './client.js';
 import { conversationBody, type ConversationInput } from './conversation-body.js';
 import { gatewayTurn } from './gateway.js';
 import { gatewayMode, quotaKey, type GrokModel } from './models.js';
-import type { GrokTranslator } from './translate.js';
+import { GrokInBandError, type GrokTranslator } from './translate.js';
 
 /** How chat reaches grok.com: the WebSocket gateway (the web app since August 2026) or the HTTP dialect before it. */
 export type ChatTransport = 'websocket' | 'http';
@@ -21,6 +21,8 @@ export async function* converse(client: GrokClient, t: GrokTranslator, model: Gr
     if (transport === 'websocket') yield* gatewayTurn(client, t, model, input, call);
     else yield* httpTurn(client, t, model, input, call);
   } catch (err) {
+    // The REST dialect's chat takes a statsig: a signed one it rejected is signed anew next time.
+    if (transport === 'http' && err instanceof GrokInBandError && err.code === 7) client.statsigRejected('/rest/app-chat/conversations/new');
     await client.noteLimit(err, call, key);
     throw err;
   }

@@ -7,9 +7,6 @@ import { GatewaySocket } from './gateway-socket.js';
 import { gatewayMode, type GatewayMode, type GrokModel } from './models.js';
 import type { GrokTranslator } from './translate.js';
 
-/** The ping grok.com's web app sends on the chat socket. */
-export const HEARTBEAT_MS = 25_000;
-
 /** `session.create` for a new conversation: the mode and the web app's flags, temporary and without memory unless configured. */
 export function sessionCreate(mode: GatewayMode, input: ConversationInput): { event: Record<string, unknown> } {
   return {

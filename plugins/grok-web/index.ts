@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { CONTRACT_VERSION, createUpstreamDispatcher, defineProvider, type Credential, type ModelInfo, type QuotaObservation } from '../../core/index.js';
 import { GrokEndpoints, type EndpointOptions } from './endpoints.js';
 import { classifyGrok } from './classify.js';
-import { DEFAULT_UA, GrokClient, STATIC_STATSIG, type ClientOptions } from './client.js';
+import { DEFAULT_UA, GrokClient, type ClientOptions } from './client.js';
+import { isSignedStatsig } from './statsig.js';
 import { GeneratedImages, type ImageOptions } from './generated-images.js';
 import { guardedAgent } from './guarded-agent.js';
 import { catalogue, gatewayMode, quotaKey, tierOf, tiersFor, type GrokModel, type Tier } from './models.js';
@@ -37,7 +38,13 @@ export default defineProvider<Options>({
       chatTransport: { enum: ['websocket', 'http'], default: 'websocket' },
       heartbeatSeconds: { type: 'number', exclusiveMinimum: 0, default: 25 },
       assetsUrl: { type: 'string', pattern: '^https?://', default: 'https://assets.grok.com' },
-      statsig: { type: 'string', minLength: 1, default: STATIC_STATSIG },
+      // A fixed value, `random`, or a signer you run; unset: none over the gateway, the static value over http.
+      statsig: {
+        anyOf: [
+          { type: 'string', minLength: 1 },
+          { type: 'object', required: ['signerUrl'], properties: { signerUrl: { type: 'string', pattern: '^https?://' } }, additionalProperties: false },
+        ],
+      },
       cfClearance: { type: 'string' },
       userAgent: { type: 'string', minLength: 1, default: DEFAULT_UA },
       proxyUrl: { type: 'string', pattern: '^https?://' },
@@ -99,7 +106,11 @@ export default defineProvider<Options>({
   async create({ options, configDir, images: imageFiles, log }) {
     const models = catalogue(options.catalog);
     const proxyUrl = options.proxyUrl ?? process.env.GROK_PROXY;
-    const client = new GrokClient({ ...options, proxyUrl });
+    // The REST calls of the gateway era want a signed value; the REST chat dialect took any.
+    if (options.chatTransport === 'websocket' && typeof options.statsig === 'string' && options.statsig !== 'random' && !isSignedStatsig(options.statsig)) {
+      throw new Error('option statsig: a fixed value must be base64 of 70 bytes (a signed x-statsig-id); or set statsig: { signerUrl: ... }, or leave it unset to send none');
+    }
+    const client = new GrokClient({ ...options, proxyUrl }, log);
     const assets = options.assetsUrl.replace(/\/+$/, '');
     const imageAgent = guardedAgent(options.imageInput.allowPrivate);
     const assetsDispatcher = createUpstreamDispatcher({ baseUrl: assets, proxyUrl, connections: 8 });

@@ -193,6 +193,8 @@ export interface FakeGrokOptions {
   clearanceUserAgent?: string;
   /** Image frame shape: `auto` (default: cards for v2, streamingImageGenerationResponse for v1). */
   imageFrames?: 'auto' | 'card' | 'streaming' | 'both';
+  /** Where the page with the site-verification meta is: `index` (default: `/index` and `/`) or `root` (`/index` is a 404). */
+  pageAt?: 'index' | 'root';
   /** The id key of the upload answer (`fileMetadataId` default, or `fileId`). */
   uploadIdKey?: 'fileMetadataId' | 'fileId';
   style?: GrokStreamStyle;
@@ -213,7 +215,7 @@ export interface GrokRecordedRequest {
   cookies: Record<string, string>;
   /** The `sso` cookie ('' without one). */
   account: string;
-  endpoint?: 'conversation' | 'continue' | 'quota' | 'upload' | 'upload-v2' | 'session' | 'gateway' | 'assets-list' | 'asset-delete' | 'asset';
+  endpoint?: 'conversation' | 'continue' | 'quota' | 'upload' | 'upload-v2' | 'session' | 'gateway' | 'page' | 'assets-list' | 'asset-delete' | 'asset';
   /** Conversations: the body's dialect and quota key (`modeId` or v1 `modelName`). */
   dialect?: 'v1' | 'v2';
   mode?: string;
@@ -316,6 +318,9 @@ export const GROK_MODES = ['auto', 'fast', 'expert', 'heavy'] as const;
 export const GROK_HEAVY_ROLLOUTS = ['Grok', 'Agent 2'] as const;
 /** The reference's default static `x-statsig-id`. */
 export const GROK_STATIC_STATSIG = 'ZTpUeXBlRXJyb3I6IENhbm5vdCByZWFkIHByb3BlcnRpZXMgb2YgdW5kZWZpbmVkIChyZWFkaW5nICdjaGlsZE5vZGVzJyk=';
+
+/** The site-verification meta content of the fake's page (what a statsig signer signs with). */
+export const GROK_SITE_VERIFICATION = 'fake-site-verification-4f1c9a';
 
 /** The reference's credential-invalid markers (§7). */
 export const CREDENTIAL_MARKERS = [
@@ -566,6 +571,7 @@ export async function startFakeGrok(options: FakeGrokOptions = {}): Promise<Fake
     else if (method === 'POST' && path === '/rest/app-chat/upload-file') rec.endpoint = 'upload';
     else if (method === 'POST' && path === '/http/upload-file-v2/direct') rec.endpoint = 'upload-v2';
     else if (method === 'GET' && path === '/api/auth/session') rec.endpoint = 'session';
+    else if (method === 'GET' && (path === '/index' || path === '/')) rec.endpoint = 'page';
     else if (method === 'GET' && path === '/rest/assets') rec.endpoint = 'assets-list';
     else if (method === 'DELETE' && del) rec.endpoint = 'asset-delete';
 
@@ -574,6 +580,11 @@ export async function startFakeGrok(options: FakeGrokOptions = {}): Promise<Fake
     if (!rec.endpoint) return send(rec, res, { status: 404, body: grpc(5, 'Not Found') });
     const account = byToken(rec.account);
     if (rec.endpoint === 'session') return session(rec, req, res, account);
+    // The page a statsig signer signs with: its site-verification meta (only on `/`, `/index` is a 404, with `pageAt: 'root'`).
+    if (rec.endpoint === 'page') {
+      if (options.pageAt === 'root' && path === '/index') return send(rec, res, { status: 404, body: '<html><body>Not found</body></html>' });
+      return send(rec, res, { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: `<!DOCTYPE html><html><head><meta name="grok-site-verification" content="${GROK_SITE_VERIFICATION}"/><title>Grok</title></head><body></body></html>` });
+    }
     if (!account) return send(rec, res, { status: 401, body: UNAUTHENTICATED_ERROR });
 
     switch (rec.endpoint) {
