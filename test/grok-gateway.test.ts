@@ -341,6 +341,24 @@ describe('gateway failures', () => {
     expect(ping.event.event_id).toMatch(/^evt_hb_\d+$/);
   });
 
+  it('a 5xx at the handshake is transient: the next account serves, the first is not disabled', async () => {
+    fake.grok.script(GROK_SSO.basic, { kind: 'server-error', status: 503, on: 'gateway', count: 1 });
+    const client = await start({ retry: { attempts: 2, initialDelayMs: 1 } });
+    expect((await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] })).choices[0].message.content).toBe(grokReply('x'));
+    expect(turns().map((t) => [t.account, t.status])).toEqual([[GROK_SSO.basic, 503], [GROK_SSO.super, 101]]);
+    expect(view(GROK_SSO.basic).enabled).toBe(true);
+  });
+
+  it('a gateway that accepts and then says nothing meets the first-byte timeout, and the socket is closed', async () => {
+    fake.grok.script('*', { kind: 'hang', on: 'gateway', count: 1 });
+    await start({ timeouts: { firstByteMs: 300, idleMs: 1000, totalMs: 5000 } }, { credentials: [ACCOUNTS[0]] });
+    const res = await post({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] });
+    expect(res.status).toBe(504);
+    const turn = turns()[0];
+    expect(turn.status).toBe(101);
+    await expect.poll(() => turn.closedBy, { timeout: 1000, interval: 20 }).toBe('client');
+  });
+
   it('no sso token reaches the log, even when the gateway refuses it', async () => {
     fake.grok.script(GROK_SSO.basic, { kind: 'unauthorized', on: 'gateway' });
     const client = await start();
