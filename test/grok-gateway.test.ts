@@ -359,6 +359,16 @@ describe('gateway failures', () => {
     await expect.poll(() => turn.closedBy, { timeout: 1000, interval: 20 }).toBe('client');
   });
 
+  it("regression: a frame over 16 MiB is the upstream's failure (a 502), not our internal error (ws's RangeError)", async () => {
+    fake.grok.script('*', { kind: 'in-band-error', on: 'gateway', body: JSON.stringify({ event: { type: 'response.chunk', chunk: { text: { text: 'x'.repeat(17 * 1024 * 1024) } } } }), count: 1 });
+    await start({}, { credentials: [ACCOUNTS[0]] });
+    const res = await post({ model: 'grok-3', messages: [{ role: 'user', content: 'x' }] });
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/upstream "grok"/);
+    await expect.poll(() => turns()[0].closedAt, { timeout: 1000, interval: 20 }).toBeDefined();
+    expect((await post({ model: 'grok-3', messages: [{ role: 'user', content: 'y' }] })).status).toBe(200);
+  });
+
   it('no sso token reaches the log, even when the gateway refuses it', async () => {
     fake.grok.script(GROK_SSO.basic, { kind: 'unauthorized', on: 'gateway' });
     const client = await start();

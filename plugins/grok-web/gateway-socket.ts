@@ -171,9 +171,11 @@ async function refusal(res: http.IncomingMessage): Promise<never> {
 
 function toTransportError(err: Error): Error {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code) return err;
-  // ws reports protocol violations (a frame over the cap, a bad opcode) without an errno code.
-  return lost(`the Grok gateway broke the WebSocket protocol: ${err.message}`, 'WS_ERR_PROTOCOL');
+  // A socket's own errno error (ECONNRESET, ...) is already what the core reads as a lost upstream.
+  if (code && !code.startsWith('WS_ERR_') && err.constructor === Error) return err;
+  // ws reports what the gateway did wrong (a frame over the cap, a bad opcode) as RangeErrors:
+  // rewrapped, so they count as the upstream's failure, not as a bug of ours.
+  return lost(`the Grok gateway broke the WebSocket protocol: ${err.message}`, code ?? 'WS_ERR_PROTOCOL');
 }
 
 type Connect = (options: tls.ConnectionOptions & { host?: string; port?: number | string; servername?: string }, done: (err: Error | null, socket?: Duplex) => void) => undefined;
