@@ -260,6 +260,18 @@ describe('gateway failures', () => {
     expect(view(GROK_SSO.basic).models['grok-3'].cooldownUntil).toBeGreaterThan(clock.now());
   });
 
+  it("a 429 at the handshake with Retry-After rests the account for that long, on the mode's window", async () => {
+    const clock = new ManualClock(Date.now());
+    fake.grok.script(GROK_SSO.basic, { kind: 'rate-limited', on: 'gateway', waitSeconds: 120 });
+    const client = await start({}, { clock });
+    await client.chat.completions.create({ model: 'grok-3', messages: [{ role: 'user', content: 'again' }] });
+    expect(turns()[0].status).toBe(429);
+    expect(view(GROK_SSO.basic).models['grok-3'].cooldownUntil).toBe(clock.now() + 120_000);
+    // grok-chat-fast asks for the same mode: it rests too; grok-chat-expert (another window) does not
+    expect(view(GROK_SSO.basic).models['grok-chat-fast']?.cooldownUntil).toBe(clock.now() + 120_000);
+    expect(view(GROK_SSO.basic).models['grok-chat-expert']?.cooldownUntil ?? 0).toBeLessThanOrEqual(clock.now());
+  });
+
   it('a 401 at the handshake disables the account; a blocked-user 403 too', async () => {
     fake.grok.script(GROK_SSO.basic, { kind: 'unauthorized', on: 'gateway' });
     const client = await start();

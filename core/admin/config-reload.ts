@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { effectiveSettings } from '../providers/settings.js';
+import { effectiveSettings, withInstancePool } from '../providers/settings.js';
 import type { Config, ProviderConfig } from '../config/types.js';
 import { toCredential } from '../pool/credentials.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -45,7 +45,7 @@ export function planReload(current: Config, next: Config, registry: ProviderRegi
       applied.push(...changed.map((k) => `providers.${id}.${k}`));
       steps.push(() => {
         const pool = effectiveSettings(now.sections, handle.plugin.defaults).pool;
-        handle.pool.settings = { ...pool, rateLimitScope: pool.rateLimitScope ?? handle.instance.rateLimitScope ?? 'model' };
+        handle.pool.settings = withInstancePool(pool, handle.instance);
         handle.pool.wake(); // a shorter interval or a longer window may free waiters now
       });
     }

@@ -196,6 +196,12 @@ export interface Provider {
    * that model only) or account-wide (`credential`: a 429 benches it for every model).
    */
   readonly rateLimitScope?: 'model' | 'credential';
+  /**
+   * The models that share `model`'s rate-limit window on a credential (itself included), when
+   * several model ids draw on one upstream quota: a 429 or a spent quota on one rests them all.
+   * Undefined: the model alone.
+   */
+  rateLimitGroup?(model: string): readonly string[] | undefined;
   /** Release sockets and timers on shutdown. */
   close?(): Promise<void> | void;
 }

@@ -45,7 +45,7 @@ export function instanceProblems(instance: unknown): string[] {
   const p = instance as Record<string, unknown>;
   const out: string[] = [];
   for (const m of ['chat', 'listModels']) if (typeof p[m] !== 'function') out.push(`provider is missing ${m}()`);
-  for (const m of ['complete', 'embeddings', 'classify', 'close', 'resolveModel', 'rankCredential', 'fetchQuota', 'quotaModels']) {
+  for (const m of ['complete', 'embeddings', 'classify', 'close', 'resolveModel', 'rankCredential', 'fetchQuota', 'quotaModels', 'rateLimitGroup']) {
     if (p[m] !== undefined && typeof p[m] !== 'function') out.push(`provider member ${m} must be a function`);
   }
   return out;

@@ -75,7 +75,12 @@ export function applyFailure(e: PoolEntry, model: string, kind: FailureKind, d: 
     return takeOut(e, `expired (${r.consecutiveClientErrors} client errors in a row)`, text, now);
   }
 
-  const coolDown = (until: number, reason: string) => coolUntil(settings.rateLimitScope === 'credential' ? r : m, until, reason);
+  const coolDown = (until: number, reason: string) => {
+    if (settings.rateLimitScope === 'credential') return coolUntil(r, until, reason);
+    coolUntil(m, until, reason);
+    // Models drawing on the same upstream window rest with it.
+    for (const other of settings.rateLimitGroup?.(model) ?? []) if (other !== model) coolUntil(e.model(other), until, reason);
+  };
   const named = (what: string) => (d.limitType ? `${what} (${d.limitType})` : what);
   switch (kind) {
     case 'transient':

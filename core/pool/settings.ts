@@ -13,6 +13,8 @@ export interface PoolSettings {
   waitForCooldownMs: number;
   /** Unset: what the provider plugin declares, else `model`. */
   rateLimitScope?: RateLimitScope;
+  /** The provider's models sharing a model's window (Provider.rateLimitGroup), rested together. */
+  rateLimitGroup?: (model: string) => readonly string[] | undefined;
   throttle: {
     /** Least time between the starts of two requests on one credential (0: none). */
     minIntervalMs: number;

@@ -10,7 +10,7 @@ import { CredentialPool } from '../pool/credential-pool.js';
 import type { Clock } from '../state/clock.js';
 import type { StateStore } from '../state/store.js';
 import { ProviderRegistry, type ProviderHandle } from './registry.js';
-import { effectiveSettings } from './settings.js';
+import { effectiveSettings, withInstancePool } from './settings.js';
 
 /** What the core hands every provider it starts. */
 export interface ProviderEnvironment {
@@ -56,7 +56,7 @@ export async function createProviders(list: readonly { config: ProviderConfig; p
       providerId: config.id,
       credentials,
       missing: config.credentialsMissing,
-      settings: { ...settings.pool, rateLimitScope: settings.pool.rateLimitScope ?? instance.rateLimitScope ?? 'model' },
+      settings: withInstancePool(settings.pool, instance),
       clock: env.clock,
       store: env.store,
       log: plog,

@@ -1,11 +1,16 @@
 import type { ResilienceSettings } from '../resilience/settings.js';
 import { DEFAULT_RESILIENCE } from '../resilience/settings.js';
 import type { PoolSettings } from '../pool/settings.js';
-import type { ProviderDefaults, ProviderSections, Timeouts } from '../contract/provider.js';
+import type { Provider, ProviderDefaults, ProviderSections, Timeouts } from '../contract/provider.js';
 import { DEFAULT_POOL_SETTINGS } from '../pool/settings.js';
 
 /** The core's timeouts, under every plugin's and config's. */
 export const DEFAULT_TIMEOUTS: Timeouts = { firstByteMs: 120_000, idleMs: 120_000, totalMs: 600_000 };
+
+/** A provider's pool settings with what its instance declares: its rate-limit scope and groups. */
+export function withInstancePool(pool: PoolSettings, instance: Provider): PoolSettings {
+  return { ...pool, rateLimitScope: pool.rateLimitScope ?? instance.rateLimitScope ?? 'model', rateLimitGroup: instance.rateLimitGroup?.bind(instance) };
+}
 
 /** The settings a provider runs with: core defaults, then the plugin's, then the config's. */
 export function effectiveSettings(

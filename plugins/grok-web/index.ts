@@ -155,6 +155,13 @@ export default defineProvider<Options>({
         const rank = tiersFor(m, gateway).indexOf(tier);
         return rank === -1 ? undefined : rank;
       },
+      // Models asking for one window (over the gateway: one mode) rest together after a 429.
+      rateLimitGroup(model: string): string[] | undefined {
+        const m = models.get(model);
+        if (!m) return undefined;
+        const key = windowOf(m);
+        return [...models.values()].filter((x) => windowOf(x) === key).map((x) => x.id);
+      },
       listModels: (): ModelInfo[] => [...models.values()].map((m) => ({ id: m.id, owned_by: 'xai', tier: tierOf(m, gateway) })),
       async close() {
         await client.close();
