@@ -10,7 +10,7 @@ import { gatewayFailure, gatewayFrame } from '../plugins/grok-web/gateway-events
 import { sessionCreate, turnEvents } from '../plugins/grok-web/gateway.js';
 import { DEFAULT_MODELS, gatewayMode, tierOf } from '../plugins/grok-web/models.js';
 import { GrokInBandError, GrokTranslator, type TranslateOptions } from '../plugins/grok-web/translate.js';
-import { cookieUserId, sessionUserId } from '../plugins/grok-web/user-id.js';
+import { UserIds, cookieUserId, sessionUserId } from '../plugins/grok-web/user-id.js';
 import { inferTier } from '../plugins/grok-web/quota.js';
 import { isSignedStatsig, siteVerification } from '../plugins/grok-web/statsig.js';
 
@@ -186,5 +186,31 @@ describe('statsig values and the page meta', () => {
     expect(siteVerification('<head><meta name="grok-site-verification" content="abc"></head>')).toBe('abc');
     expect(siteVerification("<meta content='xyz' name='grok_site_verification' />")).toBe('xyz');
     expect(siteVerification('<meta name="description" content="no">')).toBeUndefined();
+  });
+});
+
+describe('the user ids kept per account', () => {
+  it('one lookup per account shared by concurrent turns; forgotten after a 401, and a failed lookup is not kept', async () => {
+    const asked: string[] = [];
+    let fail = false;
+    const ids = new UserIds(async (secret) => {
+      asked.push(secret);
+      await new Promise((r) => setTimeout(r, 5));
+      if (fail) throw new Error('session lookup failed');
+      return UID;
+    });
+    expect(await Promise.all([ids.get('a', 'sso=a'), ids.get('a', 'sso=a')])).toEqual([UID, UID]);
+    expect(await ids.get('a', 'sso=a')).toBe(UID);
+    expect(asked).toEqual(['a']);
+    ids.forget('a'); // what a 401 at the handshake does
+    await ids.get('a', 'sso=a');
+    expect(asked).toEqual(['a', 'a']);
+    fail = true;
+    await expect(ids.get('b', 'sso=b')).rejects.toThrow('session lookup failed');
+    fail = false;
+    expect(await ids.get('b', 'sso=b')).toBe(UID);
+    expect(asked).toEqual(['a', 'a', 'b', 'b']);
+    expect(await ids.get('c', `sso=c; x-userid=${UID}`)).toBe(UID); // the cookie's own: no lookup
+    expect(asked).toHaveLength(4);
   });
 });
