@@ -1,0 +1,96 @@
+/**
+ * The `metrics` extension: `GET /metrics` scraped over a real socket and parsed, after a known
+ * mix of traffic through the fake OpenAI upstream.
+ */
+import OpenAI from 'openai';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
+import { ONE_ATTEMPT, startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+
+const KEYS = ['sk-metrics-secret-aaaa1111', 'sk-metrics-secret-bbbb2222'];
+const ADMIN = 'sk-admin-metrics-secret-0001';
+
+let upstream: FakeOpenAI;
+let sb: RunningSwitchboard | undefined;
+
+beforeAll(async () => {
+  upstream = await startFakeOpenAI();
+});
+afterAll(async () => {
+  await upstream.close();
+});
+afterEach(async () => {
+  await sb?.close();
+  sb = undefined;
+});
+
+async function start(metrics: Record<string, unknown> = {}) {
+  sb = await startSwitchboard({
+    auth: { apiKeys: ['sk-test-client'], adminKey: ADMIN },
+    plugins: { metrics },
+    providers: [{ id: 'up', plugin: 'openai-compatible', baseUrl: upstream.url, credentials: KEYS, ...ONE_ATTEMPT, breaker: { consecutiveFailures: 2 }, models: ['gpt-4o-mini'] }],
+    models: { 'gpt-4o-mini': 'up/gpt-4o-mini' },
+  });
+  return new OpenAI({ baseURL: sb.baseURL, apiKey: 'sk-test-client', maxRetries: 0 });
+}
+
+/** The samples of a Prometheus text exposition: `name{labels}` -> value. */
+function parse(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)/.exec(line);
+    if (m) out.set(`${m[1]}${m[2] ?? ''}`, Number(m[3]));
+  }
+  return out;
+}
+
+async function scrape(headers: Record<string, string> = {}) {
+  const res = await fetch(`${sb!.origin}/metrics`, { headers });
+  return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+}
+
+describe('GET /metrics', () => {
+  it('after a known mix of traffic: credentials by state, attempts, failures by kind, tokens; process metrics; no secret', async () => {
+    const client = await start();
+    for (let i = 0; i < 3; i++) await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `hi ${i}` }] });
+    upstream.script({ kind: 'status', status: 429, body: { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } } });
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'and one 429' }] }); // the 429'd key rests, the other serves
+    const r = await scrape();
+    expect(r.status).toBe(200);
+    expect(r.type).toContain('text/plain');
+    const m = parse(r.text);
+    expect(m.get('switchboard_credentials{provider="up",state="ok"}')).toBe(1);
+    expect(m.get('switchboard_credentials{provider="up",state="cooling"}')).toBe(1);
+    expect(m.get('switchboard_credentials{provider="up",state="disabled"}')).toBe(0);
+    expect(m.get('switchboard_upstream_requests_total{provider="up"}')).toBe(5);
+    expect(m.get('switchboard_upstream_failures_total{provider="up",kind="rate_limited"}')).toBe(1);
+    const pool = sb!.app.switchboard.providers.get('up')!.pool.snapshot();
+    expect(m.get('switchboard_tokens_total{provider="up",direction="in"}')).toBe(pool.reduce((n, c) => n + c.tokensIn, 0));
+    expect(m.get('switchboard_tokens_total{provider="up",direction="out"}')).toBeGreaterThan(0);
+    expect(m.has('process_cpu_user_seconds_total')).toBe(true);
+    expect(m.has('nodejs_heap_size_used_bytes')).toBe(true);
+    for (const secret of [...KEYS, ADMIN, 'sk-test-client']) expect(r.text).not.toContain(secret);
+  });
+
+  it('an open breaker shows per model; a model the provider does not list is one label value, never the raw name', async () => {
+    const client = await start();
+    const fail = { kind: 'status' as const, status: 500, body: { error: { message: 'boom', type: 'server_error' } } };
+    upstream.script(fail, fail, fail, fail);
+    for (let i = 0; i < 2; i++) await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }).catch(() => undefined);
+    for (let i = 0; i < 2; i++) await client.chat.completions.create({ model: 'up/made-up-name-7f3a', messages: [{ role: 'user', content: 'x' }] }).catch(() => undefined);
+    const r = await scrape();
+    const m = parse(r.text);
+    expect(m.get('switchboard_breaker_open{provider="up",model="gpt-4o-mini"}')).toBe(1);
+    expect(m.get('switchboard_breaker_open{provider="up",model="other"}')).toBe(1);
+    expect(r.text).not.toContain('made-up-name');
+  });
+
+  it('requireAdminKey: a scrape needs the admin key; the client key is refused', async () => {
+    await start({ requireAdminKey: true });
+    expect((await scrape()).status).toBe(401);
+    expect((await scrape({ authorization: 'Bearer sk-test-client' })).status).toBe(401);
+    expect((await scrape({ authorization: `Bearer ${ADMIN}` })).status).toBe(200);
+    expect((await scrape({ 'x-admin-key': ADMIN })).status).toBe(200);
+  });
+});
