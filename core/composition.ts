@@ -59,7 +59,7 @@ export async function composeServices(config: Config, plugins: ResolvedPlugins, 
     images,
     accessLog: undefined,
     guards: {
-      apiKey: config.auth.apiKeys.length ? keyGuard(config.auth.apiKeys) : undefined,
+      apiKey: config.auth.apiKeys.length ? keyGuard(config.auth.apiKeys, { names: config.auth.apiKeyNames }) : undefined,
       adminKey: config.auth.adminKeys.length
         ? keyGuard(config.auth.adminKeys, { header: 'x-admin-key', what: 'admin key', preferHeader: true })
         : (_req, _reply, done) => done(new GatewayError('SWB_ERR_INVALID_API_KEY', 'Admin endpoints are disabled: set auth.adminKey to enable them.')),

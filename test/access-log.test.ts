@@ -40,6 +40,26 @@ describe('access log', () => {
     expect(s.logText()).not.toContain('sk-upstream-secret');
   });
 
+  it('names the client: a key of auth.apiKeys with a name (as { key, name } or { value, name }) by it, one without by its masked form, never the key', async () => {
+    upstream = await startFakeOpenAI();
+    const config = upstreamConfig(upstream.url, { auth: { apiKeys: [{ key: 'sk-client-alice-0001', name: 'alice' }, { value: 'sk-client-bob-0002', name: 'bob' }, 'sk-client-carol-0003'] } });
+    sb = await startSwitchboard(config);
+    for (const key of ['sk-client-alice-0001', 'sk-client-bob-0002', 'sk-client-carol-0003', 'sk-client-alice-0001']) {
+      const res = await fetch(`${sb.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(200);
+    }
+    sb.app.switchboard.accessLog?.flush();
+    const clients = sb.logs.filter((l) => l.msg === 'served').map((l) => l.client);
+    expect(clients.slice(0, 2)).toEqual(['alice', 'bob']);
+    expect(clients[2]).toMatch(/^sk-…0003·[0-9a-f]{4}$/);
+    expect(clients[3]).toBe('alice'); // a key seen before keeps its name
+    for (const key of ['sk-client-alice-0001', 'sk-client-bob-0002', 'sk-client-carol-0003']) expect(sb.logText()).not.toContain(key);
+  });
+
   it('batches lines and writes them out within a second', async () => {
     const s = await serve();
     expect(s.logs.filter((l) => l.msg === 'served')).toHaveLength(0);

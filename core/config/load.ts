@@ -10,7 +10,7 @@ import { Problems, type PathSegment } from './problems.js';
 import { corsOriginsOf } from './cors-origins.js';
 import { configSchema, providerCoreProperties } from './schema.js';
 import { resolveSecrets } from './secrets.js';
-import type { Config, ModelRoute, ProviderConfig, RouteTarget } from './types.js';
+import type { Config, CredentialEntry, ModelRoute, ProviderConfig, RouteTarget } from './types.js';
 import { validateInto } from './validate.js';
 
 /** Command-line and environment values that beat the file. */
@@ -59,6 +59,11 @@ export function readConfigObject(raw: unknown, options: LoadOptions & { dir: str
   return { config: buildConfig(raw, options, problems), problems };
 }
 
+/** The client keys and, in the same order, the name each was given. */
+function clientKeys(entries: CredentialEntry[]): { apiKeys: string[]; apiKeyNames: (string | undefined)[] } {
+  return { apiKeys: entries.map((c) => c.secret), apiKeyNames: entries.map((c) => c.name) };
+}
+
 /** Build a config from a plain object (a parsed file, or a test's literal). */
 export function buildConfig(
   raw: unknown,
@@ -82,7 +87,7 @@ export function buildConfig(
       cors: { origins: corsOriginsOf((server as { cors?: { origins?: unknown } }).cors?.origins, problems) },
     },
     auth: {
-      apiKeys: resolveSecrets(auth.apiKeys, options.dir, env, problems, ['auth', 'apiKeys']).map((c) => c.secret),
+      ...clientKeys(resolveSecrets(auth.apiKeys, options.dir, env, problems, ['auth', 'apiKeys'])),
       adminKeys: resolveSecrets(auth.adminKey, options.dir, env, problems, ['auth', 'adminKey']).map((c) => c.secret),
     },
     state: {

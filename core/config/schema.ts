@@ -21,6 +21,8 @@ const credentialObject = {
   type: 'object',
   properties: {
     value: { type: 'string' },
+    /** The same as `value` (`auth.apiKeys: [{ key, name }]` reads better). */
+    key: { type: 'string' },
     file: { type: 'string', minLength: 1 },
     env: { type: 'string', minLength: 1 },
     name: { type: 'string', minLength: 1 },
@@ -40,7 +42,7 @@ export const secretListSchema: JsonSchema = {
     envRef,
     {
       type: 'array',
-      items: { expected: 'a string or { value | file | env, name, tier, tags, note }', anyOf: [secret, credentialObject] },
+      items: { expected: 'a string or { value | key | file | env, name, tier, tags, note }', anyOf: [secret, credentialObject] },
     },
   ],
 };

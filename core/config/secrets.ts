@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { CredentialEntry } from './types.js';
 import type { PathSegment, Problems } from './problems.js';
 
-type SecretItem = string | { value?: string; file?: string; env?: string; name?: string; tier?: string; tags?: string[]; note?: string };
+type SecretItem = string | { value?: string; key?: string; file?: string; env?: string; name?: string; tier?: string; tags?: string[]; note?: string };
 
 /**
  * Resolve a secret list (already schema-checked) into entries: inline strings, `{ file }` (one
@@ -38,13 +38,14 @@ export function resolveSecrets(
       gave(Array.isArray(spec) ? `entry ${i} is empty` : 'the value is empty');
       return;
     }
-    const { value, file, env: envName, ...meta } = item;
-    const sources = [value !== undefined, file !== undefined, envName !== undefined].filter(Boolean).length;
+    const { value: inline, key, file, env: envName, ...meta } = item;
+    const sources = [inline !== undefined, key !== undefined, file !== undefined, envName !== undefined].filter(Boolean).length;
     if (sources !== 1) {
       // a lone object without a source already failed the schema; say it once
-      if (Array.isArray(spec) || sources > 1) problems.add(at, 'give exactly one of value, file or env');
+      if (Array.isArray(spec) || sources > 1) problems.add(at, 'give exactly one of value (or key), file or env');
       return;
     }
+    const value = inline ?? key;
     if (value !== undefined) {
       push(out, value, meta);
       gave(Array.isArray(spec) ? `entry ${i} is empty` : 'the value is empty');

@@ -73,7 +73,12 @@ export interface ExtensionConfig {
 export interface Config {
   server: ServerConfig;
   /** Client keys, and the admin keys for admin endpoints (from `auth.adminKey`). */
-  auth: { apiKeys: string[]; adminKeys: string[] };
+  auth: {
+    apiKeys: string[];
+    /** Each client key's `name` (same order as apiKeys; undefined for a key without one). */
+    apiKeyNames: (string | undefined)[];
+    adminKeys: string[];
+  };
   /** Where pool state and stats persist (path already absolute). */
   state: StateConfig;
   /** Responses kept for `previous_response_id` (`POST /v1/responses` with `store`). */

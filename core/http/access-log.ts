@@ -17,6 +17,8 @@ export interface AccessEntry {
   model: string;
   provider: string;
   stream: boolean;
+  /** The client key's name (or masked form); undefined when the server runs without keys. */
+  client?: string;
 }
 
 /**
@@ -42,7 +44,7 @@ export class AccessLog {
   record(e: AccessEntry): void {
     this.#buffer +=
       `{"level":30,"time":${Date.now()}${this.#prefix}${JSON.stringify(e.reqId)},"status":${e.status},"ms":${e.ms},` +
-      `"model":${JSON.stringify(e.model)},"provider":${JSON.stringify(e.provider)},"stream":${e.stream},"msg":"served"}\n`;
+      `"model":${JSON.stringify(e.model)},"provider":${JSON.stringify(e.provider)},"stream":${e.stream}${e.client === undefined ? '' : `,"client":${JSON.stringify(e.client)}`},"msg":"served"}\n`;
     if (this.#buffer.length >= FLUSH_BYTES) this.flush();
     else this.#timer ??= setTimeout(this.flush, FLUSH_MS).unref();
   }

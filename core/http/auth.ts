@@ -1,6 +1,7 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
+import { maskSecret } from '../pool/credentials.js';
 
 // one-shot hash: about half the cost of createHash().update().digest() per request
 const digest = (s: string): Buffer => hash('sha256', s, 'buffer');
@@ -29,12 +30,15 @@ export function presentedKey(request: FastifyRequest, altHeader = 'x-api-key', p
  * digest with `timingSafeEqual` against every configured key without stopping early, so timing
  * reveals neither a key's length nor how close a guess came.
  */
-export function keyGuard(keys: readonly string[], opts: { header?: string; what?: string; preferHeader?: boolean } = {}): onRequestHookHandler {
+export function keyGuard(keys: readonly string[], opts: { header?: string; what?: string; preferHeader?: boolean; names?: readonly (string | undefined)[] } = {}): onRequestHookHandler {
   const digests = keys.map(digest);
   const what = opts.what ?? 'API key';
+  // Who each client key is, in logs and usage: its configured name, else a masked form (never the
+  // key). Only for the client guard: the admin guard names nobody.
+  const names = opts.names ? keys.map((k, i) => opts.names?.[i] ?? maskSecret(k)) : undefined;
   // Keys already proven valid skip the hash. Only exact valid keys are ever stored, so a lookup
   // tells a caller nothing the response would not; every other key takes the constant-time path.
-  const proven = new Set<string>();
+  const proven = new Map<string, string | undefined>();
   return function keyGuardHook(request, _reply, done) {
     const key = presentedKey(request, opts.header, opts.preferHeader);
     if (!key) {
@@ -42,13 +46,24 @@ export function keyGuard(keys: readonly string[], opts: { header?: string; what?
       return;
     }
     if (proven.has(key)) {
+      request.client = proven.get(key);
       done();
       return;
     }
     const d = digest(key);
-    let ok = false;
-    for (const k of digests) ok = timingSafeEqual(d, k) || ok;
-    if (ok) proven.add(key);
-    done(ok ? undefined : new GatewayError('SWB_ERR_INVALID_API_KEY', `Incorrect ${what} provided.`));
+    let at = -1;
+    for (let i = 0; i < digests.length; i++) if (timingSafeEqual(d, digests[i]) && at === -1) at = i;
+    if (at !== -1) {
+      proven.set(key, names?.[at]);
+      request.client = names?.[at];
+    }
+    done(at !== -1 ? undefined : new GatewayError('SWB_ERR_INVALID_API_KEY', `Incorrect ${what} provided.`));
   };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The client key's name (or its masked form) once the key guard admitted the request. */
+    client?: string;
+  }
 }

@@ -47,7 +47,7 @@ export class ChatResponder {
         } finally {
           void stream.return(); // settled already, unless something above threw
         }
-        this.deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: stream.handle.id, stream: true });
+        this.deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: stream.handle.id, stream: true, client: request.client });
         return;
       }
       let served;
@@ -58,7 +58,7 @@ export class ChatResponder {
         throw err;
       }
       reply.header('content-type', 'application/json').send(format.completion(served.value));
-      this.deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: served.handle.id, stream: false });
+      this.deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: served.handle.id, stream: false, client: request.client });
     } catch (err) {
       if (!ex.clientGone) throw err;
       left(request, started);
@@ -100,7 +100,7 @@ export class ChatResponder {
         }
         throw err;
       }
-      this.deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: served.handle.id, stream: false });
+      this.deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: served.handle.id, stream: false, client: request.client });
       return served;
     } finally {
       this.deps.drain.leave(inFlight);

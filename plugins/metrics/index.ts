@@ -1,6 +1,6 @@
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import { CONTRACT_VERSION, defineExtension } from '../../core/index.js';
 import { upstreamMetrics } from './upstream.js';
-import { Registry, collectDefaultMetrics } from 'prom-client';
 
 interface Options {
   /** Scrapes need the admin key (`Authorization: Bearer <adminKey>` or `x-admin-key`). */

@@ -1,6 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { FAILURE_KINDS } from '../../core/index.js';
-import type { ProviderHandle, ProviderRegistry } from '../../core/kit/extension-kit.js';
+import { FAILURE_KINDS, type ProviderHandle, type ProviderRegistry } from '../../core/index.js';
 
 /** The models a provider lists: the only model names that become label values (clients may send any name). */
 async function listed(handle: ProviderHandle): Promise<Set<string>> {
