@@ -70,6 +70,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const access = new AccessLog(app.log as unknown as PinoLogger);
   if (config.server.accessLog && access.enabled) services.accessLog = access;
   app.decorate('switchboard', services);
+  // Declared on the request's shape up front: the key guard sets it on every request.
+  app.decorateRequest('client', undefined);
   if (!services.guards.apiKey) app.log.warn({ host: config.server.host }, openAuthWarning(config.server.host));
 
   installErrorHandling(app);
