@@ -1,0 +1,87 @@
+import { iso, observedView, type CredentialView, type ObservedView, type ProviderHandle } from '../../core/index.js';
+
+type FailureCounts = CredentialView['failuresByKind'];
+
+/** A credential's state at a glance: what the console colours it by. */
+export type CredentialState = 'ok' | 'cooling' | 'disabled';
+
+/** One credential as the admin API shows it: never the secret; `id` is what the action routes take. */
+export interface AdminCredential {
+  id: string;
+  name: string | null;
+  tier: string | null;
+  state: CredentialState;
+  /** The latest cooldown still running (credential-wide or for any model), and why. */
+  coolingUntil: string | null;
+  coolingReason: string | null;
+  disabledReason: string | null;
+  /** Models the upstream refused this credential. */
+  deniedModels: string[];
+  quota: { remaining: number | null; limit: number | null; resetAt: string | null } | null;
+  /** The limits the upstream reported, per model. */
+  observed: Record<string, ObservedView>;
+  requests: number;
+  successes: number;
+  failures: number;
+  failuresByKind: FailureCounts;
+  tokensIn: number;
+  tokensOut: number;
+  lastUsed: string | null;
+  lastError: string | null;
+  inFlight: number;
+}
+
+export interface AdminProvider {
+  id: string;
+  plugin: string;
+  ready: boolean;
+  models: string[];
+  /** Breakers not closed: model (`*` provider-wide) -> state and when it may close. */
+  breakers: Record<string, { state: 'open' | 'half-open'; until: string | null }>;
+  credentials: Record<CredentialState, number>;
+}
+
+export function credentialViews(handle: ProviderHandle, now: number): AdminCredential[] {
+  return handle.pool.snapshot().map((c) => {
+    const cooldowns = [{ until: c.cooldownUntil, reason: c.cooldownReason }, ...Object.values(c.models).map((m) => ({ until: m.cooldownUntil, reason: m.cooldownReason }))]
+      .filter((x) => (x.until ?? 0) > now)
+      .sort((a, b) => (b.until ?? 0) - (a.until ?? 0));
+    const state: CredentialState = !c.enabled ? 'disabled' : cooldowns.length ? 'cooling' : 'ok';
+    const observed: Record<string, ObservedView> = {};
+    for (const [model, m] of Object.entries(c.models)) if (m.observed) observed[model] = observedView(m.observed, m.quotaSpent);
+    return {
+      id: c.id,
+      name: c.name ?? null,
+      tier: c.tier ?? null,
+      state,
+      coolingUntil: cooldowns.length ? iso(cooldowns[0].until) : null,
+      coolingReason: cooldowns[0]?.reason ?? null,
+      disabledReason: c.enabled ? null : (c.disabledReason ?? null),
+      deniedModels: Object.entries(c.models).filter(([, m]) => m.denied).map(([id]) => id),
+      quota: c.quota ? { remaining: c.quota.remaining ?? null, limit: c.quota.limit ?? null, resetAt: iso(c.quota.resetAt) } : null,
+      observed,
+      requests: c.requests,
+      successes: c.successes,
+      failures: c.failures,
+      failuresByKind: c.failuresByKind,
+      tokensIn: c.tokensIn,
+      tokensOut: c.tokensOut,
+      lastUsed: iso(c.lastUsedAt),
+      lastError: c.lastError ?? null,
+      inFlight: c.inFlight,
+    };
+  });
+}
+
+export async function providerView(handle: ProviderHandle, now: number, ready: boolean): Promise<AdminProvider> {
+  const counts: Record<CredentialState, number> = { ok: 0, cooling: 0, disabled: 0 };
+  for (const c of credentialViews(handle, now)) counts[c.state]++;
+  let models: string[] = [];
+  try {
+    models = (await handle.instance.listModels()).map((m) => m.id);
+  } catch {
+    // a provider whose model list is unreachable still shows its pool
+  }
+  const breakers = Object.fromEntries(Object.entries(handle.policies.openBreakers()).map(([model, b]) => [model, { state: b.state, until: iso(now + b.retryInMs) }]));
+  return { id: handle.id, plugin: handle.plugin.name, ready, models, breakers, credentials: counts };
+}

@@ -1,0 +1,113 @@
+/**
+ * The `admin` extension's API over real sockets: providers, credentials, the quota refresh job,
+ * and who may call it (the admin key only; refused, not open, without one).
+ */
+import OpenAI from 'openai';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
+import { GROK_SSO } from './fakes/grok-web.js';
+import { useFakeGrok } from './helpers/lifecycle.js';
+import { ONE_ATTEMPT, startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+
+const KEYS = ['sk-admin-test-upstream-aaaa1111', 'sk-admin-test-upstream-bbbb2222'];
+const ADMIN = 'sk-admin-api-secret-0001';
+const CLIENT = 'sk-admin-api-client-0002';
+
+const grok = useFakeGrok();
+let upstream: FakeOpenAI;
+let sb: RunningSwitchboard | undefined;
+
+beforeAll(async () => {
+  upstream = await startFakeOpenAI();
+});
+afterAll(async () => {
+  await upstream.close();
+});
+afterEach(async () => {
+  await sb?.close();
+  sb = undefined;
+});
+
+async function start(auth: Record<string, unknown> = { apiKeys: [CLIENT], adminKey: ADMIN }) {
+  sb = await startSwitchboard({
+    auth,
+    plugins: { admin: {} },
+    providers: [
+      { id: 'up', plugin: 'openai-compatible', baseUrl: upstream.url, credentials: [{ value: KEYS[0], name: 'team-a', tier: 'pro' }, KEYS[1]], ...ONE_ATTEMPT, models: ['gpt-4o-mini'] },
+      { id: 'grok', plugin: 'grok-web', baseUrl: grok.grok.url, assetsUrl: grok.grok.assetsUrl, credentials: [{ value: GROK_SSO.super, tier: 'super' }] },
+    ],
+    models: { 'gpt-4o-mini': 'up/gpt-4o-mini' },
+  });
+  return new OpenAI({ baseURL: sb.baseURL, apiKey: CLIENT, maxRetries: 0 });
+}
+
+async function call(method: string, path: string, key = ADMIN, header = 'authorization') {
+  const headers: Record<string, string> = {};
+  if (key) headers[header] = header === 'authorization' ? `Bearer ${key}` : key;
+  const res = await fetch(`${sb!.origin}${path}`, { method, headers });
+  const text = await res.text();
+  return { status: res.status, text, json: JSON.parse(text) as Record<string, any> };
+}
+
+describe('the admin API', () => {
+  it('GET /v1/admin/providers: each provider with readiness, models, breakers and credentials by state', async () => {
+    await start();
+    const r = await call('GET', '/v1/admin/providers');
+    expect(r.status).toBe(200);
+    const up = r.json.data.find((p: { id: string }) => p.id === 'up');
+    expect(up).toMatchObject({ plugin: 'openai-compatible', ready: true, models: expect.arrayContaining(['gpt-4o-mini']), breakers: {}, credentials: { ok: 2, cooling: 0, disabled: 0 } });
+    expect(r.json.data.map((p: { id: string }) => p.id)).toEqual(['up', 'grok']);
+  });
+
+  it("GET .../credentials: every field, a 429'd key cooling with its reason, ids masked, no secret anywhere", async () => {
+    const client = await start();
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    upstream.script({ kind: 'status', status: 429, body: { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }, headers: { 'retry-after': '60' } });
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'again' }] });
+    const r = await call('GET', '/v1/admin/providers/up/credentials');
+    expect(r.status).toBe(200);
+    const [a, b] = r.json.data;
+    expect(a).toMatchObject({ id: 'team-a', name: 'team-a', tier: 'pro' });
+    expect(b.id).toMatch(/^sk-…2222·[0-9a-f]{4}$/);
+    const cooling = r.json.data.find((c: { state: string }) => c.state === 'cooling');
+    const ok = r.json.data.find((c: { state: string }) => c.state === 'ok');
+    expect(cooling).toMatchObject({ coolingReason: expect.stringContaining('rate limited'), failures: 1, failuresByKind: { rate_limited: 1 } });
+    expect(Date.parse(cooling.coolingUntil)).toBeGreaterThan(Date.now() + 50_000);
+    expect(ok).toMatchObject({ successes: 2, coolingUntil: null, disabledReason: null, deniedModels: [] }); // the first answer, and the retry of the 429'd one
+    expect(cooling.successes).toBe(0);
+    expect(ok.tokensIn + cooling.tokensIn).toBeGreaterThan(0);
+    for (const k of [...KEYS, ADMIN, CLIENT]) expect(r.text).not.toContain(k);
+    expect((await call('GET', '/v1/admin/providers/nope/credentials')).status).toBe(404);
+  });
+
+  it('quota refresh: POST starts it (202), a second POST while it runs is a 409, GET follows it to done', async () => {
+    await start();
+    grok.grok.script(GROK_SSO.super, { kind: 'slow', on: 'quota', firstByteMs: 150 });
+    const first = await call('POST', '/v1/admin/providers/grok/quotas/refresh');
+    expect(first.status).toBe(202);
+    expect(first.json).toMatchObject({ running: true, done: 0 });
+    const again = await call('POST', '/v1/admin/providers/grok/quotas/refresh');
+    expect(again.status).toBe(409);
+    expect(again.json.error.code).toBe('refresh_running');
+    await expect.poll(async () => (await call('GET', '/v1/admin/providers/grok/quotas/refresh')).json.running, { timeout: 5000, interval: 50 }).toBe(false);
+    const done = (await call('GET', '/v1/admin/providers/grok/quotas/refresh')).json;
+    expect(done).toMatchObject({ running: false, failed: 0 });
+    expect(done.done).toBe(done.total);
+    expect(Date.parse(done.finishedAt)).toBeGreaterThan(0);
+    // a provider that cannot read quotas says so
+    expect((await call('POST', '/v1/admin/providers/up/quotas/refresh')).status).toBe(400);
+  });
+
+  it('only the admin key opens it (Bearer or x-admin-key); the client key and no key are refused; without an admin key it is disabled, not open', async () => {
+    await start();
+    expect((await call('GET', '/v1/admin/providers', '')).status).toBe(401); // no key
+    expect((await call('GET', '/v1/admin/providers', CLIENT)).status).toBe(401);
+    expect((await call('GET', '/v1/admin/providers', ADMIN, 'x-admin-key')).status).toBe(200);
+    expect((await call('POST', '/v1/admin/providers/grok/quotas/refresh', CLIENT)).status).toBe(401);
+    await sb!.close();
+    await start({ apiKeys: [CLIENT] });
+    const r = await call('GET', '/v1/admin/providers', 'anything');
+    expect(r.status).toBe(401);
+    expect(r.json.error.message).toBe('Admin endpoints are disabled: set auth.adminKey to enable them.');
+  });
+});
