@@ -80,6 +80,27 @@ describe('the admin API', () => {
     expect((await call('GET', '/v1/admin/providers/nope/credentials')).status).toBe(404);
   });
 
+  it("test one credential: a real minimal call, its status and time; a failure is fed to the pool as any call's", async () => {
+    await start();
+    const ok = await call('POST', '/v1/admin/providers/up/credentials/team-a/test');
+    expect(ok.status).toBe(200);
+    expect(ok.json).toMatchObject({ ok: true, status: 200, error: null, model: 'gpt-4o-mini' });
+    expect(ok.json.ms).toBeGreaterThanOrEqual(0);
+    const chats = () => upstream.requests.filter((q) => q.path.endsWith('/chat/completions'));
+    const before = chats().length;
+    upstream.script({ kind: 'status', status: 401, body: { error: { message: 'Incorrect API key provided: sk-admi...2222', type: 'invalid_request_error', code: 'invalid_api_key' } } });
+    const second = (await call('GET', '/v1/admin/providers/up/credentials')).json.data[1].id as string;
+    const bad = await call('POST', `/v1/admin/providers/up/credentials/${encodeURIComponent(second)}/test`);
+    expect(bad.json).toMatchObject({ ok: false, status: 401 });
+    expect(bad.json.error).toContain('401');
+    expect(chats().length).toBe(before + 1);
+    expect(chats().at(-1)!.headers.authorization).toBe(`Bearer ${KEYS[1]}`); // that credential, not another
+    const after = (await call('GET', '/v1/admin/providers/up/credentials')).json.data[1];
+    expect(after.state).toBe('disabled'); // a 401 is a dead key, as for any call
+    for (const k of [...KEYS, ADMIN, CLIENT]) expect(bad.text).not.toContain(k);
+    expect((await call('POST', '/v1/admin/providers/up/credentials/nobody/test')).status).toBe(404);
+  });
+
   it('quota refresh: POST starts it (202), a second POST while it runs is a 409, GET follows it to done', async () => {
     await start();
     grok.grok.script(GROK_SSO.super, { kind: 'slow', on: 'quota', firstByteMs: 150 });

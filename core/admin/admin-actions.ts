@@ -5,6 +5,7 @@ import { credentialKey } from '../pool/credential-changes.js';
 import { learnCooldown } from '../pool/gate.js';
 import type { PoolEntry } from '../pool/pool-entry.js';
 import { planReload } from './config-reload.js';
+import { testCredential, type CredentialTestResult } from './credential-test.js';
 import type { ProviderHandle, ProviderRegistry } from '../providers/registry.js';
 import type { ClusterEvent } from '../state/events.js';
 import type { StateStore } from '../state/store.js';
@@ -57,6 +58,19 @@ export class AdminActions {
     const events = this.store.events;
     if (!events) return;
     for (const h of this.providers.handles) for (const [model, ms] of Object.entries(await events.openBreakers(h.id))) h.policies.holdOpen(model, ms);
+  }
+
+  /**
+   * A minimal real call with one credential on `model` (the provider's first listed model when
+   * not given); its outcome counts for the pool like any call's.
+   */
+  async testCredential(h: ProviderHandle, e: PoolEntry, model?: string): Promise<CredentialTestResult> {
+    let target = model;
+    if (!target) {
+      const listed = await Promise.resolve(h.instance.listModels()).catch(() => []);
+      target = listed[0]?.id ?? h.config.models?.[0]?.id ?? 'default';
+    }
+    return testCredential(h, e, target);
   }
 
   /** The next request starts at the next credential, on every instance (undefined: the pool has none). */

@@ -52,7 +52,7 @@ export function internalError(err: unknown, providerId: string, model: string, s
 }
 
 /** Describe what a provider threw, for `classify`. */
-export function toFailure(err: unknown, model: string, ex: Exchange): UpstreamFailure {
+export function toFailure(err: unknown, model: string, ex: Pick<Exchange, 'timedOut'>): UpstreamFailure {
   const error = err instanceof Error ? err : new Error(String(err));
   const code = (error as NodeJS.ErrnoException).code;
   const failure: UpstreamFailure = { model, error };

@@ -20,7 +20,7 @@ export default defineExtension({
   name: 'admin',
   optionsSchema: { type: 'object', properties: {}, additionalProperties: false },
   async register(app) {
-    const { providers, clock, guards, store, quotaRefresh } = app.switchboard;
+    const { providers, clock, guards, store, quotaRefresh, admin } = app.switchboard;
     const onRequest = guards.adminKey;
     acceptEmptyJson(app);
 
@@ -40,6 +40,16 @@ export default defineExtension({
       const h = provider(request.params.provider);
       await store.refresh?.();
       return { data: credentialViews(h, clock.now()) };
+    });
+
+    // One minimal real call with one credential; its outcome counts for the pool like any call's.
+    app.post<{ Params: { provider: string; id: string }; Body: { model?: unknown } | undefined }>('/v1/admin/providers/:provider/credentials/:id/test', { onRequest }, async (request) => {
+      const h = provider(request.params.provider);
+      const entry = h.pool.entries.find((e) => e.id === request.params.id);
+      if (!entry) throw new GatewayError('SWB_ERR_UNKNOWN_URL', `Provider "${h.id}" has no credential "${request.params.id.slice(0, 80)}"; the ids are those GET .../credentials lists.`, { param: 'id' });
+      const model = request.body?.model;
+      if (model !== undefined && (typeof model !== 'string' || !model)) throw new GatewayError('SWB_ERR_INVALID_TYPE', "Invalid type for 'model': expected a model id.", { param: 'model' });
+      return admin.testCredential(h, entry, model);
     });
 
     // The refresh-all job: started by POST (409 while one runs), followed by GET.
