@@ -41,10 +41,11 @@ async function start(auth: Record<string, unknown> = { apiKeys: [CLIENT], adminK
   return new OpenAI({ baseURL: sb.baseURL, apiKey: CLIENT, maxRetries: 0 });
 }
 
-async function call(method: string, path: string, key = ADMIN, header = 'authorization') {
+async function call(method: string, path: string, key = ADMIN, header = 'authorization', body?: unknown) {
   const headers: Record<string, string> = {};
   if (key) headers[header] = header === 'authorization' ? `Bearer ${key}` : key;
-  const res = await fetch(`${sb!.origin}${path}`, { method, headers });
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${sb!.origin}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   return { status: res.status, text, json: JSON.parse(text) as Record<string, any> };
 }
@@ -99,6 +100,40 @@ describe('the admin API', () => {
     expect(after.state).toBe('disabled'); // a 401 is a dead key, as for any call
     for (const k of [...KEYS, ADMIN, CLIENT]) expect(bad.text).not.toContain(k);
     expect((await call('POST', '/v1/admin/providers/up/credentials/nobody/test')).status).toBe(404);
+  });
+
+  it('add (a list or a paste, with name and tier), disable with a reason, enable, delete, rotate, reset: each shown at once', async () => {
+    await start();
+    const path = '/v1/admin/providers/up/credentials';
+    const add = await call('POST', path, ADMIN, 'authorization', { credentials: [{ value: 'sk-added-secret-cccc3333', name: 'team-c', tier: 'pro' }] });
+    expect(add.status).toBe(200);
+    expect(add.json).toMatchObject({ added: [{ id: 'team-c', name: 'team-c', tier: 'pro', state: 'ok' }], alreadyPresent: [], total: 3 });
+    const paste = await call('POST', path, ADMIN, 'authorization', { credentials: '# two more\nsk-pasted-secret-dddd4444\n\nsk-added-secret-cccc3333\n' });
+    expect(paste.json.added).toHaveLength(1);
+    expect(paste.json.alreadyPresent).toHaveLength(1);
+    expect(paste.json.total).toBe(4);
+    for (const k of ['sk-added-secret-cccc3333', 'sk-pasted-secret-dddd4444']) expect(add.text + paste.text).not.toContain(k);
+    const bad = await call('POST', path, ADMIN, 'authorization', { credentials: [{ value: 'x', name: '' }] });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.param).toBe('credentials[0].name');
+
+    const off = await call('POST', `${path}/team-c/disable`, ADMIN, 'authorization', { reason: 'leaked in a log' });
+    expect(off.json).toMatchObject({ id: 'team-c', state: 'disabled', disabledReason: 'leaked in a log' });
+    expect((await call('POST', `${path}/team-c/enable`)).json).toMatchObject({ id: 'team-c', state: 'ok' });
+    const del = await call('DELETE', `${path}/team-c`);
+    expect(del.json).toMatchObject({ deleted: 'team-c', total: 3 });
+    expect((await call('GET', path)).json.data.map((c: { id: string }) => c.id)).not.toContain('team-c');
+
+    const rotated = await call('POST', '/v1/admin/providers/up/rotate');
+    expect(rotated.status).toBe(200);
+    expect(typeof rotated.json.current).toBe('string');
+    const client = new OpenAI({ baseURL: sb!.baseURL, apiKey: CLIENT, maxRetries: 0 });
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'count me' }] });
+    expect((await call('GET', path)).json.data.reduce((n: number, c: { requests: number }) => n + c.requests, 0)).toBe(1);
+    expect((await call('POST', '/v1/admin/providers/up/reset')).status).toBe(200);
+    expect((await call('GET', path)).json.data.reduce((n: number, c: { requests: number }) => n + c.requests, 0)).toBe(0);
+    expect((await call('POST', `${path}/nobody/enable`)).status).toBe(404);
+    expect((await call('POST', `${path}/team-a/disable`, CLIENT)).status).toBe(401);
   });
 
   it('quota refresh: POST starts it (202), a second POST while it runs is a 409, GET follows it to done', async () => {

@@ -22,5 +22,7 @@ export type { AdminActions, NewCredential, ReloadResult } from '../admin/admin-a
 export type { ErrorFormats, ErrorRenderer } from '../http/front-door.js';
 export { iso, observedView, type ObservedView } from '../admin/views.js';
 export { selectProviders } from '../admin/select-providers.js';
+export { parseNewCredentials, MAX_NEW_CREDENTIALS } from '../admin/new-credentials.js';
+export type { CredentialTestResult } from '../admin/credential-test.js';
 export { acceptEmptyJson } from '../http/empty-json.js';
 export { parseJsonBody, MAX_JSON_DEPTH } from '../http/json-body.js';

@@ -1,4 +1,4 @@
-import { CONTRACT_VERSION, GatewayError, acceptEmptyJson, defineExtension, iso, type ProviderHandle, type RefreshJob } from '../../core/index.js';
+import { CONTRACT_VERSION, GatewayError, acceptEmptyJson, defineExtension, iso, parseNewCredentials, type PoolEntry, type ProviderHandle, type RefreshJob } from '../../core/index.js';
 import { credentialViews, providerView } from './views.js';
 
 /** A refresh job as its progress route shows it. */
@@ -42,11 +42,56 @@ export default defineExtension({
       return { data: credentialViews(h, clock.now()) };
     });
 
+    const credential = (h: ProviderHandle, id: string): PoolEntry => {
+      const entry = h.pool.entries.find((e) => e.id === id);
+      if (!entry) throw new GatewayError('SWB_ERR_UNKNOWN_URL', `Provider "${h.id}" has no credential "${id.slice(0, 80)}"; the ids are those GET .../credentials lists.`, { param: 'id' });
+      return entry;
+    };
+    const view = (h: ProviderHandle, e: PoolEntry) => credentialViews(h, clock.now())[h.pool.entries.indexOf(e)];
+    type One = { Params: { provider: string; id: string } };
+
+    // Add: a list of secrets or {value, name, tier}, or a paste of secrets one per line.
+    app.post<{ Params: { provider: string }; Body: { credentials?: unknown } | undefined }>('/v1/admin/providers/:provider/credentials', { onRequest }, async (request) => {
+      const h = provider(request.params.provider);
+      const { added, present } = await admin.addCredentials(h, parseNewCredentials(request.body?.credentials, 'credentials'));
+      return { added: added.map((e) => view(h, e)), alreadyPresent: present, total: h.pool.entries.length };
+    });
+    // Delete: out of the pool on every instance, and kept out across restarts even if configured.
+    app.delete<One>('/v1/admin/providers/:provider/credentials/:id', { onRequest }, async (request) => {
+      const h = provider(request.params.provider);
+      const entry = credential(h, request.params.id);
+      await admin.removeCredentials(h, [entry]);
+      return { deleted: entry.id, total: h.pool.entries.length };
+    });
+    app.post<One>('/v1/admin/providers/:provider/credentials/:id/enable', { onRequest }, async (request) => {
+      const h = provider(request.params.provider);
+      const entry = credential(h, request.params.id);
+      await admin.enable(h, entry);
+      return view(h, entry);
+    });
+    app.post<One & { Body: { reason?: unknown } | undefined }>('/v1/admin/providers/:provider/credentials/:id/disable', { onRequest }, async (request) => {
+      const h = provider(request.params.provider);
+      const entry = credential(h, request.params.id);
+      const reason = request.body?.reason ?? 'disabled by an admin';
+      if (typeof reason !== 'string' || !reason || reason.length > 200) throw new GatewayError('SWB_ERR_INVALID_VALUE', "Invalid value for 'reason': give a string of 1 to 200 characters.", { param: 'reason' });
+      await admin.disable(h, entry, reason);
+      return view(h, entry);
+    });
+    // Rotate: the next request starts at the next credential. Reset: counts and breakers cleared.
+    app.post<{ Params: { provider: string } }>('/v1/admin/providers/:provider/rotate', { onRequest }, async (request) => {
+      const h = provider(request.params.provider);
+      return { current: admin.rotate(h)?.id ?? null, strategy: h.pool.settings.strategy };
+    });
+    app.post<{ Params: { provider: string } }>('/v1/admin/providers/:provider/reset', { onRequest }, async (request) => {
+      const h = provider(request.params.provider);
+      await admin.reset(h);
+      return { reset: h.id, credentials: credentialViews(h, clock.now()).length };
+    });
+
     // One minimal real call with one credential; its outcome counts for the pool like any call's.
     app.post<{ Params: { provider: string; id: string }; Body: { model?: unknown } | undefined }>('/v1/admin/providers/:provider/credentials/:id/test', { onRequest }, async (request) => {
       const h = provider(request.params.provider);
-      const entry = h.pool.entries.find((e) => e.id === request.params.id);
-      if (!entry) throw new GatewayError('SWB_ERR_UNKNOWN_URL', `Provider "${h.id}" has no credential "${request.params.id.slice(0, 80)}"; the ids are those GET .../credentials lists.`, { param: 'id' });
+      const entry = credential(h, request.params.id);
       const model = request.body?.model;
       if (model !== undefined && (typeof model !== 'string' || !model)) throw new GatewayError('SWB_ERR_INVALID_TYPE', "Invalid type for 'model': expected a model id.", { param: 'model' });
       return admin.testCredential(h, entry, model);

@@ -2,7 +2,7 @@
  * What the token endpoints read from a request body, checked: a bad value is a 400 naming its
  * parameter, and a value that may be a secret is never echoed.
  */
-import { GatewayError, type NewCredential, type PoolEntry, type ProviderHandle } from '../../core/index.js';
+import { GatewayError, parseNewCredentials, type NewCredential, type PoolEntry, type ProviderHandle } from '../../core/index.js';
 
 /** `{"token": ...}`: the `key` that /v1/tokens/stats shows, the state key or the secret itself. */
 export function namedToken(handles: readonly ProviderHandle[], body: unknown): { handle: ProviderHandle; entry: PoolEntry } {
@@ -24,8 +24,6 @@ export function namedToken(handles: readonly ProviderHandle[], body: unknown): {
 
 const MAX_REASON = 200;
 const MAX_BATCH = 1000;
-/** Printable ASCII: a secret goes into a header, where a control character would split it. */
-const SECRET = /^[\x20-\x7e]{1,8192}$/;
 
 /** `{"tokens": ["<key as /v1/tokens/stats shows it>", ...]}`: the tokens to delete. */
 export function tokenNames(body: unknown): unknown[] {
@@ -44,24 +42,7 @@ export function oneProvider(handles: readonly ProviderHandle[], what: string): P
 
 /** `{"tokens": ["<secret>", {"value": "<secret>", "name": "GITHUB_TOKEN5", "tier": "super"}]}`, checked. */
 export function newTokens(body: unknown): NewCredential[] {
-  const list = body && typeof body === 'object' ? (body as Record<string, unknown>).tokens : undefined;
-  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_BATCH) {
-    throw new GatewayError('SWB_ERR_INVALID_VALUE', `Give the tokens to add as {"tokens": ["<secret>", {"value": "<secret>", "name": "<name>"}]} (1 to ${MAX_BATCH}).`, { param: 'tokens' });
-  }
-  return list.map((t, i) => {
-    const o = typeof t === 'string' ? { value: t } : t && typeof t === 'object' ? (t as Record<string, unknown>) : {};
-    const secret = o.value ?? o.secret;
-    if (typeof secret !== 'string' || !SECRET.test(secret.trim())) {
-      throw new GatewayError('SWB_ERR_INVALID_VALUE', `tokens[${i}]: give the secret as a string of printable characters (at most 8192).`, { param: `tokens[${i}]` });
-    }
-    if (o.name !== undefined && (typeof o.name !== 'string' || !/^[\x21-\x7e][\x20-\x7e]{0,99}$/.test(o.name))) {
-      throw new GatewayError('SWB_ERR_INVALID_VALUE', `tokens[${i}].name: give a name of 1 to 100 printable characters.`, { param: `tokens[${i}].name` });
-    }
-    if (o.tier !== undefined && (typeof o.tier !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(o.tier))) {
-      throw new GatewayError('SWB_ERR_INVALID_VALUE', `tokens[${i}].tier: give a tier such as "basic" or "super" (letters, digits, - and _).`, { param: `tokens[${i}].tier` });
-    }
-    return { secret: secret.trim(), ...(typeof o.name === 'string' ? { name: o.name } : {}), ...(typeof o.tier === 'string' ? { tier: o.tier } : {}) };
-  });
+  return parseNewCredentials(body && typeof body === 'object' ? (body as Record<string, unknown>).tokens : undefined, 'tokens');
 }
 
 export function reasonOf(body: unknown): string {
