@@ -24,11 +24,11 @@ afterEach(async () => {
   sb = undefined;
 });
 
-async function start(metrics: Record<string, unknown> = {}) {
+async function start(metrics: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
   sb = await startSwitchboard({
     auth: { apiKeys: ['sk-test-client'], adminKey: ADMIN },
     plugins: { metrics },
-    providers: [{ id: 'up', plugin: 'openai-compatible', baseUrl: upstream.url, credentials: KEYS, ...ONE_ATTEMPT, breaker: { consecutiveFailures: 2 }, models: ['gpt-4o-mini'] }],
+    providers: [{ id: 'up', plugin: 'openai-compatible', baseUrl: upstream.url, credentials: KEYS, ...ONE_ATTEMPT, breaker: { consecutiveFailures: 2 }, models: ['gpt-4o-mini'], ...extra }],
     models: { 'gpt-4o-mini': 'up/gpt-4o-mini' },
   });
   return new OpenAI({ baseURL: sb.baseURL, apiKey: 'sk-test-client', maxRetries: 0 });
@@ -68,6 +68,8 @@ describe('GET /metrics', () => {
     const pool = sb!.app.switchboard.providers.get('up')!.pool.snapshot();
     expect(m.get('switchboard_tokens_total{provider="up",direction="in"}')).toBe(pool.reduce((n, c) => n + c.tokensIn, 0));
     expect(m.get('switchboard_tokens_total{provider="up",direction="out"}')).toBeGreaterThan(0);
+    expect(m.get('switchboard_queue_depth{provider="up"}')).toBe(0);
+    expect(m.get('switchboard_state_degraded{driver="memory"}') ?? m.get('switchboard_state_degraded{driver="file"}')).toBe(0);
     expect(m.has('process_cpu_user_seconds_total')).toBe(true);
     expect(m.has('nodejs_heap_size_used_bytes')).toBe(true);
     for (const secret of [...KEYS, ADMIN, 'sk-test-client']) expect(r.text).not.toContain(secret);
@@ -84,6 +86,20 @@ describe('GET /metrics', () => {
     expect(m.get('switchboard_breaker_open{provider="up",model="gpt-4o-mini"}')).toBe(1);
     expect(m.get('switchboard_breaker_open{provider="up",model="other"}')).toBe(1);
     expect(r.text).not.toContain('made-up-name');
+  });
+
+  it('queue depth: requests waiting for a busy credential', async () => {
+    await start({}, { credentials: [KEYS[0]], throttle: { maxConcurrent: 1 } });
+    upstream.script({ kind: 'hang' });
+    const ask = (signal: AbortSignal) =>
+      fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', signal, headers: { authorization: 'Bearer sk-test-client', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }) }).catch(() => undefined);
+    const stop = new AbortController();
+    void ask(stop.signal);
+    await expect.poll(() => upstream.requests.length, { timeout: 2000 }).toBeGreaterThan(0);
+    void ask(stop.signal); // waits: the only credential is busy
+    await expect.poll(async () => parse((await scrape()).text).get('switchboard_queue_depth{provider="up"}'), { timeout: 2000, interval: 20 }).toBe(1);
+    stop.abort();
+    await expect.poll(async () => parse((await scrape()).text).get('switchboard_queue_depth{provider="up"}'), { timeout: 2000, interval: 20 }).toBe(0);
   });
 
   it('requireAdminKey: a scrape needs the admin key; the client key is refused', async () => {

@@ -25,7 +25,7 @@ export default defineExtension<Options>({
   async register(app, options) {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
-    upstreamMetrics(registry, app.switchboard.providers);
+    upstreamMetrics(registry, app.switchboard.providers, app.switchboard.store);
     const guard = options.requireAdminKey ? { onRequest: app.switchboard.guards.adminKey } : {};
     app.get('/metrics', guard, async (_request, reply) => {
       const text = await registry.metrics();

@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { FAILURE_KINDS, type ProviderHandle, type ProviderRegistry } from '../../core/index.js';
+import { FAILURE_KINDS, type ProviderHandle, type ProviderRegistry, type StateStore } from '../../core/index.js';
 
 /** The models a provider lists: the only model names that become label values (clients may send any name). */
 async function listed(handle: ProviderHandle): Promise<Set<string>> {
@@ -16,7 +16,27 @@ async function listed(handle: ProviderHandle): Promise<Set<string>> {
  * they survive restarts and drop to zero when an admin resets a credential's stats, which
  * Prometheus reads as a counter reset.
  */
-export function upstreamMetrics(registry: Registry, providers: ProviderRegistry): void {
+export function upstreamMetrics(registry: Registry, providers: ProviderRegistry, store: StateStore): void {
+  new Gauge({
+    name: 'switchboard_queue_depth',
+    help: 'Requests waiting for a throttled or busy credential, per provider.',
+    labelNames: ['provider'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const h of providers.handles) this.set({ provider: h.id }, h.pool.waiting);
+    },
+  });
+  new Gauge({
+    name: 'switchboard_state_degraded',
+    help: 'The shared state store (Redis) cannot be reached: 1 while each instance runs on its own state, else 0. Always 0 for the file and memory drivers.',
+    labelNames: ['driver'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.set({ driver: store.driver }, store.degraded === true ? 1 : 0);
+    },
+  });
   const now = () => Date.now();
   new Gauge({
     name: 'switchboard_credentials',
