@@ -3,37 +3,26 @@
  * and who may call it (the admin key only; refused, not open, without one).
  */
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
+import { describe, expect, it } from 'vitest';
 import { GROK_SSO } from './fakes/grok-web.js';
-import { useFakeGrok } from './helpers/lifecycle.js';
-import { ONE_ATTEMPT, startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+import { useFakeGrok, useFakeOpenAI, useSwitchboards } from './helpers/lifecycle.js';
+import { ONE_ATTEMPT, type RunningSwitchboard } from './helpers/switchboard.js';
 
 const KEYS = ['sk-admin-test-upstream-aaaa1111', 'sk-admin-test-upstream-bbbb2222'];
 const ADMIN = 'sk-admin-api-secret-0001';
 const CLIENT = 'sk-admin-api-client-0002';
 
 const grok = useFakeGrok();
-let upstream: FakeOpenAI;
+const fake = useFakeOpenAI();
+const boards = useSwitchboards();
 let sb: RunningSwitchboard | undefined;
 
-beforeAll(async () => {
-  upstream = await startFakeOpenAI();
-});
-afterAll(async () => {
-  await upstream.close();
-});
-afterEach(async () => {
-  await sb?.close();
-  sb = undefined;
-});
-
 async function start(auth: Record<string, unknown> = { apiKeys: [CLIENT], adminKey: ADMIN }) {
-  sb = await startSwitchboard({
+  sb = await boards.start({
     auth,
     plugins: { admin: {} },
     providers: [
-      { id: 'up', plugin: 'openai-compatible', baseUrl: upstream.url, credentials: [{ value: KEYS[0], name: 'team-a', tier: 'pro' }, KEYS[1]], ...ONE_ATTEMPT, models: ['gpt-4o-mini'] },
+      { id: 'up', plugin: 'openai-compatible', baseUrl: fake.up.url, credentials: [{ value: KEYS[0], name: 'team-a', tier: 'pro' }, KEYS[1]], ...ONE_ATTEMPT, models: ['gpt-4o-mini'] },
       { id: 'grok', plugin: 'grok-web', baseUrl: grok.grok.url, assetsUrl: grok.grok.assetsUrl, credentials: [{ value: GROK_SSO.super, tier: 'super' }] },
     ],
     models: { 'gpt-4o-mini': 'up/gpt-4o-mini' },
@@ -63,7 +52,7 @@ describe('the admin API', () => {
   it("GET .../credentials: every field, a 429'd key cooling with its reason, ids masked, no secret anywhere", async () => {
     const client = await start();
     await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
-    upstream.script({ kind: 'status', status: 429, body: { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }, headers: { 'retry-after': '60' } });
+    fake.up.script({ kind: 'status', status: 429, body: { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }, headers: { 'retry-after': '60' } });
     await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'again' }] });
     const r = await call('GET', '/v1/admin/providers/up/credentials');
     expect(r.status).toBe(200);
@@ -87,9 +76,9 @@ describe('the admin API', () => {
     expect(ok.status).toBe(200);
     expect(ok.json).toMatchObject({ ok: true, status: 200, error: null, model: 'gpt-4o-mini' });
     expect(ok.json.ms).toBeGreaterThanOrEqual(0);
-    const chats = () => upstream.requests.filter((q) => q.path.endsWith('/chat/completions'));
+    const chats = () => fake.up.requests.filter((q) => q.path.endsWith('/chat/completions'));
     const before = chats().length;
-    upstream.script({ kind: 'status', status: 401, body: { error: { message: 'Incorrect API key provided: sk-admi...2222', type: 'invalid_request_error', code: 'invalid_api_key' } } });
+    fake.up.script({ kind: 'status', status: 401, body: { error: { message: 'Incorrect API key provided: sk-admi...2222', type: 'invalid_request_error', code: 'invalid_api_key' } } });
     const second = (await call('GET', '/v1/admin/providers/up/credentials')).json.data[1].id as string;
     const bad = await call('POST', `/v1/admin/providers/up/credentials/${encodeURIComponent(second)}/test`);
     expect(bad.json).toMatchObject({ ok: false, status: 401 });

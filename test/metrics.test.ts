@@ -3,32 +3,22 @@
  * mix of traffic through the fake OpenAI upstream.
  */
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
-import { ONE_ATTEMPT, startSwitchboard, type RunningSwitchboard } from './helpers/switchboard.js';
+import { describe, expect, it } from 'vitest';
+import { useFakeOpenAI, useSwitchboards } from './helpers/lifecycle.js';
+import { ONE_ATTEMPT, type RunningSwitchboard } from './helpers/switchboard.js';
 
 const KEYS = ['sk-metrics-secret-aaaa1111', 'sk-metrics-secret-bbbb2222'];
 const ADMIN = 'sk-admin-metrics-secret-0001';
 
-let upstream: FakeOpenAI;
+const fake = useFakeOpenAI();
+const boards = useSwitchboards();
 let sb: RunningSwitchboard | undefined;
 
-beforeAll(async () => {
-  upstream = await startFakeOpenAI();
-});
-afterAll(async () => {
-  await upstream.close();
-});
-afterEach(async () => {
-  await sb?.close();
-  sb = undefined;
-});
-
 async function start(metrics: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
-  sb = await startSwitchboard({
+  sb = await boards.start({
     auth: { apiKeys: ['sk-test-client'], adminKey: ADMIN },
     plugins: { metrics },
-    providers: [{ id: 'up', plugin: 'openai-compatible', baseUrl: upstream.url, credentials: KEYS, ...ONE_ATTEMPT, breaker: { consecutiveFailures: 2 }, models: ['gpt-4o-mini'], ...extra }],
+    providers: [{ id: 'up', plugin: 'openai-compatible', baseUrl: fake.up.url, credentials: KEYS, ...ONE_ATTEMPT, breaker: { consecutiveFailures: 2 }, models: ['gpt-4o-mini'], ...extra }],
     models: { 'gpt-4o-mini': 'up/gpt-4o-mini' },
   });
   return new OpenAI({ baseURL: sb.baseURL, apiKey: 'sk-test-client', maxRetries: 0 });
@@ -54,7 +44,7 @@ describe('GET /metrics', () => {
   it('after a known mix of traffic: credentials by state, attempts, failures by kind, tokens; process metrics; no secret', async () => {
     const client = await start();
     for (let i = 0; i < 3; i++) await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `hi ${i}` }] });
-    upstream.script({ kind: 'status', status: 429, body: { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } } });
+    fake.up.script({ kind: 'status', status: 429, body: { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } } });
     await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'and one 429' }] }); // the 429'd key rests, the other serves
     const r = await scrape();
     expect(r.status).toBe(200);
@@ -78,7 +68,7 @@ describe('GET /metrics', () => {
   it('an open breaker shows per model; a model the provider does not list is one label value, never the raw name', async () => {
     const client = await start();
     const fail = { kind: 'status' as const, status: 500, body: { error: { message: 'boom', type: 'server_error' } } };
-    upstream.script(fail, fail, fail, fail);
+    fake.up.script(fail, fail, fail, fail);
     for (let i = 0; i < 2; i++) await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }).catch(() => undefined);
     for (let i = 0; i < 2; i++) await client.chat.completions.create({ model: 'up/made-up-name-7f3a', messages: [{ role: 'user', content: 'x' }] }).catch(() => undefined);
     const r = await scrape();
@@ -90,12 +80,12 @@ describe('GET /metrics', () => {
 
   it('queue depth: requests waiting for a busy credential', async () => {
     await start({}, { credentials: [KEYS[0]], throttle: { maxConcurrent: 1 } });
-    upstream.script({ kind: 'hang' });
+    fake.up.script({ kind: 'hang' });
     const ask = (signal: AbortSignal) =>
       fetch(`${sb!.baseURL}/chat/completions`, { method: 'POST', signal, headers: { authorization: 'Bearer sk-test-client', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }) }).catch(() => undefined);
     const stop = new AbortController();
     void ask(stop.signal);
-    await expect.poll(() => upstream.requests.length, { timeout: 2000 }).toBeGreaterThan(0);
+    await expect.poll(() => fake.up.requests.length, { timeout: 2000 }).toBeGreaterThan(0);
     void ask(stop.signal); // waits: the only credential is busy
     await expect.poll(async () => parse((await scrape()).text).get('switchboard_queue_depth{provider="up"}'), { timeout: 2000, interval: 20 }).toBe(1);
     stop.abort();
