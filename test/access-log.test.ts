@@ -32,10 +32,16 @@ describe('access log', () => {
     expect(lines).toHaveLength(2);
     expect(lines.map((l) => l.stream)).toEqual([false, true]);
     for (const l of lines) {
-      expect(l).toMatchObject({ level: 30, status: 200, model: 'gpt-4o-mini', provider: 'up' });
+      expect(l).toMatchObject({ level: 30, status: 200, model: 'gpt-4o-mini', provider: 'up', route: '/v1/chat/completions', attempts: 1 });
       expect(typeof l.reqId).toBe('string');
       expect(l.ms).toBeGreaterThanOrEqual(0);
+      // the masked credential, never the key; the start time, which batching does not move
+      expect(l.credential).toMatch(/^sk-…[\w]{4}·[0-9a-f]{4}$/);
+      expect(l.start as number).toBeLessThanOrEqual(l.time as number);
+      expect(l.start as number).toBeGreaterThan(Date.now() - 60_000);
     }
+    // the non-stream answer reports its usage; the fake's stream does not unless asked
+    expect(lines[0]).toMatchObject({ tokensIn: expect.any(Number), tokensOut: expect.any(Number) });
     expect(s.logText()).not.toContain('sk-test-client');
     expect(s.logText()).not.toContain('sk-upstream-secret');
   });
@@ -58,6 +64,24 @@ describe('access log', () => {
     expect(clients[2]).toMatch(/^sk-…0003·[0-9a-f]{4}$/);
     expect(clients[3]).toBe('alice'); // a key seen before keeps its name
     for (const key of ['sk-client-alice-0001', 'sk-client-bob-0002', 'sk-client-carol-0003']) expect(sb.logText()).not.toContain(key);
+  });
+
+  it('counts the attempts of a request that was retried on another credential', async () => {
+    upstream = await startFakeOpenAI();
+    const config = upstreamConfig(upstream.url);
+    Object.assign((config.providers as Record<string, unknown>[])[0], { apiKey: undefined, credentials: ['sk-upstream-one-aaaa1111', 'sk-upstream-two-bbbb2222'], retry: { attempts: 2, initialDelayMs: 1 } });
+    sb = await startSwitchboard(config);
+    upstream.script({ kind: 'status', status: 500, body: { error: { message: 'boom', type: 'server_error' } } });
+    const res = await fetch(`${sb.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-test-client', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(200);
+    sb.app.switchboard.accessLog?.flush();
+    const [line] = sb.logs.filter((l) => l.msg === 'served');
+    expect(line.attempts).toBe(2);
+    expect(line.credential).toMatch(/…(1111|2222)·/);
   });
 
   it('batches lines and writes them out within a second', async () => {

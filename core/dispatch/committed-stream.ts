@@ -2,7 +2,7 @@ import type { ChatChunk } from '../contract/openai.js';
 import type { Logger } from '../contract/provider.js';
 import { makeChunk } from '../canonical/chunks.js';
 import { peekChunk } from '../contract/raw.js';
-import { usageOf } from '../canonical/usage.js';
+import { usageOf, type TokenUsage } from '../canonical/usage.js';
 import type { RouteTarget } from '../config/types.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Lease } from '../pool/lease.js';
@@ -28,6 +28,8 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 export class CommittedStream implements AsyncIterableIterator<ChatChunk> {
   /** How many chunks were in hand at commit (1, or 2 with a synthesised role chunk). */
   readonly headSize: number;
+  /** The stream's token counts once it ended well, when the upstream reported them. */
+  usage: TokenUsage | undefined;
   #head: ChatChunk[] | undefined;
   #last: ChatChunk | undefined;
   #settled = false;
@@ -104,7 +106,14 @@ export class CommittedStream implements AsyncIterableIterator<ChatChunk> {
   }
 
   #succeed(): void {
-    if (this.#settle()) this.lease.succeed(usageOf(this.#last));
+    if (!this.#settle()) return;
+    this.usage = usageOf(this.#last);
+    this.lease.succeed(this.usage);
+  }
+
+  /** The credential serving the stream, masked (or its name). */
+  get credential(): string {
+    return this.lease.entry.id;
   }
 
   /** The error the stream ends with: blame is laid where it belongs, and a line is logged. */

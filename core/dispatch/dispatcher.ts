@@ -3,7 +3,7 @@ import type { FailureKind, Logger } from '../contract/provider.js';
 import { peekChunk, type RawJson } from '../contract/raw.js';
 import { nativeRequest } from '../contract/native.js';
 import { CompletionFolder } from '../canonical/fold.js';
-import { usageOf } from '../canonical/usage.js';
+import { usageOf, type TokenUsage } from '../canonical/usage.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { RouteTarget } from '../config/types.js';
 import { PoolExhausted } from '../pool/exhausted.js';
@@ -26,6 +26,10 @@ export interface Answer<T> {
   value: T;
   handle: ProviderHandle;
   target: RouteTarget;
+  /** The credential that served it, masked (or its name). */
+  credential: string;
+  /** The answer's token counts, when the upstream reported them (read once, for the pool and the log). */
+  usage?: TokenUsage;
 }
 
 /** An attempt's result inside dispatch: the lease stays with it until it is settled. */
@@ -143,7 +147,10 @@ export class Dispatcher {
         ex.tried?.clear(); // a target's retries avoid what failed on it; the next target starts afresh
         try {
           const served = await handle.policies.run(model, () => this.#attempts(handle, at, req, ex, op), holdLease, ex);
-          if (settle) served.lease.succeed(usageOf(served.value));
+          if (settle) {
+            served.usage = usageOf(served.value);
+            served.lease.succeed(served.usage);
+          }
           return served;
         } catch (thrown) {
           if (thrown instanceof GatewayError || ex.clientGone) throw thrown;
@@ -189,7 +196,7 @@ export class Dispatcher {
       const signal = ex.beginAttempt(handle.timeouts);
       const call = new Call(handle.id, target.model, lease, signal, handle.timeouts, handle.log, ex);
       try {
-        return { value: await op(handle, req, call), handle, target, lease };
+        return { value: await op(handle, req, call), handle, target, lease, credential: lease.entry.id };
       } catch (thrown) {
         // An exception of our own making is nobody's failure: it ends the request as a 500.
         const err = ownFaultError(thrown, handle.id, target.model, handle.secrets) ?? thrown;

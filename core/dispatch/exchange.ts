@@ -46,6 +46,8 @@ export class Exchange extends CallSignal {
   signal = new CallSignal();
   timedOut: TimeoutKind | undefined;
   lastChunkAt = 0;
+  /** Upstream attempts this request made (retries and failovers each count). */
+  attempts = 0;
   /**
    * The credentials the current target has tried for this request, and how each failed (the
    * dispatcher's, across the target's retries); created on the first failure only.
@@ -85,6 +87,7 @@ export class Exchange extends CallSignal {
 
   /** Start an upstream attempt with its provider's timeouts; returns the attempt's signal. */
   beginAttempt(timeouts: Timeouts): CallSignal {
+    this.attempts++;
     const now = Date.now();
     if (this.#timeouts) this.signal = new CallSignal(); // a new attempt must not inherit an abort
     this.#timeouts = timeouts;

@@ -12,11 +12,21 @@ interface Writable {
 /** One served request, as the access log records it. */
 export interface AccessEntry {
   reqId: string;
+  /** When the request started (epoch ms): lines are written in batches, so their `time` is not it. */
+  start: number;
+  /** The route that served it (`/v1/chat/completions`, `/v1/messages`, ...). */
+  route: string;
   status: number;
   ms: number;
   model: string;
   provider: string;
+  /** The credential that served it, masked or by its name. */
+  credential: string;
   stream: boolean;
+  /** Upstream attempts: 1 unless it was retried or failed over. */
+  attempts: number;
+  tokensIn?: number;
+  tokensOut?: number;
   /** The client key's name (or masked form); undefined when the server runs without keys. */
   client?: string;
 }
@@ -43,8 +53,9 @@ export class AccessLog {
 
   record(e: AccessEntry): void {
     this.#buffer +=
-      `{"level":30,"time":${Date.now()}${this.#prefix}${JSON.stringify(e.reqId)},"status":${e.status},"ms":${e.ms},` +
-      `"model":${JSON.stringify(e.model)},"provider":${JSON.stringify(e.provider)},"stream":${e.stream}${e.client === undefined ? '' : `,"client":${JSON.stringify(e.client)}`},"msg":"served"}\n`;
+      `{"level":30,"time":${Date.now()}${this.#prefix}${JSON.stringify(e.reqId)},"start":${e.start},"route":${JSON.stringify(e.route)},"status":${e.status},"ms":${e.ms},` +
+      `"model":${JSON.stringify(e.model)},"provider":${JSON.stringify(e.provider)},"credential":${JSON.stringify(e.credential)},"stream":${e.stream},"attempts":${e.attempts}` +
+      `${e.tokensIn === undefined ? '' : `,"tokensIn":${e.tokensIn},"tokensOut":${e.tokensOut ?? 0}`}${e.client === undefined ? '' : `,"client":${JSON.stringify(e.client)}`},"msg":"served"}\n`;
     if (this.#buffer.length >= FLUSH_BYTES) this.flush();
     else this.#timer ??= setTimeout(this.flush, FLUSH_MS).unref();
   }

@@ -31,6 +31,8 @@ export interface StreamRenderer {
  * renderer per stream; `chunk` is then unused.
  */
 export interface ChatFormat {
+  /** The front door's route, as the access log names it (`/v1/chat/completions`); without it, the route it was registered as. */
+  readonly route?: string;
   chunk(chunk: ChatChunk): string | undefined;
   completion(result: ChatCompletion | RawJson<ChatCompletion>): string;
   stream?(): StreamRenderer;
@@ -38,6 +40,7 @@ export interface ChatFormat {
 
 /** `/v1/chat/completions`: canonical is the wire format, so raw upstream text goes out as is. */
 export const chatCompletionFormat: ChatFormat = {
+  route: '/v1/chat/completions',
   chunk: jsonText,
   completion: jsonText,
 };

@@ -47,7 +47,10 @@ export class ChatResponder {
         } finally {
           void stream.return(); // settled already, unless something above threw
         }
-        this.deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: stream.handle.id, stream: true, client: request.client });
+        this.deps.accessLog?.record({
+          reqId: request.id, start: started, route: format.route ?? request.routeOptions.url ?? 'unknown', status: 200, ms: Date.now() - started, model, provider: stream.handle.id, credential: stream.credential,
+          stream: true, attempts: ex.attempts, tokensIn: stream.usage?.promptTokens, tokensOut: stream.usage?.completionTokens, client: request.client,
+        });
         return;
       }
       let served;
@@ -58,7 +61,10 @@ export class ChatResponder {
         throw err;
       }
       reply.header('content-type', 'application/json').send(format.completion(served.value));
-      this.deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: served.handle.id, stream: false, client: request.client });
+      this.deps.accessLog?.record({
+        reqId: request.id, start: started, route: format.route ?? request.routeOptions.url ?? 'unknown', status: 200, ms: Date.now() - started, model, provider: served.handle.id, credential: served.credential,
+        stream: false, attempts: ex.attempts, tokensIn: served.usage?.promptTokens, tokensOut: served.usage?.completionTokens, client: request.client,
+      });
     } catch (err) {
       if (!ex.clientGone) throw err;
       left(request, started);
@@ -74,16 +80,17 @@ export class ChatResponder {
    * Failures throw the GatewayError the client should see; undefined means the reply was already
    * sent (shutdown refused the request in the route's own envelope), so there is nothing to send.
    */
-  complete(request: FastifyRequest, reply: FastifyReply, body: ChatRequest): Promise<Answer<ChatCompletion | RawJson<ChatCompletion>> | undefined> {
-    return this.#whole(request, reply, body, (ex) => this.deps.dispatcher.complete(body, ex));
+  complete(request: FastifyRequest, reply: FastifyReply, body: ChatRequest, route: string): Promise<Answer<ChatCompletion | RawJson<ChatCompletion>> | undefined> {
+    return this.#whole(request, reply, body, route, (ex) => this.deps.dispatcher.complete(body, ex));
   }
 
   /** The upstream's count of a request's input tokens (`count_tokens`), with the same care as {@link complete}. */
-  countTokens(request: FastifyRequest, reply: FastifyReply, body: ChatRequest): Promise<Answer<number | undefined> | undefined> {
-    return this.#whole(request, reply, body, (ex) => this.deps.dispatcher.countTokens(body, ex));
+  countTokens(request: FastifyRequest, reply: FastifyReply, body: ChatRequest, route: string): Promise<Answer<number | undefined> | undefined> {
+    return this.#whole(request, reply, body, route, (ex) => this.deps.dispatcher.countTokens(body, ex));
   }
 
-  async #whole<T>(request: FastifyRequest, reply: FastifyReply, body: ChatRequest, run: (ex: Exchange) => Promise<Answer<T>>): Promise<Answer<T> | undefined> {
+  /** `route` names the front door in the access log (`/v1/string`). */
+  async #whole<T>(request: FastifyRequest, reply: FastifyReply, body: ChatRequest, route: string, run: (ex: Exchange) => Promise<Answer<T>>): Promise<Answer<T> | undefined> {
     const ex = new Exchange(request.id, reply.raw);
     const started = Date.now();
     const model = body.model;
@@ -100,7 +107,10 @@ export class ChatResponder {
         }
         throw err;
       }
-      this.deps.accessLog?.record({ reqId: request.id, status: 200, ms: Date.now() - started, model, provider: served.handle.id, stream: false, client: request.client });
+      this.deps.accessLog?.record({
+        reqId: request.id, start: started, route, status: 200, ms: Date.now() - started, model, provider: served.handle.id, credential: served.credential,
+        stream: false, attempts: ex.attempts, tokensIn: served.usage?.promptTokens, tokensOut: served.usage?.completionTokens, client: request.client,
+      });
       return served;
     } finally {
       this.deps.drain.leave(inFlight);

@@ -28,6 +28,7 @@ const legacyId = (id: string) => (id.startsWith('chatcmpl-') ? `cmpl-${id.slice(
 export function textCompletionFormat(prompt: string, echo: boolean): ChatFormat {
   let echoPending = echo;
   return {
+    route: '/v1/completions',
     chunk(chunk: ChatChunk): string | undefined {
       const c = peekChunk(chunk);
       const head = { id: legacyId(c.id), object: 'text_completion', created: c.created, model: c.model };

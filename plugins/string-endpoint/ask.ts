@@ -10,7 +10,7 @@ import type { Question } from './prompt.js';
 export async function ask(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, q: Question, system: string | undefined): Promise<string | undefined> {
   const messages: ChatMessage[] = system ? [{ role: 'system', content: system }] : [];
   messages.push({ role: 'user', content: q.prompt });
-  const served = await app.switchboard.chat.complete(request, reply, { model: q.model, messages, stream: false });
+  const served = await app.switchboard.chat.complete(request, reply, { model: q.model, messages, stream: false }, '/v1/string');
   return served && answerText(jsonValue(served.value));
 }
 

@@ -12,6 +12,7 @@ import { AnthropicStream } from './stream.js';
  */
 export function messagesFormat(model: string, stopSequences: readonly string[] | undefined): ChatFormat {
   return {
+    route: '/v1/messages',
     chunk: () => undefined, // unused: stream() renders
     // An upstream that speaks Messages itself answered: its body goes out as it came.
     completion: (result: ChatCompletion | RawJson<ChatCompletion>) => nativeOutput(result) ?? JSON.stringify(toMessage(jsonValue(result), model, stopSequences)),

@@ -8,6 +8,7 @@ import { ResponsesStream } from './stream.js';
 /** `/v1/responses`: one request's format, since every rendering carries that response's id and settings. */
 export function responsesFormat(shell: ResponseShell, onEnd?: (response: ResponseObject, json: string) => void): ChatFormat {
   return {
+    route: '/v1/responses',
     chunk: () => undefined,
     completion: (result: ChatCompletion | RawJson<ChatCompletion>) => {
       const response = responseOf(shell, jsonValue(result));

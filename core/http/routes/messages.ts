@@ -42,7 +42,7 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
     const body = request.body as MessagesRequest;
     const text = texts.get(body);
     if (text !== undefined && (await dispatcher.countsTokens(body.model))) {
-      const counted = await chat.countTokens(request, reply, nativeMessages(body, text, request.headers['anthropic-beta']));
+      const counted = await chat.countTokens(request, reply, nativeMessages(body, text, request.headers['anthropic-beta']), '/v1/messages/count_tokens');
       if (!counted) return reply; // shutdown answered it
       if (counted.value !== undefined) return countAnswer(reply, counted.value, 'upstream');
     }
