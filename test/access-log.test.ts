@@ -84,6 +84,21 @@ describe('access log', () => {
     expect(line.credential).toMatch(/…(1111|2222)·/);
   });
 
+  it('embeddings requests get a line too, with their route and the tokens the upstream counted', async () => {
+    upstream = await startFakeOpenAI();
+    sb = await startSwitchboard(upstreamConfig(upstream.url, { models: { 'text-embedding-3-small': 'up/text-embedding-3-small' } }));
+    const res = await fetch(`${sb.baseURL}/embeddings`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-test-client', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'text-embedding-3-small', input: 'hello there' }),
+    });
+    expect(res.status).toBe(200);
+    sb.app.switchboard.accessLog?.flush();
+    const [line] = sb.logs.filter((l) => l.msg === 'served');
+    expect(line).toMatchObject({ route: '/v1/embeddings', status: 200, model: 'text-embedding-3-small', provider: 'up', stream: false, attempts: 1, tokensIn: expect.any(Number) });
+    expect(sb.logText()).not.toContain('sk-upstream-secret');
+  });
+
   it('batches lines and writes them out within a second', async () => {
     const s = await serve();
     expect(s.logs.filter((l) => l.msg === 'served')).toHaveLength(0);

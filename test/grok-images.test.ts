@@ -121,6 +121,11 @@ describe('grok-web image generation', () => {
       expect(got.bytes.equals(fake.grok.imageBytes(made[i])!)).toBe(true);
     }
     expect(typeof r.created).toBe('number');
+    // and the access log has its line, with the account that made them (masked)
+    sb!.app.switchboard.accessLog?.flush();
+    const [line] = sb!.logs.filter((l) => l.msg === 'served');
+    expect(line).toMatchObject({ route: '/v1/images/generations', status: 200, model: IMAGE_MODEL, provider: 'grok', attempts: 1 });
+    expect(String(line.credential)).not.toContain(GROK_SSO.basic);
   });
 
   it('response_format b64_json returns the bytes inline and caches nothing', async () => {

@@ -8,8 +8,15 @@ export async function embeddingRoutes(app: FastifyInstance): Promise<void> {
   const { dispatcher } = app.switchboard;
   app.post('/v1/embeddings', { schema: { body: embeddingsBodySchema } }, async (request, reply) => {
     const ex = new Exchange(request.id, reply.raw);
+    const started = Date.now();
+    const body = request.body as EmbeddingsRequest;
+    const model = body.model; // dispatch may rewrite it to the upstream's id
     try {
-      const served = await dispatcher.embeddings(request.body as EmbeddingsRequest, ex);
+      const served = await dispatcher.embeddings(body, ex);
+      app.switchboard.accessLog?.record({
+        reqId: request.id, start: started, route: '/v1/embeddings', status: 200, ms: Date.now() - started, model, provider: served.handle.id, credential: served.credential,
+        stream: false, attempts: ex.attempts, tokensIn: served.usage?.promptTokens, tokensOut: served.usage?.completionTokens, client: request.client,
+      });
       return reply.header('content-type', 'application/json').send(jsonText(served.value));
     } finally {
       ex.finish();

@@ -11,8 +11,11 @@ export async function imageRoutes(app: FastifyInstance): Promise<void> {
     body.n ??= 1;
     body.response_format ??= 'url';
     const ex = new Exchange(request.id, reply.raw);
+    const started = Date.now();
+    const model = body.model; // dispatch may rewrite it to the upstream's id
     try {
       const served = await dispatcher.images(body, ex);
+      app.switchboard.accessLog?.record({ reqId: request.id, start: started, route: '/v1/images/generations', status: 200, ms: Date.now() - started, model, provider: served.handle.id, credential: served.credential, stream: false, attempts: ex.attempts, client: request.client });
       return reply.send(served.value);
     } finally {
       ex.finish();
