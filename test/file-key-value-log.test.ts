@@ -49,7 +49,9 @@ describe('file key-value log', () => {
     expect(await kv.get(id(1))).toBeUndefined();
     await saved;
     await kv.close();
-    expect(await (await open()).get(id(1))).toBeUndefined();
+    const reopened = await open();
+    expect(await reopened.get(id(1))).toBeUndefined();
+    await reopened.close();
   });
 
   it('a record a crash cut short is dropped at the next start, with a warning; the ones before it stay', async () => {
@@ -128,7 +130,9 @@ describe('file key-value log', () => {
     expect(await kv.get(id(2))).toBeUndefined();
     await kv.close();
     expect(await readdir(dir)).toEqual([LOG_NAME]);
-    expect(await (await open()).get(id(1))).toBe('{"legacy":1}');
+    const reopened = await open();
+    expect(await reopened.get(id(1))).toBe('{"legacy":1}');
+    await reopened.close();
   });
 
   it('a log with garbage in the middle keeps what came before it', async () => {
