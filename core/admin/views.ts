@@ -1,4 +1,4 @@
-import type { ObservedLimits } from '../state/records.js';
+import type { CredentialRecord, ObservedLimits } from '../state/records.js';
 
 /**
  * Helpers for admin endpoints (the token-admin and rate-limits extensions, and anyone's own):
@@ -35,4 +35,23 @@ export function observedView(o: ObservedLimits, spent = 0): ObservedView {
     last429Type: o.last429Type ?? null,
     updated_at: iso(o.updatedAt),
   };
+}
+
+/** A credential at a glance: disabled, cooling (a cooldown running, credential-wide or for any model), else ok. */
+export type CredentialState = 'ok' | 'cooling' | 'disabled';
+
+/** The latest cooldown still running on a credential (its own or a model's), or undefined. */
+export function runningCooldown(r: CredentialRecord, now: number): { until: number; reason: string | undefined } | undefined {
+  let latest: { until: number; reason: string | undefined } | undefined;
+  const consider = (until: number | undefined, reason: string | undefined) => {
+    if (until !== undefined && until > now && (!latest || until > latest.until)) latest = { until, reason };
+  };
+  consider(r.cooldownUntil, r.cooldownReason);
+  for (const m of Object.values(r.models)) consider(m.cooldownUntil, m.cooldownReason);
+  return latest;
+}
+
+export function credentialState(r: CredentialRecord, now: number): CredentialState {
+  if (!r.enabled) return 'disabled';
+  return runningCooldown(r, now) ? 'cooling' : 'ok';
 }

@@ -20,7 +20,7 @@ export type { StateStore, StateDocument } from '../state/store.js';
 export type { Clock } from '../state/clock.js';
 export type { AdminActions, NewCredential, ReloadResult } from '../admin/admin-actions.js';
 export type { ErrorFormats, ErrorRenderer } from '../http/front-door.js';
-export { iso, observedView, type ObservedView } from '../admin/views.js';
+export { credentialState, iso, observedView, runningCooldown, type CredentialState, type ObservedView } from '../admin/views.js';
 export { selectProviders } from '../admin/select-providers.js';
 export { parseNewCredentials, MAX_NEW_CREDENTIALS } from '../admin/new-credentials.js';
 export type { CredentialTestResult } from '../admin/credential-test.js';

@@ -1,9 +1,6 @@
-import { iso, observedView, type CredentialView, type ObservedView, type ProviderHandle } from '../../core/index.js';
+import { credentialState, iso, observedView, runningCooldown, type CredentialState, type CredentialView, type ObservedView, type ProviderHandle } from '../../core/index.js';
 
 type FailureCounts = CredentialView['failuresByKind'];
-
-/** A credential's state at a glance: what the console colours it by. */
-export type CredentialState = 'ok' | 'cooling' | 'disabled';
 
 /** One credential as the admin API shows it: never the secret; `id` is what the action routes take. */
 export interface AdminCredential {
@@ -43,19 +40,16 @@ export interface AdminProvider {
 
 export function credentialViews(handle: ProviderHandle, now: number): AdminCredential[] {
   return handle.pool.snapshot().map((c) => {
-    const cooldowns = [{ until: c.cooldownUntil, reason: c.cooldownReason }, ...Object.values(c.models).map((m) => ({ until: m.cooldownUntil, reason: m.cooldownReason }))]
-      .filter((x) => (x.until ?? 0) > now)
-      .sort((a, b) => (b.until ?? 0) - (a.until ?? 0));
-    const state: CredentialState = !c.enabled ? 'disabled' : cooldowns.length ? 'cooling' : 'ok';
+    const cooling = runningCooldown(c, now);
     const observed: Record<string, ObservedView> = {};
     for (const [model, m] of Object.entries(c.models)) if (m.observed) observed[model] = observedView(m.observed, m.quotaSpent);
     return {
       id: c.id,
       name: c.name ?? null,
       tier: c.tier ?? null,
-      state,
-      coolingUntil: cooldowns.length ? iso(cooldowns[0].until) : null,
-      coolingReason: cooldowns[0]?.reason ?? null,
+      state: credentialState(c, now),
+      coolingUntil: cooling ? iso(cooling.until) : null,
+      coolingReason: cooling?.reason ?? null,
       disabledReason: c.enabled ? null : (c.disabledReason ?? null),
       deniedModels: Object.entries(c.models).filter(([, m]) => m.denied).map(([id]) => id),
       quota: c.quota ? { remaining: c.quota.remaining ?? null, limit: c.quota.limit ?? null, resetAt: iso(c.quota.resetAt) } : null,
@@ -75,7 +69,7 @@ export function credentialViews(handle: ProviderHandle, now: number): AdminCrede
 
 export async function providerView(handle: ProviderHandle, now: number, ready: boolean): Promise<AdminProvider> {
   const counts: Record<CredentialState, number> = { ok: 0, cooling: 0, disabled: 0 };
-  for (const c of credentialViews(handle, now)) counts[c.state]++;
+  for (const e of handle.pool.entries) counts[credentialState(e.record, now)]++;
   let models: string[] = [];
   try {
     models = (await handle.instance.listModels()).map((m) => m.id);

@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { FAILURE_KINDS, type ProviderHandle, type ProviderRegistry, type StateStore } from '../../core/index.js';
+import { FAILURE_KINDS, credentialState, type CredentialState, type PoolEntry, type ProviderHandle, type ProviderRegistry, type StateStore } from '../../core/index.js';
 
 /** The models a provider lists: the only model names that become label values (clients may send any name). */
 async function listed(handle: ProviderHandle): Promise<Set<string>> {
@@ -46,13 +46,9 @@ export function upstreamMetrics(registry: Registry, providers: ProviderRegistry,
     collect() {
       this.reset();
       for (const h of providers.handles) {
-        const counts = { ok: 0, cooling: 0, disabled: 0 };
+        const counts: Record<CredentialState, number> = { ok: 0, cooling: 0, disabled: 0 };
         const t = now();
-        for (const c of h.pool.snapshot()) {
-          if (!c.enabled) counts.disabled++;
-          else if (c.coolingDown || Object.values(c.models).some((m) => (m.cooldownUntil ?? 0) > t)) counts.cooling++;
-          else counts.ok++;
-        }
+        for (const e of h.pool.entries) counts[credentialState(e.record, t)]++;
         for (const [state, n] of Object.entries(counts)) this.set({ provider: h.id, state }, n);
       }
     },
@@ -75,7 +71,8 @@ export function upstreamMetrics(registry: Registry, providers: ProviderRegistry,
       }
     },
   });
-  const sum = (h: ProviderHandle, pick: (c: ReturnType<ProviderHandle['pool']['snapshot']>[number]) => number) => h.pool.snapshot().reduce((n, c) => n + pick(c), 0);
+  // The live records, not snapshot()'s copies: a scrape reads them and keeps nothing.
+  const sum = (h: ProviderHandle, pick: (r: PoolEntry['record']) => number) => h.pool.entries.reduce((n, e) => n + pick(e.record), 0);
   new Counter({
     name: 'switchboard_upstream_requests_total',
     help: 'Requests sent to each provider (attempts, retries and failovers included), from its credential pool.',
