@@ -4,7 +4,7 @@ import type { RawJson } from '../contract/raw.js';
 import type { CommittedStream } from '../dispatch/committed-stream.js';
 import type { Answer, Dispatcher } from '../dispatch/dispatcher.js';
 import { Exchange } from '../dispatch/exchange.js';
-import type { AccessLog } from './access-log.js';
+import { servedEntry, type AccessLog } from './access-log.js';
 import type { ChatFormat, StreamRenderer } from './chat-format.js';
 import type { Drain } from './drain.js';
 import { SseWriter } from './sse-writer.js';
@@ -47,10 +47,7 @@ export class ChatResponder {
         } finally {
           void stream.return(); // settled already, unless something above threw
         }
-        this.deps.accessLog?.record({
-          reqId: request.id, start: started, route: format.route ?? request.routeOptions.url ?? 'unknown', status: 200, ms: Date.now() - started, model, provider: stream.handle.id, credential: stream.credential,
-          stream: true, attempts: ex.attempts, tokensIn: stream.usage?.promptTokens, tokensOut: stream.usage?.completionTokens, client: request.client,
-        });
+        this.deps.accessLog?.record(servedEntry(request, routeOf(request, format), started, model, stream, ex.attempts, true));
         return;
       }
       let served;
@@ -61,10 +58,7 @@ export class ChatResponder {
         throw err;
       }
       reply.header('content-type', 'application/json').send(format.completion(served.value));
-      this.deps.accessLog?.record({
-        reqId: request.id, start: started, route: format.route ?? request.routeOptions.url ?? 'unknown', status: 200, ms: Date.now() - started, model, provider: served.handle.id, credential: served.credential,
-        stream: false, attempts: ex.attempts, tokensIn: served.usage?.promptTokens, tokensOut: served.usage?.completionTokens, client: request.client,
-      });
+      this.deps.accessLog?.record(servedEntry(request, routeOf(request, format), started, model, served, ex.attempts, false));
     } catch (err) {
       if (!ex.clientGone) throw err;
       left(request, started);
@@ -107,10 +101,7 @@ export class ChatResponder {
         }
         throw err;
       }
-      this.deps.accessLog?.record({
-        reqId: request.id, start: started, route, status: 200, ms: Date.now() - started, model, provider: served.handle.id, credential: served.credential,
-        stream: false, attempts: ex.attempts, tokensIn: served.usage?.promptTokens, tokensOut: served.usage?.completionTokens, client: request.client,
-      });
+      this.deps.accessLog?.record(servedEntry(request, route, started, model, served, ex.attempts, false));
       return served;
     } finally {
       this.deps.drain.leave(inFlight);
@@ -118,6 +109,9 @@ export class ChatResponder {
     }
   }
 }
+
+/** The front door's route: its format's own, else (a plugin's format) the route it was registered as. */
+const routeOf = (request: FastifyRequest, format: ChatFormat): string => format.route ?? request.routeOptions.url ?? 'unknown';
 
 /**
  * The client closed its connection before any answer: nothing can be sent, and it is nobody's

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EmbeddingsRequest } from '../../contract/openai.js';
 import { jsonText } from '../../contract/raw.js';
 import { Exchange } from '../../dispatch/exchange.js';
+import { servedEntry } from '../access-log.js';
 import { embeddingsBodySchema } from '../schemas.js';
 
 export async function embeddingRoutes(app: FastifyInstance): Promise<void> {
@@ -13,10 +14,7 @@ export async function embeddingRoutes(app: FastifyInstance): Promise<void> {
     const model = body.model; // dispatch may rewrite it to the upstream's id
     try {
       const served = await dispatcher.embeddings(body, ex);
-      app.switchboard.accessLog?.record({
-        reqId: request.id, start: started, route: '/v1/embeddings', status: 200, ms: Date.now() - started, model, provider: served.handle.id, credential: served.credential,
-        stream: false, attempts: ex.attempts, tokensIn: served.usage?.promptTokens, tokensOut: served.usage?.completionTokens, client: request.client,
-      });
+      app.switchboard.accessLog?.record(servedEntry(request, '/v1/embeddings', started, model, served, ex.attempts, false));
       return reply.header('content-type', 'application/json').send(jsonText(served.value));
     } finally {
       ex.finish();

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ImageRequest } from '../../contract/openai.js';
 import { Exchange } from '../../dispatch/exchange.js';
+import { servedEntry } from '../access-log.js';
 import { imagesBodySchema } from '../schemas.js';
 
 export async function imageRoutes(app: FastifyInstance): Promise<void> {
@@ -15,7 +16,7 @@ export async function imageRoutes(app: FastifyInstance): Promise<void> {
     const model = body.model; // dispatch may rewrite it to the upstream's id
     try {
       const served = await dispatcher.images(body, ex);
-      app.switchboard.accessLog?.record({ reqId: request.id, start: started, route: '/v1/images/generations', status: 200, ms: Date.now() - started, model, provider: served.handle.id, credential: served.credential, stream: false, attempts: ex.attempts, client: request.client });
+      app.switchboard.accessLog?.record(servedEntry(request, '/v1/images/generations', started, model, served, ex.attempts, false));
       return reply.send(served.value);
     } finally {
       ex.finish();
