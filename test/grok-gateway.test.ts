@@ -6,12 +6,11 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/state/clock.js';
-import { maskSecret } from '../core/pool/credentials.js';
 import { ANTI_BOT_ERROR, GROK_SITE_VERIFICATION, GROK_SSO, DEFAULT_GROK_ACCOUNTS, fakeJpeg, grokReply, grokThinking } from './fakes/grok-web.js';
 import { signedValue, startFakeSigner, type FakeSigner } from './fakes/statsig-signer.js';
 import { startFakeProxy, type FakeProxy } from './fakes/http-proxy.js';
 import { useFakeGrok } from './helpers/lifecycle.js';
-import { GROK_ACCOUNTS, useGrokSwitchboard } from './helpers/grok-switchboard.js';
+import { GROK_ACCOUNTS, askInlineAndQuiet, estimatedTokens, useGrokSwitchboard } from './helpers/grok-switchboard.js';
 
 const fake = useFakeGrok();
 const grok = useGrokSwitchboard(fake, 'websocket');
@@ -28,9 +27,8 @@ const ACCOUNTS = GROK_ACCOUNTS;
 const turns = () => fake.grok.gatewayTurns;
 const upgraded = () => turns().filter((t) => t.status === 101);
 const sessions = () => fake.grok.requests.filter((r) => r.endpoint === 'session');
-const view = (sso: string) => grok.sb().app.switchboard.providers.get('grok')!.pool.snapshot().find((c) => c.id === maskSecret(sso))!;
+const view = (sso: string) => grok.view(sso);
 const post = (body: unknown) => fetch(`${grok.sb().baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const estimatedTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
 describe('grok-web chat over the WebSocket gateway', () => {
   it("the Grok3API README example: grok-3 answers \"What is Python?\" over one socket, closed by us after response.done", async () => {
@@ -88,10 +86,9 @@ describe('grok-web chat over the WebSocket gateway', () => {
 
   it('thinking inline in <think>, or hidden with reasoning_effort none', async () => {
     const client = await start({ thinking: 'inline' });
-    const r = await client.chat.completions.create({ model: 'grok-chat-expert', messages: [{ role: 'user', content: 'hm' }] });
-    expect(r.choices[0].message.content).toBe(`<think>\n${grokThinking('hm').join('')}\n</think>\n${grokReply('hm')}`);
-    const quiet = await client.chat.completions.create({ model: 'grok-chat-expert', messages: [{ role: 'user', content: 'hm' }], reasoning_effort: 'none' as never });
-    expect(quiet.choices[0].message.content).toBe(grokReply('hm'));
+    const { inline, quiet } = await askInlineAndQuiet(client, 'grok-chat-expert', 'hm');
+    expect(inline).toBe(`<think>\n${grokThinking('hm').join('')}\n</think>\n${grokReply('hm')}`);
+    expect(quiet).toBe(grokReply('hm'));
   });
 
   it('search cards stay out of the answer; showSearchSources lists the results and citations', async () => {

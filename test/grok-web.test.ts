@@ -11,19 +11,16 @@ import { useFakeGrok } from './helpers/lifecycle.js';
 import { ManualClock } from '../core/state/clock.js';
 import { GROK_SSO, GROK_WEB_RESULTS, GROK_X_RESULTS, checkGrokHeaders, grokReply, grokThinking } from './fakes/grok-web.js';
 import { startSwitchboard } from './helpers/switchboard.js';
-import { GROK_ACCOUNTS, useGrokSwitchboard } from './helpers/grok-switchboard.js';
-import { maskSecret } from '../core/pool/credentials.js';
+import { GROK_ACCOUNTS, askInlineAndQuiet, estimatedTokens, useGrokSwitchboard } from './helpers/grok-switchboard.js';
 
 const fake = useFakeGrok();
 const grok = useGrokSwitchboard(fake, 'http'); // this suite is the HTTP dialect's; the gateway has grok-gateway.test.ts
 const { start } = grok;
 const ACCOUNTS = GROK_ACCOUNTS;
 
-/** The documented estimate (docs/providers/grok-web.md): a quarter of the characters, rounded up, at least 1. */
-const estimatedTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
 const chats = () => fake.grok.requests.filter((r) => r.path === '/rest/app-chat/conversations/new');
-const view = (sso: string) => grok.sb().app.switchboard.providers.get('grok')!.pool.snapshot().find((c) => c.id === maskSecret(sso))!;
+const view = (sso: string) => grok.view(sso);
 
 describe('grok-web chat', () => {
   it("the Grok3API server's README example: model grok-3 answers \"What is Python?\"", async () => {
@@ -55,10 +52,9 @@ describe('grok-web chat', () => {
 
   it('thinking: inline puts the thoughts in <think>; reasoning_effort none hides them', async () => {
     const client = await start({ thinking: 'inline' });
-    const r = await client.chat.completions.create({ model: 'grok-4.20-0309-reasoning', messages: [{ role: 'user', content: 'hm' }] });
-    expect(r.choices[0].message.content).toBe(`<think>\n${grokThinking('hm').join('')}\n</think>\n${grokReply('hm')}`);
-    const quiet = await client.chat.completions.create({ model: 'grok-4.20-0309-reasoning', messages: [{ role: 'user', content: 'hm' }], reasoning_effort: 'none' as never });
-    expect(quiet.choices[0].message.content).toBe(grokReply('hm'));
+    const { inline, quiet } = await askInlineAndQuiet(client, 'grok-4.20-0309-reasoning', 'hm');
+    expect(inline).toBe(`<think>\n${grokThinking('hm').join('')}\n</think>\n${grokReply('hm')}`);
+    expect(quiet).toBe(grokReply('hm'));
   });
 
   it('flattens a conversation into one message and drops earlier <think> blocks', async () => {

@@ -1,9 +1,10 @@
 import { credentialState, iso, observedView, runningCooldown, type CredentialState, type CredentialView, type ObservedView, type ProviderHandle } from '../../core/index.js';
 
-type FailureCounts = CredentialView['failuresByKind'];
+/** The pool's own counts, shown as they are. */
+type Counts = Pick<CredentialView, 'requests' | 'successes' | 'failures' | 'failuresByKind' | 'tokensIn' | 'tokensOut' | 'inFlight'>;
 
 /** One credential as the admin API shows it: never the secret; `id` is what the action routes take. */
-export interface AdminCredential {
+export interface AdminCredential extends Counts {
   id: string;
   name: string | null;
   tier: string | null;
@@ -17,15 +18,8 @@ export interface AdminCredential {
   quota: { remaining: number | null; limit: number | null; resetAt: string | null } | null;
   /** The limits the upstream reported, per model. */
   observed: Record<string, ObservedView>;
-  requests: number;
-  successes: number;
-  failures: number;
-  failuresByKind: FailureCounts;
-  tokensIn: number;
-  tokensOut: number;
   lastUsed: string | null;
   lastError: string | null;
-  inFlight: number;
 }
 
 export interface AdminProvider {
