@@ -1,6 +1,7 @@
 import { CallSignal } from '../contract/call-signal.js';
 import type { ChatChunk, ChatRequest } from '../contract/openai.js';
 import { Call } from '../dispatch/call.js';
+import { settleFailedAttempt } from '../dispatch/attempt-outcome.js';
 import { describeFailure, isOwnFault, toFailure } from '../dispatch/failure.js';
 import { usageOf } from '../canonical/usage.js';
 import type { PoolEntry } from '../pool/pool-entry.js';
@@ -23,8 +24,9 @@ export interface CredentialTestResult {
 /**
  * One minimal real call with one credential: a one-token chat on `model` through the provider,
  * as any request's attempt, so its outcome counts for the pool like any call (a 401 disables
- * the credential, a 429 rests it, a success resets its failure count). Our own faults are not
- * the credential's: they release the lease without a verdict.
+ * the credential, a 429 rests it for the wait the upstream stated, a challenge spares it, a
+ * success resets its failure count). Our own faults are not the credential's: they release the
+ * lease without a verdict.
  */
 export async function testCredential(handle: ProviderHandle, entry: PoolEntry, model: string): Promise<CredentialTestResult> {
   const lease = handle.pool.lease(entry, model);
@@ -43,10 +45,12 @@ export async function testCredential(handle: ProviderHandle, entry: PoolEntry, m
   } catch (err) {
     const ms = Date.now() - started;
     const failure = toFailure(err, model, { timedOut: signal.aborted ? 'total' : undefined });
-    const error = describeFailure(failure, handle.secrets);
-    if (isOwnFault(err)) lease.release();
-    else lease.fail(handle.classify(failure).kind, { message: error, status: failure.status });
-    return { ok: false, status: failure.status ?? null, ms, error, model };
+    if (isOwnFault(err)) {
+      lease.release();
+      return { ok: false, status: null, ms, error: describeFailure(failure, handle.secrets), model };
+    }
+    const { message } = settleFailedAttempt(handle, lease, failure, Date.now());
+    return { ok: false, status: failure.status ?? null, ms, error: message, model };
   } finally {
     signal.clear();
   }

@@ -12,12 +12,12 @@ import type { Clock } from '../state/clock.js';
 import { modelNotFound, type ModelRouter, type Route } from '../routing/router.js';
 import type { ProviderHandle, ProviderRegistry } from '../providers/registry.js';
 import { UpstreamError } from '../upstream/upstream-error.js';
-import { statedWaitMs } from '../upstream/retry-hints.js';
 import { AttemptFailed } from '../resilience/attempt-failed.js';
+import { settleFailedAttempt } from './attempt-outcome.js';
 import { Blockage } from './blockage.js';
 import { Call } from './call.js';
 import type { Exchange } from './exchange.js';
-import { describeFailure, failureToError, ownFaultError, toFailure } from './failure.js';
+import { failureToError, ownFaultError, toFailure } from './failure.js';
 import { CircuitOpen, ProviderBusy } from '../resilience/policies.js';
 import { CommittedStream } from './committed-stream.js';
 
@@ -205,11 +205,7 @@ export class Dispatcher {
           throw err;
         }
         const failure = toFailure(err, target.model, ex);
-        const v = handle.classify(failure);
-        const retryAfterMs = v.retryAfterMs ?? (v.kind === 'rate_limited' || v.kind === 'quota_exhausted' ? statedWaitMs(failure.headers, this.clock.now()) : undefined);
-        const message = describeFailure(failure, handle.secrets);
-        if (v.spareCredential) lease.release();
-        else lease.fail(v.kind, { message, retryAfterMs, resetAt: v.resetAt, limitType: v.limitType, lowerConcurrency: v.lowerConcurrency, status: failure.status });
+        const { verdict: v } = settleFailedAttempt(handle, lease, failure, this.clock.now());
         ex.endAttempt();
         if (v.advice) failure.advice = v.advice;
         this.log.warn(
