@@ -58,7 +58,7 @@ async function route() {
     return;
   }
   if (mine !== generation) return;
-  const root = h('div', { class: 'page', 'data-testid': `page-${name}` });
+  const root = h('div', { class: 'page', 'data-testid': `page-${name}`, 'data-args': args.join('/') });
   fill(view, root);
   try {
     const cleanup = await mod.render(root, args);
@@ -67,6 +67,7 @@ async function route() {
       return;
     }
     leave = typeof cleanup === 'function' ? cleanup : null;
+    root.dataset.loaded = 'true';
   } catch (err) {
     if (err && err.status === 401) return;
     root.append(h('div', { class: 'panel' }, h('p', { class: 'muted' }, `This page failed to load: ${err && err.message ? err.message : String(err)}`)));

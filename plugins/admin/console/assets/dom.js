@@ -104,11 +104,17 @@ export function relative(isoString) {
   if (Number.isNaN(t)) return '';
   const diff = Math.round((t - Date.now()) / 1000);
   const a = Math.abs(diff);
+  if (a < 5) return 'just now';
   const span = a < 60 ? `${a} s` : a < 3600 ? `${Math.round(a / 60)} min` : a < 86400 ? `${Math.round(a / 3600)} h` : `${Math.round(a / 86400)} d`;
   return diff >= 0 ? `in ${span}` : `${span} ago`;
 }
 
-/** A <td> with a label for the phone card layout. */
+/** A <td> with a label for the phone card layout; its content in one block (the card's value column). */
 export function td(label, attrs, ...children) {
-  return h('td', { ...(attrs || {}), 'data-label': label }, ...children);
+  return h('td', { ...(attrs || {}), 'data-label': label }, h('div', { class: 'cell' }, ...children));
+}
+
+/** The placeholder for an empty value (hidden in the phone card layout). */
+export function dash(text = '—') {
+  return h('span', { class: 'muted dash' }, text);
 }

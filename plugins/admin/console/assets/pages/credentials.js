@@ -1,7 +1,7 @@
 // One provider's credential pool: every field the admin API shows, per-row actions and the
 // provider-wide ones (add by paste, rotate, reset, refresh all quotas with live progress).
 import { del, get, post, seg, toast } from '../api.js';
-import { badge, compact, fill, h, ms, num, relative, td, when } from '../dom.js';
+import { badge, compact, dash, fill, h, ms, num, relative, td, when } from '../dom.js';
 import { confirmDialog, progressBar } from '../ui.js';
 
 function stateCell(c) {
@@ -13,7 +13,7 @@ function stateCell(c) {
 }
 
 function quotaCell(q) {
-  if (!q) return h('span', { class: 'muted' }, '—');
+  if (!q) return dash();
   const low = q.remaining !== null && q.limit ? q.remaining / q.limit < 0.1 : q.remaining === 0;
   return [
     h('span', { class: low ? 'status-4' : undefined }, `${num(q.remaining)} / ${num(q.limit)}`),
@@ -23,7 +23,7 @@ function quotaCell(q) {
 
 function observedCell(observed) {
   const entries = Object.entries(observed || {});
-  if (!entries.length) return h('span', { class: 'muted' }, '—');
+  if (!entries.length) return dash();
   return entries.map(([model, o]) => {
     const bits = [];
     if (o.limitRequests !== null || o.remainingRequests !== null) bits.push(`${compact(o.remainingRequests)}/${compact(o.limitRequests)} req`);
@@ -36,7 +36,7 @@ function observedCell(observed) {
 
 function failuresCell(byKind) {
   const entries = Object.entries(byKind || {}).filter(([, n]) => n > 0);
-  if (!entries.length) return h('span', { class: 'muted' }, '—');
+  if (!entries.length) return dash();
   return h('div', { class: 'chips' }, entries.map(([k, n]) => h('span', { class: 'badge warn' }, `${k}: ${n}`)));
 }
 
@@ -55,6 +55,7 @@ export async function render(root, args) {
   }
   const pid = providers.some((p) => p.id === args[0]) ? args[0] : providers[0].id;
   const base = `/v1/admin/providers/${seg(pid)}`;
+  root.dataset.provider = pid;
   let alive = true;
   let pollTimer = null;
   const tests = new Map(); // credential id -> last test result
@@ -213,17 +214,17 @@ export async function render(root, args) {
     return h(
       'tr',
       { 'data-testid': 'credential-row', 'data-id': c.id, 'data-state': c.state },
-      td('Credential', null, h('strong', { 'data-testid': 'credential-name' }, c.name || 'unnamed'), h('span', { class: 'sub mono', 'data-testid': 'credential-id' }, c.id)),
-      td('Tier', null, c.tier || h('span', { class: 'muted' }, '—')),
+      td('Credential', null, h('strong', { 'data-testid': 'credential-name' }, c.name || 'unnamed'), c.name === c.id ? null : h('span', { class: 'sub mono nowrap', 'data-testid': 'credential-id' }, c.id)),
+      td('Tier', null, c.tier || dash()),
       td('State', null, stateCell(c)),
       td('Quota', null, quotaCell(c.quota)),
       td('Observed', null, observedCell(c.observed)),
       td('Requests', { class: 'num' }, h('span', null, num(c.requests)), h('span', { class: 'sub' }, `${num(c.successes)} ok · ${num(c.failures)} failed`), c.inFlight ? h('span', { class: 'sub' }, `${c.inFlight} in flight`) : null),
       td('Failures', null, failuresCell(c.failuresByKind)),
       td('Tokens', { class: 'num' }, h('span', { title: 'in' }, `${compact(c.tokensIn)} in`), h('span', { class: 'sub', title: 'out' }, `${compact(c.tokensOut)} out`)),
-      td('Last used', null, c.lastUsed ? [h('span', { class: 'nowrap' }, when(c.lastUsed)), h('span', { class: 'sub' }, relative(c.lastUsed))] : h('span', { class: 'muted' }, 'never')),
-      td('Last error', null, c.lastError ? h('span', { class: 'err', 'data-testid': 'credential-last-error' }, c.lastError) : h('span', { class: 'muted' }, '—')),
-      td('Denied models', null, c.deniedModels.length ? h('div', { class: 'chips' }, c.deniedModels.map((m) => h('span', { class: 'chip' }, m))) : h('span', { class: 'muted' }, '—')),
+      td('Last used', null, c.lastUsed ? [h('span', { class: 'nowrap' }, when(c.lastUsed)), h('span', { class: 'sub' }, relative(c.lastUsed))] : dash('never')),
+      td('Last error', null, c.lastError ? h('span', { class: 'err', 'data-testid': 'credential-last-error' }, c.lastError) : dash()),
+      td('Denied models', null, c.deniedModels.length ? h('div', { class: 'chips' }, c.deniedModels.map((m) => h('span', { class: 'chip' }, m))) : dash()),
       td('Actions', null, h('div', { class: 'row-actions' }, testBtn, toggleBtn, delBtn), resultSlot),
     );
   }

@@ -1,6 +1,6 @@
 // Live requests: the recent ones, then each finished request as the server streams it.
 import { get } from '../api.js';
-import { badge, compact, h, ms, td, when } from '../dom.js';
+import { badge, compact, dash, h, ms, td, when } from '../dom.js';
 
 const MAX_ROWS = 200;
 
@@ -13,13 +13,13 @@ function row(r, fresh) {
     'tr',
     { class: fresh ? 'fresh' : undefined, 'data-testid': 'live-row', 'data-req-id': r.reqId, 'data-status': r.status },
     td('Time', { class: 'nowrap' }, when(r.time)),
-    td('Client', null, r.client ?? h('span', { class: 'muted' }, '—')),
+    td('Client', null, r.client ?? dash()),
     td('Model', null, h('code', null, r.model ?? '—'), r.route ? h('span', { class: 'sub' }, r.route) : null),
-    td('Provider', null, r.provider ?? h('span', { class: 'muted' }, '—')),
-    td('Credential', null, r.credential ? h('span', { class: 'mono' }, r.credential) : h('span', { class: 'muted' }, '—')),
+    td('Provider', null, r.provider ?? dash()),
+    td('Credential', null, r.credential ? h('span', { class: 'mono' }, r.credential) : dash()),
     td('Status', null, h('span', { class: statusClass(r.status), 'data-testid': 'live-status-code' }, String(r.status ?? '—')), r.attempts > 1 ? h('span', { class: 'sub' }, `${r.attempts} attempts`) : null),
     td('Time taken', { class: 'num' }, ms(r.ms), r.ttfbMs !== null && r.ttfbMs !== undefined ? h('span', { class: 'sub' }, `first byte ${ms(r.ttfbMs)}`) : null),
-    td('Tokens', { class: 'num' }, r.tokensIn === null && r.tokensOut === null ? h('span', { class: 'muted' }, '—') : `${compact(r.tokensIn ?? 0)} → ${compact(r.tokensOut ?? 0)}`, r.stream ? h('span', { class: 'sub' }, 'stream') : null),
+    td('Tokens', { class: 'num' }, r.tokensIn === null && r.tokensOut === null ? dash() : `${compact(r.tokensIn ?? 0)} → ${compact(r.tokensOut ?? 0)}`, r.stream ? h('span', { class: 'sub' }, 'stream') : null),
   );
 }
 

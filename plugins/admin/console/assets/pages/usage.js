@@ -138,7 +138,7 @@ export async function render(root) {
                     return h(
                       'tr',
                       { 'data-testid': 'usage-row' },
-                      td(what, null, h('span', { class: 'legend' }, h('span', null, sw, t.key))),
+                      td(what, null, h('span', { class: 'key' }, sw, t.key)),
                       td('Requests', { class: 'num' }, num(t.requests)),
                       td('Tokens in', { class: 'num' }, num(t.tokensIn)),
                       td('Tokens out', { class: 'num' }, num(t.tokensOut)),
