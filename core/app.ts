@@ -9,7 +9,7 @@ import { extensionPlugin, routeGroup } from './http/route-group.js';
 import { AccessLog } from './http/access-log.js';
 import { installCors } from './http/cors.js';
 import { createLogger } from './logging.js';
-import { installErrorHandling } from './http/error-handler.js';
+import { installErrorHandling, toGatewayError } from './http/error-handler.js';
 import { installJsonBody } from './http/json-body.js';
 import { ErrorFormats, MAX_PARAM_LENGTH, type ClientError } from './http/front-door.js';
 import { chatRoutes } from './http/routes/chat.js';
@@ -68,10 +68,11 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const services = await composeServices(config, opts.plugins, app.log as unknown as Logger, opts.clock ?? systemClock);
   services.errorFormats = errorFormats;
   const access = new AccessLog(app.log as unknown as PinoLogger);
-  if (config.server.accessLog && access.enabled) services.accessLog = access;
+  if (config.server.accessLog && access.enabled) services.accessLog = services.outcomes.access = access;
   app.decorate('switchboard', services);
   // Declared on the request's shape up front: the key guard sets it on every request.
   app.decorateRequest('client', undefined);
+  app.decorateRequest('adminSession', undefined);
   if (!services.guards.apiKey) app.log.warn({ host: config.server.host }, openAuthWarning(config.server.host));
 
   installErrorHandling(app);
@@ -87,6 +88,16 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
       if (!services.ready) done(new GatewayError('SWB_ERR_NOT_READY', 'Switchboard is shutting down; retry on another instance.'));
       else if (apiKey) apiKey.call(this, request, reply, done);
       else done();
+    });
+    // A model request refused before the chat path saw it (key, body, model) still has an
+    // outcome; the POST routes here are the model routes. The chat path tells its own failures.
+    v1.addHook('onError', (request, reply, err, done) => {
+      if (request.method === 'POST') {
+        const model = (request.body as { model?: unknown } | undefined)?.model;
+        const start = Date.now() - Math.round(reply.elapsedTime);
+        services.outcomes.failed(request, request.routeOptions.url ?? 'unmatched', start, typeof model === 'string' ? model : '', toGatewayError(err).status);
+      }
+      done();
     });
     await v1.register(routeGroup('chat', chatRoutes));
     await v1.register(routeGroup('completions', completionRoutes));
@@ -114,6 +125,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => {
     access.flush();
+    await services.adminSessions.close();
     await services.providers.close();
     await services.store.close();
     await services.container.dispose();

@@ -15,6 +15,11 @@ import { QuotaRefresh } from './admin/quota-refresh.js';
 import { ImageFiles } from './files/image-files.js';
 import { Drain } from './http/drain.js';
 import { ChatResponder } from './http/chat-responder.js';
+import { RequestOutcomes } from './http/request-outcomes.js';
+import { AdminSessions } from './admin/sessions.js';
+import { adminGuard } from './http/admin-guard.js';
+import { ModelLabels } from './routing/model-labels.js';
+import { UsageLedger } from './admin/usage.js';
 import { AdminActions } from './admin/admin-actions.js';
 import { prepare } from './startup.js';
 import { CLOCK, CONFIG, DISPATCHER, LOGGER, MODEL_CATALOG, MODEL_ROUTER, PROVIDERS, STATE_STORE } from './tokens.js';
@@ -45,6 +50,11 @@ export async function composeServices(config: Config, plugins: ResolvedPlugins, 
   const reread = path ? async () => (await prepare({ file: path }, { overrides: { host, port, logLevel } })).config : undefined;
   const admin = new AdminActions(container.resolve(PROVIDERS), store, log, config, reread);
   await admin.start();
+  const outcomes = new RequestOutcomes(log);
+  const adminSessions = new AdminSessions(store);
+  const modelLabels = new ModelLabels(container.resolve(MODEL_ROUTER), container.resolve(MODEL_CATALOG), container.resolve(PROVIDERS));
+  const usage = new UsageLedger(store.hourlyCounters('usage', config.usage.retentionDays * 86_400_000), modelLabels);
+  outcomes.listen(usage.record);
   const services: Omit<SwitchboardServices, 'chat'> = {
     container,
     config,
@@ -58,11 +68,13 @@ export async function composeServices(config: Config, plugins: ResolvedPlugins, 
     admin,
     images,
     accessLog: undefined,
+    outcomes,
+    adminSessions,
+    modelLabels,
+    usage,
     guards: {
       apiKey: config.auth.apiKeys.length ? keyGuard(config.auth.apiKeys, { names: config.auth.apiKeyNames }) : undefined,
-      adminKey: config.auth.adminKeys.length
-        ? keyGuard(config.auth.adminKeys, { header: 'x-admin-key', what: 'admin key', preferHeader: true })
-        : (_req, _reply, done) => done(new GatewayError('SWB_ERR_INVALID_API_KEY', 'Admin endpoints are disabled: set auth.adminKey to enable them.')),
+      adminKey: adminGuard(config.auth.adminKeys, adminSessions, () => clock.now()),
     },
     ready: false,
     drain: new Drain(),

@@ -28,7 +28,7 @@ function fixture(rest: AsyncIterator<ChatChunk>, first: ChatChunk = chunk({ role
   const logs: string[] = [];
   const log = { warn: (_o: unknown, m: string) => logs.push(m), error: (_o: unknown, m: string) => logs.push(m), info() {}, debug() {} };
   const ex = new Exchange('req-1');
-  ex.beginAttempt({ firstByteMs: 60_000, idleMs: 60_000, totalMs: 60_000 });
+  ex.beginAttempt({ firstByteMs: 60_000, idleMs: 60_000, totalMs: 60_000 }, 'up', 'key-1');
   ex.firstChunk();
   const stream = new CommittedStream(first, rest, handle as never, { provider: 'up', model: 'm' }, lease as never, ex, log as never);
   return { stream, settled, classified, logs, ex };

@@ -92,6 +92,30 @@ describe('GET /metrics', () => {
     await expect.poll(async () => parse((await scrape()).text).get('switchboard_queue_depth{provider="up"}'), { timeout: 2000, interval: 20 }).toBe(0);
   });
 
+  it('requests_total, duration and TTFB histograms after a known mix: exact counts, bounded model labels, refusals counted', async () => {
+    const client = await start();
+    const ask = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }] };
+    for (let i = 0; i < 3; i++) await client.chat.completions.create(ask);
+    for (let i = 0; i < 2; i++) for await (const _ of await client.chat.completions.create({ ...ask, stream: true })) void _;
+    await client.chat.completions.create({ ...ask, model: 'no-such-model-9c1e' }).catch(() => undefined); // 404
+    const stranger = new OpenAI({ baseURL: sb!.baseURL, apiKey: 'sk-wrong-key', maxRetries: 0 });
+    await stranger.chat.completions.create(ask).catch(() => undefined); // 401
+    fake.up.script({ kind: 'status', status: 500, body: { error: { message: 'boom', type: 'server_error' } } });
+    await client.chat.completions.create(ask).catch(() => undefined); // 502, after an attempt on up
+    const r = await scrape();
+    const m = parse(r.text);
+    const route = 'route="/v1/chat/completions"';
+    expect(m.get(`switchboard_requests_total{${route},model="gpt-4o-mini",provider="up",status="200"}`)).toBe(5);
+    expect(m.get(`switchboard_requests_total{${route},model="other",provider="none",status="404"}`)).toBe(1);
+    expect(m.get(`switchboard_requests_total{${route},model="other",provider="none",status="401"}`)).toBe(1); // refused before its body was read
+    expect(m.get(`switchboard_requests_total{${route},model="gpt-4o-mini",provider="up",status="502"}`)).toBe(1);
+    expect(m.get(`switchboard_request_duration_seconds_count{${route},model="gpt-4o-mini",provider="up"}`)).toBe(6);
+    expect(m.get(`switchboard_request_duration_seconds_bucket{le="+Inf",${route},model="gpt-4o-mini",provider="up"}`)).toBe(6);
+    expect(m.get(`switchboard_ttfb_seconds_count{${route},model="gpt-4o-mini",provider="up"}`)).toBe(2);
+    expect(r.text).not.toContain('no-such-model');
+    for (const secret of [...KEYS, ADMIN, 'sk-test-client', 'sk-wrong-key']) expect(r.text).not.toContain(secret);
+  });
+
   it('requireAdminKey: a scrape needs the admin key; the client key is refused', async () => {
     await start({ requireAdminKey: true });
     expect((await scrape()).status).toBe(401);

@@ -130,6 +130,11 @@ export class AdminActions {
     return { added: h.pool.entries.filter((e) => keys.includes(e.key)), present };
   }
 
+  /** The config as last read (parts of it may wait for a restart: see {@link reload}). */
+  get config(): Config {
+    return this.#config;
+  }
+
   /** Take credentials out of the pool for good (configured ones too: the removal is remembered). */
   async removeCredentials(h: ProviderHandle, entries: readonly PoolEntry[]): Promise<void> {
     if (h.pool.entries.every((e) => entries.includes(e))) {

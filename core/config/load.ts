@@ -101,6 +101,7 @@ export function buildConfig(
       commandTimeoutMs: state.commandTimeoutMs ?? 500,
     },
     responses: { ttlHours: responses.ttlHours ?? 720, maxStored: responses.maxStored ?? 1000 },
+    usage: { retentionDays: (data.usage as Partial<Config['usage']> | undefined)?.retentionDays ?? 30 },
     providers,
     models: routesOf(data.models, providers, problems),
     plugins: Object.entries((data.plugins ?? {}) as Record<string, unknown>)

@@ -231,6 +231,14 @@ export const configSchema: JsonSchema = {
       additionalProperties: false,
       default: {},
     },
+    usage: {
+      type: 'object',
+      properties: {
+        retentionDays: { type: 'integer', minimum: 1, maximum: 3660, default: 30 },
+      },
+      additionalProperties: false,
+      default: {},
+    },
     providers: {
       type: 'array',
       minItems: 1,

@@ -83,6 +83,8 @@ export interface Config {
   state: StateConfig;
   /** Responses kept for `previous_response_id` (`POST /v1/responses` with `store`). */
   responses: { ttlHours: number; maxStored: number };
+  /** Requests and tokens per client, model and hour, kept this many days (the admin API's usage). */
+  usage: { retentionDays: number };
   providers: ProviderConfig[];
   models: ModelRoute[];
   plugins: ExtensionConfig[];

@@ -193,7 +193,7 @@ export class Dispatcher {
         if (err instanceof PoolExhausted) err.lastFault = lastFault;
         throw err;
       }
-      const signal = ex.beginAttempt(handle.timeouts);
+      const signal = ex.beginAttempt(handle.timeouts, handle.id, lease.entry.id);
       const call = new Call(handle.id, target.model, lease, signal, handle.timeouts, handle.log, ex);
       try {
         return { value: await op(handle, req, call), handle, target, lease, credential: lease.entry.id };

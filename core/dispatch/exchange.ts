@@ -48,6 +48,9 @@ export class Exchange extends CallSignal {
   lastChunkAt = 0;
   /** Upstream attempts this request made (retries and failovers each count). */
   attempts = 0;
+  /** The provider and (masked) credential of the latest attempt, for a failed request's outcome. */
+  provider: string | undefined;
+  credential: string | undefined;
   /**
    * The credentials the current target has tried for this request, and how each failed (the
    * dispatcher's, across the target's retries); created on the first failure only.
@@ -86,8 +89,10 @@ export class Exchange extends CallSignal {
   }
 
   /** Start an upstream attempt with its provider's timeouts; returns the attempt's signal. */
-  beginAttempt(timeouts: Timeouts): CallSignal {
+  beginAttempt(timeouts: Timeouts, provider: string, credential: string): CallSignal {
     this.attempts++;
+    this.provider = provider;
+    this.credential = credential;
     const now = Date.now();
     if (this.#timeouts) this.signal = new CallSignal(); // a new attempt must not inherit an abort
     this.#timeouts = timeouts;

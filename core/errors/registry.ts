@@ -12,6 +12,9 @@ export interface ErrorSpec {
   code?: string | null;
 }
 
+/** nginx's status for "the client closed the connection before the answer": logs, metrics, usage. */
+export const CLIENT_CLOSED = 499;
+
 export const ERRORS = {
   SWB_ERR_INVALID_JSON: { status: 400, type: 'invalid_request_error', code: 'invalid_json' },
   SWB_ERR_MISSING_PARAM: { status: 400, type: 'invalid_request_error', code: 'missing_required_parameter' },
@@ -23,6 +26,9 @@ export const ERRORS = {
   SWB_ERR_MISSING_API_KEY: { status: 401, type: 'invalid_request_error', code: 'missing_api_key' },
   SWB_ERR_INVALID_API_KEY: { status: 401, type: 'invalid_request_error', code: 'invalid_api_key' },
   SWB_ERR_MODEL_ACCESS_DENIED: { status: 403, type: 'permission_error', code: 'model_access_denied' },
+  SWB_ERR_LOGIN_FAILED: { status: 401, type: 'invalid_request_error', code: 'invalid_admin_key' },
+  SWB_ERR_CSRF: { status: 403, type: 'permission_error', code: 'csrf_check_failed' },
+  SWB_ERR_TOO_MANY_LOGINS: { status: 429, type: 'rate_limit_error', code: 'too_many_login_attempts' },
   SWB_ERR_UNKNOWN_URL: { status: 404, type: 'invalid_request_error', code: 'unknown_url' },
   SWB_ERR_MODEL_NOT_FOUND: { status: 404, type: 'invalid_request_error', code: 'model_not_found' },
   SWB_ERR_FILE_NOT_FOUND: { status: 404, type: 'invalid_request_error', code: 'file_not_found' },

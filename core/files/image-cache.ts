@@ -94,6 +94,13 @@ export class ImageCache {
     this.#entries.delete(id);
   }
 
+  /** Drop every image (their files go too); how many there were. */
+  clear(): number {
+    const n = this.#entries.size;
+    this.#entries.clear();
+    return n;
+  }
+
   /** Bytes held now. */
   get size(): number {
     return this.#entries.calculatedSize;

@@ -27,6 +27,16 @@ export class ImageFiles {
     return { put: (bytes, type) => cache.put(bytes, type), url: imageUrl };
   }
 
+  /** Each open cache: its folder, how many images and bytes it holds, and its cap. */
+  caches(): { dir: string; entries: number; bytes: number; maxBytes: number }[] {
+    return this.#open.map((c) => ({ dir: c.dir, entries: c.count, bytes: c.size, maxBytes: c.maxBytes }));
+  }
+
+  /** Empty every cache; how many images went. */
+  clear(): number {
+    return this.#open.reduce((n, c) => n + c.clear(), 0);
+  }
+
   /** The cached image with this id, from whichever cache holds it. */
   find(id: string): { cache: ImageCache; image: CachedImage } | undefined {
     for (const cache of this.#open) {

@@ -29,6 +29,8 @@ export interface AccessEntry {
   tokensOut?: number;
   /** The client key's name (or masked form); undefined when the server runs without keys. */
   client?: string;
+  /** Streams: ms from the start to the answer's first byte. */
+  ttfbMs?: number;
 }
 
 /** What a served request's line is made of: the answer (or stream) and the exchange that got it. */
@@ -38,8 +40,8 @@ export interface Served {
   usage?: { promptTokens: number; completionTokens: number };
 }
 
-/** The access line of a request served by `served`, started at `start`, asking for `model`. */
-export function servedEntry(request: { id: string; client?: string }, route: string, start: number, model: string, served: Served, attempts: number, stream: boolean): AccessEntry {
+/** The access line of a request served by `served`, started at `start`, asking for `model`; `ttfbMs` for a stream. */
+export function servedEntry(request: { id: string; client?: string }, route: string, start: number, model: string, served: Served, attempts: number, ttfbMs?: number): AccessEntry {
   return {
     reqId: request.id,
     start,
@@ -49,11 +51,12 @@ export function servedEntry(request: { id: string; client?: string }, route: str
     model,
     provider: served.handle.id,
     credential: served.credential,
-    stream,
+    stream: ttfbMs !== undefined,
     attempts,
     tokensIn: served.usage?.promptTokens,
     tokensOut: served.usage?.completionTokens,
     client: request.client,
+    ttfbMs,
   };
 }
 
@@ -80,8 +83,8 @@ export class AccessLog {
   record(e: AccessEntry): void {
     this.#buffer +=
       `{"level":30,"time":${Date.now()}${this.#prefix}${JSON.stringify(e.reqId)},"start":${e.start},"route":${JSON.stringify(e.route)},"status":${e.status},"ms":${e.ms},` +
-      `"model":${JSON.stringify(e.model)},"provider":${JSON.stringify(e.provider)},"credential":${JSON.stringify(e.credential)},"stream":${e.stream},"attempts":${e.attempts}` +
-      `${e.tokensIn === undefined ? '' : `,"tokensIn":${e.tokensIn},"tokensOut":${e.tokensOut ?? 0}`}${e.client === undefined ? '' : `,"client":${JSON.stringify(e.client)}`},"msg":"served"}\n`;
+      `"model":${JSON.stringify(e.model)},"provider":${JSON.stringify(e.provider)},"credential":${JSON.stringify(e.credential)},"stream":${e.stream}${e.ttfbMs === undefined ? '' : `,"ttfbMs":${e.ttfbMs}`},"attempts":${e.attempts}` +
+      `${e.tokensIn === undefined ? '' : `,"tokensIn":${e.tokensIn},"tokensOut":${e.tokensOut ?? 0}`}${e.client === undefined ? '' : `,"client":${JSON.stringify(e.client)}`},"msg":"${e.status < 400 ? 'served' : 'failed'}"}\n`;
     if (this.#buffer.length >= FLUSH_BYTES) this.flush();
     else this.#timer ??= setTimeout(this.flush, FLUSH_MS).unref();
   }

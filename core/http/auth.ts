@@ -25,6 +25,17 @@ export function presentedKey(request: FastifyRequest, altHeader = 'x-api-key', p
   return typeof alt === 'string' && alt ? alt.trim() : undefined;
 }
 
+/** Whether `key` is one of `keys`: compared as digests, in constant time, against every key. */
+export function keyMatcher(keys: readonly string[]): (key: string) => boolean {
+  const digests = keys.map(digest);
+  return (key) => {
+    const d = digest(key);
+    let found = false;
+    for (const k of digests) if (timingSafeEqual(d, k)) found = true;
+    return found;
+  };
+}
+
 /**
  * A hook admitting requests that carry one of `keys`. An unknown key is compared as a SHA-256
  * digest with `timingSafeEqual` against every configured key without stopping early, so timing

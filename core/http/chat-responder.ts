@@ -4,15 +4,17 @@ import type { RawJson } from '../contract/raw.js';
 import type { CommittedStream } from '../dispatch/committed-stream.js';
 import type { Answer, Dispatcher } from '../dispatch/dispatcher.js';
 import { Exchange } from '../dispatch/exchange.js';
-import { servedEntry, type AccessLog } from './access-log.js';
+import { servedEntry } from './access-log.js';
+import { toGatewayError } from './error-handler.js';
+import { CLIENT_CLOSED, type RequestOutcomes } from './request-outcomes.js';
 import type { ChatFormat, StreamRenderer } from './chat-format.js';
 import type { Drain } from './drain.js';
 import { SseWriter } from './sse-writer.js';
 
 export interface ResponderDeps {
   dispatcher: Dispatcher;
-  /** Undefined when `server.accessLog` is off or the log level hides info. */
-  accessLog: AccessLog | undefined;
+  /** The access log and the outcome listeners (metrics, usage, the console's tail). */
+  outcomes: RequestOutcomes;
   /** Requests in flight, for shutdown: it waits for them, then ends open streams with an event. */
   drain: Drain;
 }
@@ -27,7 +29,7 @@ export class ChatResponder {
 
   /** Answer a chat request, streaming or not, in `format`. */
   async respond(request: FastifyRequest, reply: FastifyReply, body: ChatRequest, format: ChatFormat): Promise<void> {
-    const { dispatcher, drain } = this.deps;
+    const { dispatcher, drain, outcomes } = this.deps;
     const res = reply.raw;
     const ex = new Exchange(request.id, res);
     const started = Date.now();
@@ -37,17 +39,21 @@ export class ChatResponder {
       if (body.stream) {
         // Errors before the first chunk propagate to the error handler as a JSON error response.
         const stream = await dispatcher.openChat(body, ex);
+        let ttfb = 0;
         try {
           reply.hijack();
           const out = new SseWriter(res);
           out.open(reply.getHeaders());
+          ttfb = Date.now() - started;
           const renderer = format.stream?.();
           drain.streaming(inFlight, out, renderer);
           await (renderer ? render(stream, renderer, ex, out) : pump(stream, format, ex, out));
         } finally {
           void stream.return(); // settled already, unless something above threw
         }
-        this.deps.accessLog?.record(servedEntry(request, routeOf(request, format), started, model, stream, ex.attempts, true));
+        const entry = servedEntry(request, routeOf(request, format), started, model, stream, ex.attempts, ttfb);
+        if (ex.clientGone) entry.status = CLIENT_CLOSED;
+        outcomes.report(entry);
         return;
       }
       let served;
@@ -58,8 +64,10 @@ export class ChatResponder {
         throw err;
       }
       reply.header('content-type', 'application/json').send(format.completion(served.value));
-      this.deps.accessLog?.record(servedEntry(request, routeOf(request, format), started, model, served, ex.attempts, false));
+      outcomes.report(servedEntry(request, routeOf(request, format), started, model, served, ex.attempts));
     } catch (err) {
+      // A stream that began tells its own outcome; shutdown's 503 and a refusal here are told once.
+      if (!reply.sent) outcomes.failed(request, routeOf(request, format), started, model, ex.clientGone ? CLIENT_CLOSED : toGatewayError(err as Error).status, ex);
       if (!ex.clientGone) throw err;
       left(request, started);
     } finally {
@@ -95,13 +103,14 @@ export class ChatResponder {
         served = await run(ex);
       } catch (err) {
         if (reply.sent) return undefined;
+        this.deps.outcomes.failed(request, route, started, model, ex.clientGone ? CLIENT_CLOSED : toGatewayError(err as Error).status, ex);
         if (ex.clientGone) {
           left(request, started);
           return undefined;
         }
         throw err;
       }
-      this.deps.accessLog?.record(servedEntry(request, route, started, model, served, ex.attempts, false));
+      this.deps.outcomes.report(servedEntry(request, route, started, model, served, ex.attempts));
       return served;
     } finally {
       this.deps.drain.leave(inFlight);

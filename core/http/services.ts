@@ -3,6 +3,10 @@ import type { DependencyContainer } from 'tsyringe';
 import type { Config } from '../config/types.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { AccessLog } from './access-log.js';
+import type { RequestOutcomes } from './request-outcomes.js';
+import type { AdminSessions } from '../admin/sessions.js';
+import type { ModelLabels } from '../routing/model-labels.js';
+import type { UsageLedger } from '../admin/usage.js';
 import type { ModelCatalog } from '../routing/model-catalog.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ModelRouter } from '../routing/router.js';
@@ -35,6 +39,14 @@ export interface SwitchboardServices {
   images: ImageFiles;
   /** The batched access log; undefined when `server.accessLog` is off or info is hidden. */
   accessLog: AccessLog | undefined;
+  /** Every model request's outcome, once: to the access log and to the listeners extensions add. */
+  outcomes: RequestOutcomes;
+  /** The console's login sessions (enabled by the admin extension); the admin guard accepts them. */
+  adminSessions: AdminSessions;
+  /** A requested model name as a bounded label: itself when known, else `other`. */
+  modelLabels: ModelLabels;
+  /** Requests and tokens per client, model and hour (`usage.retentionDays`). */
+  usage: UsageLedger;
   /** onRequest hooks: client API keys (undefined when the server runs open) and the admin key. */
   guards: { apiKey: onRequestHookHandler | undefined; adminKey: onRequestHookHandler };
   /**

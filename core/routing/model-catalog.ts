@@ -67,6 +67,11 @@ export class ModelCatalog {
     return set?.ids.has(model) ?? false;
   }
 
+  /** Whether `h` lists `model` by what is known now: never asks the upstream (labels, on a request's path). */
+  knownNow(h: ProviderHandle, model: string): boolean {
+    return (this.#static.get(h.id) ?? this.#cache.peek(h.id, { allowStale: true }))?.ids.has(model) ?? false;
+  }
+
   #models(h: ProviderHandle): Promise<ModelSet | undefined> {
     const fixed = this.#static.get(h.id);
     if (fixed) return Promise.resolve(fixed);

@@ -50,6 +50,10 @@ export class ModelRouter {
     return [...this.#aliases.values()];
   }
 
+  isAlias(model: string): boolean {
+    return this.#aliases.has(model);
+  }
+
   /** The route for `model`; a synchronous answer for aliases, addressed models and patterns. */
   resolve(model: string): Route | Promise<Route> {
     const alias = this.#aliases.get(model);

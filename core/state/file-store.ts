@@ -7,6 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../contract/provider.js';
 import { syncDir } from './sync-dir.js';
 import { emptyDocument, type StateDocument, type StateStore } from './store.js';
+import { DocumentCounters, type HourlyCounters } from './hourly-counters.js';
 import type { KeyValueOptions, KeyValueStore } from './key-value.js';
 
 /** The file holds the secrets of credentials added at run time: only its owner may read it. */
@@ -78,6 +79,11 @@ export class FileStore implements StateStore {
     // Loaded when first asked for: only an install that stores responses needs it.
     const { openFileKeyValue } = await import('./file-key-value.js');
     return openFileKeyValue(dir, options, this.log);
+  }
+
+  /** In the state document: written with it, after the same debounce. */
+  hourlyCounters(namespace: string, retentionMs: number): HourlyCounters {
+    return new DocumentCounters(this, namespace, retentionMs);
   }
 
   async flush(): Promise<void> {

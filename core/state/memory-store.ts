@@ -1,4 +1,5 @@
 /** The `memory` state driver: state lives as long as the process (tests, throwaway instances). */
+import { DocumentCounters, type HourlyCounters } from './hourly-counters.js';
 import { MemoryKeyValue, type KeyValueOptions, type KeyValueStore } from './key-value.js';
 import { emptyDocument, type StateDocument, type StateStore } from './store.js';
 
@@ -12,6 +13,10 @@ export class MemoryStore implements StateStore {
   async flush(): Promise<void> {}
 
   async close(): Promise<void> {}
+
+  hourlyCounters(namespace: string, retentionMs: number): HourlyCounters {
+    return new DocumentCounters(this, namespace, retentionMs);
+  }
 
   async keyValue(_namespace: string, options: KeyValueOptions): Promise<KeyValueStore> {
     return new MemoryKeyValue(options);

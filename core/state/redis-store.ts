@@ -17,6 +17,8 @@ import { SYNC_LUA, type SyncingRedis } from './sync-script.js';
 import { emptyDocument, type StateDocument, type StateStore } from './store.js';
 import type { KeyValueOptions, KeyValueStore } from './key-value.js';
 import { RedisKeyValue } from './redis-key-value.js';
+import { RedisCounters } from './redis-counters.js';
+import type { HourlyCounters } from './hourly-counters.js';
 
 /** The URL without its password, for messages. */
 export function safeRedisUrl(url: string): string {
@@ -73,6 +75,7 @@ export class RedisStore implements StateStore, SharedEvents {
   readonly #self = randomUUID();
   readonly #channel: string;
   readonly #handlers: ((e: ClusterEvent) => void)[] = [];
+  readonly #counters: RedisCounters[] = [];
 
   constructor(
     private readonly client: SyncingRedis,
@@ -88,7 +91,9 @@ export class RedisStore implements StateStore, SharedEvents {
     client.on('close', () => this.lost('the connection closed'));
     // Counters and records meet the other instances' on a timer, never on a request's path.
     this.#ticker = setInterval(() => {
-      if (!this.degraded) void sync.run();
+      if (this.degraded) return;
+      void sync.run();
+      for (const c of this.#counters) void c.flush();
     }, config.syncIntervalMs);
     this.#ticker.unref();
     this.#channel = `${config.keyPrefix}events`;
@@ -103,6 +108,13 @@ export class RedisStore implements StateStore, SharedEvents {
 
   async keyValue(namespace: string, options: KeyValueOptions): Promise<KeyValueStore> {
     return new RedisKeyValue(this.client, namespace, options);
+  }
+
+  /** Shared: HINCRBY per hour, sent on the sync tick. */
+  hourlyCounters(namespace: string, retentionMs: number): HourlyCounters {
+    const counters = new RedisCounters(this.client, namespace, retentionMs, this);
+    this.#counters.push(counters);
+    return counters;
   }
 
   publish(event: ClusterEvent): void {
@@ -156,7 +168,8 @@ export class RedisStore implements StateStore, SharedEvents {
 
   /** Send what changed here and take in what the other instances changed. */
   async flush(): Promise<void> {
-    if (!this.degraded) await this.sync.run();
+    if (this.degraded) return;
+    await Promise.all([this.sync.run(), ...this.#counters.map((c) => c.flush())]);
   }
 
   /** Before showing state: bring in what the other instances have sent. */

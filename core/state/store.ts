@@ -7,6 +7,7 @@ import type { SharedGate } from './gate.js';
 import type { SharedEvents } from './events.js';
 import type { CredentialChanges } from './credential-changes.js';
 import type { KeyValueOptions, KeyValueStore } from './key-value.js';
+import type { HourlyCounters } from './hourly-counters.js';
 
 export interface StateDocument {
   version: 1;
@@ -16,6 +17,8 @@ export interface StateDocument {
   observed?: Record<string, Record<string, unknown>>;
   /** providerId -> credentials an admin added or removed (see core/state/credential-changes.ts). */
   credentials?: Record<string, CredentialChanges>;
+  /** namespace -> hour start (epoch ms) -> key -> counts (core/state/hourly-counters.ts), file and memory drivers. */
+  counters?: Record<string, Record<string, Record<string, number[]>>>;
 }
 
 export interface StateStore {
@@ -43,6 +46,8 @@ export interface StateStore {
   readonly degraded?: boolean;
   /** Documents kept by key beside the state document, where this driver keeps state (stored responses). */
   keyValue(namespace: string, options: KeyValueOptions): Promise<KeyValueStore>;
+  /** Counters per hour kept `retentionMs`, where this driver keeps state (usage per client and model). */
+  hourlyCounters(namespace: string, retentionMs: number): HourlyCounters;
 }
 
 export function emptyDocument(): StateDocument {

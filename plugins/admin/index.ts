@@ -1,5 +1,7 @@
 import { CONTRACT_VERSION, GatewayError, acceptEmptyJson, defineExtension, iso, parseNewCredentials, type PoolEntry, type ProviderHandle, type RefreshJob } from '../../core/index.js';
 import { credentialViews, providerView } from './views.js';
+import { observeRoutes } from './observe.js';
+import { consoleRoutes } from './console.js';
 
 /** A refresh job as its progress route shows it. */
 function progress(job: RefreshJob | undefined) {
@@ -18,11 +20,22 @@ export default defineExtension({
   kind: 'extension',
   contractVersion: CONTRACT_VERSION,
   name: 'admin',
-  optionsSchema: { type: 'object', properties: {}, additionalProperties: false },
-  async register(app) {
+  optionsSchema: {
+    type: 'object',
+    properties: {
+      /** The web console at /admin; the API stays either way. */
+      console: { type: 'boolean', default: true },
+      /** How long a console login lasts. */
+      sessionHours: { type: 'number', exclusiveMinimum: 0, maximum: 720, default: 12 },
+    },
+    additionalProperties: false,
+  },
+  async register(app, options: { console?: boolean; sessionHours?: number }) {
     const { providers, clock, guards, store, quotaRefresh, admin } = app.switchboard;
     const onRequest = guards.adminKey;
     acceptEmptyJson(app);
+    observeRoutes(app);
+    if (options.console !== false) await consoleRoutes(app, { sessionHours: options.sessionHours ?? 12 });
 
     const provider = (id: string): ProviderHandle => {
       const h = providers.get(id);

@@ -3,6 +3,8 @@ import type { EmbeddingsRequest } from '../../contract/openai.js';
 import { jsonText } from '../../contract/raw.js';
 import { Exchange } from '../../dispatch/exchange.js';
 import { servedEntry } from '../access-log.js';
+import { toGatewayError } from '../error-handler.js';
+import { CLIENT_CLOSED } from '../request-outcomes.js';
 import { embeddingsBodySchema } from '../schemas.js';
 
 export async function embeddingRoutes(app: FastifyInstance): Promise<void> {
@@ -14,8 +16,11 @@ export async function embeddingRoutes(app: FastifyInstance): Promise<void> {
     const model = body.model; // dispatch may rewrite it to the upstream's id
     try {
       const served = await dispatcher.embeddings(body, ex);
-      app.switchboard.accessLog?.record(servedEntry(request, '/v1/embeddings', started, model, served, ex.attempts, false));
+      app.switchboard.outcomes.report(servedEntry(request, '/v1/embeddings', started, model, served, ex.attempts));
       return reply.header('content-type', 'application/json').send(jsonText(served.value));
+    } catch (err) {
+      app.switchboard.outcomes.failed(request, '/v1/embeddings', started, model, ex.clientGone ? CLIENT_CLOSED : toGatewayError(err as Error).status, ex);
+      throw err;
     } finally {
       ex.finish();
     }
