@@ -9,6 +9,7 @@ function stateCell(c) {
   if (c.state === 'cooling' && c.coolingUntil) parts.push(h('span', { class: 'sub', title: when(c.coolingUntil) }, `until ${when(c.coolingUntil)} (${relative(c.coolingUntil)})`));
   if (c.coolingReason && c.state === 'cooling') parts.push(h('span', { class: 'sub' }, c.coolingReason));
   if (c.state === 'disabled' && c.disabledReason) parts.push(h('span', { class: 'sub', 'data-testid': 'disabled-reason' }, c.disabledReason));
+  if (c.deniedModels.length) parts.push(h('span', { class: 'sub', 'data-testid': 'denied-models' }, 'denied: ', c.deniedModels.map((m, i) => [i ? ', ' : '', h('code', null, m)])));
   return parts;
 }
 
@@ -214,22 +215,21 @@ export async function render(root, args) {
     return h(
       'tr',
       { 'data-testid': 'credential-row', 'data-id': c.id, 'data-state': c.state },
-      td('Credential', null, h('strong', { 'data-testid': 'credential-name' }, c.name || 'unnamed'), c.name === c.id ? null : h('span', { class: 'sub mono nowrap', 'data-testid': 'credential-id' }, c.id)),
+      td('Credential', { class: 'cred' }, h('strong', { 'data-testid': 'credential-name' }, c.name || 'unnamed'), c.name === c.id ? null : h('span', { class: 'sub mono nowrap', 'data-testid': 'credential-id' }, c.id)),
       td('Tier', null, c.tier || dash()),
       td('State', null, stateCell(c)),
       td('Quota', null, quotaCell(c.quota)),
-      td('Observed', null, observedCell(c.observed)),
-      td('Requests', { class: 'num' }, h('span', null, num(c.requests)), h('span', { class: 'sub' }, `${num(c.successes)} ok · ${num(c.failures)} failed`), c.inFlight ? h('span', { class: 'sub' }, `${c.inFlight} in flight`) : null),
-      td('Failures', null, failuresCell(c.failuresByKind)),
+      td('Observed limits', null, observedCell(c.observed)),
+      td('Requests', { class: 'num' }, h('span', null, num(c.requests)), h('span', { class: 'sub nowrap' }, `${num(c.successes)} ok · ${num(c.failures)} failed`), c.inFlight ? h('span', { class: 'sub' }, `${c.inFlight} in flight`) : null),
+      td('Failures by kind', null, failuresCell(c.failuresByKind)),
       td('Tokens', { class: 'num' }, h('span', { title: 'in' }, `${compact(c.tokensIn)} in`), h('span', { class: 'sub', title: 'out' }, `${compact(c.tokensOut)} out`)),
       td('Last used', null, c.lastUsed ? [h('span', { class: 'nowrap' }, when(c.lastUsed)), h('span', { class: 'sub' }, relative(c.lastUsed))] : dash('never')),
       td('Last error', null, c.lastError ? h('span', { class: 'err', 'data-testid': 'credential-last-error' }, c.lastError) : dash()),
-      td('Denied models', null, c.deniedModels.length ? h('div', { class: 'chips' }, c.deniedModels.map((m) => h('span', { class: 'chip' }, m))) : dash()),
-      td('Actions', null, h('div', { class: 'row-actions' }, testBtn, toggleBtn, delBtn), resultSlot),
+      td('Actions', { class: 'actions' }, h('div', { class: 'row-actions' }, testBtn, toggleBtn, delBtn), resultSlot),
     );
   }
 
-  const HEAD = ['Credential', 'Tier', 'State', 'Quota', 'Observed', 'Requests', 'Failures', 'Tokens', 'Last used', 'Last error', 'Denied models', 'Actions'];
+  const HEAD = ['Credential', 'Tier', 'State', 'Quota', 'Observed limits', 'Requests', 'Failures', 'Tokens', 'Last used', 'Last error', 'Actions'];
   async function load() {
     let data;
     try {
