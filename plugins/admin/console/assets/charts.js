@@ -23,12 +23,12 @@ function ticks(max, count = 4) {
  *   series: [{key, label, color}]          bottom to top
  *   values: [{[key]: n}, ...]              one object per bar
  *   testid, title, unit                    svg data-testid, aria label, tooltip unit
- *   labelEvery                             show every n-th x label
+ *   width, height                          drawn at this size (px): text stays readable
  * })
  */
-export function stackedBars({ labels, titles, series, values, testid, title, unit = '', labelEvery = 1 }) {
-  const W = 900;
-  const H = 240;
+export function stackedBars({ labels, titles, series, values, testid, title, unit = '', width = 900, height = 240 }) {
+  const W = Math.max(280, Math.round(width));
+  const H = height;
   const m = { top: 12, right: 10, bottom: 28, left: 48 };
   const iw = W - m.left - m.right;
   const ih = H - m.top - m.bottom;
@@ -69,9 +69,12 @@ export function stackedBars({ labels, titles, series, values, testid, title, uni
 
   svg.append(s('line', { class: 'axis', x1: m.left, x2: W - m.right, y1: m.top + ih, y2: m.top + ih }));
   const xl = s('g', null);
+  let lastX = -Infinity;
   labels.forEach((l, i) => {
-    if (i % labelEvery !== 0) return;
-    xl.append(s('text', { x: (m.left + i * band + band / 2).toFixed(2), y: H - 8, 'text-anchor': 'middle' }, l));
+    const x = m.left + i * band + band / 2;
+    if (!l || x - lastX < 48) return; // keep labels apart, whatever the width
+    lastX = x;
+    xl.append(s('text', { x: x.toFixed(2), y: H - 8, 'text-anchor': 'middle' }, l));
   });
   svg.append(xl);
   if (max === 0) svg.append(s('text', { x: W / 2, y: m.top + ih / 2, 'text-anchor': 'middle' }, 'No traffic in this window'));

@@ -13,26 +13,24 @@ function stateCell(c) {
   return parts;
 }
 
-function quotaCell(q) {
-  if (!q) return dash();
-  const low = q.remaining !== null && q.limit ? q.remaining / q.limit < 0.1 : q.remaining === 0;
-  return [
-    h('span', { class: low ? 'status-4' : undefined }, `${num(q.remaining)} / ${num(q.limit)}`),
-    q.resetAt ? h('span', { class: 'sub', title: when(q.resetAt) }, `resets ${relative(q.resetAt)}`) : null,
-  ];
-}
-
-function observedCell(observed) {
-  const entries = Object.entries(observed || {});
-  if (!entries.length) return dash();
-  return entries.map(([model, o]) => {
+function limitsCell(q, observed) {
+  const out = [];
+  if (q) {
+    const low = q.remaining !== null && q.limit ? q.remaining / q.limit < 0.1 : q.remaining === 0;
+    out.push(
+      h('span', { class: 'nowrap', 'data-testid': 'credential-quota' }, 'quota ', h('b', { class: low ? 'status-4' : undefined }, `${num(q.remaining)} / ${num(q.limit)}`)),
+      q.resetAt ? h('span', { class: 'sub', title: when(q.resetAt) }, `resets ${relative(q.resetAt)}`) : null,
+    );
+  }
+  for (const [model, o] of Object.entries(observed || {})) {
     const bits = [];
     if (o.limitRequests !== null || o.remainingRequests !== null) bits.push(`${compact(o.remainingRequests)}/${compact(o.limitRequests)} req`);
     if (o.limitTokens !== null || o.remainingTokens !== null) bits.push(`${compact(o.remainingTokens)}/${compact(o.limitTokens)} tok`);
     if (o.resetAt) bits.push(`reset ${relative(o.resetAt)}`);
     if (o.last429At) bits.push(`429 ${relative(o.last429At)}${o.last429Type ? ` (${o.last429Type})` : ''}`);
-    return h('span', { class: 'sub nowrap' }, h('code', null, model), `: ${bits.join(' · ') || 'seen'}`);
-  });
+    out.push(h('span', { class: 'sub nowrap', 'data-testid': 'credential-observed' }, h('code', null, model), `: ${bits.join(' · ') || 'seen'}`));
+  }
+  return out.length ? out : dash();
 }
 
 function failuresCell(byKind) {
@@ -218,18 +216,17 @@ export async function render(root, args) {
       td('Credential', { class: 'cred' }, h('strong', { 'data-testid': 'credential-name' }, c.name || 'unnamed'), c.name === c.id ? null : h('span', { class: 'sub mono nowrap', 'data-testid': 'credential-id' }, c.id)),
       td('Tier', null, c.tier || dash()),
       td('State', null, stateCell(c)),
-      td('Quota', null, quotaCell(c.quota)),
-      td('Observed limits', null, observedCell(c.observed)),
+      td('Quota / limits', null, limitsCell(c.quota, c.observed)),
       td('Requests', { class: 'num' }, h('span', null, num(c.requests)), h('span', { class: 'sub nowrap' }, `${num(c.successes)} ok · ${num(c.failures)} failed`), c.inFlight ? h('span', { class: 'sub' }, `${c.inFlight} in flight`) : null),
       td('Failures by kind', null, failuresCell(c.failuresByKind)),
       td('Tokens', { class: 'num' }, h('span', { title: 'in' }, `${compact(c.tokensIn)} in`), h('span', { class: 'sub', title: 'out' }, `${compact(c.tokensOut)} out`)),
       td('Last used', null, c.lastUsed ? [h('span', { class: 'nowrap' }, when(c.lastUsed)), h('span', { class: 'sub' }, relative(c.lastUsed))] : dash('never')),
-      td('Last error', null, c.lastError ? h('span', { class: 'err', 'data-testid': 'credential-last-error' }, c.lastError) : dash()),
+      td('Last error', { class: 'last-error' }, c.lastError ? h('span', { class: 'err', 'data-testid': 'credential-last-error', title: c.lastError }, c.lastError) : dash()),
       td('Actions', { class: 'actions' }, h('div', { class: 'row-actions' }, testBtn, toggleBtn, delBtn), resultSlot),
     );
   }
 
-  const HEAD = ['Credential', 'Tier', 'State', 'Quota', 'Observed limits', 'Requests', 'Failures', 'Tokens', 'Last used', 'Last error', 'Actions'];
+  const HEAD = ['Credential', 'Tier', 'State', 'Quota / limits', 'Requests', 'Failures', 'Tokens', 'Last used', 'Last error', 'Actions'];
   async function load() {
     let data;
     try {
@@ -250,7 +247,7 @@ export async function render(root, args) {
       h(
         'table',
         { class: 'stack' },
-        h('thead', null, h('tr', null, HEAD.map((t) => h('th', { class: t === 'Requests' || t === 'Tokens' ? 'num' : undefined, scope: 'col' }, t)))),
+        h('thead', null, h('tr', null, HEAD.map((t) => h('th', { class: t === 'Requests' || t === 'Tokens' ? 'num' : t === 'Actions' ? 'actions' : undefined, scope: 'col' }, t)))),
         h('tbody', null, data.map(row)),
       ),
     );

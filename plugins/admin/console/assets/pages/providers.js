@@ -22,7 +22,7 @@ function card(p) {
   const c = p.credentials || { ok: 0, cooling: 0, disabled: 0 };
   return h(
     'section',
-    { class: 'panel', 'data-testid': 'provider-card', 'data-provider': p.id },
+    { class: 'panel provider-card', 'data-testid': 'provider-card', 'data-provider': p.id },
     h(
       'div',
       { class: 'card-head' },
@@ -59,7 +59,7 @@ function card(p) {
     ),
     h('h3', null, `Models (${p.models.length})`),
     modelChips(p.models),
-    h('div', { class: 'toolbar' }, h('a', { class: 'btn small', href: `#/credentials/${encodeURIComponent(p.id)}`, 'data-testid': 'provider-open-credentials' }, 'Credentials →')),
+    h('div', { class: 'toolbar card-foot' }, h('a', { class: 'btn small', href: `#/credentials/${encodeURIComponent(p.id)}`, 'data-testid': 'provider-open-credentials' }, 'Credentials →')),
   );
 }
 

@@ -86,7 +86,10 @@ export async function render(root) {
       return `${String(d.getHours()).padStart(2, '0')}:00`;
     });
     const titles = hours.map((t) => new Date(t).toLocaleString(undefined, { weekday: 'short', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }));
-    const labelEvery = week ? 1 : 3;
+    // drawn at the panel's own width, so the text is never scaled down to nothing on a phone
+    const width = Math.max(280, body.clientWidth - 34);
+    const height = width < 600 ? 200 : 240;
+    drawnWidth = body.clientWidth;
 
     const sum = ranked.reduce((a, t) => ({ requests: a.requests + t.requests, tokensIn: a.tokensIn + t.tokensIn, tokensOut: a.tokensOut + t.tokensOut, errors: a.errors + t.errors }), { requests: 0, tokensIn: 0, tokensOut: 0, errors: 0 });
     const stat = (label, value, testid) => h('div', { class: 'stat' }, h('div', { class: 'value', 'data-testid': testid }, value), h('div', { class: 'label' }, label));
@@ -106,14 +109,14 @@ export async function render(root) {
         'section',
         { class: 'panel' },
         h('h2', null, `Requests per hour · by ${state.by}`),
-        stackedBars({ labels, titles, series, values: reqs, testid: 'usage-chart', title: `Requests per hour by ${state.by}`, unit: 'requests', labelEvery: week ? 1 : labelEvery }),
+        stackedBars({ labels, titles, series, values: reqs, testid: 'usage-chart', title: `Requests per hour by ${state.by}`, unit: 'requests', width, height }),
         legend(series, 'usage-legend'),
       ),
       h(
         'section',
         { class: 'panel' },
         h('h2', null, `Tokens per hour (in + out) · by ${state.by}`),
-        stackedBars({ labels, titles, series, values: toks, testid: 'usage-tokens-chart', title: `Tokens per hour by ${state.by}`, unit: 'tokens', labelEvery: week ? 1 : labelEvery }),
+        stackedBars({ labels, titles, series, values: toks, testid: 'usage-tokens-chart', title: `Tokens per hour by ${state.by}`, unit: 'tokens', width, height }),
         legend(series, 'usage-tokens-legend'),
       ),
       h(
@@ -154,8 +157,19 @@ export async function render(root) {
     );
   }
 
+  let drawnWidth = 0;
+  let resizeTimer = null;
+  const resize = new ResizeObserver(() => {
+    if (Math.abs(body.clientWidth - drawnWidth) < 24) return;
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => alive && draw(), 120);
+  });
+  resize.observe(body);
+
   await load();
   return () => {
     alive = false;
+    resize.disconnect();
+    clearTimeout(resizeTimer);
   };
 }
