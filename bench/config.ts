@@ -31,9 +31,9 @@ server:
   port: ${switchboardPort}
   logLevel: info
 
-auth:
+${plugins() ? '' : `auth:
   apiKeys: [${BENCH_API_KEY}]
-
+`}
 providers:
   - id: upstream
     plugin: openai-compatible
@@ -42,10 +42,22 @@ providers:
 ${redis ? GATED : ''}
 models:
   mock-model: upstream/mock-model
-${redis ? redisStateSection(redis) : ''}`,
+${plugins() ? PLUGINS : ''}${redis ? redisStateSection(redis) : ''}`,
   );
   return file;
 }
+
+// The extensions the bundled config.yaml turns on: they listen on every request's outcome.
+// BENCH_PLUGINS=0 leaves them out, to measure what they cost.
+const PLUGINS = `
+auth:
+  apiKeys: [${BENCH_API_KEY}]
+  adminKey: [sk-bench-admin-key-0001]
+plugins:
+  admin: {}
+  metrics: {}
+`;
+const plugins = () => process.env.BENCH_PLUGINS !== '0';
 
 // A cap that never binds, yet makes every request take the shared gate (a Lua call to reserve a
 // slot, one to free it): the redis driver's worst case. Without any throttle setting an instance
