@@ -39,7 +39,7 @@ export async function render(root) {
   const table = h(
     'div',
     { class: 'table-wrap stack' },
-    h('table', { class: 'stack', 'data-testid': 'live-table' }, h('thead', null, h('tr', null, ['Time', 'Client', 'Model', 'Provider', 'Credential', 'Status', 'Time taken', 'Tokens'].map((t) => h('th', { class: t === 'Time taken' || t === 'Tokens' ? 'num' : undefined }, t)))), tbody),
+    h('table', { class: 'stack compact', 'data-testid': 'live-table' }, h('thead', null, h('tr', null, ['Time', 'Client', 'Model', 'Provider', 'Credential', 'Status', 'Time taken', 'Tokens'].map((t) => h('th', { class: t === 'Time taken' || t === 'Tokens' ? 'num' : undefined }, t)))), tbody),
   );
   root.append(h('div', { class: 'page-head' }, h('h1', null, 'Live requests'), h('div', { class: 'toolbar' }, status, pending, pauseBtn)), table);
 

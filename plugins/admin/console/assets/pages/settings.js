@@ -57,7 +57,7 @@ export async function render(root) {
     answer.className = 'answer';
     answer.textContent = 'Reloading…';
     try {
-      const r = await post('/v1/admin/reload', undefined, { quiet: true });
+      const r = await post('/v1/admin/reload');
       answer.className = `answer ${r.success ? 'ok' : 'bad'}`;
       fill(
         answer,
