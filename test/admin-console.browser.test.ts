@@ -56,6 +56,7 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
   context = await browser.newContext({ viewport: DESKTOP });
   page = await context.newPage();
+  page.setDefaultTimeout(5000); // a step that cannot happen fails in 5 s, not at the test's timeout
   page.on('console', (m) => {
     if (m.type() === 'error') seen.consoleErrors.push(m.text());
   });
@@ -92,6 +93,7 @@ describe.skipIf(!CHROMIUM)('the operator console in a real browser (Chromium)', 
   it('signs in: the login form, a wrong key refused with the message shown, the right key opens the app', async () => {
     await page.goto(`${sb.origin}/admin`);
     await page.getByTestId('login-form').waitFor();
+    expect(seen.failed).toEqual([]); // the page's stylesheet, script and icon are served before login
     await page.getByTestId('login-key').fill('sk-not-the-admin-key');
     await page.getByTestId('login-submit').click();
     const status = page.getByTestId('login-status');
