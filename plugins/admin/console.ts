@@ -107,7 +107,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleOption
     if (!PUBLIC_ASSETS.has(name) && !(enabled && (await loggedIn(request)))) {
       throw new GatewayError('SWB_ERR_MISSING_API_KEY', 'Log in to the console first (/admin).');
     }
-    const asset = assets.get(name); // the files read at start, by name: no path reaches the disk
+    const asset = assets.get(`assets/${name}`); // the files read at start, by name: no path reaches the disk
     if (!asset || name.endsWith('.html')) throw new GatewayError('SWB_ERR_UNKNOWN_URL', `Invalid URL (GET /admin/assets/${name.slice(0, 80)})`);
     return send(request, reply, asset);
   });
