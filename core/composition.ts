@@ -2,7 +2,6 @@ import { container as rootContainer, instanceCachingFactory, type DependencyCont
 import type { Config } from './config/types.js';
 import type { Logger } from './contract/provider.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
-import { GatewayError } from './errors/gateway-error.js';
 import { keyGuard } from './http/auth.js';
 import type { SwitchboardServices } from './http/services.js';
 import type { ResolvedPlugins } from './loader/resolve-plugins.js';
