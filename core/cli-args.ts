@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LOG_LEVELS } from './config/schema.js';
 
 export interface CliOptions {
-  configPath: string;
+  /** `--config` or `SWITCHBOARD_CONFIG`; undefined when neither names a file (see configFile). */
+  configPath?: string;
   host?: string;
   port?: number;
   logLevel?: string;
@@ -11,15 +14,31 @@ export interface CliOptions {
   version: boolean;
 }
 
-export const USAGE = `Usage: npm start -- [--config FILE] [--host HOST] [--port PORT] [--log-level LEVEL] [--check] [--version]
+export const USAGE = `Usage: switchboard [--config FILE] [--host HOST] [--port PORT] [--log-level LEVEL] [--check] [--version]
+       (from a checkout: npm start -- [options])
 
-  --config FILE       config file (env SWITCHBOARD_CONFIG; default ./config.yaml)
+  --config FILE, -c   config file (env SWITCHBOARD_CONFIG; default ./config.yaml, else the bundled one)
   --host HOST         listen address (env HOST, or GROK_SERVER_HOST; default server.host)
-  --port PORT         listen port (env PORT, or GROK_SERVER_PORT; default server.port)
+  --port PORT, -p     listen port (env PORT, or GROK_SERVER_PORT; default server.port)
   --log-level LEVEL   ${LOG_LEVELS.join(', ')} (env LOG_LEVEL; default server.logLevel)
   --check             validate the config and its plugins, then exit
   --version, -v       print the version, then exit
+  --help, -h          print this, then exit
+
+The bundled config is env-driven: HOST, PORT, SWITCHBOARD_API_KEY, SWITCHBOARD_ADMIN_KEY,
+SWITCHBOARD_DATA_DIR (default ./data), SWITCHBOARD_STATE_DRIVER (file, memory, redis), REDIS_URL.
 `;
+
+/**
+ * The config file to read: the one named (`--config`, `SWITCHBOARD_CONFIG`), else `config.yaml`
+ * in the working directory, else the bundled one (`bundled: true`, so the caller can say so).
+ */
+export function configFile(named: string | undefined, cwd: string, bundled: string, exists: (f: string) => boolean = existsSync): { path: string; bundled: boolean } {
+  if (named !== undefined) return { path: named, bundled: false };
+  const local = join(cwd, 'config.yaml');
+  if (exists(local)) return { path: local, bundled: false };
+  return { path: bundled, bundled: true };
+}
 
 /**
  * Flags beat environment variables, which beat the config file. `GROK_SERVER_HOST` and
@@ -53,7 +72,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     throw new Error(`invalid log level ${JSON.stringify(logLevel)} (from ${values['log-level'] !== undefined ? '--log-level' : 'LOG_LEVEL'}): expected one of ${LOG_LEVELS.join(', ')}`);
   }
   return {
-    configPath: values.config ?? (env.SWITCHBOARD_CONFIG || 'config.yaml'),
+    configPath: values.config ?? (env.SWITCHBOARD_CONFIG || undefined),
     host: values.host ?? (env.HOST || env.GROK_SERVER_HOST || undefined),
     port,
     logLevel,

@@ -1,10 +1,11 @@
+#!/usr/bin/env node
 import 'reflect-metadata';
 import { buildApp } from './app.js';
-import { parseCli, USAGE } from './cli-args.js';
+import { configFile, parseCli, USAGE } from './cli-args.js';
 import { configWarnings } from './config/warnings.js';
 import { StartupError } from './errors/gateway-error.js';
 import { drainThenClose } from './shutdown.js';
-import { prepare } from './startup.js';
+import { BUNDLED_CONFIG, prepare } from './startup.js';
 import { switchboardVersion } from './version.js';
 
 async function main(): Promise<void> {
@@ -17,7 +18,13 @@ async function main(): Promise<void> {
     process.stdout.write(`switchboard ${switchboardVersion()}\n`);
     return;
   }
-  const prepared = await prepare({ file: cli.configPath }, { overrides: { host: cli.host, port: cli.port, logLevel: cli.logLevel } });
+  const config = configFile(cli.configPath, process.cwd(), BUNDLED_CONFIG);
+  if (config.bundled) {
+    process.stderr.write(
+      `switchboard: no --config, SWITCHBOARD_CONFIG or ./config.yaml: using the bundled ${config.path}; its relative paths resolve against ${process.cwd()}\n`,
+    );
+  }
+  const prepared = await prepare({ file: config.path }, { overrides: { host: cli.host, port: cli.port, logLevel: cli.logLevel } });
   if (cli.check) {
     process.stdout.write(`${prepared.config.path}: OK (${prepared.plugins.providers.length} providers, ${prepared.config.models.length} model routes)\n`);
     for (const w of configWarnings(prepared.config)) process.stderr.write(`switchboard: warning: ${w}\n`);
@@ -31,7 +38,7 @@ async function main(): Promise<void> {
     throw new StartupError('SWB_ERR_LISTEN', `cannot listen on ${host}:${port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   app.log.info(
-    { providers: prepared.plugins.providers.map((p) => p.config.id), routes: prepared.config.models.length },
+    { config: prepared.config.path, bundledConfig: config.bundled, providers: prepared.plugins.providers.map((p) => p.config.id), routes: prepared.config.models.length },
     `Switchboard serving the OpenAI API at http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${(app.server.address() as { port: number }).port}/v1`,
   );
 

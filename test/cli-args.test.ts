@@ -4,7 +4,7 @@ import { parseCli } from '../core/cli-args.js';
 
 describe('parseCli', () => {
   it('flags beat HOST/PORT, which beat the Grok3API server names, which beat the file', () => {
-    expect(parseCli([], {})).toMatchObject({ host: undefined, port: undefined, configPath: 'config.yaml' });
+    expect(parseCli([], {})).toMatchObject({ host: undefined, port: undefined, configPath: undefined });
     expect(parseCli([], { GROK_SERVER_HOST: '0.0.0.0', GROK_SERVER_PORT: '9000' })).toMatchObject({ host: '0.0.0.0', port: 9000 });
     expect(parseCli([], { HOST: '127.0.0.1', PORT: '8001', GROK_SERVER_HOST: '0.0.0.0', GROK_SERVER_PORT: '9000' })).toMatchObject({ host: '127.0.0.1', port: 8001 });
     expect(parseCli(['--host', '::1', '--port', '7000'], { HOST: '127.0.0.1', PORT: '8001' })).toMatchObject({ host: '::1', port: 7000 });

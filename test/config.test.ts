@@ -132,7 +132,7 @@ describe('command line and environment', () => {
       configPath: 'a.yaml',
     });
     expect(parseCli([], { PORT: '9002', HOST: 'h2', SWITCHBOARD_CONFIG: 'b.yaml' })).toMatchObject({ port: 9002, host: 'h2', configPath: 'b.yaml' });
-    expect(parseCli([], {})).toMatchObject({ port: undefined, host: undefined, configPath: 'config.yaml' });
+    expect(parseCli([], {})).toMatchObject({ port: undefined, host: undefined, configPath: undefined });
   });
 
   it('rejects a bad port', () => {

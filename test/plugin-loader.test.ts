@@ -1,6 +1,13 @@
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CONTRACT_VERSION } from '../core/index.js';
 import { StartupError } from '../core/errors/gateway-error.js';
-import { prepare } from '../core/startup.js';
+import { versionProblem } from '../core/loader/contract-check.js';
+import { resolvePackage, typeScriptLoader } from '../core/loader/plugin-module.js';
+import { BUNDLED_CONFIG, prepare } from '../core/startup.js';
 import { startSwitchboard } from './helpers/switchboard.js';
 
 const fixtures = new URL('./fixtures/plugins/', import.meta.url).pathname;
@@ -36,9 +43,19 @@ describe('third-party plugins', () => {
     expect(msg).toContain('providers[0].volume: unknown key');
   });
 
-  it('refuses a plugin written for another contract version', async () => {
+  it('refuses a plugin written for a newer contract: upgrade Switchboard, both versions named', async () => {
     const msg = await startupError({ providers: [{ id: 'f', plugin: './future-provider.mjs' }] });
-    expect(msg).toContain('providers[0].plugin: plugin "./future-provider.mjs" declares contractVersion 2; this Switchboard speaks contract 1');
+    expect(msg).toContain(
+      `providers[0].plugin: plugin "./future-provider.mjs" is written for plugin contract 2, newer than this Switchboard's contract ${CONTRACT_VERSION}: upgrade Switchboard to a release that speaks contract 2`,
+    );
+  });
+
+  it('refuses a plugin written for an older contract: the plugin needs updating, both versions named', async () => {
+    const msg = await startupError({ providers: [{ id: 'p', plugin: './past-provider.mjs' }] });
+    expect(msg).toContain(
+      `providers[0].plugin: plugin "./past-provider.mjs" is written for plugin contract 0, older than this Switchboard's contract ${CONTRACT_VERSION}: the plugin needs updating to contract ${CONTRACT_VERSION}`,
+    );
+    expect(versionProblem('1')).toBe(`declares contractVersion "1"; expected an integer (this Switchboard speaks plugin contract ${CONTRACT_VERSION})`);
   });
 
   it('names every missing member', async () => {
@@ -151,5 +168,66 @@ describe('the admin-key guard extensions use', () => {
     } finally {
       await sb.close();
     }
+  });
+});
+
+/** A package `node_modules/<name>` in `dir` whose provider is named `label`; `exports` as given. */
+function fakePackage(dir: string, name: string, label: string, exports?: unknown): void {
+  const folder = join(dir, 'node_modules', name);
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'package.json'), JSON.stringify({ name, type: 'module', ...(exports ? { exports } : { main: 'index.js' }) }));
+  const plugin = (n: string) => `export default { kind: 'provider', contractVersion: ${CONTRACT_VERSION}, name: '${n}', optionsSchema: { type: 'object' }, create() {} };\n`;
+  writeFileSync(join(folder, 'index.js'), plugin(label));
+  writeFileSync(join(folder, 'wrong.cjs'), 'throw new Error("the CommonJS side was loaded");\n');
+}
+
+describe('where plugins come from', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'swb-loader-'));
+
+  it('a package name is looked up from the config file\'s folder first, then the working directory', async () => {
+    const configDir = join(tmp, 'config-folder');
+    const cwd = join(tmp, 'working-dir');
+    const elsewhere = join(tmp, 'elsewhere');
+    mkdirSync(elsewhere, { recursive: true });
+    // ESM-only beside the config (require() could not resolve it); a plain main in the working directory.
+    fakePackage(configDir, 'order-probe', 'from-config-folder', { '.': { require: './wrong.cjs', import: './index.js' } });
+    fakePackage(cwd, 'order-probe', 'from-working-dir');
+    const named = async (dir: string) =>
+      (await prepare({ raw: { state: { driver: 'memory' }, providers: [{ id: 'p', plugin: 'order-probe' }] }, dir }, { cwd })).plugins.providers[0].plugin.name;
+    expect(await named(configDir)).toBe('from-config-folder');
+    expect(await named(elsewhere)).toBe('from-working-dir');
+    const missing = await prepare({ raw: { providers: [{ id: 'p', plugin: 'order-probe' }] }, dir: elsewhere }, { cwd: elsewhere }).catch((e: Error) => e.message);
+    expect(missing).toContain('providers[0].plugin: unknown plugin "order-probe"; known: ');
+  });
+
+  it('a .ts plugin with no tsx anywhere Switchboard looks says to compile it or install tsx', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'swb-no-tsx-'));
+    await expect(typeScriptLoader([empty])).rejects.toThrow(
+      `it is TypeScript, and no TypeScript loader is installed: compile it to JavaScript (tsc) and name the .js file, or install tsx (npm install tsx) where Switchboard or the config file is (looked in ${empty})`,
+    );
+    // The same lookup finds tsx's ESM entry where it is installed (this checkout's devDependencies).
+    expect(resolvePackage('tsx/esm/api', [process.cwd()])).toMatch(/node_modules\/tsx\/dist\/esm\/api\/index\.mjs$/);
+  });
+
+  it('relative paths of the bundled config resolve against the working directory, not the package', async () => {
+    const cwd = join(tmp, 'bundled-cwd');
+    mkdirSync(cwd, { recursive: true });
+    const prepared = await prepare({ file: BUNDLED_CONFIG }, { env: {}, cwd });
+    expect(prepared.config.state.path).toBe(join(cwd, 'data', 'state.json'));
+    const data = await prepare({ file: BUNDLED_CONFIG }, { env: { SWITCHBOARD_DATA_DIR: '/var/lib/switchboard', SWITCHBOARD_STATE_DRIVER: 'memory' }, cwd });
+    expect(data.config.state).toMatchObject({ path: '/var/lib/switchboard/state.json', driver: 'memory' });
+    // Any other file keeps its own folder.
+    const other = join(tmp, 'other', 'config.yaml');
+    mkdirSync(dirname(other), { recursive: true });
+    copyFileSync(BUNDLED_CONFIG, other);
+    expect((await prepare({ file: other }, { env: {}, cwd })).config.state.path).toBe(join(tmp, 'other', 'data', 'state.json'));
+  });
+
+  it('a second copy of the core refuses to load, naming both files', async () => {
+    const copy = join(tmp, 'copy', 'core-instance.ts');
+    mkdirSync(dirname(copy), { recursive: true });
+    const real = fileURLToPath(new URL('../core/contract/core-instance.ts', import.meta.url));
+    copyFileSync(real, copy);
+    await expect(import(copy)).rejects.toThrow(`a second copy of Switchboard's core was loaded from ${copy}; the running server's is ${real}.`);
   });
 });

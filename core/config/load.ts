@@ -31,8 +31,11 @@ export interface ConfigDraft {
   problems: Problems;
 }
 
-/** Read, parse, interpolate and check a config file. Throws only when the file cannot be read or parsed. */
-export function readConfigFile(file: string, options: LoadOptions = {}): ConfigDraft {
+/**
+ * Read, parse, interpolate and check a config file. Throws only when the file cannot be read or
+ * parsed. Relative paths in it resolve against its folder, or against `dir` when given.
+ */
+export function readConfigFile(file: string, options: LoadOptions & { dir?: string } = {}): ConfigDraft {
   const path = resolve(file);
   let text: string;
   try {
@@ -50,7 +53,7 @@ export function readConfigFile(file: string, options: LoadOptions = {}): ConfigD
     throw new StartupError('SWB_ERR_CONFIG_INVALID', `${path} is not valid YAML:`, msgs);
   }
   const problems = new Problems(doc, lines);
-  return { config: buildConfig(doc.toJS() ?? {}, { ...options, dir: dirname(path), path }, problems), problems };
+  return { config: buildConfig(doc.toJS() ?? {}, { ...options, dir: options.dir ?? dirname(path), path }, problems), problems };
 }
 
 /** A draft from a plain object instead of a file (tests, embedding). */

@@ -14,9 +14,7 @@ export function contractProblems(value: unknown, kind: Kind): string[] {
     return [`declares kind ${JSON.stringify(p.kind)}; expected "${kind}"`];
   }
   const out: string[] = [];
-  if (p.contractVersion !== CONTRACT_VERSION) {
-    out.push(`declares contractVersion ${JSON.stringify(p.contractVersion)}; this Switchboard speaks contract ${CONTRACT_VERSION}`);
-  }
+  if (p.contractVersion !== CONTRACT_VERSION) out.push(versionProblem(p.contractVersion));
   if (typeof p.name !== 'string' || !p.name) out.push('is missing name (a string)');
   const schema = p.optionsSchema as Record<string, unknown> | undefined;
   if (kind === 'provider' || schema !== undefined) {
@@ -37,6 +35,20 @@ export function contractProblems(value: unknown, kind: Kind): string[] {
   const fn = kind === 'provider' ? 'create' : 'register';
   if (typeof p[fn] !== 'function') out.push(`is missing ${fn}()`);
   return out;
+}
+
+/**
+ * A plugin for another contract: one written for a newer contract needs a newer Switchboard, one
+ * for an older contract needs a release of the plugin for this one. Both versions are named.
+ */
+export function versionProblem(declared: unknown): string {
+  if (typeof declared !== 'number' || !Number.isInteger(declared)) {
+    return `declares contractVersion ${JSON.stringify(declared)}; expected an integer (this Switchboard speaks plugin contract ${CONTRACT_VERSION})`;
+  }
+  if (declared > CONTRACT_VERSION) {
+    return `is written for plugin contract ${declared}, newer than this Switchboard's contract ${CONTRACT_VERSION}: upgrade Switchboard to a release that speaks contract ${declared}`;
+  }
+  return `is written for plugin contract ${declared}, older than this Switchboard's contract ${CONTRACT_VERSION}: the plugin needs updating to contract ${CONTRACT_VERSION} (a newer release of it, or ask its author)`;
 }
 
 /** Why a created provider instance cannot serve (empty when it can). */

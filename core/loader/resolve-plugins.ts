@@ -14,15 +14,16 @@ export interface ResolvedPlugins {
 
 /**
  * Import every plugin the config names, check its contract and validate its options, adding
- * each problem to the draft at its YAML path. Disabled providers are checked too.
+ * each problem to the draft at its YAML path. Disabled providers are checked too. Plugin packages
+ * are looked up from the config's folder, then `cwd`, then Switchboard's own folder.
  */
-export async function resolvePlugins(draft: ConfigDraft, pluginsDir: string): Promise<ResolvedPlugins> {
+export async function resolvePlugins(draft: ConfigDraft, pluginsDir: string, cwd: string = process.cwd()): Promise<ResolvedPlugins> {
   const { config, problems } = draft;
   const out: ResolvedPlugins = { providers: [], extensions: [] };
   const cache = new Map<string, Promise<{ plugin: unknown } | { error: string }>>();
   const load = (spec: string, kind: 'provider' | 'extension') => {
     let p = cache.get(`${kind}:${spec}`);
-    if (!p) cache.set(`${kind}:${spec}`, (p = importPlugin(spec, { pluginsDir, configDir: config.dir, kind })));
+    if (!p) cache.set(`${kind}:${spec}`, (p = importPlugin(spec, { pluginsDir, configDir: config.dir, kind, cwd })));
     return p;
   };
 
