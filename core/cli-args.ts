@@ -15,7 +15,6 @@ export interface CliOptions {
 }
 
 export const USAGE = `Usage: switchboard [--config FILE] [--host HOST] [--port PORT] [--log-level LEVEL] [--check] [--version]
-       (from a checkout: npm start -- [options])
 
   --config FILE, -c   config file (env SWITCHBOARD_CONFIG; default ./config.yaml, else the bundled one)
   --host HOST         listen address (env HOST, or GROK_SERVER_HOST; default server.host)
