@@ -116,8 +116,9 @@ export function planSuite(plugin: ProviderPlugin<any>, o: DescribeProviderOption
       ctx = { plugin, entry, sb: await startKitSwitchboard(plugin, entry), upstream, settings, errorBodies: [] };
     },
     async teardown() {
-      await ctx?.sb.close();
+      // The upstream first: a provider that leaks an upstream call would hold the Switchboard's close.
       await upstream?.close();
+      await ctx?.sb.close();
     },
     checks: CHECKS.map((c) => {
       const skip = skipOf(c);
