@@ -12,6 +12,7 @@ import type { Scenario, ScenarioKind } from './upstream.js';
 
 interface FailureCase {
   id: string;
+  /** The title, `%k` standing for the expected kind. */
   title: string;
   scenario: (ctx: KitContext) => Scenario;
   kind: FailureKind;
@@ -32,11 +33,11 @@ function coolingUntil(ctx: KitContext): number {
 }
 
 const CASES: FailureCase[] = [
-  { id: 'status-401', title: '401 is credential_invalid', scenario: () => ({ kind: 'status', status: 401, message: 'invalid api key' }), kind: 'credential_invalid' },
-  { id: 'status-403', title: '403 is credential_invalid', scenario: () => ({ kind: 'status', status: 403, message: 'forbidden' }), kind: 'credential_invalid' },
+  { id: 'status-401', title: '401 is %k', scenario: () => ({ kind: 'status', status: 401, message: 'invalid api key' }), kind: 'credential_invalid' },
+  { id: 'status-403', title: '403 is %k', scenario: () => ({ kind: 'status', status: 403, message: 'forbidden' }), kind: 'credential_invalid' },
   {
     id: 'rate-limit-retry-after',
-    title: `429 with Retry-After is rate_limited, resting the credential for the stated ${RETRY_AFTER_S} s`,
+    title: `429 with Retry-After is %k, resting the credential for the stated ${RETRY_AFTER_S} s`,
     scenario: () => ({ kind: 'status', status: 429, headers: { 'retry-after': String(RETRY_AFTER_S) }, message: 'rate limit exceeded' }),
     kind: 'rate_limited',
     then(ctx, answer) {
@@ -45,19 +46,19 @@ const CASES: FailureCase[] = [
       if (answer.status !== 429 || !answer.headers['retry-after']) throw new ConformanceError(`the client got ${answer.status}${answer.headers['retry-after'] ? '' : ' without Retry-After'}, not 429 with Retry-After`);
     },
   },
-  { id: 'rate-limit', title: '429 without Retry-After is rate_limited', scenario: () => ({ kind: 'status', status: 429, message: 'rate limit exceeded' }), kind: 'rate_limited' },
-  { id: 'status-500', title: '500 is transient', scenario: () => ({ kind: 'status', status: 500, message: 'internal error' }), kind: 'transient' },
-  { id: 'hang', title: 'an upstream that never answers is transient (first-byte timeout)', scenario: () => ({ kind: 'hang' }), kind: 'transient' },
+  { id: 'rate-limit', title: '429 without Retry-After is %k', scenario: () => ({ kind: 'status', status: 429, message: 'rate limit exceeded' }), kind: 'rate_limited' },
+  { id: 'status-500', title: '500 is %k', scenario: () => ({ kind: 'status', status: 500, message: 'internal error' }), kind: 'transient' },
+  { id: 'hang', title: 'an upstream that never answers is %k (first-byte timeout)', scenario: () => ({ kind: 'hang' }), kind: 'transient' },
   {
     id: 'cut-stream',
-    title: 'a stream cut mid-way is transient, and the client sees an error, not [DONE]',
+    title: 'a stream cut mid-way is %k, and the client sees an error, not [DONE]',
     scenario: (ctx) => ({ kind: 'cut', afterFrames: ctx.settings.cutAfterFrames }),
     kind: 'transient',
     stream: true,
   },
   {
     id: 'client-error',
-    title: "a 400 (the client's mistake) is request_invalid and not held against the credential",
+    title: "a 400 (the client's mistake) is %k and not held against the credential",
     scenario: () => ({ kind: 'status', status: 400, message: 'messages: invalid value' }),
     kind: 'request_invalid',
     then(ctx, answer) {
@@ -73,7 +74,7 @@ function failureCheck(fc: FailureCase): Check {
   const scenarioKind: ScenarioKind = fc.id === 'hang' ? 'hang' : fc.id === 'cut-stream' ? 'cut' : 'status';
   return {
     id: fc.id,
-    title: fc.title,
+    title: (settings) => fc.title.replace('%k', settings.kinds[fc.id] ?? fc.kind),
     groups: ['failures'],
     needs: [scenarioKind],
     async run(ctx) {
@@ -89,7 +90,7 @@ function failureCheck(fc: FailureCase): Check {
         answer = s;
       } else {
         const a = await postChat(ctx.sb.origin, chatBody(ctx));
-        if (a.status === 200) throw new ConformanceError(`the client got 200 for the upstream's ${describe(fc)}`);
+        if (a.status === 200) throw new ConformanceError(`the client got 200 for ${describe(fc)} from the upstream`);
         ctx.errorBodies.push(a.text);
         answer = a;
       }

@@ -107,8 +107,10 @@ export function planSuite(plugin: ProviderPlugin<any>, o: DescribeProviderOption
         credentials,
         models: [o.model],
         timeouts: { firstByteMs: 1000, idleMs: 1000, totalMs: 8000, ...o.timeouts },
-        // One attempt and no tripping: each check's failure is counted once, and the next check starts clean.
+        // One attempt, no tripping, no waiting out a cooldown: each check's failure is counted once
+        // and answered at once, and the next check starts clean.
         retry: { attempts: 1 },
+        pool: { waitForCooldownMs: 0 },
         breaker: { consecutiveFailures: 1000 },
         cooldowns: { transientSkipRequests: 0 },
         ...o.entry,
@@ -122,9 +124,10 @@ export function planSuite(plugin: ProviderPlugin<any>, o: DescribeProviderOption
     },
     checks: CHECKS.map((c) => {
       const skip = skipOf(c);
+      const title = typeof c.title === 'function' ? c.title(settings) : c.title;
       return {
         id: c.id,
-        name: skip ? `${c.title} (skipped: ${skip})` : c.title,
+        name: skip ? `${title} (skipped: ${skip})` : title,
         skip,
         async run() {
           if (!ctx) throw new Error('the suite did not start (see the setup error)');

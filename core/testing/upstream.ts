@@ -30,14 +30,12 @@ export type Scenario =
 
 export type ScenarioKind = Scenario['kind'];
 
-/** One chat call as the upstream saw it. */
+/** One chat call as the upstream saw it: the kit only reads its times; a fake records more beside them. */
 export interface UpstreamCall {
   /** When it arrived (epoch ms). */
   at: number;
   /** When its request or socket closed (epoch ms), however it closed: set by the fake. */
   closedAt?: number;
-  /** The secret-bearing headers and body are the fake's business; the kit only reads times. */
-  [detail: string]: unknown;
 }
 
 export interface ScriptableUpstream {

@@ -5,6 +5,7 @@
  */
 import type { Scenario, ScriptableUpstream, UpstreamCall } from '../../core/testing/index.js';
 import { startFakeOpenAI, type Behaviour as OpenAIBehaviour } from '../fakes/openai-upstream.js';
+import { startFakeGitHubModels } from '../fakes/github-models.js';
 import { startFakeAnthropic, type Behaviour as AnthropicBehaviour } from '../fakes/anthropic-upstream.js';
 
 /** A fake OpenAI-compatible upstream (test/fakes/openai-upstream.ts) as a ScriptableUpstream. */
@@ -67,5 +68,45 @@ export async function anthropicUpstream(): Promise<ScriptableUpstream> {
     next: (...s) => up.script(...s.map(toBehaviour)),
     reset: () => up.reset(),
     close: () => up.close(),
+  };
+}
+
+/**
+ * The fake GitHub Models (test/fakes/github-models.ts) as a ScriptableUpstream, each scenario a
+ * one-request script for any token. Its 429s always state the wait, as the real service's do, and
+ * its answers are text: the suite declares those checks skipped.
+ */
+export async function githubUpstream(): Promise<ScriptableUpstream> {
+  const gh = await startFakeGitHubModels();
+  const play = (s: Scenario): void => {
+    const once = { count: 1 };
+    switch (s.kind) {
+      case 'reply':
+        return;
+      case 'slow':
+        return void gh.fail('*', { status: 'slow', delayMs: Math.max(s.delayMs, 300), ...once });
+      case 'hang':
+        return void gh.fail('*', { status: 'hang', ...once });
+      case 'cut':
+        return void gh.fail('*', { status: 'cut', afterEvents: s.afterFrames, ...once });
+      case 'status':
+        if (s.status === 429) return void gh.limit('*', { type: 'minute', waitSeconds: Number(s.headers?.['retry-after'] ?? 29), ...once });
+        // Its 400 with a body of the reference: the content filter refusing the prompt.
+        if (s.status === 400) return void gh.fail('*', { status: 'content_filter', ...once });
+        return void gh.fail('*', { status: s.status as 401 | 403 | 500, ...once, ...(s.message && { body: { error: { code: 'scripted', message: s.message } } }) });
+    }
+  };
+  const chat = () => gh.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/chat/completions'));
+  return {
+    url: gh.inferenceUrl,
+    get calls(): UpstreamCall[] {
+      return chat();
+    },
+    next: (...s) => s.forEach(play),
+    reset: () => {
+      gh.clear();
+      gh.requests.length = 0;
+    },
+    close: () => gh.close(),
   };
 }
