@@ -48,13 +48,17 @@ export function summarize(completion: ChatCompletion | undefined): Folded {
 
 /**
  * The role chunk first, `finish_reason` on the last chunk with choices, and after it at most a
- * usage-only chunk (`choices: []`): what every client's stream reader relies on.
+ * usage-only chunk (`choices: []`): what every client's stream reader relies on. With
+ * `roleOptional` (a provider's own chunks: the core puts a role chunk first when they have none),
+ * a stream without any role passes, but a role after the first chunk still fails.
  */
-export function assertChunkOrder(chunks: readonly unknown[], where: string): void {
+export function assertChunkOrder(chunks: readonly unknown[], where: string, opts: { roleOptional?: boolean } = {}): void {
   const cs = chunks.map((c) => peekChunk(c as ChatChunk));
   if (!cs.length) fail(`${where}: the stream has no chunks`);
   const first = cs[0].choices?.[0]?.delta;
-  if (first?.role !== 'assistant') fail(`${where}: chunk 1 carries no role 'assistant' (its delta is ${show(first ?? null)}): the role chunk must come first`);
+  const late = cs.findIndex((c, i) => i > 0 && c.choices?.some((ch) => ch.delta?.role));
+  if (late !== -1) fail(`${where}: chunk ${late + 1} carries the role, after chunk 1 (${show(first ?? null)}): the role chunk must come first`);
+  if (first?.role !== 'assistant' && !opts.roleOptional) fail(`${where}: chunk 1 carries no role 'assistant' (its delta is ${show(first ?? null)}): the role chunk must come first`);
   const at = cs.findIndex((c) => c.choices?.some((ch) => ch.finish_reason));
   if (at === -1) fail(`${where}: no chunk carries a finish_reason (${cs.length} chunks)`);
   const reason = cs[at].choices.find((ch) => ch.finish_reason)?.finish_reason;

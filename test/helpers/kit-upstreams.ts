@@ -6,6 +6,7 @@
 import type { Scenario, ScriptableUpstream, UpstreamCall } from '../../core/testing/index.js';
 import { startFakeOpenAI, type Behaviour as OpenAIBehaviour } from '../fakes/openai-upstream.js';
 import { startFakeGitHubModels } from '../fakes/github-models.js';
+import { startFakeGrok, type GrokScript } from '../fakes/grok-web.js';
 import { startFakeAnthropic, type Behaviour as AnthropicBehaviour } from '../fakes/anthropic-upstream.js';
 
 /** A fake OpenAI-compatible upstream (test/fakes/openai-upstream.ts) as a ScriptableUpstream. */
@@ -108,5 +109,64 @@ export async function githubUpstream(): Promise<ScriptableUpstream> {
       gh.requests.length = 0;
     },
     close: () => gh.close(),
+  };
+}
+
+/**
+ * The fake grok.com (test/fakes/grok-web.ts) as a ScriptableUpstream, over its WebSocket chat
+ * gateway: each scenario a one-turn script at the handshake (statuses, hang) or in the turn (slow,
+ * cut); a call is one gateway turn, closed when its socket closed. Scripts apply to any account.
+ */
+export async function grokUpstream(): Promise<ScriptableUpstream & { assetsUrl: string }> {
+  const grok = await startFakeGrok();
+  const once = { on: 'gateway', count: 1 } as const;
+  const status = (s: Extract<Scenario, { kind: 'status' }>): GrokScript => {
+    const body = s.message ? { code: 3, message: s.message, details: [] } : undefined;
+    const wait = s.headers?.['retry-after'];
+    switch (s.status) {
+      case 401:
+        return { kind: 'unauthorized', body, ...once };
+      case 403:
+        return { kind: 'forbidden', body, ...once };
+      case 429:
+        return { kind: 'rate-limited', ...(wait !== undefined && { waitSeconds: Number(wait) }), body, ...once };
+      // grok.com's other statuses come as its gRPC-style error bodies, as server-error plays them.
+      default:
+        return { kind: 'server-error', status: s.status, body, ...once };
+    }
+  };
+  const toScript = (s: Scenario): GrokScript | undefined => {
+    switch (s.kind) {
+      case 'reply':
+        return undefined;
+      case 'slow':
+        return { kind: 'slow', delayMs: Math.max(s.delayMs, 300), ...once };
+      case 'hang':
+        return { kind: 'hang', ...once };
+      case 'cut':
+        return { kind: 'cut', afterFrames: s.afterFrames, ...once };
+      case 'status':
+        return status(s);
+    }
+  };
+  return {
+    url: grok.url,
+    assetsUrl: grok.assetsUrl,
+    get calls(): UpstreamCall[] {
+      return grok.gatewayTurns.map((t) => ({
+        at: t.openedAt,
+        get closedAt() {
+          return t.closedAt;
+        },
+      }));
+    },
+    next: (...s) => {
+      for (const x of s) {
+        const script = toScript(x);
+        if (script) grok.script('*', script);
+      }
+    },
+    reset: () => grok.clear(),
+    close: () => grok.close(),
   };
 }
