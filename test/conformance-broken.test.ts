@@ -38,6 +38,13 @@ describe('the conformance kit on a broken provider', () => {
     expect(r.message).toMatch(/^the upstream request stayed open 1\.\d s after the client left \(limit 1\.0 s\)/);
   });
 
+  it('fails secrets when the provider logs the Authorization header, without printing the secret itself', async () => {
+    const r = byId(await run('logs-secret', ['fold', 'secrets']), 'secrets');
+    expect(r.status).toBe('failed');
+    expect(r.message).toMatch(/^a log line \(.*"authorization":"Bearer <secret>".*\) contains the credential sk-…[0-9a-z]{4}·[0-9a-f]{4} in full$/);
+    expect(r.message).not.toContain('sk-conformance-secret');
+  });
+
   it("fails client-error when a 400 is blamed on the credential", async () => {
     const r = byId(await run('blames-400', ['client-error', 'status-401']), 'client-error');
     expect(r.status).toBe('failed');
