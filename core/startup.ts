@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { assertNoProblems, readConfigFile, readConfigObject, type LoadOptions } from './config/load.js';
 import type { Config } from './config/types.js';
 import { BUILTIN_PLUGINS_DIR } from './loader/plugin-module.js';
-import { resolvePlugins, type ResolvedPlugins } from './loader/resolve-plugins.js';
+import { resolvePlugins, type InMemoryPlugins, type ResolvedPlugins } from './loader/resolve-plugins.js';
 
 export interface Prepared {
   config: Config;
@@ -11,6 +11,12 @@ export interface Prepared {
 }
 
 export type ConfigSource = { file: string } | { raw: unknown; dir: string };
+
+export interface PrepareOptions extends LoadOptions {
+  pluginsDir?: string;
+  /** Plugin objects by name, used instead of importing a module of that name (the testing kit's seam). */
+  plugins?: InMemoryPlugins;
+}
 
 /**
  * The config.yaml Switchboard ships, at the package's root: one folder up from the sources
@@ -27,12 +33,12 @@ export const BUNDLED_CONFIG = fileURLToPath(new URL(import.meta.url.endsWith('.t
  * package's folder: an installed package may be read-only, and a reinstall wipes it. Plugin
  * packages are looked up from the config file's folder, then the working directory.
  */
-export async function prepare(source: ConfigSource, options: LoadOptions & { pluginsDir?: string; cwd?: string } = {}): Promise<Prepared> {
+export async function prepare(source: ConfigSource, options: PrepareOptions & { cwd?: string } = {}): Promise<Prepared> {
   const cwd = options.cwd ?? process.cwd();
   const draft =
     'file' in source
       ? readConfigFile(source.file, { ...options, ...(resolve(source.file) === BUNDLED_CONFIG ? { dir: resolve(cwd) } : {}) })
       : readConfigObject(source.raw, { ...options, dir: source.dir });
-  const plugins = await resolvePlugins(draft, options.pluginsDir ?? BUILTIN_PLUGINS_DIR, cwd);
+  const plugins = await resolvePlugins(draft, options.pluginsDir ?? BUILTIN_PLUGINS_DIR, cwd, options.plugins);
   return { config: assertNoProblems(draft), plugins };
 }

@@ -33,6 +33,14 @@ describe('architecture', () => {
     expect([...present].filter((l) => !layers.includes(l))).toEqual([]);
   });
 
+  it('keeps the testing kit on top: above app, so nothing the server runs imports it', () => {
+    const layers = documentedLayers();
+    expect(layers.at(-1)).toBe('testing');
+    expect(layers.indexOf('testing')).toBeGreaterThan(layers.indexOf('app'));
+    const into = [...graph].flatMap(([from, tos]) => tos.filter((t) => t.startsWith('core/testing/') && !from.startsWith('core/testing/')).map((t) => `${from} -> ${t}`));
+    expect(into).toEqual([]);
+  });
+
   it('the checks fail on a wrong-way import and on a type-only cycle', () => {
     const bad: Graph = new Map([
       ['core/contract/provider.ts', ['core/pool/lease.ts']],

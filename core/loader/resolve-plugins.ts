@@ -13,15 +13,23 @@ export interface ResolvedPlugins {
 }
 
 /**
+ * Plugin objects already in memory, by the name a config's `plugin:` (or `plugins:` key) uses
+ * for them: the conformance kit starts the plugin under test so, without a file to import. They
+ * take precedence over built-ins and packages of that name, and are checked like imported ones.
+ */
+export type InMemoryPlugins = Readonly<Record<string, unknown>>;
+
+/**
  * Import every plugin the config names, check its contract and validate its options, adding
  * each problem to the draft at its YAML path. Disabled providers are checked too. Plugin packages
  * are looked up from the config's folder, then `cwd`, then Switchboard's own folder.
  */
-export async function resolvePlugins(draft: ConfigDraft, pluginsDir: string, cwd: string = process.cwd()): Promise<ResolvedPlugins> {
+export async function resolvePlugins(draft: ConfigDraft, pluginsDir: string, cwd: string = process.cwd(), inMemory: InMemoryPlugins = {}): Promise<ResolvedPlugins> {
   const { config, problems } = draft;
   const out: ResolvedPlugins = { providers: [], extensions: [] };
   const cache = new Map<string, Promise<{ plugin: unknown } | { error: string }>>();
   const load = (spec: string, kind: 'provider' | 'extension') => {
+    if (Object.hasOwn(inMemory, spec)) return Promise.resolve({ plugin: inMemory[spec] });
     let p = cache.get(`${kind}:${spec}`);
     if (!p) cache.set(`${kind}:${spec}`, (p = importPlugin(spec, { pluginsDir, configDir: config.dir, kind, cwd })));
     return p;

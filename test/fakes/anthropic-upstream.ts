@@ -30,8 +30,8 @@ export interface AnthropicRequest {
 
 /** What the fake does with one `POST /v1/messages`. */
 export type Behaviour =
-  /** answer: `text` (default: derived from the request), a `tool` call, extra response `headers` */
-  | ({ kind: 'ok'; headers?: Record<string, string> } & OkAnswer)
+  /** answer: `text` (default: derived from the request), a `tool` call, extra response `headers`; a stream's events `delayMs` apart (default 1) */
+  | ({ kind: 'ok'; headers?: Record<string, string>; delayMs?: number } & OkAnswer)
   /** an error answer in Anthropic's envelope */
   | { kind: 'error'; status: number; type: string; message?: string; headers?: Record<string, string> }
   /** accept the request and never answer */
@@ -201,7 +201,7 @@ async function stream(res: http.ServerResponse, m: Message, b: Behaviour, header
     const text = frame(...all[i]);
     rec.sent += text;
     res.write(text);
-    await sleep(1);
+    await sleep(b.kind === 'ok' ? (b.delayMs ?? 1) : 1);
   }
   res.end();
 }

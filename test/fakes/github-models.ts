@@ -152,7 +152,11 @@ export interface ScriptedLimit {
 
 /** A scripted failure. Numbers answer the reference's body for that status. */
 export interface ScriptedFailure {
-  status: 401 | 403 | 410 | 413 | 500 | 502 | 503 | 504 | 'unavailable_model' | 'content_filter' | 'reset' | 'hang';
+  status: 401 | 403 | 410 | 413 | 500 | 502 | 503 | 504 | 'unavailable_model' | 'content_filter' | 'reset' | 'hang' | 'cut' | 'slow';
+  /** `cut`: stream this many events (the prelude counts), then drop the connection (default 3). */
+  afterEvents?: number;
+  /** `slow`: the delay between stream events, ms. */
+  delayMs?: number;
   model?: string;
   count?: number;
   /** Replace the body: a string is sent as `text/plain` (`Bad credentials`, say), anything else as JSON. */
@@ -294,6 +298,8 @@ const EMBEDDINGS_PATH = /^(?:\/orgs\/([^/]+))?\/inference\/embeddings$/;
 const bare = (id: string) => id.slice(id.indexOf('/') + 1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How a scripted stream is played: cut after some events, or slowed down. */
+interface StreamShape { cutAfter?: number; delayMs?: number }
 interface Script { token: string; model?: string; left: number; answer: ScriptedLimit | ScriptedFailure }
 interface Window { start: number; requests: number; tokens: number }
 type Answer = { status: number; body: unknown; headers?: Record<string, string> };
@@ -344,8 +350,8 @@ export async function startFakeGitHubModels(options: FakeGitHubModelsOptions = {
     };
   }
 
-  /** The first matching script's answer; `'reset' | 'hang'` for those failures. */
-  function scripted(token: string, model: FakeModel | undefined, rawModel: string): Answer | 'reset' | 'hang' | undefined {
+  /** The first matching script's answer; `'reset' | 'hang'` for those failures; a stream's shape for `cut` and `slow`. */
+  function scripted(token: string, model: FakeModel | undefined, rawModel: string): Answer | 'reset' | 'hang' | StreamShape | undefined {
     const s = scripts.find((x) => (x.token === '*' || x.token === token) && (!x.model || x.model === model?.id || x.model === rawModel));
     if (!s) return undefined;
     if (--s.left <= 0) scripts = scripts.filter((x) => x !== s);
@@ -356,11 +362,13 @@ export async function startFakeGitHubModels(options: FakeGitHubModelsOptions = {
       return tooMany(a.type, n, a.waitSeconds ?? LIMIT_TYPES[a.type].wait, a.body === 'text');
     }
     if (a.status === 'reset' || a.status === 'hang') return a.status;
+    if (a.status === 'cut') return { cutAfter: a.afterEvents ?? 3 };
+    if (a.status === 'slow') return { delayMs: a.delayMs ?? 100 };
     const answer = failure(a.status, model, rawModel);
     return a.body === undefined ? answer : { ...answer, body: a.body };
   }
 
-  function failure(status: Exclude<ScriptedFailure['status'], 'reset' | 'hang'>, model: FakeModel | undefined, rawModel: string): Answer {
+  function failure(status: Exclude<ScriptedFailure['status'], 'reset' | 'hang' | 'cut' | 'slow'>, model: FakeModel | undefined, rawModel: string): Answer {
     switch (status) {
       case 401: return { status, body: UNAUTHORIZED };
       case 403: return { status, body: err('no_access', `No access to model: ${rawModel}`) };
@@ -426,7 +434,8 @@ export async function startFakeGitHubModels(options: FakeGitHubModelsOptions = {
     const s = scripted(rec.token, model, rawModel);
     if (s === 'hang') return;
     if (s === 'reset') return void req.socket.destroy();
-    if (s) return send(rec, res, s);
+    const shape = s && !('status' in s) ? s : undefined;
+    if (s && 'status' in s) return send(rec, res, s);
     if (!model) return send(rec, res, { status: 404, body: err('unknown_model', `Unknown model: ${rawModel}`) });
     if (isEmbedding(model) === Boolean(chat)) {
       const op = chat ? 'chatCompletion' : 'embeddings';
@@ -436,11 +445,11 @@ export async function startFakeGitHubModels(options: FakeGitHubModelsOptions = {
     const key = `${options.accounts?.[rec.token] ?? rec.token}\u0000${model.id}`;
     const limited = limiters(key, now);
     if (limited) return send(rec, res, limited);
-    if (chat) return chatCompletion(rec, res, model, key, now);
+    if (chat) return chatCompletion(rec, res, model, key, now, shape);
     return embeddings(rec, res, model, key, now);
   }
 
-  async function chatCompletion(rec: GitHubRecordedRequest, res: http.ServerResponse, model: FakeModel, key: string, now: number): Promise<void> {
+  async function chatCompletion(rec: GitHubRecordedRequest, res: http.ServerResponse, model: FakeModel, key: string, now: number, shape: StreamShape = {}): Promise<void> {
     const body = rec.body!;
     const messages = body.messages;
     if (!Array.isArray(messages) || messages.length === 0 || messages.some((m: { content?: unknown; tool_calls?: unknown }) => !m || (m.content == null && !m.tool_calls))) {
@@ -499,10 +508,16 @@ export async function startFakeGitHubModels(options: FakeGitHubModelsOptions = {
     }
     rec.status = 200;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...commonHeaders(), ...headers });
-    for (const e of [...events.map((x) => JSON.stringify(x)), '[DONE]']) {
+    const all = [...events.map((x) => JSON.stringify(x)), '[DONE]'];
+    for (let i = 0; i < all.length; i++) {
       if (res.destroyed) return;
-      res.write(`data: ${e}\n\n`);
-      if (options.chunkDelayMs) await sleep(options.chunkDelayMs);
+      if (i === shape.cutAfter) {
+        await sleep(30); // let the events already written arrive before the reset
+        return void res.socket?.destroy();
+      }
+      res.write(`data: ${all[i]}\n\n`);
+      const delay = shape.delayMs ?? options.chunkDelayMs;
+      if (delay) await sleep(delay);
     }
     res.end();
   }
