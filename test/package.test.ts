@@ -245,12 +245,17 @@ export default defineProvider({
     expect(await server.exited, server.err()).toBe(0);
   });
 
-  it('the example type-checks against the packed declarations (// @ts-check, JSDoc types from switchboard)', async () => {
+  it('the examples type-check against the packed declarations (// @ts-check, JSDoc types from switchboard and switchboard/testing)', async () => {
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     const example = join(app, 'node_modules', 'switchboard-extension-hello', 'index.js');
     if (!existsSync(example)) cpSync(join(repo, 'examples', 'extension-hello'), join(app, 'node_modules', 'switchboard-extension-hello'), { recursive: true });
+    // The Ollama provider with its fake and its tests (switchboard/testing's types too), outside
+    // node_modules, where tsc checks the JavaScript files they import as well.
+    const ollama = join(app, 'provider-ollama');
+    cpSync(join(repo, 'examples', 'provider-ollama'), ollama, { recursive: true });
+    const ollamaFiles = ['index.js', 'test/fake-ollama.js', 'test/conformance.test.js'].map((f) => join(ollama, f));
     const args = ['--noEmit', '--allowJs', '--checkJs', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022'];
-    const checked = await run(process.execPath, [tsc, ...args, '--typeRoots', join(repo, 'node_modules', '@types'), '--types', 'node', example], { cwd: app });
+    const checked = await run(process.execPath, [tsc, ...args, '--typeRoots', join(repo, 'node_modules', '@types'), '--types', 'node', example, ...ollamaFiles], { cwd: app });
     expect(checked.out + checked.err).toBe('');
     expect(checked.code).toBe(0);
   }, 30_000);
