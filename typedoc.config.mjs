@@ -1,0 +1,33 @@
+// `npm run docs`: the plugin contract's reference (docs/reference/), in markdown so it reads on
+// GitHub, from the TSDoc of the package's public entry points.
+import { existsSync } from 'node:fs';
+
+const entryPoints = ['core/index.ts', 'core/testing/index.ts'].filter((f) => existsSync(f));
+
+/** @type {Partial<import('typedoc').TypeDocOptions & import('typedoc-plugin-markdown').PluginOptions>} */
+// Types the extension kit's services mention but do not export: the core's internals (config,
+// router, pool internals, state drivers). An extension uses them through the services' methods;
+// their shape may change without a contract version, so the reference names them without a page.
+const internals = [
+  'AccessLog', 'AdaptiveRpm', 'ClientError', 'Config', 'CredentialChanges', 'CredentialRecord', 'Dispatcher', 'Drain',
+  'Exchange', 'ImageFiles', 'KeyValueOptions', 'KeyValueStore', 'Lease', 'LeaseOwner', 'ModelCatalog', 'ModelRecord',
+  'ModelRouter', 'PoolSettings', 'ProviderConfig', 'ProviderPolicies', 'SharedEvents', 'SharedGate', 'Tried', 'WindowCounts',
+];
+
+export default {
+  entryPoints,
+  tsconfig: 'tsconfig.json',
+  plugin: ['typedoc-plugin-markdown'],
+  out: 'docs/reference',
+  name: 'switchboard',
+  readme: 'none',
+  skipErrorChecking: true,
+  excludePrivate: true,
+  excludeInternal: true,
+  githubPages: false,
+  disableSources: true,
+  hideGenerator: true,
+  cleanOutputDir: true,
+  intentionallyNotExported: internals,
+  treatWarningsAsErrors: true,
+};
