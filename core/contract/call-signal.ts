@@ -1,5 +1,3 @@
-type Listener = (event?: unknown) => void;
-
 /**
  * A minimal abort signal: the part of `AbortSignal` undici and most code use (`aborted`, `reason`,
  * `addEventListener`/`removeEventListener('abort')`). An `AbortController` per request plus its
@@ -9,16 +7,16 @@ type Listener = (event?: unknown) => void;
 export class CallSignal {
   aborted = false;
   reason: unknown = undefined;
-  #listeners: Listener[] | undefined;
+  #listeners: ((event?: unknown) => void)[] | undefined;
   #real: AbortController | undefined;
 
-  addEventListener(type: string, listener: Listener): void {
+  addEventListener(type: string, listener: (event?: unknown) => void): void {
     if (type !== 'abort') return;
     if (this.aborted) return;
     (this.#listeners ??= []).push(listener);
   }
 
-  removeEventListener(type: string, listener: Listener): void {
+  removeEventListener(type: string, listener: (event?: unknown) => void): void {
     if (type !== 'abort' || !this.#listeners) return;
     const i = this.#listeners.indexOf(listener);
     if (i !== -1) this.#listeners.splice(i, 1);

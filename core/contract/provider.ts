@@ -245,6 +245,7 @@ export function defineProvider<Options>(plugin: ProviderPlugin<Options>): Provid
   return plugin;
 }
 
+/** One resilience section of a `providers[]` entry (`pool`, `retry`, ...), as written in the config: checked by the core, not by the plugin. */
 export type Section = Record<string, unknown>;
 
 /** The resilience keys of one `providers[]` entry, as written (all optional). */

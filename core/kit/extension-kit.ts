@@ -9,6 +9,8 @@ export type { SwitchboardServices } from '../http/services.js';
 export type { ChatResponder } from '../http/chat-responder.js';
 export type { ChatFormat, EventSink, StreamRenderer } from '../http/chat-format.js';
 export type { Answer } from '../dispatch/dispatcher.js';
+export type { TokenUsage } from '../canonical/usage.js';
+export type { RouteTarget } from '../config/types.js';
 export type { RequestOutcome, RequestOutcomes, OutcomeListener } from '../http/request-outcomes.js';
 export { CLIENT_CLOSED } from '../http/request-outcomes.js';
 export type { AccessEntry } from '../http/access-log.js';

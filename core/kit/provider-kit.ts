@@ -20,6 +20,7 @@ export {
   type ProviderPlugin,
   type ProviderDefaults,
   type ProviderSections,
+  type Section,
   type QuotaObservation,
   type Timeouts,
   type UpstreamFailure,
@@ -47,5 +48,5 @@ export { statedWaitMs, quotaFromHeaders, parseDuration } from '../upstream/retry
 export { openaiCompatible, openaiModelList, type ModelDiscovery, type OpenAICompatibleOptions } from '../upstream/openai-compatible.js';
 
 // Errors a plugin may throw for the client to see (a bad option value, an unsupported input).
-export { GatewayError } from '../errors/gateway-error.js';
+export { GatewayError, type GatewayErrorOptions, type ErrorEnvelope } from '../errors/gateway-error.js';
 export { ERRORS, type ErrorId } from '../errors/registry.js';

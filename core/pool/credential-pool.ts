@@ -42,8 +42,8 @@ export interface PoolInit {
  * A provider's credentials and what is known of each: which may serve a model now (enabled, not
  * cooling down, not denied it, under its concurrency cap, past its throttle interval), which one
  * to use by strategy, and what every outcome does to it. Callers that must wait for a throttled
- * or busy credential queue in arrival order. A façade: who is in the pool is {@link Membership},
- * which one serves is {@link select}, what a start and an outcome do to a record is leasing.ts
+ * or busy credential queue in arrival order. A façade: who is in the pool is `Membership`,
+ * which one serves is `select`, what a start and an outcome do to a record is leasing.ts
  * and outcomes.ts; this class holds them together with the cursor, the queue and the store.
  */
 export class CredentialPool implements LeaseOwner {
@@ -81,7 +81,7 @@ export class CredentialPool implements LeaseOwner {
   /**
    * Lease a credential for `model`: at once when one may serve (the usual case, no promise), after
    * a wait in the queue when all that could serve are throttled or busy. Throws
-   * {@link PoolExhausted} when none can serve and none will soon, and a 429/503 GatewayError when
+   * `PoolExhausted` when none can serve and none will soon, and a 429/503 GatewayError when
    * the queue is full or the wait times out.
    */
   acquire(model: string, signal: CallSignal, tried?: Tried): Lease | Promise<Lease> {
@@ -123,7 +123,7 @@ export class CredentialPool implements LeaseOwner {
   }
 
   /**
-   * @internal (the queue) The selector's choice (see {@link select}); when it is to wait for a
+   * @internal (the queue) The selector's choice (see `select`); when it is to wait for a
    * throttle, the queue wakes when the nearest one ends.
    */
   pick(model: string, now: number, tried: Tried | undefined): PoolEntry | typeof WAIT | PoolExhausted {
@@ -219,7 +219,7 @@ export class CredentialPool implements LeaseOwner {
     return this.current;
   }
 
-  /** The credentials an admin's name matches (see {@link Membership.findAll}). */
+  /** The credentials an admin's name matches (see `Membership.findAll`). */
   findAll(token: string): PoolEntry[] {
     return this.#members.findAll(token);
   }

@@ -1,8 +1,6 @@
 import type { QuotaObservation } from '../contract/provider.js';
 import { headerValue as first, type HeaderMap } from './header-value.js';
 
-type Headers = HeaderMap | undefined;
-
 /** `1s`, `6m0s`, `20ms`, `1h2m3.5s` (OpenAI's reset headers) or plain seconds, in ms. */
 export function parseDuration(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -18,7 +16,7 @@ export function parseDuration(text: string | undefined): number | undefined {
  * How long the upstream asked us to wait, in ms: `retry-after-ms`, then `Retry-After` (seconds or
  * an HTTP date), then OpenAI's `x-ratelimit-reset-requests`. Undefined when it did not say.
  */
-export function statedWaitMs(headers: Headers, now: number): number | undefined {
+export function statedWaitMs(headers: HeaderMap | undefined, now: number): number | undefined {
   const ms = first(headers, 'retry-after-ms');
   if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms.trim())) return Math.round(Number(ms));
   const ra = first(headers, 'retry-after');
@@ -33,7 +31,7 @@ export function statedWaitMs(headers: Headers, now: number): number | undefined 
 
 
 /** Read `x-ratelimit-{remaining,limit,reset}-requests`; undefined when the upstream sends none. */
-export function quotaFromHeaders(headers: Headers, now: number): QuotaObservation | undefined {
+export function quotaFromHeaders(headers: HeaderMap | undefined, now: number): QuotaObservation | undefined {
   const remaining = first(headers, 'x-ratelimit-remaining-requests');
   if (remaining === undefined) return undefined;
   const q: QuotaObservation = {};

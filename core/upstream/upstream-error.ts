@@ -1,8 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { branded } from '../contract/brand.js';
 import type { QuotaObservation } from '../contract/provider.js';
-
-type Headers = Record<string, string | string[] | undefined>;
+import type { HeaderMap } from './header-value.js';
 
 /** Longest upstream error body kept; enough for any JSON error, bounded against floods. */
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -11,7 +10,7 @@ const BRAND = branded('UpstreamError');
 
 export interface UpstreamErrorInit {
   status?: number;
-  headers?: Headers;
+  headers?: HeaderMap;
   body?: string;
   malformed?: boolean;
   quota?: QuotaObservation;
@@ -30,7 +29,7 @@ export class UpstreamError extends Error {
 
   readonly [BRAND.mark] = true;
   readonly status: number | undefined;
-  readonly headers: Headers | undefined;
+  readonly headers: HeaderMap | undefined;
   readonly body: string | undefined;
   readonly malformed: boolean;
   /**
