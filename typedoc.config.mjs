@@ -15,6 +15,8 @@ const internals = [
   'AccessLog', 'AdaptiveRpm', 'ClientError', 'Config', 'CredentialChanges', 'CredentialRecord', 'Dispatcher', 'Drain',
   'Exchange', 'ImageFiles', 'KeyValueOptions', 'KeyValueStore', 'Lease', 'LeaseOwner', 'ModelCatalog', 'ModelRecord',
   'ModelRouter', 'PoolSettings', 'ProviderConfig', 'ProviderPolicies', 'SharedEvents', 'SharedGate', 'Tried', 'WindowCounts',
+  // The kit's own insides: a check's shape and the running suite's context (a Switchboard handle).
+  'Check', 'KitContext',
 ];
 
 export default {

@@ -9,6 +9,8 @@ export interface CliOptions {
   host?: string;
   port?: number;
   logLevel?: string;
+  /** `--trust-proxy` or `SWITCHBOARD_TRUST_PROXY` (behind nginx or a TLS terminator); undefined: the config's. */
+  trustProxy?: boolean;
   check: boolean;
   help: boolean;
   version: boolean;
@@ -20,6 +22,7 @@ export const USAGE = `Usage: switchboard [--config FILE] [--host HOST] [--port P
   --host HOST         listen address (env HOST, or GROK_SERVER_HOST; default server.host)
   --port PORT, -p     listen port (env PORT, or GROK_SERVER_PORT; default server.port)
   --log-level LEVEL   ${LOG_LEVELS.join(', ')} (env LOG_LEVEL; default server.logLevel)
+  --trust-proxy       read the client's address and https from X-Forwarded-* (env SWITCHBOARD_TRUST_PROXY=true|false; default server.trustProxy)
   --check             validate the config and its plugins, then exit
   --version, -v       print the version, then exit
   --help, -h          print this, then exit
@@ -51,6 +54,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
       host: { type: 'string' },
       port: { type: 'string', short: 'p' },
       'log-level': { type: 'string' },
+      'trust-proxy': { type: 'boolean' },
       check: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
@@ -70,13 +74,27 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new Error(`invalid log level ${JSON.stringify(logLevel)} (from ${values['log-level'] !== undefined ? '--log-level' : 'LOG_LEVEL'}): expected one of ${LOG_LEVELS.join(', ')}`);
   }
+  const trustProxy = values['trust-proxy'] ?? booleanEnv(env, 'SWITCHBOARD_TRUST_PROXY');
   return {
     configPath: values.config ?? (env.SWITCHBOARD_CONFIG || undefined),
     host: values.host ?? (env.HOST || env.GROK_SERVER_HOST || undefined),
     port,
     logLevel,
+    trustProxy,
     check: values.check ?? false,
     help: values.help ?? false,
     version: values.version ?? false,
   };
+}
+
+const TRUE = new Set(['true', '1', 'yes', 'on']);
+const FALSE = new Set(['false', '0', 'no', 'off']);
+
+/** A yes/no environment variable; unset or empty is undefined, anything else unclear is an error naming it. */
+function booleanEnv(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const text = env[name]?.trim().toLowerCase();
+  if (!text) return undefined;
+  if (TRUE.has(text)) return true;
+  if (FALSE.has(text)) return false;
+  throw new Error(`invalid ${name} ${JSON.stringify(env[name])}: expected true or false`);
 }

@@ -45,8 +45,9 @@ export async function composeServices(config: Config, plugins: ResolvedPlugins, 
     useFactory: instanceCachingFactory((c) => new Dispatcher(c.resolve(MODEL_ROUTER), c.resolve(PROVIDERS), c.resolve(LOGGER), c.resolve(CLOCK))),
   });
   const { path } = config;
-  const { host, port, logLevel } = config.server;
-  const reread = path ? async () => (await prepare({ file: path }, { overrides: { host, port, logLevel } })).config : undefined;
+  // What the running server was started with (flags and env included) and cannot change live.
+  const { host, port, logLevel, trustProxy } = config.server;
+  const reread = path ? async () => (await prepare({ file: path }, { overrides: { host, port, logLevel, trustProxy } })).config : undefined;
   const admin = new AdminActions(container.resolve(PROVIDERS), store, log, config, reread);
   await admin.start();
   const outcomes = new RequestOutcomes(log);

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
       `switchboard: no --config, SWITCHBOARD_CONFIG or ./config.yaml: using the bundled ${config.path}; its relative paths resolve against ${process.cwd()}\n`,
     );
   }
-  const prepared = await prepare({ file: config.path }, { overrides: { host: cli.host, port: cli.port, logLevel: cli.logLevel } });
+  const prepared = await prepare({ file: config.path }, { overrides: { host: cli.host, port: cli.port, logLevel: cli.logLevel, trustProxy: cli.trustProxy } });
   if (cli.check) {
     process.stdout.write(`${prepared.config.path}: OK (${prepared.plugins.providers.length} providers, ${prepared.config.models.length} model routes)\n`);
     for (const w of configWarnings(prepared.config)) process.stderr.write(`switchboard: warning: ${w}\n`);
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   if (err instanceof StartupError) {
     process.stderr.write(`switchboard: ${err.message}\n`);
-  } else if (err instanceof Error && /^(invalid port|invalid log level|Unknown option|Option)/.test(err.message)) {
+  } else if (err instanceof Error && /^(invalid port|invalid log level|invalid SWITCHBOARD_|Unknown option|Option)/.test(err.message)) {
     process.stderr.write(`switchboard: ${err.message}\n\n${USAGE}`);
   } else {
     process.stderr.write(`switchboard: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -34,4 +34,12 @@ describe('parseCli', () => {
     expect(parseCli(['-v'], {}).version).toBe(true);
     expect(parseCli([], {}).version).toBe(false);
   });
+
+  it('--trust-proxy and SWITCHBOARD_TRUST_PROXY override server.trustProxy; unset leaves the file to decide', () => {
+    expect(parseCli([], {}).trustProxy).toBeUndefined();
+    expect(parseCli([], { SWITCHBOARD_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(parseCli([], { SWITCHBOARD_TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(parseCli(['--trust-proxy'], { SWITCHBOARD_TRUST_PROXY: 'false' }).trustProxy).toBe(true);
+    expect(() => parseCli([], { SWITCHBOARD_TRUST_PROXY: 'maybe' })).toThrow(/invalid SWITCHBOARD_TRUST_PROXY "maybe": expected true or false/);
+  });
 });

@@ -162,6 +162,38 @@ describe('switchboard process', () => {
     expect(bad.err()).toContain('invalid log level "loud" (from LOG_LEVEL)');
   });
 
+  it('SWITCHBOARD_TRUST_PROXY=true reads X-Forwarded-Proto (the console cookie turns Secure) where the file says trustProxy: false', async () => {
+    const port = await freePort();
+    const f = join(dir, 'proxied.yaml');
+    writeFileSync(f, `server: { host: 127.0.0.1, port: ${port}, trustProxy: false }\nstate: { driver: memory }\nauth: { adminKey: sk-cli-admin-0001 }\nproviders:\n  - { id: mock, plugin: mock }\nplugins: { admin: {} }\n`);
+    const login = () =>
+      fetch(`http://127.0.0.1:${port}/admin/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https', 'x-forwarded-host': `127.0.0.1:${port}`, origin: `https://127.0.0.1:${port}` },
+        body: JSON.stringify({ key: 'sk-cli-admin-0001' }),
+      });
+    for (const [env, secure] of [[{}, false], [{ SWITCHBOARD_TRUST_PROXY: 'true' }, true]] as const) {
+      const p = run(['--config', f], env);
+      try {
+        await expect.poll(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0), { timeout: 10_000, interval: 100 }).toBe(200);
+        const r = await login();
+        if (secure) {
+          expect(r.status).toBe(200);
+          expect(r.headers.get('set-cookie')).toMatch(/; Secure/);
+        } else {
+          // Untrusted, the forwarded https origin is not this server's own (http): refused.
+          expect(r.status).toBe(403);
+        }
+      } finally {
+        p.child.kill('SIGTERM');
+      }
+      expect(await p.exited).toBe(0);
+    }
+    const bad = run(['--config', f], { SWITCHBOARD_TRUST_PROXY: 'maybe' });
+    expect(await bad.exited).toBe(1);
+    expect(bad.err()).toContain('invalid SWITCHBOARD_TRUST_PROXY "maybe": expected true or false');
+  });
+
   it('the compiled build loads a TypeScript plugin by path', async () => {
     const port = await freePort();
     const fixtures = new URL('./fixtures/plugins/', import.meta.url).pathname;

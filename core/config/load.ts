@@ -18,6 +18,7 @@ export interface Overrides {
   host?: string;
   port?: number;
   logLevel?: string;
+  trustProxy?: boolean;
 }
 
 export interface LoadOptions {
@@ -87,6 +88,7 @@ export function buildConfig(
       host: options.overrides?.host ?? server.host,
       port: options.overrides?.port ?? server.port,
       logLevel: options.overrides?.logLevel ?? server.logLevel,
+      trustProxy: options.overrides?.trustProxy ?? server.trustProxy,
       cors: { origins: corsOriginsOf((server as { cors?: { origins?: unknown } }).cors?.origins, problems) },
     },
     auth: {
