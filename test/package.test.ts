@@ -8,7 +8,7 @@
  * the Docker image's runtime stage, replayed from the Dockerfile on the same tarball.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join, relative, sep } from 'node:path';
@@ -125,6 +125,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(() => {
+  // The packed tarball, the installed app and the replayed image: tens of MB per run.
+  rmSync(tmp, { recursive: true, force: true });
   process.stdout.write(`package.test: npm pack ${timings.pack} ms, npm install ${timings.install} ms, node --test ${timings.nodeTest} ms, image npm ci ${timings.npmCi} ms\n`);
 });
 
