@@ -5,7 +5,7 @@ import { RawJson } from '../contract/raw.js';
 import { CallSignal } from '../contract/call-signal.js';
 import { credentialHeaders } from './credential-headers.js';
 import { headerValue } from './header-value.js';
-import { createUpstreamDispatcher, requestUpstream } from './http-client.js';
+import { createUpstreamDispatcher, requestDirect, requestUpstream } from './http-client.js';
 import { checkJsonObject, parseJsonObject } from './json-body.js';
 import { renameModelField } from './model-field.js';
 import { openaiSseChunks } from './openai-sse.js';
@@ -80,7 +80,7 @@ export function openaiCompatible(o: OpenAICompatibleOptions): Provider & { close
   const onEvent = rename && rewriteEvent ? (json: string) => rename(rewriteEvent(json)) : (rename ?? rewriteEvent);
 
   const post = async (path: string, body: object, call: CallContext) => {
-    const res = await requestUpstream(dispatcher, { origin, path, method: 'POST', headers: headers(call.credential), body: JSON.stringify(body), signal: call.signal });
+    const res = await requestDirect(dispatcher, { origin, path, method: 'POST', headers: headers(call.credential), body: JSON.stringify(body), signal: call.signal });
     // OpenAI-style rate-limit headers tell the pool how much of this key's window is left.
     const quota = quotaFromHeaders(res.headers, Date.now());
     if (quota) call.reportQuota(quota);

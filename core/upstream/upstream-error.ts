@@ -4,7 +4,7 @@ import type { QuotaObservation } from '../contract/provider.js';
 import type { HeaderMap } from './header-value.js';
 
 /** Longest upstream error body kept; enough for any JSON error, bounded against floods. */
-const ERROR_BODY_LIMIT = 64 * 1024;
+export const ERROR_BODY_LIMIT = 64 * 1024;
 
 const BRAND = branded('UpstreamError');
 
