@@ -126,11 +126,11 @@ export async function measureHotPathCost(opts: MeasureOptions = {}): Promise<Hot
     const send = (mode: Mode) => chat(agent, origin, mode, chunks);
     log(`hot-path: switchboard pid ${server.pid} at ${origin}, mock at :${upstreamPort}; ${warmup} warm-up, ${batches} × ${requests} requests per mode`);
 
-    // The IPC round trip of an empty window, counted and weighed: subtracted from every window.
     const started = Date.now();
     for (const mode of MODES) for (let i = 0; i < warmup; i++) await send(mode);
     log(`hot-path: warm-up ${Date.now() - started} ms`);
 
+    // The IPC round trip of an empty window, counted and weighed: subtracted from every window.
     const emptyCounts: CountWindow[] = [];
     const emptyWeights: number[] = [];
     for (let i = 0; i < 3; i++) emptyCounts.push(await countWindow(ipc, 0, send, 'nonstream'));
