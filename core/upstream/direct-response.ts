@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { HeaderMap } from './header-value.js';
 
-/** Chunks held before the upstream socket is paused (a slow client reading a fast upstream). */
+/** Chunks held before the upstream socket is paused (a slow client reading a fast upstream); taking them resumes it. */
 const HIGH_WATER = 16;
 
 /**
@@ -13,35 +13,52 @@ const HIGH_WATER = 16;
  */
 export class DirectBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer> {
   #queue: Buffer[] = [];
-  #head = 0;
   #ended = false;
   #error: Error | undefined;
   #paused = false;
-  #wake: (() => void) | undefined;
+  /** A reader waiting in next(): the next chunk, the end or the failure settles it directly. */
+  #waiting: { resolve(r: IteratorResult<Buffer>): void; reject(err: Error): void } | undefined;
+  /** text() waiting for the end: chunks are kept, never paused for. */
+  #whole: { resolve(text: string): void; reject(err: Error): void } | undefined;
 
   constructor(private readonly controller: Dispatcher.DispatchController) {}
 
   /** @internal undici delivered a chunk. */
   push(chunk: Buffer): void {
     if (this.#error) return; // destroyed: undici may still deliver what was in flight
+    const waiting = this.#waiting;
+    if (waiting) {
+      this.#waiting = undefined;
+      waiting.resolve({ value: chunk, done: false });
+      return;
+    }
     this.#queue.push(chunk);
-    if (!this.#paused && this.#queue.length - this.#head >= HIGH_WATER) {
+    if (!this.#paused && !this.#whole && this.#queue.length >= HIGH_WATER) {
       this.#paused = true;
       this.controller.pause();
     }
-    this.#wake?.();
   }
 
   /** @internal The body ended. */
   end(): void {
     this.#ended = true;
-    this.#wake?.();
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.resolve(DONE);
+    const whole = this.#whole;
+    this.#whole = undefined;
+    whole?.resolve(this.#rest());
   }
 
   /** @internal The transfer failed (reset, abort, timeout). */
   fail(err: Error): void {
     this.#error ??= err;
-    this.#wake?.();
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.reject(this.#error);
+    const whole = this.#whole;
+    this.#whole = undefined;
+    whole?.reject(this.#error);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
@@ -52,52 +69,68 @@ export class DirectBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer> 
     const chunk = this.#take();
     if (chunk) return Promise.resolve({ value: chunk, done: false });
     if (this.#error) return Promise.reject(this.#error);
-    if (this.#ended) return Promise.resolve({ value: undefined, done: true });
+    if (this.#ended) return Promise.resolve(DONE);
     return new Promise((resolve, reject) => {
-      this.#wake = () => {
-        this.#wake = undefined;
-        this.next().then(resolve, reject);
-      };
+      this.#waiting = { resolve, reject };
     });
   }
 
   /** A `for await` left early: nobody will read the rest. */
   return(): Promise<IteratorResult<Buffer>> {
     this.destroy();
-    return Promise.resolve({ value: undefined, done: true });
+    return Promise.resolve(DONE);
   }
 
   /** Stop reading: abort the transfer unless it already ended. */
   destroy(err?: Error): void {
     if (this.#ended || this.#error) return;
-    const reason = err ?? new Error('the response body was abandoned');
-    this.#error = reason;
     this.#queue = [];
-    this.#head = 0;
+    const reason = err ?? new Error('the response body was abandoned');
+    this.fail(reason);
     this.controller.abort(reason);
   }
 
-  /** The whole body as UTF-8 text. */
-  async text(): Promise<string> {
-    const parts: Buffer[] = [];
-    for (let chunk = await this.next(); !chunk.done; chunk = await this.next()) parts.push(chunk.value);
+  /** The whole body as UTF-8 text (one promise, settled at the end). */
+  text(): Promise<string> {
+    if (this.#error) return Promise.reject(this.#error);
+    if (this.#ended) return Promise.resolve(this.#rest());
+    const whole = new Promise<string>((resolve, reject) => {
+      this.#whole = { resolve, reject };
+    });
+    // After #whole is set: resume() may deliver chunks (and the end) synchronously.
+    if (this.#paused) {
+      this.#paused = false;
+      this.controller.resume();
+    }
+    return whole;
+  }
+
+  /** What is queued, as text. */
+  #rest(): string {
+    const parts = this.#queue;
+    this.#queue = [];
     return parts.length === 1 ? parts[0].toString('utf8') : Buffer.concat(parts).toString('utf8');
   }
 
+  /**
+   * Everything queued, as one Buffer: chunks pile up only while the reader is busy, and handing
+   * them over together saves it a pass (a promise, a parser call) per chunk, as a Readable's
+   * read() does.
+   */
   #take(): Buffer | undefined {
-    if (this.#head === this.#queue.length) return undefined;
-    const chunk = this.#queue[this.#head++];
-    if (this.#head === this.#queue.length) {
-      this.#queue.length = 0;
-      this.#head = 0;
-    }
-    if (this.#paused && this.#queue.length - this.#head < HIGH_WATER / 2) {
+    const queue = this.#queue;
+    if (queue.length === 0) return undefined;
+    const chunk = queue.length === 1 ? queue[0] : Buffer.concat(queue);
+    queue.length = 0;
+    if (this.#paused) {
       this.#paused = false;
       this.controller.resume();
     }
     return chunk;
   }
 }
+
+const DONE: IteratorResult<Buffer> = Object.freeze({ value: undefined, done: true });
 
 /** What {@link requestDirect} answers: the status, the headers (lower-case names) and the body. */
 export interface DirectResponse {
