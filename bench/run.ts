@@ -2,37 +2,24 @@
  * `npm run bench`: Switchboard against a bare undici passthrough, both in front of the same fast mock
  * upstream, all on 127.0.0.1. See bench/README.md for what is measured and the BENCH_* knobs.
  * BENCH_REDIS=1 adds a second Switchboard with `state.driver: redis`, measured in the same rounds.
+ * `--peers` adds the peer benchmark after the run (peers.ts); `--soak N` runs the soak instead (soak.ts).
  * Progress goes to stderr; the result table to stdout and bench/results/<timestamp>/.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { request } from 'undici';
+import { parseBenchArgs, USAGE } from './args.js';
 import { cpuSeconds, freePort, killAllNow, logTail, peakRssMb, startNode, stopAll, waitReady, type Child } from './children.js';
 import { expectedText, probeP50s, validate, type Mode } from './client.js';
 import { DOORS, FRONT_DOORS, type FrontDoor } from './front-doors.js';
 import { safeRedisUrl } from '../core/state/redis-store.js';
-import { benchRedisState, checkRedis, deleteRedisKeys, writeBenchConfig, type RedisState } from './config.js';
+import { benchRedisState, checkRedis, deleteRedisKeys, type RedisState } from './config.js';
 import { load, loadRequest } from './load.js';
+import { killPeerBenchNow, runPeers, stopPeerBench } from './peers.js';
 import { renderText, summarize, writeResults, type DoorRun, type ModeRun, type Run, type Settings, type TargetRun } from './report.js';
-
-const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(BENCH_DIR, '..');
-// Every process runs with the node flags and environment `npm start` uses (read from
-// package.json, so the bench follows any change there), so no gateway gets a GC, allocator or
-// loader advantage. BENCH_NODE_FLAGS overrides the flags, for trying one before changing the
-// start script.
-const START = startScript();
-const NODE_FLAGS = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean) : START.flags;
-
-function startScript(): { env: Record<string, string>; flags: string[] } {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const m = /^((?:\w+=\S*\s+)*)node\s+(.*?)\s*dist\/core\/main\.js/.exec(pkg.scripts.start);
-  if (!m) throw new Error(`cannot read node flags from the start script: ${pkg.scripts.start}`);
-  const env = Object.fromEntries(m[1].split(/\s+/).filter(Boolean).map((kv) => kv.split('=', 2) as [string, string]));
-  return { env, flags: m[2].split(/\s+/).filter(Boolean) };
-}
+import { BENCH_DIR, log, NODE_FLAGS, ROOT, START, startSwitchboard } from './servers.js';
+import { runSoak } from './soak.js';
 
 function intKnob(name: string, fallback: number, min: number): number {
   const text = process.env[name];
@@ -121,8 +108,6 @@ async function validateDoors(sb: Child, doors: FrontDoor[], chunks: number): Pro
   }
 }
 
-const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
-
 type LoadRun = Omit<TargetRun, 'c1Ms' | 'addedMs'>;
 
 /** Warm-up, then the measured load run with the server's CPU time taken around it. */
@@ -134,13 +119,6 @@ async function measureLoad(target: Child, mode: Mode, s: Settings): Promise<Load
   const cpu = cpuSeconds(target) - cpu0;
   log(`    ${l.rps.toFixed(0)} req/s, p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, fails ${l.fails}`);
   return { rps: l.rps, p50Ms: l.p50Ms, p99Ms: l.p99Ms, fails: l.fails, cpuUsPerReq: l.ok > 0 ? (cpu * 1e6) / l.ok : NaN };
-}
-
-/** Switchboard on the bench config; with `redis` the same config on the Redis state driver. */
-async function startSwitchboard(name: string, portOverride: string | undefined, upPort: number, tmp: string, redis?: RedisState): Promise<Child> {
-  const port = await freePort(portOverride);
-  const config = writeBenchConfig(tmp, port, upPort, redis);
-  return startNode(name, [...NODE_FLAGS, 'dist/core/main.js', '--config', config, '--port', String(port)], port, ROOT, tmp, START.env);
 }
 
 /**
@@ -174,7 +152,8 @@ async function measureMode(upstream: Child, targets: Child[], order: Child[], mo
   return { directC1Ms, passthrough: pt, switchboard: sb, ratio: ratio(sb, pt), ...(redis && { redis }) };
 }
 
-async function main(tmp: string): Promise<void> {
+/** The normal run; returns the results directory. */
+async function main(tmp: string): Promise<string> {
   const redis = redisKnob();
   const s = readSettings(redis);
   const env = process.env;
@@ -223,6 +202,7 @@ async function main(tmp: string): Promise<void> {
   process.stdout.write(`\n${renderText(summary)}`);
   const dir = writeResults(BENCH_DIR, summary);
   log(`results written to ${dir}`);
+  return dir;
 }
 
 /** Repeated runs must not grow Redis: every key under this run's random prefix goes. */
@@ -239,11 +219,14 @@ async function deleteBenchKeys(redis: RedisState): Promise<void> {
 const afterStop: (() => Promise<void>)[] = [];
 const tmp = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
 const cleanup = async () => {
-  await stopAll();
+  await Promise.all([stopAll(), stopPeerBench()]);
   for (const step of afterStop) await step();
   rmSync(tmp, { recursive: true, force: true });
 };
-process.on('exit', killAllNow);
+process.on('exit', () => {
+  killAllNow();
+  killPeerBenchNow();
+});
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     log(`${signal}: stopping children`);
@@ -251,7 +234,23 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-main(tmp).then(
+/** The command line picks the run: normal, normal then the peers (`--peers`), or the soak alone (`--soak N`). */
+async function dispatch(): Promise<void> {
+  const cmd = parseBenchArgs(process.argv.slice(2));
+  if (cmd.mode === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+  } else if (cmd.mode === 'soak') {
+    await runSoak(cmd.seconds, tmp);
+  } else {
+    const dir = await main(tmp);
+    if (cmd.peers) {
+      await stopAll(); // the peer run gets the machine to itself
+      await runPeers(tmp, dir);
+    }
+  }
+}
+
+dispatch().then(
   () => cleanup(),
   async (err: unknown) => {
     process.stderr.write(`[bench] FAILED: ${err instanceof Error ? err.message : String(err)}\n`);
