@@ -8,6 +8,7 @@ import { headerValue } from './header-value.js';
 import { createUpstreamDispatcher, requestDirect, requestUpstream } from './http-client.js';
 import { checkJsonObject, parseJsonObject } from './json-body.js';
 import { renameModelField } from './model-field.js';
+import { deferredStream } from './deferred-stream.js';
 import { openaiSseChunks } from './openai-sse.js';
 import { quotaFromHeaders } from './retry-hints.js';
 
@@ -96,19 +97,19 @@ export function openaiCompatible(o: OpenAICompatibleOptions): Provider & { close
   const listDispatcher = !target || target.origin === origin ? dispatcher : createUpstreamDispatcher({ baseUrl: target.href, proxyUrl: o.proxyUrl, connections: 2 });
 
   const provider: Provider & { close(): Promise<void> } = {
-    async *chat(request, call) {
-      const includeUsage = request.stream_options?.include_usage === true;
-      request.stream = true;
-      const res = await post(chatPath, o.rewriteChat ? o.rewriteChat(request, call) : request, call);
-      const type = headerValue(res.headers, 'content-type') ?? '';
-      if (type.includes('text/event-stream')) {
-        yield* openaiSseChunks(res.body, onEvent);
-        return;
-      }
-      // Some servers answer stream requests with one JSON body; replay it as a stream.
-      const completion = parseJsonObject<ChatCompletion>(await res.body.text(), type);
-      if (fromUpstream && typeof completion.model === 'string') completion.model = fromUpstream(completion.model);
-      yield* completionToChunks(completion, includeUsage);
+    // Not an async generator: its promise hops on every chunk would sit around the SSE reader's.
+    chat(request, call) {
+      return deferredStream(async () => {
+        const includeUsage = request.stream_options?.include_usage === true;
+        request.stream = true;
+        const res = await post(chatPath, o.rewriteChat ? o.rewriteChat(request, call) : request, call);
+        const type = headerValue(res.headers, 'content-type') ?? '';
+        if (type.includes('text/event-stream')) return openaiSseChunks(res.body, onEvent);
+        // Some servers answer stream requests with one JSON body; replay it as a stream.
+        const completion = parseJsonObject<ChatCompletion>(await res.body.text(), type);
+        if (fromUpstream && typeof completion.model === 'string') completion.model = fromUpstream(completion.model);
+        return completionToChunks(completion, includeUsage);
+      });
     },
 
     async complete(request, call) {

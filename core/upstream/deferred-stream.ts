@@ -1,0 +1,38 @@
+/**
+ * A stream whose source is known only after an await (the upstream's answer), without an async
+ * generator around it: `async *chat() { const res = await post(); yield* chunks(res) }` costs the
+ * outer generator's own promise hops on every chunk. Here the first `next()` awaits `open`, and
+ * every call after it goes straight to the source's iterator.
+ */
+export function deferredStream<T>(open: () => Promise<AsyncIterable<T> | Iterable<T>>): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      let source: AsyncIterator<T> | Iterator<T> | undefined;
+      let opening: Promise<void> | undefined;
+      let finished = false;
+      const start = () =>
+        (opening ??= open().then((s) => {
+          source = Symbol.asyncIterator in s ? (s as AsyncIterable<T>)[Symbol.asyncIterator]() : (s as Iterable<T>)[Symbol.iterator]();
+        }));
+      const step = async (): Promise<IteratorResult<T>> => {
+        await start();
+        return source!.next();
+      };
+      return {
+        next(): Promise<IteratorResult<T>> {
+          if (finished) return Promise.resolve({ value: undefined, done: true });
+          if (!source) return step();
+          const r = source.next();
+          return r instanceof Promise ? r : Promise.resolve(r);
+        },
+        async return(value?: unknown): Promise<IteratorResult<T>> {
+          finished = true;
+          // Still opening: as a generator would, wait for it, then close what it opened.
+          if (opening) await opening.catch(() => undefined);
+          if (source?.return) await source.return(value as T);
+          return { value: undefined, done: true };
+        },
+      };
+    },
+  };
+}
