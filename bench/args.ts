@@ -38,3 +38,12 @@ export function parseBenchArgs(argv: string[]): BenchCommand {
   }
   return { mode: 'normal', peers: values.peers === true };
 }
+
+/** A BENCH_* integer knob: its value, or `fallback` when unset; anything else than an integer >= `min` is an error naming it. */
+export function intKnob(name: string, fallback: number, min: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name}=${text}: expected an integer >= ${min}`);
+  return n;
+}

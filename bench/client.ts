@@ -11,7 +11,8 @@ export type Mode = 'nonstream' | 'stream';
 export const CHAT_PATH = '/v1/chat/completions';
 export const HEADERS = { authorization: `Bearer ${BENCH_API_KEY}`, 'content-type': 'application/json' };
 
-const BASE = {
+/** The chat request the bench sends (a system and a user message, a token cap), `stream` aside. */
+export const CHAT_BODY = {
   model: 'mock-model',
   messages: [
     { role: 'system', content: 'You are a helpful assistant.' },
@@ -22,7 +23,7 @@ const BASE = {
 };
 
 export function requestBody(mode: Mode): string {
-  return JSON.stringify(mode === 'stream' ? { ...BASE, stream: true } : BASE);
+  return JSON.stringify(mode === 'stream' ? { ...CHAT_BODY, stream: true } : CHAT_BODY);
 }
 
 /** What the mock answers with `chunks` content chunks: "MOCK-UPSTREAM tok1 … tok<chunks-1>". */

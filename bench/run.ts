@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { parseBenchArgs, USAGE } from './args.js';
+import { intKnob, parseBenchArgs, USAGE } from './args.js';
 import { cpuSeconds, freePort, killAllNow, logTail, peakRssMb, startNode, stopAll, waitReady, type Child } from './children.js';
 import { expectedText, probeP50s, validate, type Mode } from './client.js';
 import { DOORS, FRONT_DOORS, type FrontDoor } from './front-doors.js';
@@ -20,14 +20,6 @@ import { killPeerBenchNow, runPeers, stopPeerBench } from './peers.js';
 import { renderText, summarize, writeResults, type DoorRun, type ModeRun, type Run, type Settings, type TargetRun } from './report.js';
 import { BENCH_DIR, log, NODE_FLAGS, ROOT, START, startSwitchboard } from './servers.js';
 import { runSoak } from './soak.js';
-
-function intKnob(name: string, fallback: number, min: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name}=${text}: expected an integer >= ${min}`);
-  return n;
-}
 
 /** BENCH_REDIS=1: the Redis (REDIS_URL) and fresh key prefix of the second Switchboard; undefined when off. */
 function redisKnob(): RedisState | undefined {

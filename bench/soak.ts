@@ -10,6 +10,7 @@ import { Pool, request } from 'undici';
 import { waitReady, type Child } from './children.js';
 import { CHAT_PATH, HEADERS, validate } from './client.js';
 import { DOORS } from './front-doors.js';
+import { intKnob } from './args.js';
 import { log, resultsDir, startSwitchboard, startUpstream } from './servers.js';
 import { analyze, renderSamples, renderSoakText, type SoakSample, type SoakSummary } from './soak-report.js';
 
@@ -53,14 +54,6 @@ function pickKind(): string {
   let r = Math.random() * 100;
   for (const [k, w] of Object.entries(MIX)) if ((r -= w) < 0) return k;
   return 'chat';
-}
-
-function intKnob(name: string, fallback: number, min: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name}=${text}: expected an integer >= ${min}`);
-  return n;
 }
 
 /** One request of a kind; true when it ended as that kind should. */

@@ -31,6 +31,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHAT_BODY } from '../../bench/client.js';
 import { BENCH_API_KEY, writeBenchConfig } from '../../bench/config.js';
 import { freePort } from './free-port.js';
 import type { BytesWindow, CountWindow, ServerCommand, ServerReply } from './hot-path-server.js';
@@ -80,18 +81,9 @@ export interface MeasureOptions {
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CHAT_PATH = '/v1/chat/completions';
-const BASE = {
-  model: 'mock-model',
-  messages: [
-    { role: 'system', content: 'You are a helpful assistant.' },
-    { role: 'user', content: 'Say hello in a short sentence, please.' },
-  ],
-  max_tokens: 64,
-  temperature: 0,
-};
 const BODIES: Record<Mode, string> = {
-  nonstream: JSON.stringify(BASE),
-  stream: JSON.stringify({ ...BASE, stream: true, stream_options: { include_usage: true } }),
+  nonstream: JSON.stringify(CHAT_BODY),
+  stream: JSON.stringify({ ...CHAT_BODY, stream: true, stream_options: { include_usage: true } }),
 };
 
 const envNumber = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
