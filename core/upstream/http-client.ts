@@ -1,7 +1,7 @@
 import { Pool, ProxyAgent, type Dispatcher } from 'undici';
 import type { CallSignal } from '../contract/call-signal.js';
 import { DirectBody, type DirectResponse } from './direct-response.js';
-import { UpstreamError, readBounded, ERROR_BODY_LIMIT } from './upstream-error.js';
+import { UpstreamError } from './upstream-error.js';
 
 export interface UpstreamClientOptions {
   /** Upstream base URL; its origin gets one keep-alive pool. */
@@ -84,7 +84,7 @@ export function requestDirect(dispatcher: Dispatcher, req: UpstreamRequest): Pro
           body = new DirectBody(c);
           const res = { statusCode, headers: headers as DirectResponse['headers'], body };
           if (statusCode >= 200 && statusCode < 300) resolve(res);
-          else void errorOf(res).then(reject);
+          else void UpstreamError.fromResponse(res).then(reject);
         },
         onResponseData(_c, chunk) {
           body?.push(chunk);
@@ -101,9 +101,4 @@ export function requestDirect(dispatcher: Dispatcher, req: UpstreamRequest): Pro
       },
     );
   });
-}
-
-async function errorOf(res: DirectResponse): Promise<UpstreamError> {
-  const body = await readBounded(res.body, ERROR_BODY_LIMIT);
-  return new UpstreamError(`upstream answered HTTP ${res.statusCode}`, { status: res.statusCode, headers: res.headers, body });
 }

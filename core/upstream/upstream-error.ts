@@ -4,7 +4,7 @@ import type { QuotaObservation } from '../contract/provider.js';
 import type { HeaderMap } from './header-value.js';
 
 /** Longest upstream error body kept; enough for any JSON error, bounded against floods. */
-export const ERROR_BODY_LIMIT = 64 * 1024;
+const ERROR_BODY_LIMIT = 64 * 1024;
 
 const BRAND = branded('UpstreamError');
 
@@ -54,8 +54,8 @@ export class UpstreamError extends Error {
     return new UpstreamError(message, { malformed: true, body: body?.slice(0, 2048) });
   }
 
-  /** Read (a bounded part of) a non-2xx response and turn it into an error. */
-  static async fromResponse(res: Dispatcher.ResponseData): Promise<UpstreamError> {
+  /** Read (a bounded part of) a non-2xx response (undici's, or the core's direct one) and turn it into an error. */
+  static async fromResponse(res: Pick<Dispatcher.ResponseData, 'statusCode' | 'headers'> & { body: AsyncIterable<Buffer> & { destroy?: () => void } }): Promise<UpstreamError> {
     const body = await readBounded(res.body, ERROR_BODY_LIMIT);
     return new UpstreamError(`upstream answered HTTP ${res.statusCode}`, {
       status: res.statusCode,
