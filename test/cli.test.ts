@@ -1,25 +1,16 @@
 /** The real process: the compiled `dist/core/main.js` that `npm start` runs (the global setup, test/helpers/build-dist.ts, builds it first). */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from './helpers/free-port.js';
+import { spawnCaptured } from './helpers/spawned.js';
 import { prepare } from '../core/startup.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'swb-cli-'));
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ['dist/core/main.js', ...args], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d));
-  child.stderr.on('data', (d: Buffer) => (err += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, exited, out: () => out, err: () => err };
+  return spawnCaptured(process.execPath, ['dist/core/main.js', ...args], { env: { PATH: process.env.PATH, ...env } });
 }
 
 describe('switchboard process', () => {

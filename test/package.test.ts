@@ -7,7 +7,6 @@
  * file also runs under `node --test` with `switchboard/testing` from the installed tarball. Last,
  * the Docker image's runtime stage, replayed from the Dockerfile on the same tarball.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../core/testing/index.js';
 import { envOf, instructions, stages } from './helpers/dockerfile.js';
 import { freePort } from './helpers/free-port.js';
+import { spawnCaptured } from './helpers/spawned.js';
 
 /** What the test imports of the Ollama example's fake (plain JavaScript, loaded by path). */
 interface FakeOllamaModule {
@@ -38,23 +38,13 @@ interface Run {
 }
 
 function run(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
-  const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d));
-  child.stderr.on('data', (d: Buffer) => (err += d));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
+  const p = spawnCaptured(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+  return p.exited.then((code) => ({ code, out: p.out(), err: p.err() }));
 }
 
 /** `switchboard` (or `cmd`) serving in the background, with only the environment it is given (PATH aside). */
 function serve(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }, cmd = bin) {
-  const child = spawn(cmd, args, { cwd: opts.cwd, env: { PATH: process.env.PATH, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d));
-  child.stderr.on('data', (d: Buffer) => (err += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, exited, out: () => out, err: () => err };
+  return spawnCaptured(cmd, args, { cwd: opts.cwd, env: { PATH: process.env.PATH, ...opts.env } });
 }
 
 /** Until the server answers /healthz; fails at once, with its stderr, if it exits first. */
