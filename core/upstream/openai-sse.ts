@@ -73,24 +73,25 @@ class SseChunks implements AsyncGenerator<ChatChunk> {
       }
       if (r.done) {
         this.#closed = this.#bodyEnded = true;
-        this.#take(() => [...this.#parser.feed(this.#decoder.end()), ...this.#parser.end()]);
+        this.#take(undefined);
         // Some servers omit [DONE]; a stream that reached its finish_reason is still complete.
         if (this.#failure === undefined && !this.#done && !(this.#last && HAS_FINISH.test(this.#last))) {
           this.#failure = UpstreamError.malformed('the upstream stream ended before it finished (no finish_reason, no [DONE])');
         }
         break;
       }
-      this.#take(() => this.#parser.feed(this.#decoder.write(r.value)));
+      this.#take(r.value);
     }
     if (this.#at < this.#ready.length) return { value: this.#ready[this.#at++], done: false };
     if (this.#failure !== undefined) return this.#fail();
     return DONE;
   }
 
-  /** The chunks of the events `parse` completes; the first bad event stops it, kept as the failure. */
-  #take(parse: () => SseEvent[]): void {
+  /** The chunks of the events a read completes (`undefined`: the body's end); the first bad event stops it, kept as the failure. */
+  #take(bytes: Buffer | undefined): void {
     try {
-      for (const ev of parse()) {
+      const events = bytes ? this.#parser.feed(this.#decoder.write(bytes)) : [...this.#parser.feed(this.#decoder.end()), ...this.#parser.end()];
+      for (const ev of events) {
         if (this.#done) continue;
         const data = accept(ev);
         if (data === '[DONE]') this.#done = true;
