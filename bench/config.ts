@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { safeRedisUrl } from '../core/state/redis-store.js';
+import { safeRedisUrl } from '../core/state/redis-url.js';
 
 /** The API key the benchmark client presents; the generated config accepts only this one. */
 export const BENCH_API_KEY = 'sk-bench-mock';

@@ -13,7 +13,7 @@ import { intKnob, parseBenchArgs, USAGE } from './args.js';
 import { cpuSeconds, freePort, killAllNow, logTail, peakRssMb, startNode, stopAll, waitReady, type Child } from './children.js';
 import { expectedText, probeP50s, validate, type Mode } from './client.js';
 import { DOORS, FRONT_DOORS, type FrontDoor } from './front-doors.js';
-import { safeRedisUrl } from '../core/state/redis-store.js';
+import { safeRedisUrl } from '../core/state/redis-url.js';
 import { benchRedisState, checkRedis, deleteRedisKeys, type RedisState } from './config.js';
 import { load, loadRequest } from './load.js';
 import { killPeerBenchNow, runPeers, stopPeerBench } from './peers.js';

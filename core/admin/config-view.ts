@@ -1,6 +1,6 @@
 import type { Config } from '../config/types.js';
 import { maskSecret } from '../pool/credentials.js';
-import { safeRedisUrl } from '../state/redis-store.js';
+import { safeRedisUrl } from '../state/redis-url.js';
 
 /** Option names that hold a secret whatever their value looks like. */
 const SECRET_NAME = /key|token|secret|passw|cookie|sso|auth|credential|bearer|session/i;

@@ -2,7 +2,6 @@
 import type { Logger } from '../contract/provider.js';
 import { openFileStore } from './file-store.js';
 import { MemoryStore } from './memory-store.js';
-import { openRedisStore } from './redis-store.js';
 import type { StateStore } from './store.js';
 import type { StateConfig } from '../config/types.js';
 
@@ -12,8 +11,12 @@ export async function openStateStore(config: StateConfig, log: Logger): Promise<
       return new MemoryStore();
     case 'file':
       return openFileStore({ path: config.path, debounceMs: config.debounceMs, log });
-    case 'redis':
+    case 'redis': {
+      // Loaded only here: ioredis and the Redis modules cost ~10 MB of RSS that the file and
+      // memory drivers never use.
+      const { openRedisStore } = await import('./redis-store.js');
       return openRedisStore(config, log);
+    }
     default:
       // The config schema already refuses other drivers; this guards hand-built configs.
       throw new Error(`unknown state driver "${(config as { driver: unknown }).driver}"`);

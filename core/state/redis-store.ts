@@ -19,17 +19,8 @@ import type { KeyValueOptions, KeyValueStore } from './key-value.js';
 import { RedisKeyValue } from './redis-key-value.js';
 import { RedisCounters } from './redis-counters.js';
 import type { HourlyCounters } from './hourly-counters.js';
+import { safeRedisUrl } from './redis-url.js';
 
-/** The URL without its password, for messages. */
-export function safeRedisUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '****';
-    return u.toString();
-  } catch {
-    return '(unparseable Redis URL)';
-  }
-}
 
 export async function openRedisStore(config: StateConfig, log: Logger): Promise<RedisStore> {
   const client = new Redis(config.url, {
