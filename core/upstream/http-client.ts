@@ -1,4 +1,5 @@
-import { Pool, ProxyAgent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Pool, ProxyAgent } from './undici-dispatchers.js';
 import type { CallSignal } from '../contract/call-signal.js';
 import { DirectBody, type DirectResponse } from './direct-response.js';
 import { UpstreamError } from './upstream-error.js';
