@@ -42,7 +42,7 @@ RUN mkdir /app \
 ENV HOST=0.0.0.0 \
     SWITCHBOARD_DATA_DIR=/data \
     MALLOC_ARENA_MAX=2 \
-    NODE_OPTIONS=--max-semi-space-size=16
+    NODE_OPTIONS=--max-semi-space-size=8
 
 # A config mounted at /config/config.yaml is read (it is ./config.yaml here); without one the
 # bundled config runs, driven by the environment. SWITCHBOARD_CONFIG names another file.

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './v8-flags.js';
 import 'reflect-metadata';
 import { buildApp } from './app.js';
 import { configFile, parseCli, USAGE } from './cli-args.js';

@@ -446,7 +446,7 @@ describe('the Docker image, its runtime stage replayed without Docker', () => {
     expect(env.HOST).toBe('0.0.0.0');
     const port = await freePort();
     const runEnv = { PATH: imagePath, ...env, HOST: '127.0.0.1', PORT: String(port), SWITCHBOARD_API_KEY: 'sk-image-test' };
-    expect(runEnv).toMatchObject({ SWITCHBOARD_DATA_DIR: join(root, 'data'), MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-semi-space-size=16', NODE_ENV: 'production' });
+    expect(runEnv).toMatchObject({ SWITCHBOARD_DATA_DIR: join(root, 'data'), MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-semi-space-size=8', NODE_ENV: 'production' });
     expect(cmd).toEqual(['switchboard']);
     expect(realpathSync(join(root, 'usr', 'local', 'bin', cmd[0]))).toBe(join(appDir, 'dist', 'core', 'main.js'));
     const server = serve(cmd.slice(1), { cwd: workdir, env: runEnv }, cmd[0]);
