@@ -16,6 +16,9 @@ import { NODE_FLAGS, ROOT, START, startUpstream } from './servers.js';
 
 const passthrough = process.argv.includes('--passthrough');
 const seconds = Number(process.env.PROFILE_SECONDS ?? 10);
+// PROFILE_MODES=nonstream (or stream) profiles one mode alone, so the .cpuprofile holds only it.
+const modes = (process.env.PROFILE_MODES ?? 'nonstream,stream').split(',').map((m) => m.trim()) as ('nonstream' | 'stream')[];
+for (const m of modes) if (m !== 'nonstream' && m !== 'stream') throw new Error(`PROFILE_MODES: unknown mode "${m}" (nonstream, stream)`);
 const tmp = mkdtempSync(join(tmpdir(), 'switchboard-profile-'));
 const outDir = join(tmp, 'profile');
 
@@ -27,10 +30,9 @@ const target = passthrough
   ? startNode('passthrough', [...flags, 'dist/bench/passthrough.js', '--port', String(port), '--upstream', up.origin], port, ROOT, tmp, START.env)
   : startNode('switchboard', [...flags, 'dist/core/main.js', '--config', writeBenchConfig(tmp, port, up.port), '--port', String(port)], port, ROOT, tmp, START.env);
 await waitReady(target, passthrough ? '/health' : '/readyz');
-await load(target.origin, 'nonstream', 32, 3);
-await load(target.origin, 'stream', 32, 3);
+for (const mode of modes) await load(target.origin, mode, 32, 3);
 const windows: Window[] = [];
-for (const mode of ['nonstream', 'stream'] as const) {
+for (const mode of modes) {
   const from = Date.now();
   const l = await load(target.origin, mode, 32, seconds);
   windows.push({ name: mode, from, to: Date.now(), requests: l.ok });
