@@ -9,10 +9,10 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from './helpers/free-port.js';
 import { startFakeOpenAI } from './fakes/openai-upstream.js';
+// npm start's node flags and environment, read from package.json as the bench reads them.
+import { START } from '../bench/servers.js';
 
 const root = resolve(import.meta.dirname, '..');
-const START = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-const NODE_FLAGS = /node\s+(.*?)\s*dist\/core\/main\.js/.exec(START)![1].split(/\s+/).filter(Boolean);
 
 /** VmRSS and VmHWM (the peak so far) of a process, in MB. */
 function memoryOf(pid: number): { rss: number; peak: number } {
@@ -33,7 +33,7 @@ describe.runIf(process.platform === 'linux')('peak RSS of the server process', (
         `  - { id: up, plugin: openai-compatible, baseUrl: "${fake.url}", apiKey: sk-upstream-0123456789, models: [gpt-4o-mini] }\n` +
         `models: { default: up/gpt-4o-mini }\n`,
     );
-    const child = spawn(process.execPath, [...NODE_FLAGS, 'dist/core/main.js', '--config', config], { cwd: root, env: { PATH: process.env.PATH, MALLOC_ARENA_MAX: '2' }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [...START.flags, 'dist/core/main.js', '--config', config], { cwd: root, env: { PATH: process.env.PATH, ...START.env }, stdio: 'ignore' });
     const chat = (stream: boolean) =>
       fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
         method: 'POST',

@@ -21,7 +21,6 @@ import { RedisCounters } from './redis-counters.js';
 import type { HourlyCounters } from './hourly-counters.js';
 import { safeRedisUrl } from './redis-url.js';
 
-
 export async function openRedisStore(config: StateConfig, log: Logger): Promise<RedisStore> {
   const client = new Redis(config.url, {
     lazyConnect: true,
