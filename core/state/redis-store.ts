@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../contract/provider.js';
 import { StartupError } from '../errors/gateway-error.js';
-import type { SharedGate } from './gate.js';
 import type { StateConfig } from '../config/types.js';
 import { defineGate, RedisGate } from './redis-gate.js';
 import { parseEvent, type ClusterEvent, type SharedEvents } from './events.js';
@@ -90,7 +89,7 @@ export class RedisStore implements StateStore, SharedEvents {
     subscriber.on('message', (_channel: string, text: string) => this.#heard(text));
   }
 
-  readonly gate: SharedGate;
+  readonly gate: RedisGate;
 
   get events(): SharedEvents {
     return this;
@@ -170,6 +169,7 @@ export class RedisStore implements StateStore, SharedEvents {
   async close(): Promise<void> {
     if (this.#closed) return;
     clearInterval(this.#ticker);
+    await this.gate.flushReleases();
     await this.flush();
     this.#closed = true;
     if (this.#probeTimer) clearTimeout(this.#probeTimer);
