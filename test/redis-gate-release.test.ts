@@ -86,4 +86,35 @@ describe('redis gate: ended leases', () => {
     expect(await gate.reserve(req('e'))).toMatchObject({ ok: false, why: 'busy' });
     expect(await plain.zcard(`${prefix}f:up:d`)).toBe(0);
   });
+
+  it('reserves asked in one turn go as one command, and each gets its own verdict, in order', async () => {
+    const windowed: ReserveRequest = { ...req('g', 0), windows: [{ requests: 1, windowMs: 60_000 }] };
+    let verdicts: Awaited<ReturnType<RedisGate['reserve']>>[] = [];
+    const seen = await monitored(async () => {
+      // Cap 2 on f: the third is refused; one request a minute on g: the second is refused.
+      verdicts = await Promise.all([gate.reserve(req('f', 2)), gate.reserve(windowed), gate.reserve(req('f', 2)), gate.reserve(req('f', 2)), gate.reserve(windowed)]);
+    });
+    expect(seen).toEqual(['evalsha']);
+    expect(verdicts.map((v) => (v.ok ? 'ok' : v.why))).toEqual(['ok', 'ok', 'ok', 'busy', 'cooling']);
+    expect(verdicts[4]).toMatchObject({ scope: 'credential', reason: 'request window full (1 per 1min)' });
+    expect((verdicts[4] as { waitMs: number }).waitMs).toBeGreaterThan(50_000);
+    // Each admitted lease has a token of its own, and both are in the set.
+    const tokens = [verdicts[0], verdicts[2]].map((v) => (v as { token: string }).token);
+    expect(new Set(tokens).size).toBe(2);
+    expect((await plain.zrange(`${prefix}f:up:f`, 0, -1)).sort()).toEqual([...tokens].sort());
+    expect((verdicts[1] as { token?: string }).token).toBeUndefined(); // no cap: no lease to hold
+    expect(lost).toEqual([]);
+  });
+
+  it('a batch the gate could not send admits every request in it and reports Redis lost once', async () => {
+    const down = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    defineGate(down);
+    const why: string[] = [];
+    const alone = new RedisGate(down, { degraded: false, lost: (w) => why.push(w), publish: () => {} });
+    const verdicts = await Promise.all([alone.reserve(req('h')), alone.reserve(req('h')), alone.reserve(req('h'))]);
+    expect(verdicts).toEqual([0, 1, 2].map(() => ({ ok: true, token: undefined })));
+    expect(why).toHaveLength(1);
+    down.disconnect();
+  });
 });
+

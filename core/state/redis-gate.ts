@@ -19,50 +19,79 @@ const LEASE_TTL_MS = 15 * 60_000;
 const RELEASE_FLUSH_MS = 2;
 
 /**
- * KEYS: last start, in-flight set, credential cooldown, model cooldown, then one counter per
- * request window, then the in-flight set of each ended lease this call frees first. ARGV:
- * minIntervalMs, maxConcurrent, lease token, lease TTL, then per window its request limit and
- * length, then the ended leases' tokens. Redis's own clock decides, so instances' clocks may differ.
- * Returns {0, now} admitted (at Redis's time), {1, ms} throttled, {2} busy, {3, ms} credential
- * cooling, {4, ms} model cooling, {5, ms, i} window i full.
+ * Every reserve asked for in one turn of the event loop goes to Redis as one script call (and the
+ * ended leases queued by then ride along): at c=32 one write and one read serve several requests.
+ *
+ * KEYS: the in-flight set of each ended lease this call frees first, then per reserve: last start,
+ * in-flight set, credential cooldown, model cooldown, one counter per request window. ARGV[1]: how
+ * many ended leases, then their tokens, then per reserve: its window count, minIntervalMs,
+ * maxConcurrent, lease token, lease TTL, then per window its request limit and length. Redis's own
+ * clock decides, so instances' clocks may differ. Returns three numbers per reserve, in order:
+ * {0, now} admitted (at Redis's time), {1, ms} throttled, {2} busy, {3, ms} credential cooling,
+ * {4, ms} model cooling, {5, ms, i} window i full (0 where a field does not apply).
  */
 const RESERVE = `
-local w = #ARGV - #KEYS
-for i = 5 + w, #KEYS do redis.call('ZREM', KEYS[i], ARGV[i + w]) end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local c = redis.call('PTTL', KEYS[3])
-if c > 0 then return {3, c} end
-local m = redis.call('PTTL', KEYS[4])
-if m > 0 then return {4, m} end
-for j = 5, 4 + w do
-  local used = tonumber(redis.call('GET', KEYS[j]) or '0')
-  if used >= tonumber(ARGV[2 * j - 5]) then return {5, redis.call('PTTL', KEYS[j]), j - 4} end
+local function reserve(k, a, w)
+  local c = redis.call('PTTL', KEYS[k + 3])
+  if c > 0 then return 3, c end
+  local m = redis.call('PTTL', KEYS[k + 4])
+  if m > 0 then return 4, m end
+  for j = 1, w do
+    local used = tonumber(redis.call('GET', KEYS[k + 4 + j]) or '0')
+    if used >= tonumber(ARGV[a + 3 + 2 * j]) then return 5, redis.call('PTTL', KEYS[k + 4 + j]), j end
+  end
+  local interval = tonumber(ARGV[a + 1])
+  if interval > 0 then
+    local last = tonumber(redis.call('GET', KEYS[k + 1]) or '0')
+    if now < last + interval then return 1, last + interval - now end
+  end
+  local cap = tonumber(ARGV[a + 2])
+  if cap > 0 then
+    local ttl = tonumber(ARGV[a + 4])
+    -- Leases a crashed instance left behind are swept only when they could be what fills the set.
+    if redis.call('ZCARD', KEYS[k + 2]) >= cap then
+      redis.call('ZREMRANGEBYSCORE', KEYS[k + 2], '-inf', now)
+      if redis.call('ZCARD', KEYS[k + 2]) >= cap then return 2, 0 end
+    end
+    redis.call('ZADD', KEYS[k + 2], now + ttl, ARGV[a + 3])
+    redis.call('PEXPIRE', KEYS[k + 2], ttl)
+  end
+  if interval > 0 then redis.call('SET', KEYS[k + 1], now, 'PX', interval) end
+  for j = 1, w do
+    if redis.call('INCR', KEYS[k + 4 + j]) == 1 then redis.call('PEXPIRE', KEYS[k + 4 + j], tonumber(ARGV[a + 4 + 2 * j])) end
+  end
+  return 0, now
 end
-local interval = tonumber(ARGV[1])
-if interval > 0 then
-  local last = tonumber(redis.call('GET', KEYS[1]) or '0')
-  if now < last + interval then return {1, last + interval - now} end
+local e = tonumber(ARGV[1])
+for i = 1, e do redis.call('ZREM', KEYS[i], ARGV[i + 1]) end
+local out = {}
+local k, a = e, e + 1
+while a < #ARGV do
+  local w = tonumber(ARGV[a + 1])
+  local code, ms, which = reserve(k, a + 1, w)
+  out[#out + 1] = code
+  out[#out + 1] = ms or 0
+  out[#out + 1] = which or 0
+  k = k + 4 + w
+  a = a + 5 + 2 * w
 end
-local cap = tonumber(ARGV[2])
-if cap > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-  if redis.call('ZCARD', KEYS[2]) >= cap then return {2, 0} end
-  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[3])
-  redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4]))
-end
-if interval > 0 then redis.call('SET', KEYS[1], now, 'PX', interval) end
-for j = 5, 4 + w do
-  if redis.call('INCR', KEYS[j]) == 1 then redis.call('PEXPIRE', KEYS[j], tonumber(ARGV[2 * j - 4])) end
-end
-return {0, now}
+return out
 `;
 
-type GatedRedis = Redis & { swbReserve(numKeys: number, ...args: (string | number)[]): Promise<[number, number, number?]> };
+type GatedRedis = Redis & { swbReserve(numKeys: number, keys: string[], args: (string | number)[]): Promise<number[]> };
 
 /** Teach the client the gate's script (once, before connecting). */
 export function defineGate(client: Redis): void {
   client.defineCommand('swbReserve', { lua: RESERVE });
+}
+
+/** A reserve waiting for this turn's script call. */
+interface Asked {
+  req: ReserveRequest;
+  token: string;
+  resolve(verdict: GateVerdict): void;
 }
 
 /** What the gate needs of its store: whether Redis is reachable, how to say it is not, and pub/sub. */
@@ -73,6 +102,8 @@ export interface GateLink {
 }
 
 export class RedisGate implements SharedGate {
+  /** Reserves asked for this turn of the event loop, sent together (see RESERVE). */
+  #asked: Asked[] = [];
   /** Ended leases not yet freed on Redis: in-flight set keys and tokens, side by side. */
   #endedKeys: string[] = [];
   #endedTokens: string[] = [];
@@ -83,48 +114,45 @@ export class RedisGate implements SharedGate {
     private readonly link: GateLink,
   ) {}
 
-  async reserve(req: ReserveRequest): Promise<GateVerdict> {
-    if (this.link.degraded) return { ok: true, token: undefined };
-    const base = `${req.provider}:${req.credential}`;
-    const scoped = `${base}${req.perModel ? `:m:${req.model}` : ''}`;
+  reserve(req: ReserveRequest): Promise<GateVerdict> {
+    if (this.link.degraded) return Promise.resolve({ ok: true, token: undefined });
     const token = req.maxConcurrent > 0 ? randomUUID() : '';
-    const windows = req.windows;
-    const endedKeys = this.#endedKeys;
-    const endedTokens = this.#endedTokens;
-    if (endedKeys.length > 0) this.#takeEnded();
-    try {
-      const [code, ms, which] = await (this.client as GatedRedis).swbReserve(
-        4 + windows.length + endedKeys.length,
-        `t:${scoped}`,
-        `f:${base}`,
-        `c:${base}`,
-        `c:${base}:m:${req.model}`,
-        ...windows.map((w) => `w:${scoped}:${w.windowMs}`),
-        ...endedKeys,
-        req.minIntervalMs,
-        req.maxConcurrent,
-        token,
-        LEASE_TTL_MS,
-        ...windows.flatMap((w) => [w.requests, w.windowMs]),
-        ...endedTokens,
-      );
-      switch (code) {
-        case 0:
-          return { ok: true, token: token || undefined, at: ms };
-        case 1:
-          return { ok: false, why: 'throttled', waitMs: ms };
-        case 2:
-          return { ok: false, why: 'busy' };
-        case 5:
-          return { ok: false, why: 'cooling', scope: req.perModel ? 'model' : 'credential', waitMs: ms, reason: windowReason(windows[(which ?? 1) - 1]) };
-        default:
-          return { ok: false, why: 'cooling', scope: code === 3 ? 'credential' : 'model', waitMs: ms };
-      }
-    } catch (err) {
-      this.link.lost((err as Error).message);
-      return { ok: true, token: undefined };
-    }
+    return new Promise((resolve) => {
+      if (this.#asked.push({ req, token, resolve }) === 1) setImmediate(this.#send);
+    });
   }
+
+  /** One script call for every reserve asked for since the last one. */
+  #send = (): void => {
+    const asked = this.#asked;
+    this.#asked = [];
+    if (this.link.degraded) {
+      for (const a of asked) a.resolve({ ok: true, token: undefined });
+      return;
+    }
+    const keys = this.#endedKeys;
+    const args: (string | number)[] = [keys.length, ...this.#endedTokens];
+    this.#takeEnded(); // the arrays taken are this call's from here on
+    for (const { req, token } of asked) {
+      const base = `${req.provider}:${req.credential}`;
+      const scoped = `${base}${req.perModel ? `:m:${req.model}` : ''}`;
+      keys.push(`t:${scoped}`, `f:${base}`, `c:${base}`, `c:${base}:m:${req.model}`);
+      args.push(req.windows.length, req.minIntervalMs, req.maxConcurrent, token, LEASE_TTL_MS);
+      for (const w of req.windows) {
+        keys.push(`w:${scoped}:${w.windowMs}`);
+        args.push(w.requests, w.windowMs);
+      }
+    }
+    (this.client as GatedRedis).swbReserve(keys.length, keys, args).then(
+      (out) => {
+        for (let i = 0; i < asked.length; i++) asked[i].resolve(verdict(asked[i], out[3 * i], out[3 * i + 1], out[3 * i + 2]));
+      },
+      (err: Error) => {
+        this.link.lost(err.message);
+        for (const a of asked) a.resolve({ ok: true, token: undefined });
+      },
+    );
+  };
 
   /** Queued for the next reserve to free (see RELEASE_FLUSH_MS), or freed alone soon after. */
   release(provider: string, credential: string, token: string): void {
@@ -168,4 +196,20 @@ export class RedisGate implements SharedGate {
     if (this.link.degraded) return;
     const base = `c:${provider}:${credential}`;
     this.client.del(base, ...models.map((m) => `${base}:m:${m}`)).catch((err: Error) => this.link.lost(err.message));
-  }}
+  }
+}
+
+function verdict({ req, token }: Asked, code: number, ms: number, which: number): GateVerdict {
+  switch (code) {
+    case 0:
+      return { ok: true, token: token || undefined, at: ms };
+    case 1:
+      return { ok: false, why: 'throttled', waitMs: ms };
+    case 2:
+      return { ok: false, why: 'busy' };
+    case 5:
+      return { ok: false, why: 'cooling', scope: req.perModel ? 'model' : 'credential', waitMs: ms, reason: windowReason(req.windows[which - 1]) };
+    default:
+      return { ok: false, why: 'cooling', scope: code === 3 ? 'credential' : 'model', waitMs: ms };
+  }
+}
