@@ -9,6 +9,9 @@ import { CommittedStream } from '../core/dispatch/committed-stream.js';
 import { Exchange } from '../core/dispatch/exchange.js';
 import { GatewayError } from '../core/errors/gateway-error.js';
 import { UpstreamError } from '../core/upstream/upstream-error.js';
+import { jsonText } from '../core/contract/raw.js';
+import { deferredStream } from '../core/upstream/deferred-stream.js';
+import { openaiSseChunks } from '../core/upstream/openai-sse.js';
 
 type Settled = { how: 'succeed'; usage: unknown } | { how: 'fail'; kind: string; message: string } | { how: 'release' };
 
@@ -109,4 +112,66 @@ describe('CommittedStream', () => {
     expect(settled).toEqual([{ how: 'release' }]);
     expect(classified).toEqual([]);
   });
+
+  describe('pull(): chunks in hand without a promise', () => {
+    const ev = (content: string) => `data: {"choices":[{"index":0,"delta":{"content":"${content}"},"finish_reason":null}]}\n\n`;
+    /** The provider's stream as the openai-compatible provider builds it, over a body of these reads. */
+    const provider = (reads: string[]) => {
+      let i = 0;
+      const body = { [Symbol.asyncIterator]: () => ({ next: async () => (i < reads.length ? { value: Buffer.from(reads[i++]), done: false } : { value: undefined, done: true }) }) };
+      return deferredStream(async () => openaiSseChunks(body as AsyncIterable<Buffer>))[Symbol.asyncIterator]();
+    };
+    /** Pull to the end the way the front doors do, noting which chunks came synchronously. */
+    async function drain(stream: CommittedStream) {
+      const got: string[] = [];
+      for (;;) {
+        const next = stream.pull();
+        const sync = !(next instanceof Promise);
+        const c = sync ? next : await next;
+        if (c === undefined) return got;
+        got.push(`${sync ? 'sync' : 'async'} ${c.choices[0]?.delta?.content}`);
+      }
+    }
+
+    it('what one read completed comes synchronously, the next read through a promise, the end through a promise; the lease is credited once', async () => {
+      const rest = provider([ev('a') + ev('b'), ev('c') + ev('d') + 'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n']);
+      const first = await rest.next();
+      const { stream, settled, ex } = fixture(rest, first.value);
+      ex.lastChunkAt = 0;
+      // The head (a synthesised role chunk, then "a"), "b" from the same read; "c" needs a read, then "d" and the finish are in hand.
+      expect(await drain(stream)).toEqual(['sync ', 'sync a', 'sync b', 'async c', 'sync d', 'sync undefined']);
+      expect(ex.lastChunkAt).toBeGreaterThan(0); // chunks handed over in hand still stamp the idle clock
+      expect(settled).toEqual([{ how: 'succeed', usage: undefined }]);
+    });
+
+    it('a bad event after chunks in hand: those chunks, then the failure through the promise, blamed once', async () => {
+      const rest = provider([ev('a') + ev('b') + 'data: not json\n\n']);
+      const first = await rest.next();
+      const { stream, settled, classified } = fixture(rest, first.value);
+      const got: string[] = [];
+      const thrown = await (async () => {
+        for (;;) {
+          const next = stream.pull();
+          const c = next instanceof Promise ? await next : next;
+          if (c === undefined) return undefined;
+          got.push(jsonText(c));
+        }
+      })().catch((err: unknown) => err);
+      expect(got.map((t) => JSON.parse(t).choices[0].delta.content)).toEqual(['', 'a', 'b']);
+      expect(thrown).toBeInstanceOf(GatewayError);
+      expect(classified).toHaveLength(1);
+      expect(settled).toEqual([{ how: 'fail', kind: 'transient', message: expect.any(String) }]);
+    });
+
+    it('after return(), nothing more is handed out', async () => {
+      const rest = provider([ev('a') + ev('b') + ev('c')]);
+      const first = await rest.next();
+      const { stream, settled } = fixture(rest, first.value);
+      expect(stream.pull()).not.toBeInstanceOf(Promise); // the synthesised role chunk
+      await stream.return();
+      expect(await stream.pull()).toBeUndefined();
+      expect(settled).toEqual([{ how: 'release' }]);
+    });
+  });
 });
+

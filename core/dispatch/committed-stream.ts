@@ -2,6 +2,7 @@ import type { ChatChunk } from '../contract/openai.js';
 import type { Logger } from '../contract/provider.js';
 import { makeChunk } from '../canonical/chunks.js';
 import { peekChunk } from '../contract/raw.js';
+import { takeReady } from '../contract/ready-now.js';
 import { usageOf, type TokenUsage } from '../canonical/usage.js';
 import type { RouteTarget } from '../config/types.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -65,6 +66,25 @@ export class CommittedStream implements AsyncIterableIterator<ChatChunk> {
     return this;
   }
 
+  /**
+   * The next chunk: itself when it is in hand (the head, or what the provider's last read
+   * completed), else a promise of it; undefined, always through a promise, at the end. Front doors
+   * loop on this rather than `for await`, which pays `next()`'s promise hops on every chunk.
+   */
+  pull(): ChatChunk | Promise<ChatChunk | undefined> {
+    const head = this.#head;
+    if (head) {
+      const value = head.shift() as ChatChunk;
+      if (head.length === 0) this.#head = undefined;
+      return value;
+    }
+    const value = this.#settled ? undefined : takeReady<ChatChunk>(this.rest);
+    if (value === undefined) return this.next().then(chunkOf);
+    this.ex.lastChunkAt = Date.now();
+    this.#last = value;
+    return value;
+  }
+
   next(): Promise<IteratorResult<ChatChunk>> {
     const head = this.#head;
     if (head) {
@@ -85,6 +105,7 @@ export class CommittedStream implements AsyncIterableIterator<ChatChunk> {
 
   /** The front door stopped reading: give the credential back unblamed and close the upstream. */
   return(): Promise<IteratorResult<ChatChunk>> {
+    this.#head = undefined;
     if (this.#settle()) {
       this.lease.release();
       // The provider's generator runs its `finally` (closing its upstream request); what it throws
@@ -153,3 +174,5 @@ export class CommittedStream implements AsyncIterableIterator<ChatChunk> {
 }
 
 function ignore(): void {}
+
+const chunkOf = (r: IteratorResult<ChatChunk>): ChatChunk | undefined => (r.done ? undefined : r.value);

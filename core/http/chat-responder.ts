@@ -138,7 +138,9 @@ function left(request: FastifyRequest, started: number): void {
 async function pump(stream: CommittedStream, format: ChatFormat, ex: Exchange, out: SseWriter): Promise<void> {
   let n = 0;
   try {
-    for await (const chunk of stream) {
+    for (let next = stream.pull(); ; next = stream.pull()) {
+      const chunk = next instanceof Promise ? await next : next;
+      if (chunk === undefined) break;
       const text = format.chunk(chunk);
       if (text !== undefined) out.data(text);
       // What was in hand at commit goes out at once: a client waits for it, while later events are
@@ -160,7 +162,9 @@ async function pump(stream: CommittedStream, format: ChatFormat, ex: Exchange, o
 async function render(stream: CommittedStream, renderer: StreamRenderer, ex: Exchange, out: SseWriter): Promise<void> {
   let n = 0;
   try {
-    for await (const chunk of stream) {
+    for (let next = stream.pull(); ; next = stream.pull()) {
+      const chunk = next instanceof Promise ? await next : next;
+      if (chunk === undefined) break;
       renderer.chunk(chunk, out);
       if (++n === stream.headSize) out.flushNow();
       else if (out.congested) await out.drained();
@@ -172,3 +176,4 @@ async function render(stream: CommittedStream, renderer: StreamRenderer, ex: Exc
   }
   out.end();
 }
+

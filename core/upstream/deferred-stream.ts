@@ -1,12 +1,14 @@
+import { readyNow, takeReady, type ReadyNow } from '../contract/ready-now.js';
+
 /**
  * A stream whose source is known only after an await (the upstream's answer), without an async
  * generator around it: `async *chat() { const res = await post(); yield* chunks(res) }` costs the
  * outer generator's own promise hops on every chunk. Here the first `next()` awaits `open`, and
- * every call after it goes straight to the source's iterator.
+ * every call after it goes straight to the source's iterator, as does its `readyNow` fast path.
  */
 export function deferredStream<T>(open: () => Promise<AsyncIterable<T> | Iterable<T>>): AsyncIterable<T> {
   return {
-    [Symbol.asyncIterator](): AsyncIterator<T> {
+    [Symbol.asyncIterator](): AsyncIterator<T> & ReadyNow<T> {
       let source: AsyncIterator<T> | Iterator<T> | undefined;
       let opening: Promise<void> | undefined;
       let finished = false;
@@ -19,6 +21,7 @@ export function deferredStream<T>(open: () => Promise<AsyncIterable<T> | Iterabl
         return source!.next();
       };
       return {
+        [readyNow]: () => (source === undefined || finished ? undefined : takeReady<T>(source)),
         next(): Promise<IteratorResult<T>> {
           if (finished) return Promise.resolve({ value: undefined, done: true });
           if (!source) return step();

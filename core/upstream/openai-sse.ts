@@ -1,6 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { ChatChunk } from '../contract/openai.js';
 import { RawChatChunk } from '../contract/raw.js';
+import { readyNow, type ReadyNow } from '../contract/ready-now.js';
 import { SseParser, type SseEvent } from './sse-parser.js';
 import { UpstreamError } from './upstream-error.js';
 
@@ -30,7 +31,7 @@ const DONE: IteratorResult<ChatChunk> = Object.freeze({ value: undefined, done: 
  * only an empty array waits for the body. A generator would add its own promise hops to every
  * chunk, on top of the body's.
  */
-class SseChunks implements AsyncGenerator<ChatChunk> {
+class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk> {
   readonly #decoder = new StringDecoder('utf8');
   readonly #parser = new SseParser();
   #ready: ChatChunk[] = [];
@@ -51,6 +52,10 @@ class SseChunks implements AsyncGenerator<ChatChunk> {
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  [readyNow](): ChatChunk | undefined {
+    return this.#at < this.#ready.length ? this.#ready[this.#at++] : undefined;
   }
 
   next(): Promise<IteratorResult<ChatChunk>> {

@@ -1,0 +1,18 @@
+/**
+ * An optional fast path for async streams whose next items are often in hand already (one upstream
+ * read completes many SSE events): `[readyNow]()` hands out the next item synchronously when it can,
+ * and `undefined` when the caller must `await next()` (nothing buffered, the end, or a failure to
+ * deliver). A consumer that drains what is ready before awaiting skips a promise and a microtask
+ * hop or three per item; one that only uses `next()` sees the same items in the same order.
+ */
+export const readyNow: unique symbol = Symbol('switchboard.readyNow');
+
+export interface ReadyNow<T> {
+  [readyNow](): T | undefined;
+}
+
+/** The item `source` has in hand now, if it offers the fast path and has one. */
+export function takeReady<T>(source: object): T | undefined {
+  const take = (source as Partial<ReadyNow<T>>)[readyNow];
+  return take === undefined ? undefined : take.call(source);
+}
