@@ -13,6 +13,8 @@ import { openRedisStore } from '../core/state/redis-store.js';
 import { MemoryStore } from '../core/state/memory-store.js';
 import { HOUR_MS } from '../core/state/hourly-counters.js';
 import type { StateConfig } from '../core/config/types.js';
+import { RedisCounters } from '../core/state/redis-counters.js';
+import { Redis } from 'ioredis';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} } as never;
 const T = Date.UTC(2026, 11, 2, 10, 30);
@@ -37,6 +39,40 @@ describe('hourly usage counters', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('redis: what Redis did not take in an outage is read from memory, then sent once, summed, when it is back', async () => {
+    const prefix = `test-usage-${randomUUID()}:`;
+    const client = new Redis('redis://127.0.0.1:6379', { keyPrefix: prefix, lazyConnect: true, maxRetriesPerRequest: 0 });
+    await client.connect();
+    const lost: string[] = [];
+    const host = { degraded: false, lost: (why: string) => lost.push(why) };
+    const counters = new RedisCounters(client, 'usage', 30 * 86_400_000, host);
+    try {
+      counters.add(T, 'team-a\tgpt', [1, 10, 20, 0]);
+      // A failed send (here: the transaction refused) puts the batch back rather than losing it.
+      const exec = client.multi;
+      client.multi = (() => ({ hincrby() {}, pexpireat() {}, exec: () => Promise.reject(new Error('Connection is closed.')) })) as never;
+      await counters.flush();
+      client.multi = exec;
+      expect(lost).toEqual(['Connection is closed.']);
+      counters.add(T + 1000, 'team-a\tgpt', [1, 5, 7, 1]);
+      host.degraded = true;
+      await counters.flush(); // degraded: nothing is sent
+      // Read while nothing has reached Redis: the pending sums still count.
+      expect(await counters.read(T, T)).toEqual([{ hour: T - (T % HOUR_MS), key: 'team-a\tgpt', values: [2, 15, 27, 1] }]);
+      host.degraded = false;
+      await counters.flush();
+      const fields = await client.hgetall(`c:usage:${T - (T % HOUR_MS)}`);
+      expect(fields).toEqual({ '0|team-a\tgpt': '2', '1|team-a\tgpt': '15', '2|team-a\tgpt': '27', '3|team-a\tgpt': '1' });
+      expect(await counters.read(T, T)).toEqual([{ hour: T - (T % HOUR_MS), key: 'team-a\tgpt', values: [2, 15, 27, 1] }]);
+    } finally {
+      client.disconnect();
+      const plain = new Redis('redis://127.0.0.1:6379');
+      const keys = await plain.keys(`${prefix}*`);
+      if (keys.length) await plain.del(...keys);
+      plain.disconnect();
     }
   });
 

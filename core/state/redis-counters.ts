@@ -13,8 +13,8 @@ export interface CountersHost {
 }
 
 export class RedisCounters implements HourlyCounters {
-  /** hour -> field -> what this instance added and Redis has not taken yet. */
-  #pending = new Map<number, Map<string, number>>();
+  /** hour -> key -> what this instance added and Redis has not taken yet (field names are made at flush). */
+  #pending = new Map<number, Map<string, number[]>>();
   #sending: Promise<void> | undefined;
 
   constructor(
@@ -29,14 +29,15 @@ export class RedisCounters implements HourlyCounters {
   }
 
   add(at: number, key: string, values: readonly number[]): void {
-    const hour = hourOf(at);
-    let fields = this.#pending.get(hour);
-    if (!fields) this.#pending.set(hour, (fields = new Map()));
-    // Zeros too: a reader learns the vector's width from its fields.
-    for (let i = 0; i < values.length; i++) {
-      const f = `${i}|${key}`;
-      fields.set(f, (fields.get(f) ?? 0) + values[i]);
-    }
+    this.#merge(hourOf(at), key, values);
+  }
+
+  #merge(hour: number, key: string, values: readonly number[]): void {
+    let rows = this.#pending.get(hour);
+    if (!rows) this.#pending.set(hour, (rows = new Map()));
+    const row = rows.get(key);
+    if (!row) rows.set(key, values.slice());
+    else for (let i = 0; i < values.length; i++) row[i] = (row[i] ?? 0) + values[i];
   }
 
   /** Send what waits (one at a time); what fails to go is put back for the next call. */
@@ -46,9 +47,10 @@ export class RedisCounters implements HourlyCounters {
     const batch = this.#pending;
     this.#pending = new Map();
     const multi = this.client.multi();
-    for (const [hour, fields] of batch) {
+    for (const [hour, rows] of batch) {
       const key = this.#key(hour);
-      for (const [f, n] of fields) multi.hincrby(key, f, n);
+      // Zeros too: a reader learns the vector's width from its fields.
+      for (const [k, row] of rows) for (let i = 0; i < row.length; i++) multi.hincrby(key, `${i}|${k}`, row[i]);
       multi.pexpireat(key, hour + HOUR_MS + this.retentionMs);
     }
     this.#sending = multi.exec().then(
@@ -65,12 +67,8 @@ export class RedisCounters implements HourlyCounters {
     return this.#sending;
   }
 
-  #restore(batch: Map<number, Map<string, number>>): void {
-    for (const [hour, fields] of batch) for (const [f, n] of fields) {
-      let mine = this.#pending.get(hour);
-      if (!mine) this.#pending.set(hour, (mine = new Map()));
-      mine.set(f, (mine.get(f) ?? 0) + n);
-    }
+  #restore(batch: Map<number, Map<string, number[]>>): void {
+    for (const [hour, rows] of batch) for (const [k, row] of rows) this.#merge(hour, k, row);
   }
 
   async read(from: number, to: number): Promise<HourlyRow[]> {
@@ -92,11 +90,11 @@ export class RedisCounters implements HourlyCounters {
       }
     }
     // What has not reached Redis yet (an outage) still counts here.
-    for (const [hour, fields] of this.#pending) {
+    for (const [hour, rows] of this.#pending) {
       if (hour < hourOf(from) || hour > to) continue;
       let seen = byHour.get(hour);
       if (!seen) byHour.set(hour, (seen = new Map()));
-      for (const [f, n] of fields) seen.set(f, (seen.get(f) ?? 0) + n);
+      for (const [k, row] of rows) for (let i = 0; i < row.length; i++) seen.set(`${i}|${k}`, (seen.get(`${i}|${k}`) ?? 0) + row[i]);
     }
     const rows: HourlyRow[] = [];
     for (const hour of hours) {
