@@ -176,4 +176,3 @@ async function render(stream: CommittedStream, renderer: StreamRenderer, ex: Exc
   }
   out.end();
 }
-

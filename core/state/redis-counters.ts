@@ -94,7 +94,12 @@ export class RedisCounters implements HourlyCounters {
       if (hour < hourOf(from) || hour > to) continue;
       let seen = byHour.get(hour);
       if (!seen) byHour.set(hour, (seen = new Map()));
-      for (const [k, row] of rows) for (let i = 0; i < row.length; i++) seen.set(`${i}|${k}`, (seen.get(`${i}|${k}`) ?? 0) + row[i]);
+      for (const [k, row] of rows) {
+        for (let i = 0; i < row.length; i++) {
+          const f = `${i}|${k}`;
+          seen.set(f, (seen.get(f) ?? 0) + row[i]);
+        }
+      }
     }
     const rows: HourlyRow[] = [];
     for (const hour of hours) {
