@@ -19,6 +19,14 @@ import { Redis } from 'ioredis';
 const quiet = { info() {}, warn() {}, error() {}, debug() {} } as never;
 const T = Date.UTC(2026, 11, 2, 10, 30);
 
+/** Leave nothing behind in the machine's Redis (the counters' hashes live for the 30-day retention). */
+async function dropKeys(prefix: string): Promise<void> {
+  const plain = new Redis('redis://127.0.0.1:6379');
+  const keys = await plain.keys(`${prefix}*`);
+  if (keys.length) await plain.del(...keys);
+  plain.disconnect();
+}
+
 describe('hourly usage counters', () => {
   it('redis: two instances add into the same hour, and each reads the sum', async () => {
     const config: StateConfig = { driver: 'redis', path: '', debounceMs: 0, url: 'redis://127.0.0.1:6379', keyPrefix: `test-usage-${randomUUID()}:`, connectTimeoutMs: 2000, syncIntervalMs: 50, commandTimeoutMs: 500 };
@@ -39,6 +47,7 @@ describe('hourly usage counters', () => {
     } finally {
       await a.close();
       await b.close();
+      await dropKeys(config.keyPrefix);
     }
   });
 
@@ -69,10 +78,7 @@ describe('hourly usage counters', () => {
       expect(await counters.read(T, T)).toEqual([{ hour: T - (T % HOUR_MS), key: 'team-a\tgpt', values: [2, 15, 27, 1] }]);
     } finally {
       client.disconnect();
-      const plain = new Redis('redis://127.0.0.1:6379');
-      const keys = await plain.keys(`${prefix}*`);
-      if (keys.length) await plain.del(...keys);
-      plain.disconnect();
+      await dropKeys(prefix);
     }
   });
 
