@@ -3,7 +3,8 @@
  * Switchboard (or, with `--passthrough`, the bare passthrough) under `node --cpu-prof`, warms up,
  * loads it 10 s non-stream then 10 s stream at c=32, and prints self time grouped by module as µs
  * per request, from the load windows only (start-up and warm-up cut out). The .cpuprofile is kept
- * (open it in Chrome DevTools); `--redis` profiles the gated Redis config. Run it on a quiet machine: busy time per request grows with load.
+ * (open it in Chrome DevTools); `--redis` profiles the gated Redis config. Run it on a quiet
+ * machine: busy time per request grows with load.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -129,10 +129,13 @@ export function summarize(settings: Settings, environment: Summary['environment'
   // The gated throughput loss halved from when the target was set (-45 % non-stream, -33 % stream).
   for (const [mode, limit] of [['nonstream', 22.5], ['stream', 16.5]] as const) {
     const m = modes[mode];
-    if (m?.redis) check(`${mode} redis-gated req/s loss against the file driver`, ((m.switchboard.rps - m.redis.rps) / m.switchboard.rps) * 100, limit, ' %', false);
+    if (m?.redis) check(`${mode} redis-gated req/s loss against the file driver`, -redisRpsChangePct(m.switchboard.rps, m.redis.rps), limit, ' %', false);
   }
   return { settings, environment, modes, doors, peakRssMb, verdicts, runs };
 }
+
+/** How much the Redis-driven instance's req/s differ from the file driver's, in % (negative: a loss). */
+const redisRpsChangePct = (fileRps: number, redisRps: number) => ((redisRps - fileRps) / fileRps) * 100;
 
 const HEAD = ['mode', 'target', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'fails', 'c=1 p50 ms', 'added ms', 'CPU µs/req'];
 const REDIS_ROW = 'switchboard redis';
@@ -172,7 +175,7 @@ function redisLines(s: Summary): string[] {
     const m = s.modes[mode];
     if (!m?.redis) continue;
     const what = mode === 'stream' ? 'TTFB' : 'full response';
-    const rpsPct = ((m.redis.rps - m.switchboard.rps) / m.switchboard.rps) * 100;
+    const rpsPct = redisRpsChangePct(m.switchboard.rps, m.redis.rps);
     out.push(
       `  ${mode}: c=1 p50 (${what}) redis minus file ${signed(m.redis.costMs, 3)} ms (added ${f(m.switchboard.addedMs, 3)} -> ${f(m.redis.addedMs, 3)} ms); ` +
         `req/s ${f(m.switchboard.rps, 0)} -> ${f(m.redis.rps, 0)} (${signed(rpsPct, 1)}%); CPU µs/req ${f(m.switchboard.cpuUsPerReq, 0)} -> ${f(m.redis.cpuUsPerReq, 0)}`,
