@@ -16,3 +16,26 @@ export function takeReady<T>(source: object): T | undefined {
   const take = (source as Partial<ReadyNow<T>>)[readyNow];
   return take === undefined ? undefined : take.call(source);
 }
+
+/**
+ * A run of chunks in hand as the SSE text they arrived in (`data: {...}` events, each ending in a
+ * blank line), for a front door that forwards chunk text unchanged: one write of the upstream's
+ * own frames instead of a chunk object and a frame per event. `last` is the run's last chunk.
+ */
+export interface Frames<T> {
+  text: string;
+  last: T;
+}
+
+export const readyFrames: unique symbol = Symbol('switchboard.readyFrames');
+
+/** A source that can hand out what it has in hand as one {@link Frames} run (`undefined`: none, or not as frames). */
+export interface ReadyFrames<T> {
+  [readyFrames](): Frames<T> | undefined;
+}
+
+/** The run of frames `source` has in hand now, if it offers them. */
+export function takeFrames<T>(source: object): Frames<T> | undefined {
+  const take = (source as Partial<ReadyFrames<T>>)[readyFrames];
+  return take === undefined ? undefined : take.call(source);
+}

@@ -2,7 +2,7 @@ import type { ChatChunk } from '../contract/openai.js';
 import type { Logger } from '../contract/provider.js';
 import { makeChunk } from '../canonical/chunks.js';
 import { peekChunk } from '../contract/raw.js';
-import { takeReady } from '../contract/ready-now.js';
+import { takeFrames, takeReady } from '../contract/ready-now.js';
 import { usageOf, type TokenUsage } from '../canonical/usage.js';
 import type { RouteTarget } from '../config/types.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -83,6 +83,19 @@ export class CommittedStream implements AsyncIterableIterator<ChatChunk> {
     this.ex.lastChunkAt = Date.now();
     this.#last = value;
     return value;
+  }
+
+  /**
+   * The chunks in hand as the upstream's SSE text, when the provider's reader offers them so (its
+   * chunks' text unchanged): for a front door that writes chunk text as is. `undefined`: pull.
+   */
+  takeFrames(): string | undefined {
+    if (this.#head || this.#settled) return undefined;
+    const run = takeFrames<ChatChunk>(this.rest);
+    if (run === undefined) return undefined;
+    this.ex.lastChunkAt = Date.now();
+    this.#last = run.last;
+    return run.text;
   }
 
   next(): Promise<IteratorResult<ChatChunk>> {

@@ -34,6 +34,11 @@ export interface ChatFormat {
   /** The front door's route, as the access log names it (`/v1/chat/completions`); without it, the route it was registered as. */
   readonly route?: string;
   chunk(chunk: ChatChunk): string | undefined;
+  /**
+   * `chunk` sends a chunk's JSON text unchanged ({@link jsonText}): a run of chunks may then go
+   * out as the upstream's own `data:` frames, in one piece.
+   */
+  readonly rawFrames?: boolean;
   completion(result: ChatCompletion | RawJson<ChatCompletion>): string;
   stream?(): StreamRenderer;
 }
@@ -42,5 +47,6 @@ export interface ChatFormat {
 export const chatCompletionFormat: ChatFormat = {
   route: '/v1/chat/completions',
   chunk: jsonText,
+  rawFrames: true,
   completion: jsonText,
 };

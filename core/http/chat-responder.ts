@@ -137,8 +137,16 @@ function left(request: FastifyRequest, started: number): void {
  */
 async function pump(stream: CommittedStream, format: ChatFormat, ex: Exchange, out: SseWriter): Promise<void> {
   let n = 0;
+  const frames = format.rawFrames === true;
   try {
-    for (let next = stream.pull(); ; next = stream.pull()) {
+    for (;;) {
+      const run = frames ? stream.takeFrames() : undefined;
+      if (run !== undefined) {
+        out.frames(run);
+        if (out.congested) await out.drained();
+        continue;
+      }
+      const next = stream.pull();
       const chunk = next instanceof Promise ? await next : next;
       if (chunk === undefined) break;
       const text = format.chunk(chunk);

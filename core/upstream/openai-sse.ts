@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { ChatChunk } from '../contract/openai.js';
 import { RawChatChunk } from '../contract/raw.js';
-import { readyNow, type ReadyNow } from '../contract/ready-now.js';
+import { readyFrames, readyNow, type Frames, type ReadyFrames, type ReadyNow } from '../contract/ready-now.js';
 import { SseParser, type SseEvent } from './sse-parser.js';
 import { UpstreamError } from './upstream-error.js';
 
@@ -25,17 +25,35 @@ export function openaiSseChunks(body: AsyncIterable<Buffer>, rewrite?: (json: st
 
 const DONE: IteratorResult<ChatChunk> = Object.freeze({ value: undefined, done: true });
 
+/** A line this long without a blank line after it is not an event stream (as the SSE parser holds). */
+const MAX_CARRY = 16 * 1024 * 1024;
+
 /**
  * The iterator behind {@link openaiSseChunks}, written out rather than as an async generator:
- * the chunks one body read completes are handed out from an array, a settled promise each, and
- * only an empty array waits for the body. A generator would add its own promise hops to every
- * chunk, on top of the body's.
+ * the chunks one body read completes are handed out in hand, a settled promise each, and only an
+ * empty read waits for the body. A generator would add its own promise hops to every chunk.
+ *
+ * Most reads hold only events framed exactly `data: {...}\n\n`. Those are found by a scan that
+ * allocates nothing per event: their places in the read's text are kept, a chunk's text is cut
+ * out when it is taken, and a front door that forwards chunk text unchanged takes the whole run
+ * as one piece of text ({@link readyFrames}). The first event framed any other way (a comment, an
+ * `event:` line, CRLF, a multi-line payload, `"error"` or `[]` in the payload), and everything
+ * after it until the parser is back at an event boundary, goes the general way: the WHATWG
+ * parser and the per-event checks, so both ways hand out the same chunks.
  */
-class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk> {
+class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, ReadyFrames<ChatChunk> {
   readonly #decoder = new StringDecoder('utf8');
   readonly #parser = new SseParser();
+  /** The text of the last read the scan took events from. */
+  #text = '';
+  /** Start and end of each scanned event's payload in #text, in order; #fi is the next. */
+  readonly #offs: number[] = [];
+  #fi = 0;
+  /** Chunks from the general path, after the scanned ones of the same read. */
   #ready: ChatChunk[] = [];
   #at = 0;
+  /** The scan's unfinished event at the end of a read (the parser was at a boundary, so it holds nothing). */
+  #carry = '';
   /** `[DONE]` seen: later events are read (to the body's end) and dropped. */
   #done = false;
   #last: string | undefined;
@@ -55,20 +73,37 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk> {
   }
 
   [readyNow](): ChatChunk | undefined {
+    const offs = this.#offs;
+    const i = this.#fi;
+    if (i < offs.length) {
+      this.#fi = i + 2;
+      return new RawChatChunk(this.#text.slice(offs[i], offs[i + 1]));
+    }
     return this.#at < this.#ready.length ? this.#ready[this.#at++] : undefined;
   }
 
+  [readyFrames](): Frames<ChatChunk> | undefined {
+    const offs = this.#offs;
+    const i = this.#fi;
+    const n = offs.length;
+    if (i >= n) return undefined;
+    this.#fi = n;
+    const text = this.#text;
+    // `data: ` before the first payload, the blank line after the last
+    return { text: text.slice(offs[i] - 6, offs[n - 1] + 2), last: new RawChatChunk(text.slice(offs[n - 2], offs[n - 1])) };
+  }
+
   next(): Promise<IteratorResult<ChatChunk>> {
-    if (this.#at < this.#ready.length) return Promise.resolve({ value: this.#ready[this.#at++], done: false });
+    const chunk = this[readyNow]();
+    if (chunk !== undefined) return Promise.resolve({ value: chunk, done: false });
     if (this.#failure !== undefined) return this.#fail();
     if (this.#closed) return Promise.resolve(DONE);
     return this.#read();
   }
 
   async #read(): Promise<IteratorResult<ChatChunk>> {
-    this.#ready = [];
-    this.#at = 0;
-    while (this.#ready.length === 0 && this.#failure === undefined) {
+    this.#drop();
+    while (this.#offs.length === 0 && this.#ready.length === 0 && this.#failure === undefined) {
       let r: IteratorResult<Buffer>;
       try {
         r = await this.body.next();
@@ -87,7 +122,8 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk> {
       }
       this.#take(r.value);
     }
-    if (this.#at < this.#ready.length) return { value: this.#ready[this.#at++], done: false };
+    const chunk = this[readyNow]();
+    if (chunk !== undefined) return { value: chunk, done: false };
     if (this.#failure !== undefined) return this.#fail();
     return DONE;
   }
@@ -95,18 +131,85 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk> {
   /** The chunks of the events a read completes (`undefined`: the body's end); the first bad event stops it, kept as the failure. */
   #take(bytes: Buffer | undefined): void {
     try {
-      const events = bytes ? this.#parser.feed(this.#decoder.write(bytes)) : [...this.#parser.feed(this.#decoder.end()), ...this.#parser.end()];
-      for (const ev of events) {
-        if (this.#done) continue;
-        const data = accept(ev);
-        if (data === '[DONE]') this.#done = true;
-        else if (data !== undefined) {
-          this.#last = data;
-          this.#ready.push(new RawChatChunk(this.rewrite ? this.rewrite(data) : data));
-        }
+      if (bytes === undefined) {
+        const text = this.#carry + this.#decoder.end();
+        this.#carry = '';
+        this.#general([...this.#parser.feed(text), ...this.#parser.end()]);
+        return;
       }
+      let text = this.#decoder.write(bytes);
+      if (this.#carry !== '') {
+        text = this.#carry + text;
+        this.#carry = '';
+      }
+      if (this.rewrite === undefined && !this.#done && this.#parser.idle && text.indexOf('\r') === -1) this.#scan(text);
+      else this.#general(this.#parser.feed(text));
     } catch (err) {
       this.#failure = err;
+    }
+  }
+
+  /**
+   * Find the events framed `data: {...}\n\n` from the start of `text` (an event boundary), up to
+   * `[DONE]`, the first event framed otherwise (handed with the rest to the general path), or an
+   * unfinished event (carried to the next read).
+   */
+  #scan(text: string): void {
+    const offs = this.#offs;
+    const from = offs.length;
+    const n = text.length;
+    // A payload holding either goes the general way, which knows an error event from a quoted word.
+    const errorAt = text.indexOf('"error"');
+    const emptyAt = text.indexOf('[]');
+    let p = 0;
+    while (p < n) {
+      const nl = text.indexOf('\n', p);
+      if (nl === -1 || nl + 1 === n) break; // unfinished: the line, or the blank line after it
+      const start = p + 6;
+      if (text.charCodeAt(nl + 1) !== 10 || !text.startsWith('data: ', p)) return this.#handOver(text, p, from);
+      if (text.charCodeAt(start) === 123 /* { */ && text.charCodeAt(nl - 1) === 125 /* } */ && nl > start + 1) {
+        if ((errorAt !== -1 && errorAt < nl) || (emptyAt !== -1 && emptyAt < nl)) return this.#handOver(text, p, from);
+        offs.push(start, nl);
+        p = nl + 2;
+        continue;
+      }
+      if (nl === start + 6 && text.startsWith('[DONE]', start)) {
+        this.#done = true;
+        p = n;
+        break;
+      }
+      return this.#handOver(text, p, from);
+    }
+    if (p < n) {
+      if (n - p > MAX_CARRY) throw UpstreamError.malformed('upstream event stream has a line over 16 MiB');
+      this.#carry = p === 0 ? text : text.slice(p);
+    }
+    this.#scanned(text, from);
+  }
+
+  /** The scan stopped at `p`: what it found stays ready, the rest of the read goes the general way. */
+  #handOver(text: string, p: number, from: number): void {
+    this.#scanned(text, from);
+    this.#general(this.#parser.feed(text.slice(p)));
+  }
+
+  #scanned(text: string, from: number): void {
+    const offs = this.#offs;
+    if (offs.length === from) return;
+    this.#text = text;
+    this.#last = text.slice(offs[offs.length - 2], offs[offs.length - 1]);
+  }
+
+  /** The general path: each parsed event checked, and its chunk queued (or the failure kept). */
+  #general(events: SseEvent[]): void {
+    for (const ev of events) {
+      if (this.#done) continue;
+      const data = accept(ev);
+      if (data === '[DONE]') this.#done = true;
+      else if (data !== undefined) {
+        this.#last = data;
+        this.#ready.push(new RawChatChunk(this.rewrite ? this.rewrite(data) : data));
+      }
     }
   }
 
@@ -114,9 +217,17 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk> {
   #fail(): Promise<never> {
     const err = this.#failure;
     this.#failure = undefined;
-    this.#ready = [];
+    this.#drop();
     this.#closeBody();
     return Promise.reject(err);
+  }
+
+  /** Nothing in hand any more. */
+  #drop(): void {
+    this.#ready = [];
+    this.#at = 0;
+    this.#offs.length = 0;
+    this.#fi = 0;
   }
 
   #closeBody(): void {
@@ -128,7 +239,7 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk> {
 
   /** The reader left early: the body is closed (which aborts the upstream request). */
   async return(): Promise<IteratorResult<ChatChunk>> {
-    this.#ready = [];
+    this.#drop();
     this.#failure = undefined;
     this.#closeBody();
     return DONE;

@@ -22,6 +22,11 @@ export class SseParser {
   #event: string | undefined;
   #trailingCR = false;
 
+  /** Nothing held: no partial line, no open event. Input starting here starts at an event boundary. */
+  get idle(): boolean {
+    return this.#rest === '' && this.#data === undefined && this.#event === undefined && !this.#trailingCR;
+  }
+
   /** Feed decoded text; returns the events it completed. */
   feed(chunk: string): SseEvent[] {
     const out: SseEvent[] = [];
