@@ -1,0 +1,67 @@
+/**
+ * `npm run ab -- <other checkout>`: a paired A/B of two builds. Both Switchboards run at once on
+ * the bench config, in front of one mock, each with its own state directory (two instances sharing
+ * a state file read each other's writes, which skews both). They are loaded in turns, the order
+ * alternating every round, and CPU is read from /proc around each load; the figure is the median
+ * of the per-round ratios B/A, so the machine's drift over the run cancels out. A is the other
+ * checkout (built there: `npm run build`), B this one (built first).
+ *
+ *   npm run ab -- /tmp/before                      # stream, 8 rounds of 4 s
+ *   AB_MODE=nonstream AB_ROUNDS=12 npm run ab -- /tmp/before
+ *
+ * Run an A/A pairing (`npm run ab -- .`) first to see what the machine's noise is that day.
+ */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { cpuSeconds, freePort, startNode, stopAll, waitReady, type Child } from './children.js';
+import type { Mode } from './client.js';
+import { writeBenchConfig } from './config.js';
+import { load } from './load.js';
+import { NODE_FLAGS, ROOT, START, log, startUpstream } from './servers.js';
+
+const other = process.argv[2];
+if (!other) throw new Error('usage: npm run ab -- <directory of the build to compare against>');
+const dirs = { A: resolve(other), B: ROOT };
+for (const dir of Object.values(dirs)) if (!existsSync(join(dir, 'dist/core/main.js'))) throw new Error(`${dir}: no dist/core/main.js (run npm run build there)`);
+const mode = (process.env.AB_MODE ?? 'stream') as Mode;
+if (mode !== 'stream' && mode !== 'nonstream') throw new Error(`AB_MODE: unknown mode "${mode}" (stream, nonstream)`);
+const rounds = Number(process.env.AB_ROUNDS ?? 8);
+const seconds = Number(process.env.AB_SECONDS ?? 4);
+
+const tmp = mkdtempSync(join(tmpdir(), 'switchboard-ab-'));
+const up = await startUpstream(undefined, 20, tmp);
+await waitReady(up, '/health');
+const servers: Record<'A' | 'B', Child> = {} as Record<'A' | 'B', Child>;
+for (const name of ['A', 'B'] as const) {
+  const own = mkdtempSync(join(tmp, `${name}-`));
+  const port = await freePort();
+  const config = writeBenchConfig(own, port, up.port);
+  servers[name] = startNode(name, [...NODE_FLAGS, join(dirs[name], 'dist/core/main.js'), '--config', config, '--port', String(port)], port, dirs[name], own, START.env);
+  await waitReady(servers[name], '/readyz');
+}
+
+const ratios = { rps: [] as number[], cpu: [] as number[] };
+try {
+  for (const s of Object.values(servers)) await load(s.origin, mode, 32, 3);
+  for (let r = 0; r < rounds; r++) {
+    const got: Partial<Record<'A' | 'B', { rps: number; cpu: number }>> = {};
+    for (const name of r % 2 ? (['B', 'A'] as const) : (['A', 'B'] as const)) {
+      const s = servers[name];
+      const before = cpuSeconds(s);
+      const l = await load(s.origin, mode, 32, seconds);
+      got[name] = { rps: l.rps, cpu: ((cpuSeconds(s) - before) * 1e6) / Math.max(1, l.ok) };
+      log(`${mode} round ${r + 1} ${name}: ${l.rps.toFixed(0)} req/s, ${got[name].cpu.toFixed(1)} µs/req${l.fails ? `, ${l.fails} failed` : ''}`);
+    }
+    ratios.rps.push(got.B!.rps / got.A!.rps);
+    ratios.cpu.push(got.B!.cpu / got.A!.cpu);
+  }
+} finally {
+  await stopAll();
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+process.stdout.write(
+  `${mode}, ${rounds} paired rounds of ${seconds} s at c=32; B = ${dirs.B}, A = ${dirs.A}\n` +
+    `req/s B/A: median ${median(ratios.rps).toFixed(3)} (rounds ${ratios.rps.map((x) => x.toFixed(3)).join(', ')})\n` +
+    `CPU/req B/A: median ${median(ratios.cpu).toFixed(3)} (rounds ${ratios.cpu.map((x) => x.toFixed(3)).join(', ')})\n`,
+);
