@@ -43,6 +43,16 @@ export class CommittedStream implements AsyncIterableIterator<ChatChunk> {
     this.#last = r.value;
     return r;
   };
+  /** {@link pull}'s own settlement of a read: the chunk itself (undefined at the end), one promise fewer than `next().then`. */
+  readonly #pulled = (r: IteratorResult<ChatChunk>): ChatChunk | undefined => {
+    if (r.done) {
+      this.#succeed();
+      return undefined;
+    }
+    this.ex.lastChunkAt = Date.now();
+    this.#last = r.value;
+    return r.value;
+  };
   readonly #broke = (err: unknown): never => {
     throw this.#fail(err);
   };
@@ -78,11 +88,20 @@ export class CommittedStream implements AsyncIterableIterator<ChatChunk> {
       if (head.length === 0) this.#head = undefined;
       return value;
     }
-    const value = this.#settled ? undefined : takeReady<ChatChunk>(this.rest);
-    if (value === undefined) return this.next().then(chunkOf);
+    if (this.#settled) return Promise.resolve(undefined);
+    const value = takeReady<ChatChunk>(this.rest);
     this.ex.lastChunkAt = Date.now();
-    this.#last = value;
-    return value;
+    if (value !== undefined) {
+      this.#last = value;
+      return value;
+    }
+    let pending: Promise<IteratorResult<ChatChunk>>;
+    try {
+      pending = this.rest.next();
+    } catch (err) {
+      return Promise.reject(this.#fail(err));
+    }
+    return pending.then(this.#pulled, this.#broke);
   }
 
   /**
@@ -187,5 +206,3 @@ export class CommittedStream implements AsyncIterableIterator<ChatChunk> {
 }
 
 function ignore(): void {}
-
-const chunkOf = (r: IteratorResult<ChatChunk>): ChatChunk | undefined => (r.done ? undefined : r.value);

@@ -16,10 +16,7 @@ export function deferredStream<T>(open: () => Promise<AsyncIterable<T> | Iterabl
         (opening ??= open().then((s) => {
           source = Symbol.asyncIterator in s ? (s as AsyncIterable<T>)[Symbol.asyncIterator]() : (s as Iterable<T>)[Symbol.iterator]();
         }));
-      const step = async (): Promise<IteratorResult<T>> => {
-        await start();
-        return source!.next();
-      };
+      const step = (): Promise<IteratorResult<T>> => start().then(() => source!.next());
       return {
         [readyNow]: () => (source === undefined || finished ? undefined : takeReady<T>(source)),
         [readyFrames]: () => (source === undefined || finished ? undefined : takeFrames<T>(source)),

@@ -101,31 +101,49 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
     return this.#read();
   }
 
-  async #read(): Promise<IteratorResult<ChatChunk>> {
+  /** Read the body until a read completes a chunk, the body ends, or it fails: one `then` per read, no async frame. */
+  #read(): Promise<IteratorResult<ChatChunk>> {
     this.#drop();
-    while (this.#offs.length === 0 && this.#ready.length === 0 && this.#failure === undefined) {
-      let r: IteratorResult<Buffer>;
-      try {
-        r = await this.body.next();
-      } catch (err) {
-        this.#closed = this.#bodyEnded = true;
-        throw err;
+    return this.#readBody();
+  }
+
+  #readBody(): Promise<IteratorResult<ChatChunk>> {
+    let pending: Promise<IteratorResult<Buffer>>;
+    try {
+      pending = this.body.next();
+    } catch (err) {
+      return Promise.reject(this.#bodyFailed(err));
+    }
+    return pending.then(this.#onRead, this.#onBodyError);
+  }
+
+  readonly #onRead = (r: IteratorResult<Buffer>): IteratorResult<ChatChunk> | Promise<IteratorResult<ChatChunk>> => {
+    if (r.done) {
+      this.#closed = this.#bodyEnded = true;
+      this.#take(undefined);
+      // Some servers omit [DONE]; a stream that reached its finish_reason is still complete.
+      if (this.#failure === undefined && !this.#done && !(this.#last && HAS_FINISH.test(this.#last))) {
+        this.#failure = UpstreamError.malformed('the upstream stream ended before it finished (no finish_reason, no [DONE])');
       }
-      if (r.done) {
-        this.#closed = this.#bodyEnded = true;
-        this.#take(undefined);
-        // Some servers omit [DONE]; a stream that reached its finish_reason is still complete.
-        if (this.#failure === undefined && !this.#done && !(this.#last && HAS_FINISH.test(this.#last))) {
-          this.#failure = UpstreamError.malformed('the upstream stream ended before it finished (no finish_reason, no [DONE])');
-        }
-        break;
-      }
+    } else {
       this.#take(r.value);
+      // A read that completed no event (a comment, half an event): read on.
+      if (this.#offs.length === 0 && this.#ready.length === 0 && this.#failure === undefined) return this.#readBody();
     }
     const chunk = this[readyNow]();
     if (chunk !== undefined) return { value: chunk, done: false };
     if (this.#failure !== undefined) return this.#fail();
     return DONE;
+  };
+
+  readonly #onBodyError = (err: unknown): never => {
+    throw this.#bodyFailed(err);
+  };
+
+  /** The body failed (reset, abort): nothing more comes from it. */
+  #bodyFailed(err: unknown): unknown {
+    this.#closed = this.#bodyEnded = true;
+    return err;
   }
 
   /** The chunks of the events a read completes (`undefined`: the body's end); the first bad event stops it, kept as the failure. */
