@@ -35,14 +35,12 @@ const FINISH = `data: ${content('', 'stop')}\n\n`;
 const DONE = 'data: [DONE]\n\n';
 const BAD = [`data: {"error":{"message":"overloaded","type":"server_error"}}\n\n`, `event: error\ndata: {"message":"boom"}\n\n`, `data: not json\n\n`, `data: {\n\n`];
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
+/** A seeded linear congruential generator (Numerical Recipes' constants), so a failing case can be replayed. */
 function random(seed: number): () => number {
-  let a = seed;
+  let state = seed >>> 0;
   return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296;
   };
 }
 

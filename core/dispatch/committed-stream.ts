@@ -95,13 +95,7 @@ export class CommittedStream implements AsyncIterableIterator<ChatChunk> {
       this.#last = value;
       return value;
     }
-    let pending: Promise<IteratorResult<ChatChunk>>;
-    try {
-      pending = this.rest.next();
-    } catch (err) {
-      return Promise.reject(this.#fail(err));
-    }
-    return pending.then(this.#pulled, this.#broke);
+    return this.#ask(this.#pulled);
   }
 
   /**
@@ -126,13 +120,18 @@ export class CommittedStream implements AsyncIterableIterator<ChatChunk> {
     }
     if (this.#settled) return Promise.resolve(DONE);
     this.ex.lastChunkAt = Date.now();
+    return this.#ask(this.#received);
+  }
+
+  /** Ask the provider's stream for its next chunk; `settle` takes the answer, a failure is laid where it belongs. */
+  #ask<R>(settle: (r: IteratorResult<ChatChunk>) => R): Promise<R> {
     let pending: Promise<IteratorResult<ChatChunk>>;
     try {
       pending = this.rest.next();
     } catch (err) {
       return Promise.reject(this.#fail(err));
     }
-    return pending.then(this.#received, this.#broke);
+    return pending.then(settle, this.#broke);
   }
 
   /** The front door stopped reading: give the credential back unblamed and close the upstream. */
