@@ -173,8 +173,8 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
    * unfinished event (carried to the next read).
    */
   #scan(text: string): void {
+    // Called only on an empty #offs: a read is taken only when every scanned event was handed out.
     const offs = this.#offs;
-    const from = offs.length;
     const n = text.length;
     // A payload holding either goes the general way, which knows an error event from a quoted word.
     const errorAt = text.indexOf('"error"');
@@ -184,9 +184,9 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
       const nl = text.indexOf('\n', p);
       if (nl === -1 || nl + 1 === n) break; // unfinished: the line, or the blank line after it
       const start = p + 6;
-      if (text.charCodeAt(nl + 1) !== 10 || !text.startsWith('data: ', p)) return this.#handOver(text, p, from);
+      if (text.charCodeAt(nl + 1) !== 10 || !text.startsWith('data: ', p)) return this.#handOver(text, p);
       if (text.charCodeAt(start) === 123 /* { */ && text.charCodeAt(nl - 1) === 125 /* } */ && nl > start + 1) {
-        if ((errorAt !== -1 && errorAt < nl) || (emptyAt !== -1 && emptyAt < nl)) return this.#handOver(text, p, from);
+        if ((errorAt !== -1 && errorAt < nl) || (emptyAt !== -1 && emptyAt < nl)) return this.#handOver(text, p);
         offs.push(start, nl);
         p = nl + 2;
         continue;
@@ -196,24 +196,24 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
         p = n;
         break;
       }
-      return this.#handOver(text, p, from);
+      return this.#handOver(text, p);
     }
     if (p < n) {
       if (n - p > MAX_CARRY) throw UpstreamError.malformed('upstream event stream has a line over 16 MiB');
       this.#carry = p === 0 ? text : text.slice(p);
     }
-    this.#scanned(text, from);
+    this.#scanned(text);
   }
 
   /** The scan stopped at `p`: what it found stays ready, the rest of the read goes the general way. */
-  #handOver(text: string, p: number, from: number): void {
-    this.#scanned(text, from);
+  #handOver(text: string, p: number): void {
+    this.#scanned(text);
     this.#general(this.#parser.feed(text.slice(p)));
   }
 
-  #scanned(text: string, from: number): void {
+  #scanned(text: string): void {
     const offs = this.#offs;
-    if (offs.length === from) return;
+    if (offs.length === 0) return;
     this.#text = text;
     this.#last = text.slice(offs[offs.length - 2], offs[offs.length - 1]);
   }
