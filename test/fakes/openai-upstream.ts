@@ -35,7 +35,7 @@ export type Behaviour =
   /** destroy the socket without answering */
   | { kind: 'reset' }
   /** write these exact pieces (with `contentType`), each as its own write */
-  | { kind: 'raw'; contentType: string; pieces: readonly string[]; status?: number }
+  | { kind: 'raw'; contentType: string; pieces: readonly (string | Buffer)[]; status?: number }
   /** answer with a tool call: whole without streaming, or streamed, its arguments in fragments of `piece` characters (7 by default) */
   | { kind: 'tool-call'; name: string; args: string; piece?: number }
   /** answer with reasoning first, as DeepSeek and vLLM send it (`reasoning_content`), then the text */
