@@ -123,8 +123,9 @@ async function viaFrames(it: AsyncIterator<unknown>): Promise<Outcome> {
   }
 }
 
-/** A run's text must be whole `data: <json>\n\n` events and nothing else. */
-function framesToPayloads(text: string): string[] {
+/** A run's text (a string, or the upstream's bytes) must be whole `data: <json>\n\n` events and nothing else. */
+function framesToPayloads(run: string | Buffer): string[] {
+  const text = typeof run === 'string' ? run : run.toString('utf8');
   expect(text).toMatch(/^(data: [^\n]+\n\n)+$/);
   return text.split('\n\n').filter(Boolean).map((e) => e.slice('data: '.length));
 }
@@ -154,16 +155,28 @@ describe('the SSE scan and the general parser agree', () => {
     const first = await it.next();
     expect(jsonText(first.value)).toBe(content('a'));
     const run = takeFrames<unknown>(it);
-    expect(run?.text).toBe(`data: ${content('b')}\n\ndata: ${content('', 'stop')}\n\n`);
+    expect(String(run?.text)).toBe(`data: ${content('b')}\n\ndata: ${content('', 'stop')}\n\n`);
     expect(takeFrames(it)).toBeUndefined();
     expect(await it.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('a run from an ASCII read is the upstream bytes themselves (nothing decoded and re-encoded); from any other read, text', async () => {
+    const ascii = Buffer.from([content('a'), content('b'), content('c')].map((j) => `data: ${j}\n\n`).join(''));
+    const it = openaiSseChunks(body([ascii, Buffer.from(`data: ${content('é')}\n\ndata: ${content('ü')}\n\ndata: ${content('', 'stop')}\n\n`)]))[Symbol.asyncIterator]();
+    await it.next();
+    const bytes = takeFrames<unknown>(it)?.text;
+    expect(Buffer.isBuffer(bytes)).toBe(true);
+    expect((bytes as Buffer).buffer).toBe(ascii.buffer); // a view of the read, not a copy
+    expect((bytes as Buffer).toString()).toBe(ascii.subarray(ascii.indexOf('data: ', 1)).toString());
+    await it.next();
+    expect(takeFrames<unknown>(it)?.text).toBe(`data: ${content('ü')}\n\ndata: ${content('', 'stop')}\n\n`);
   });
 
   it('the events before an oddly framed one come as a run, the rest one by one through the parser', async () => {
     const text = `data: ${content('a')}\n\ndata: ${content('b')}\n\n: keep-alive\n\ndata: ${content('c')}\n\ndata: ${content('', 'stop')}\n\n${DONE}`;
     const it = openaiSseChunks(body([Buffer.from(text)]))[Symbol.asyncIterator]();
     expect(jsonText((await it.next()).value)).toBe(content('a'));
-    expect(takeFrames<unknown>(it)?.text).toBe(`data: ${content('b')}\n\n`);
+    expect(String(takeFrames<unknown>(it)?.text)).toBe(`data: ${content('b')}\n\n`);
     expect(takeFrames(it)).toBeUndefined();
     expect(jsonText(takeReady(it))).toBe(content('c'));
     expect(jsonText(takeReady(it))).toBe(content('', 'stop'));

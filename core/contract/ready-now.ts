@@ -20,10 +20,12 @@ export function takeReady<T>(source: object): T | undefined {
 /**
  * A run of chunks in hand as the SSE text they arrived in (`data: {...}` events, each ending in a
  * blank line), for a front door that forwards chunk text unchanged: one write of the upstream's
- * own frames instead of a chunk object and a frame per event. `last` is the run's last chunk.
+ * own frames instead of a chunk object and a frame per event. `text` is a string, or the
+ * upstream's own UTF-8 bytes when the source still has them (then nothing is re-encoded);
+ * `last` is the run's last chunk.
  */
 export interface Frames<T> {
-  text: string;
+  text: string | Buffer;
   last: T;
 }
 

@@ -102,7 +102,7 @@ export class CommittedStream implements AsyncIterableIterator<ChatChunk> {
    * The chunks in hand as the upstream's SSE text, when the provider's reader offers them so (its
    * chunks' text unchanged): for a front door that writes chunk text as is. `undefined`: pull.
    */
-  takeFrames(): string | undefined {
+  takeFrames(): string | Buffer | undefined {
     if (this.#head || this.#settled) return undefined;
     const run = takeFrames<ChatChunk>(this.rest);
     if (run === undefined) return undefined;

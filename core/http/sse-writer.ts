@@ -14,6 +14,8 @@ const SSE_HEADERS = {
  */
 export class SseWriter {
   #pending = '';
+  /** What is queued before #pending when an upstream's own bytes were queued: written in order, in one corked write. */
+  #parts: (string | Buffer)[] | undefined;
   #scheduled = false;
 
   constructor(private readonly res: ServerResponse) {}
@@ -49,9 +51,18 @@ export class SseWriter {
     }
   }
 
-  /** Queue events already framed as SSE text (`event:`/`data:` lines, each event ending in a blank line), as an upstream of the same format sent them. */
-  frames(text: string): void {
-    this.#pending += text;
+  /**
+   * Queue events already framed as SSE text (`event:`/`data:` lines, each event ending in a blank
+   * line), as an upstream of the same format sent them: a string, or the upstream's UTF-8 bytes.
+   */
+  frames(text: string | Buffer): void {
+    if (typeof text === 'string') this.#pending += text;
+    else {
+      const parts = (this.#parts ??= []);
+      if (this.#pending) parts.push(this.#pending);
+      this.#pending = '';
+      parts.push(text);
+    }
     if (!this.#scheduled) {
       this.#scheduled = true;
       process.nextTick(this.#flush);
@@ -98,16 +109,33 @@ export class SseWriter {
   #end(last: string): void {
     const text = this.#pending + last;
     this.#pending = '';
-    if (!this.res.destroyed) this.res.end(text);
+    if (this.res.destroyed) return;
+    if (this.#parts) {
+      this.res.cork();
+      this.#writeParts();
+      this.res.end(text);
+      this.res.uncork();
+    } else this.res.end(text);
   }
 
   readonly #flush = (): void => {
     this.#scheduled = false;
-    if (!this.#pending || this.res.writableEnded || this.res.destroyed) return;
+    if ((!this.#pending && !this.#parts) || this.res.writableEnded || this.res.destroyed) return;
     const text = this.#pending;
     this.#pending = '';
-    this.res.write(text);
+    if (this.#parts) {
+      this.res.cork();
+      this.#writeParts();
+      if (text) this.res.write(text);
+      this.res.uncork();
+    } else this.res.write(text);
   };
+
+  #writeParts(): void {
+    const parts = this.#parts as (string | Buffer)[];
+    this.#parts = undefined;
+    for (const part of parts) this.res.write(part);
+  }
 }
 
 /** A payload with line breaks as one event of several `data:` lines (as the SSE format joins them). */

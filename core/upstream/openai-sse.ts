@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 import type { ChatChunk } from '../contract/openai.js';
 import { RawChatChunk } from '../contract/raw.js';
@@ -46,6 +47,8 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
   readonly #parser = new SseParser();
   /** The text of the last read the scan took events from. */
   #text = '';
+  /** That read's bytes, when they are its text one for one (ASCII): runs of frames go out as these bytes. */
+  #bytes: Buffer | undefined;
   /** Start and end of each scanned event's payload in #text, in order; #fi is the next. */
   readonly #offs: number[] = [];
   #fi = 0;
@@ -89,8 +92,11 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
     if (i >= n) return undefined;
     this.#fi = n;
     const text = this.#text;
+    const last = new RawChatChunk(text.slice(offs[n - 2], offs[n - 1]));
     // `data: ` before the first payload, the blank line after the last
-    return { text: text.slice(offs[i] - 6, offs[n - 1] + 2), last: new RawChatChunk(text.slice(offs[n - 2], offs[n - 1])) };
+    const from = offs[i] - 6;
+    const to = offs[n - 1] + 2;
+    return { text: this.#bytes ? this.#bytes.subarray(from, to) : text.slice(from, to), last };
   }
 
   next(): Promise<IteratorResult<ChatChunk>> {
@@ -155,12 +161,15 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
         this.#general([...this.#parser.feed(text), ...this.#parser.end()]);
         return;
       }
-      let text = this.#decoder.write(bytes);
+      const scan = this.rewrite === undefined && !this.#done && this.#parser.idle;
+      // ASCII bytes are their own text, one for one (and leave the decoder nothing to hold back).
+      const own = scan && this.#carry === '' && isAscii(bytes);
+      let text = own ? bytes.toString('latin1') : this.#decoder.write(bytes);
       if (this.#carry !== '') {
         text = this.#carry + text;
         this.#carry = '';
       }
-      if (this.rewrite === undefined && !this.#done && this.#parser.idle && text.indexOf('\r') === -1) this.#scan(text);
+      if (scan && text.indexOf('\r') === -1) this.#scan(text, own ? bytes : undefined);
       else this.#general(this.#parser.feed(text));
     } catch (err) {
       this.#failure = err;
@@ -172,7 +181,7 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
    * `[DONE]`, the first event framed otherwise (handed with the rest to the general path), or an
    * unfinished event (carried to the next read).
    */
-  #scan(text: string): void {
+  #scan(text: string, bytes: Buffer | undefined): void {
     // Called only on an empty #offs: a read is taken only when every scanned event was handed out.
     const offs = this.#offs;
     const n = text.length;
@@ -184,9 +193,9 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
       const nl = text.indexOf('\n', p);
       if (nl === -1 || nl + 1 === n) break; // unfinished: the line, or the blank line after it
       const start = p + 6;
-      if (text.charCodeAt(nl + 1) !== 10 || !text.startsWith('data: ', p)) return this.#handOver(text, p);
+      if (text.charCodeAt(nl + 1) !== 10 || !text.startsWith('data: ', p)) return this.#handOver(text, p, bytes);
       if (text.charCodeAt(start) === 123 /* { */ && text.charCodeAt(nl - 1) === 125 /* } */ && nl > start + 1) {
-        if ((errorAt !== -1 && errorAt < nl) || (emptyAt !== -1 && emptyAt < nl)) return this.#handOver(text, p);
+        if ((errorAt !== -1 && errorAt < nl) || (emptyAt !== -1 && emptyAt < nl)) return this.#handOver(text, p, bytes);
         offs.push(start, nl);
         p = nl + 2;
         continue;
@@ -196,25 +205,26 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
         p = n;
         break;
       }
-      return this.#handOver(text, p);
+      return this.#handOver(text, p, bytes);
     }
     if (p < n) {
       if (n - p > MAX_CARRY) throw UpstreamError.malformed('upstream event stream has a line over 16 MiB');
       this.#carry = p === 0 ? text : text.slice(p);
     }
-    this.#scanned(text);
+    this.#scanned(text, bytes);
   }
 
   /** The scan stopped at `p`: what it found stays ready, the rest of the read goes the general way. */
-  #handOver(text: string, p: number): void {
-    this.#scanned(text);
+  #handOver(text: string, p: number, bytes: Buffer | undefined): void {
+    this.#scanned(text, bytes);
     this.#general(this.#parser.feed(text.slice(p)));
   }
 
-  #scanned(text: string): void {
+  #scanned(text: string, bytes: Buffer | undefined): void {
     const offs = this.#offs;
     if (offs.length === 0) return;
     this.#text = text;
+    this.#bytes = bytes;
     this.#last = text.slice(offs[offs.length - 2], offs[offs.length - 1]);
   }
 
