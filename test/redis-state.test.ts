@@ -208,6 +208,10 @@ describe('redis state driver: two instances, one gateway', () => {
     const off = upstream.whenKey([KEYS[0]], { kind: 'status', status: 429, body: { error: { message: 'Rate limit reached', type: 'requests' } }, headers: { 'retry-after': '60' } });
     try {
       expect((await chat(a)).status).toBe(200); // KEYS[0] refused, the next key served
+      // Without a throttle B hears of the cooldown by pub/sub, which is asynchronous: the claim is
+      // that it arrives promptly and is then honoured, not that it beats B's next request.
+      const cooling = () => (b.app.switchboard.providers.get('up')!.pool.snapshot().find((c) => c.id === maskSecret(KEYS[0]))?.models['gpt-4o-mini']?.cooldownUntil ?? 0) > Date.now();
+      if (!('throttle' in provider)) await waitFor(async () => cooling(), SOON);
       const before = chatRequests().length;
       for (let i = 0; i < 8; i++) expect((await chat(b)).status).toBe(200);
       const seenByB = chatRequests().slice(before).map(bearerOf);
