@@ -14,11 +14,10 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { cpuSeconds, freePort, startNode, stopAll, waitReady, type Child } from './children.js';
-import type { Mode } from './client.js';
-import { writeBenchConfig } from './config.js';
+import { cpuSeconds, stopAll, waitReady, type Child } from './children.js';
+import { median, type Mode } from './client.js';
 import { load } from './load.js';
-import { NODE_FLAGS, ROOT, START, log, startUpstream } from './servers.js';
+import { ROOT, log, startSwitchboard, startUpstream } from './servers.js';
 
 const other = process.argv[2];
 if (!other) throw new Error('usage: npm run ab -- <directory of the build to compare against>');
@@ -34,10 +33,7 @@ const up = await startUpstream(undefined, 20, tmp);
 await waitReady(up, '/health');
 const servers: Record<'A' | 'B', Child> = {} as Record<'A' | 'B', Child>;
 for (const name of ['A', 'B'] as const) {
-  const own = mkdtempSync(join(tmp, `${name}-`));
-  const port = await freePort();
-  const config = writeBenchConfig(own, port, up.port);
-  servers[name] = startNode(name, [...NODE_FLAGS, join(dirs[name], 'dist/core/main.js'), '--config', config, '--port', String(port)], port, dirs[name], own, START.env);
+  servers[name] = await startSwitchboard(name, undefined, up.port, mkdtempSync(join(tmp, `${name}-`)), undefined, dirs[name]);
   await waitReady(servers[name], '/readyz');
 }
 
@@ -59,7 +55,6 @@ try {
 } finally {
   await stopAll();
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 process.stdout.write(
   `${mode}, ${rounds} paired rounds of ${seconds} s at c=32; B = ${dirs.B}, A = ${dirs.A}\n` +
     `req/s B/A: median ${median(ratios.rps).toFixed(3)} (rounds ${ratios.rps.map((x) => x.toFixed(3)).join(', ')})\n` +

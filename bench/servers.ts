@@ -33,11 +33,14 @@ export async function startUpstream(portOverride: string | undefined, chunks: nu
   return startNode('upstream', [...NODE_FLAGS, 'dist/bench/upstream.js', '--port', String(port), '--chunks', String(chunks)], port, ROOT, tmp, START.env);
 }
 
-/** Switchboard on the bench config; with `redis` the same config on the Redis state driver. */
-export async function startSwitchboard(name: string, portOverride: string | undefined, upPort: number, tmp: string, redis?: RedisState): Promise<Child> {
+/**
+ * Switchboard on the bench config; with `redis` the same config on the Redis state driver. `root`
+ * is the checkout whose build runs (another one for an A/B); `tmp` holds its config, state and log.
+ */
+export async function startSwitchboard(name: string, portOverride: string | undefined, upPort: number, tmp: string, redis?: RedisState, root = ROOT): Promise<Child> {
   const port = await freePort(portOverride);
   const config = writeBenchConfig(tmp, port, upPort, redis);
-  return startNode(name, [...NODE_FLAGS, 'dist/core/main.js', '--config', config, '--port', String(port)], port, ROOT, tmp, START.env);
+  return startNode(name, [...NODE_FLAGS, 'dist/core/main.js', '--config', config, '--port', String(port)], port, root, tmp, START.env);
 }
 
 export const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);

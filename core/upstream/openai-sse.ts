@@ -92,7 +92,8 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
     if (i >= n) return undefined;
     this.#fi = n;
     const text = this.#text;
-    const last = new RawChatChunk(text.slice(offs[n - 2], offs[n - 1]));
+    // The scan cut the run's last payload already (#last), unless the general path queued chunks after it.
+    const last = new RawChatChunk(this.#ready.length === 0 ? (this.#last as string) : text.slice(offs[n - 2], offs[n - 1]));
     // `data: ` before the first payload, the blank line after the last
     const from = offs[i] - 6;
     const to = offs[n - 1] + 2;
