@@ -99,6 +99,23 @@ describe('access log', () => {
     expect(sb.logText()).not.toContain('sk-upstream-secret');
   });
 
+  it('writes any model name as valid JSON: quotes, backslashes, control characters, emoji, U+2028 and a lone surrogate', async () => {
+    upstream = await startFakeOpenAI();
+    sb = await startSwitchboard(upstreamConfig(upstream.url));
+    const names = ['plain-model', 'we"ird', 'back\\slash', 'new\nline\ttab\u0001', 'emoji 😀', 'sep\u2028arator', 'lone \ud800 surrogate'];
+    for (const model of names) {
+      const res = await fetch(`${sb.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer sk-test-client', 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(404); // no such model: a failed line, with the name as asked
+    }
+    sb.app.switchboard.accessLog?.flush();
+    await expect.poll(() => sb!.logs.filter((l) => l.msg === 'failed').length).toBe(names.length);
+    expect(sb.logs.filter((l) => l.msg === 'failed').map((l) => l.model)).toEqual(names);
+  });
+
   it('batches lines and writes them out within a second', async () => {
     const s = await serve();
     expect(s.logs.filter((l) => l.msg === 'served')).toHaveLength(0);
