@@ -64,9 +64,11 @@ const NEVER = new CallSignal();
  */
 const asAbortSignal = (s: CallSignal | undefined) => s as unknown as AbortSignal | undefined;
 
-const transient = handleWhen((e) => e instanceof AttemptFailed && e.kind === 'transient' && !e.final);
+const isRetryable = (e: unknown) => e instanceof AttemptFailed && e.kind === 'transient' && !e.final;
+const transient = handleWhen(isRetryable);
 const countsAgainstModel = handleWhen((e) => e instanceof AttemptFailed && e.kind === 'transient');
-const gone = handleWhen((e) => e instanceof AttemptFailed && e.kind === 'provider_gone');
+const isGone = (e: unknown) => e instanceof AttemptFailed && e.kind === 'provider_gone';
+const gone = handleWhen(isGone);
 
 /**
  * The cockatiel policies of one provider: retry of transient failures with exponential backoff
@@ -76,6 +78,8 @@ const gone = handleWhen((e) => e instanceof AttemptFailed && e.kind === 'provide
  */
 export class ProviderPolicies {
   readonly #retry: RetryPolicy;
+  /** Retries after the first attempt (`retry.attempts` - 1). */
+  readonly #retries: number;
   readonly #backoff: IExponentialBackoffOptions<number>;
   #gone: Breaker;
   readonly #bulkhead: BulkheadPolicy | undefined;
@@ -86,7 +90,8 @@ export class ProviderPolicies {
     const r = settings.retry;
     // No backoff of cockatiel's own: its wait cannot be cut short, ours ends when the client
     // leaves (see #guarded).
-    this.#retry = retry(transient, { maxAttempts: Math.max(0, r.attempts - 1), backoff: NO_WAIT });
+    this.#retries = Math.max(0, r.attempts - 1);
+    this.#retry = retry(transient, { maxAttempts: this.#retries, backoff: NO_WAIT });
     // Half jitter: the n-th wait falls between half and all of initialDelay * 2^n (capped), so
     // retries spread out yet the documented delays stay true bounds.
     this.#backoff = { initialDelay: r.initialDelayMs, maxDelay: r.maxDelayMs, exponent: 2, generator: halfJitterGenerator };
@@ -125,15 +130,38 @@ export class ProviderPolicies {
 
   #guarded<T>(model: string, fn: () => Promise<T>, client: CallSignal | undefined): Promise<T> {
     const breaker = this.#breaker(model);
-    // No wrappers between the layers: every promise hop here is paid before a stream's first byte.
-    // An open breaker throws cockatiel's BrokenCircuitError; `circuitOpen` says which and for how long.
-    return this.#retry.execute(({ attempt }) => {
-      if (attempt === 0) return this.#gone.policy.execute(() => breaker.policy.execute(fn));
-      // A retry: back off first. Should the client leave meanwhile, the wait rejects at once and
-      // neither breaker sees the attempt (a half-open one would take the abort for a success).
-      const [ms] = halfJitterGenerator(attempt - 1, this.#backoff);
-      return pause(ms, client ?? NEVER).then(() => this.#gone.policy.execute(() => breaker.policy.execute(fn)));
-    }, asAbortSignal(client));
+    // Every promise hop here is paid before a stream's first byte. An open breaker throws
+    // cockatiel's BrokenCircuitError; `explain` says which and for how long.
+    // The first attempt runs outside the retry policy, whose execute costs a few promises and
+    // objects per call. Only a failure it would retry enters it, as its attempt 0 (the failure in
+    // hand), and from there cockatiel decides as if it had run that attempt itself: whether to
+    // retry, how often, and never once the client has left.
+    return this.#attempt(breaker, fn).catch((first: unknown) => {
+      if (!isRetryable(first) || this.#retries === 0) throw first;
+      return this.#retry.execute(({ attempt }) => {
+        if (attempt === 0) return Promise.reject(first);
+        // A retry: back off first. Should the client leave meanwhile, the wait rejects at once and
+        // neither breaker sees the attempt (a half-open one would take the abort for a success).
+        const [ms] = halfJitterGenerator(attempt - 1, this.#backoff);
+        return pause(ms, client ?? NEVER).then(() => this.#attempt(breaker, fn));
+      }, asAbortSignal(client));
+    });
+  }
+
+  /**
+   * One attempt through both breakers. While the provider-wide breaker is closed, which is nearly
+   * always, the attempt skips its layer (cockatiel's execute costs a few promises and objects per
+   * call) and a `provider_gone` failure is handed to it afterwards, which opens it as running
+   * through it would have: it counts nothing else, and it opens on the first such failure.
+   */
+  #attempt<T>(breaker: Breaker, fn: () => Promise<T>): Promise<T> {
+    const gone = this.#gone.policy;
+    if (gone.state !== CircuitState.Closed) return gone.execute(() => breaker.policy.execute(fn));
+    return breaker.policy.execute(fn).catch((err: unknown) => {
+      // Opened meanwhile by another request: the failure is told already, and stays this one's.
+      if (!isGone(err) || gone.state !== CircuitState.Closed) throw err;
+      return gone.execute(() => Promise.reject(err));
+    });
   }
 
   /** Turn cockatiel's BrokenCircuitError into which breaker is open and for how long; other errors pass. */
