@@ -99,7 +99,12 @@ export function cpuSeconds(child: Child): number {
 
 /** SIGTERM every child still running, SIGKILL whatever is left after the grace period. */
 export async function stopAll(): Promise<void> {
-  const running = children.filter((c) => c.proc.exitCode === null && c.proc.signalCode === null);
+  await stop(...children);
+}
+
+/** SIGTERM the given children (SIGKILL after a grace period) and wait for them to exit. */
+export async function stop(...which: Child[]): Promise<void> {
+  const running = which.filter((c) => c.proc.exitCode === null && c.proc.signalCode === null);
   await Promise.all(
     running.map(
       (c) =>
