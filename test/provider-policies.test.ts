@@ -113,6 +113,15 @@ describe('provider policies', () => {
     expect(Object.keys(p.openBreakers())).toEqual(['*']);
   });
 
+  it('a retry that fails provider_gone ends the retries and opens the provider-wide breaker', async () => {
+    const p = policies({ attempts: 3 });
+    const gone = fail('provider_gone');
+    const s = script(fail('transient'), gone);
+    await expect(p.run('m', s)).rejects.toBe(gone);
+    expect(s.calls).toBe(2);
+    expect(Object.keys(p.openBreakers())).toEqual(['*']);
+  });
+
   it('after goneRecoveryMs one call probes the provider; its success closes the provider-wide breaker', async () => {
     const p = policies({ goneRecoveryMs: 30 });
     await expect(p.run('m', script(fail('provider_gone')))).rejects.toBeInstanceOf(AttemptFailed);

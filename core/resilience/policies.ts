@@ -136,32 +136,41 @@ export class ProviderPolicies {
     // objects per call. Only a failure it would retry enters it, as its attempt 0 (the failure in
     // hand), and from there cockatiel decides as if it had run that attempt itself: whether to
     // retry, how often, and never once the client has left.
-    return this.#attempt(breaker, fn).catch((first: unknown) => {
+    return this.#once(breaker, fn).catch((first: unknown) => {
+      if (isGone(first)) return this.#toldGone(first);
       if (!isRetryable(first) || this.#retries === 0) throw first;
-      return this.#retry.execute(({ attempt }) => {
-        if (attempt === 0) return Promise.reject(first);
-        // A retry: back off first. Should the client leave meanwhile, the wait rejects at once and
-        // neither breaker sees the attempt (a half-open one would take the abort for a success).
-        const [ms] = halfJitterGenerator(attempt - 1, this.#backoff);
-        return pause(ms, client ?? NEVER).then(() => this.#attempt(breaker, fn));
-      }, asAbortSignal(client));
+      return this.#retry
+        .execute(({ attempt }) => {
+          if (attempt === 0) return Promise.reject(first);
+          // A retry: back off first. Should the client leave meanwhile, the wait rejects at once and
+          // neither breaker sees the attempt (a half-open one would take the abort for a success).
+          const [ms] = halfJitterGenerator(attempt - 1, this.#backoff);
+          return pause(ms, client ?? NEVER).then(() => this.#once(breaker, fn));
+        }, asAbortSignal(client))
+        .catch((err: unknown) => (isGone(err) ? this.#toldGone(err) : Promise.reject(err)));
     });
   }
 
   /**
    * One attempt through both breakers. While the provider-wide breaker is closed, which is nearly
    * always, the attempt skips its layer (cockatiel's execute costs a few promises and objects per
-   * call) and a `provider_gone` failure is handed to it afterwards, which opens it as running
-   * through it would have: it counts nothing else, and it opens on the first such failure.
+   * call); a `provider_gone` failure is then handed to it afterwards ({@link #toldGone}), which
+   * opens it as running through it would have: it counts nothing else, and opens on the first.
    */
-  #attempt<T>(breaker: Breaker, fn: () => Promise<T>): Promise<T> {
+  #once<T>(breaker: Breaker, fn: () => Promise<T>): Promise<T> {
     const gone = this.#gone.policy;
-    if (gone.state !== CircuitState.Closed) return gone.execute(() => breaker.policy.execute(fn));
-    return breaker.policy.execute(fn).catch((err: unknown) => {
-      // Opened meanwhile by another request: the failure is told already, and stays this one's.
-      if (!isGone(err) || gone.state !== CircuitState.Closed) throw err;
-      return gone.execute(() => Promise.reject(err));
-    });
+    return gone.state === CircuitState.Closed ? breaker.policy.execute(fn) : gone.execute(() => breaker.policy.execute(fn));
+  }
+
+  /**
+   * A `provider_gone` failure, for the provider-wide breaker: one that ran outside it (the breaker
+   * was closed) is handed to it, which opens it. If it is no longer closed, it saw the failure
+   * itself (it ran through it), or another request's opened it meanwhile: either way the failure
+   * is told already, and stays this request's.
+   */
+  #toldGone(err: unknown): Promise<never> {
+    const gone = this.#gone.policy;
+    return gone.state === CircuitState.Closed ? gone.execute(() => Promise.reject(err)) : Promise.reject(err);
   }
 
   /** Turn cockatiel's BrokenCircuitError into which breaker is open and for how long; other errors pass. */
