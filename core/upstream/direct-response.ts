@@ -90,6 +90,14 @@ export class DirectBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer> 
     this.controller.abort(reason);
   }
 
+  /**
+   * The whole body as UTF-8 text if it has already arrived (a small answer often comes in the
+   * read that brought its headers), else undefined: the caller then waits for {@link text}.
+   */
+  textNow(): string | undefined {
+    return this.#ended && !this.#error ? this.#rest() : undefined;
+  }
+
   /** The whole body as UTF-8 text (one promise, settled at the end). */
   text(): Promise<string> {
     if (this.#error) return Promise.reject(this.#error);

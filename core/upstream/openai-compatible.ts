@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatRequest, EmbeddingsRequest, ModelInfo } from '../contract/openai.js';
+import type { ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse, ModelInfo } from '../contract/openai.js';
 import type { CallContext, Credential, Provider } from '../contract/provider.js';
 import { completionToChunks } from '../canonical/chunks.js';
 import { RawJson } from '../contract/raw.js';
@@ -6,6 +6,7 @@ import { CallSignal } from '../contract/call-signal.js';
 import { credentialHeaders } from './credential-headers.js';
 import { headerValue } from './header-value.js';
 import { createUpstreamDispatcher, requestDirect, requestUpstream } from './http-client.js';
+import type { DirectResponse } from './direct-response.js';
 import { checkJsonObject, parseJsonObject } from './json-body.js';
 import { renameModelField } from './model-field.js';
 import { deferredStream } from './deferred-stream.js';
@@ -78,18 +79,27 @@ export function openaiCompatible(o: OpenAICompatibleOptions): Provider & { close
   const fromUpstream = o.modelNames?.fromUpstream;
   const rename = fromUpstream ? (json: string) => renameModelField(json, fromUpstream) : undefined;
   const rewriteEvent = o.rewriteEvent;
+  const rewriteChat = o.rewriteChat?.bind(o);
+  const rewriteEmbeddings = o.rewriteEmbeddings?.bind(o);
   const onEvent = rename && rewriteEvent ? (json: string) => rename(rewriteEvent(json)) : (rename ?? rewriteEvent);
 
-  const post = async (path: string, body: object, call: CallContext) => {
+  /** POST `request`, or what `rewrite` makes of it, as JSON (a rewrite that throws rejects, as the call's failure). */
+  const post = async <R>(path: string, request: R, rewrite: ((request: R, call: CallContext) => object) | undefined, call: CallContext) => {
+    const body = rewrite ? rewrite(request, call) : request;
     const res = await requestDirect(dispatcher, { origin, path, method: 'POST', headers: headers(call.credential), body: JSON.stringify(body), signal: call.signal });
     // OpenAI-style rate-limit headers tell the pool how much of this key's window is left.
     const quota = quotaFromHeaders(res.headers, Date.now());
     if (quota) call.reportQuota(quota);
     return res;
   };
-  const jsonAnswer = async (res: Awaited<ReturnType<typeof post>>) => {
-    const text = checkJsonObject(await res.body.text(), headerValue(res.headers, 'content-type') ?? '');
-    return rename ? rename(text) : text;
+  /** A JSON answer's text, checked and renamed: no wait for a body that already arrived whole. */
+  const jsonAnswer = <T>(res: DirectResponse): RawJson<T> | Promise<RawJson<T>> => {
+    const now = res.body.textNow();
+    return now !== undefined ? answerOf<T>(res, now) : res.body.text().then((text) => answerOf<T>(res, text));
+  };
+  const answerOf = <T>(res: DirectResponse, body: string): RawJson<T> => {
+    const text = checkJsonObject(body, headerValue(res.headers, 'content-type') ?? '');
+    return new RawJson<T>(rename ? rename(text) : text);
   };
 
   const discovery = o.discovery === false ? undefined : (o.discovery ?? {});
@@ -102,7 +112,7 @@ export function openaiCompatible(o: OpenAICompatibleOptions): Provider & { close
       return deferredStream(async () => {
         const includeUsage = request.stream_options?.include_usage === true;
         request.stream = true;
-        const res = await post(chatPath, o.rewriteChat ? o.rewriteChat(request, call) : request, call);
+        const res = await post(chatPath, request, rewriteChat, call);
         const type = headerValue(res.headers, 'content-type') ?? '';
         if (type.includes('text/event-stream')) return openaiSseChunks(res.body, onEvent);
         // Some servers answer stream requests with one JSON body; replay it as a stream.
@@ -112,14 +122,13 @@ export function openaiCompatible(o: OpenAICompatibleOptions): Provider & { close
       });
     },
 
-    async complete(request, call) {
-      const res = await post(chatPath, o.rewriteChat ? o.rewriteChat(request, call) : request, call);
-      return new RawJson<ChatCompletion>(await jsonAnswer(res));
+    // No async frames of their own: each would add a promise and a hop to every request.
+    complete(request, call) {
+      return post(chatPath, request, rewriteChat, call).then(jsonAnswer<ChatCompletion>);
     },
 
-    async embeddings(request, call) {
-      const res = await post(embeddingsPath, o.rewriteEmbeddings ? o.rewriteEmbeddings(request, call) : request, call);
-      return new RawJson(await jsonAnswer(res));
+    embeddings(request, call) {
+      return post(embeddingsPath, request, rewriteEmbeddings, call).then(jsonAnswer<EmbeddingsResponse>);
     },
 
     async listModels(): Promise<ModelInfo[]> {
