@@ -136,6 +136,12 @@ export class CommittedStream implements AsyncIterableIterator<ChatChunk> {
 
   /** The front door stopped reading: give the credential back unblamed and close the upstream. */
   return(): Promise<IteratorResult<ChatChunk>> {
+    this.close();
+    return Promise.resolve(DONE);
+  }
+
+  /** {@link return} without its promise, for a front door that does not wait for it. */
+  close(): void {
     this.#head = undefined;
     if (this.#settle()) {
       this.lease.release();
@@ -143,7 +149,6 @@ export class CommittedStream implements AsyncIterableIterator<ChatChunk> {
       // then is of no interest to anyone.
       this.rest.return?.()?.then(undefined, ignore);
     }
-    return Promise.resolve(DONE);
   }
 
   /**

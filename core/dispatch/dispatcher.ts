@@ -67,14 +67,16 @@ export class Dispatcher {
    * stream returned holds its credential until it ends and settles it itself.
    */
   async openChat(request: ChatRequest, ex: Exchange): Promise<CommittedStream> {
-    const served = await this.#run(request, ex, false, async (h, req, call) => {
+    // Not an async function: its promise and hop would come before every stream's first byte.
+    const served = await this.#run(request, ex, false, (h, req, call) => {
       const rest = h.instance.chat(req, call)[Symbol.asyncIterator]();
-      const first = await rest.next();
-      if (first.done) throw UpstreamError.malformed('the upstream stream ended before its first chunk');
-      // Parse the first chunk now, while a broken one can still fail over (the stream reads it).
-      peekChunk(first.value);
-      ex.firstChunk();
-      return { first: first.value, rest };
+      return rest.next().then((first) => {
+        if (first.done) throw UpstreamError.malformed('the upstream stream ended before its first chunk');
+        // Parse the first chunk now, while a broken one can still fail over (the stream reads it).
+        peekChunk(first.value);
+        ex.firstChunk();
+        return { first: first.value, rest };
+      });
     });
     const { first, rest } = served.value;
     return new CommittedStream(first, rest, served.handle, served.target, served.lease, ex, this.log);

@@ -49,7 +49,7 @@ export class ChatResponder {
           drain.streaming(inFlight, out, renderer);
           await (renderer ? render(stream, renderer, ex, out) : pump(stream, format, ex, out));
         } finally {
-          void stream.return(); // settled already, unless something above threw
+          stream.close(); // settled already, unless something above threw
         }
         const entry = servedEntry(request, routeOf(request, format), started, model, stream, ex.attempts, ttfb);
         if (ex.clientGone) entry.status = CLIENT_CLOSED;

@@ -10,13 +10,17 @@ export function deferredStream<T>(open: () => Promise<AsyncIterable<T> | Iterabl
   return {
     [Symbol.asyncIterator](): AsyncIterator<T> & ReadyNow<T> & ReadyFrames<T> {
       let source: AsyncIterator<T> | Iterator<T> | undefined;
-      let opening: Promise<void> | undefined;
+      /** The first `next()`: the source opened and its first result, in one `then`. */
+      let opening: Promise<IteratorResult<T>> | undefined;
       let finished = false;
-      const start = () =>
-        (opening ??= open().then((s) => {
+      const step = (): Promise<IteratorResult<T>> => {
+        // A second next() before the first settled (no caller here does that) waits for it.
+        if (opening) return opening.then(() => source!.next());
+        return (opening = open().then((s) => {
           source = Symbol.asyncIterator in s ? (s as AsyncIterable<T>)[Symbol.asyncIterator]() : (s as Iterable<T>)[Symbol.iterator]();
+          return source.next();
         }));
-      const step = (): Promise<IteratorResult<T>> => start().then(() => source!.next());
+      };
       return {
         [readyNow]: () => (source === undefined || finished ? undefined : takeReady<T>(source)),
         [readyFrames]: () => (source === undefined || finished ? undefined : takeFrames<T>(source)),
@@ -28,7 +32,8 @@ export function deferredStream<T>(open: () => Promise<AsyncIterable<T> | Iterabl
         },
         async return(value?: unknown): Promise<IteratorResult<T>> {
           finished = true;
-          // Still opening: as a generator would, wait for it, then close what it opened.
+          // Still opening: as a generator would, wait for it (here, for the first result too), then
+          // close what it opened.
           if (opening) await opening.catch(() => undefined);
           if (source?.return) await source.return(value as T);
           return { value: undefined, done: true };

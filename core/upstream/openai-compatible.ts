@@ -109,16 +109,19 @@ export function openaiCompatible(o: OpenAICompatibleOptions): Provider & { close
   const provider: Provider & { close(): Promise<void> } = {
     // Not an async generator: its promise hops on every chunk would sit around the SSE reader's.
     chat(request, call) {
-      return deferredStream(async () => {
+      return deferredStream(() => {
         const includeUsage = request.stream_options?.include_usage === true;
         request.stream = true;
-        const res = await post(chatPath, request, rewriteChat, call);
-        const type = headerValue(res.headers, 'content-type') ?? '';
-        if (type.includes('text/event-stream')) return openaiSseChunks(res.body, onEvent);
-        // Some servers answer stream requests with one JSON body; replay it as a stream.
-        const completion = parseJsonObject<ChatCompletion>(await res.body.text(), type);
-        if (fromUpstream && typeof completion.model === 'string') completion.model = fromUpstream(completion.model);
-        return completionToChunks(completion, includeUsage);
+        return post(chatPath, request, rewriteChat, call).then((res) => {
+          const type = headerValue(res.headers, 'content-type') ?? '';
+          if (type.includes('text/event-stream')) return openaiSseChunks(res.body, onEvent);
+          // Some servers answer stream requests with one JSON body; replay it as a stream.
+          return res.body.text().then((text) => {
+            const completion = parseJsonObject<ChatCompletion>(text, type);
+            if (fromUpstream && typeof completion.model === 'string') completion.model = fromUpstream(completion.model);
+            return completionToChunks(completion, includeUsage);
+          });
+        });
       });
     },
 
