@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { jsonText } from '../core/contract/raw.js';
-import { takeFrames, takeReady } from '../core/contract/ready-now.js';
+import { readyNow, takeFrames, takeReady } from '../core/contract/ready-now.js';
 import { openaiSseChunks } from '../core/upstream/openai-sse.js';
 
 const content = (text: string, finish: string | null = null) =>
@@ -81,6 +81,29 @@ function body(reads: Buffer[]): AsyncIterable<Buffer> {
   };
 }
 
+/**
+ * The same reads from a body that, like the upstream client's, may hold reads that arrived while
+ * the reader was busy: offered without a promise (`readyNow`), several at once as one Buffer.
+ */
+function queuedBody(reads: Buffer[], rnd: () => number): AsyncIterable<Buffer> {
+  return {
+    [Symbol.asyncIterator]() {
+      let i = 0;
+      return {
+        [readyNow]: () => {
+          if (i >= reads.length || rnd() < 0.4) return undefined;
+          const k = Math.min(reads.length - i, 1 + Math.floor(rnd() * 3));
+          const taken = Buffer.concat(reads.slice(i, i + k));
+          i += k;
+          return taken;
+        },
+        next: async () => (i < reads.length ? { value: reads[i++], done: false } : { value: undefined, done: true }),
+        return: async () => ({ value: undefined, done: true }),
+      };
+    },
+  };
+}
+
 interface Outcome {
   texts: string[];
   end: string;
@@ -133,7 +156,7 @@ function framesToPayloads(run: string | Buffer): string[] {
 const reference = (reads: Buffer[]) => viaNext(openaiSseChunks(body(reads), (json) => json));
 
 describe('the SSE scan and the general parser agree', () => {
-  it('on 600 random streams cut into random reads: the same chunks, the same end, the same text in frames', async () => {
+  it('on 600 random streams cut into random reads, some of them queued: the same chunks, the same end, the same text in frames', async () => {
     let fastRuns = 0;
     for (let seed = 1; seed <= 600; seed++) {
       const rnd = random(seed);
@@ -144,6 +167,9 @@ describe('the SSE scan and the general parser agree', () => {
       expect(await viaNext(openaiSseChunks(body(reads))), ctx).toEqual(want);
       const framed = await viaFrames(openaiSseChunks(body(reads)));
       expect(framed, ctx).toEqual(want);
+      // reads that were queued already are taken at once, in order, by either reader
+      expect(await viaFrames(openaiSseChunks(queuedBody(reads, random(seed + 1000)))), `${ctx} (queued reads, frames)`).toEqual(want);
+      expect(await viaNext(openaiSseChunks(queuedBody(reads, random(seed + 2000)))), `${ctx} (queued reads, next)`).toEqual(want);
       if (want.texts.length > 1) fastRuns++;
     }
     expect(fastRuns).toBeGreaterThan(200); // the cases exercised streams with content, not just ends

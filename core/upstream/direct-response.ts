@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { readyNow, type ReadyNow } from '../contract/ready-now.js';
 import type { HeaderMap } from './header-value.js';
 
 /** Chunks held before the upstream socket is paused (a slow client reading a fast upstream); taking them resumes it. */
@@ -11,7 +12,7 @@ const HIGH_WATER = 16;
  * of Buffers, with {@link text}, or abandon it with {@link destroy}. Leaving a `for await` early
  * (break, throw) destroys it too, which aborts the upstream request.
  */
-export class DirectBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer> {
+export class DirectBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer>, ReadyNow<Buffer> {
   #queue: Buffer[] = [];
   #ended = false;
   #error: Error | undefined;
@@ -63,6 +64,11 @@ export class DirectBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer> 
 
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
     return this;
+  }
+
+  /** What is queued now, as one Buffer, without a promise; undefined when nothing is (next() tells the end or a failure). */
+  [readyNow](): Buffer | undefined {
+    return this.#error ? undefined : this.#take();
   }
 
   next(): Promise<IteratorResult<Buffer>> {

@@ -2,7 +2,7 @@ import { isAscii } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 import type { ChatChunk } from '../contract/openai.js';
 import { RawChatChunk } from '../contract/raw.js';
-import { readyFrames, readyNow, type Frames, type ReadyFrames, type ReadyNow } from '../contract/ready-now.js';
+import { readyFrames, readyNow, takeReady, type Frames, type ReadyFrames, type ReadyNow } from '../contract/ready-now.js';
 import { SseParser, type SseEvent } from './sse-parser.js';
 import { UpstreamError } from './upstream-error.js';
 
@@ -76,6 +76,24 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
   }
 
   [readyNow](): ChatChunk | undefined {
+    return this.#inHand() ?? (this.#readNow() ? this.#inHand() : undefined);
+  }
+
+  /**
+   * Take a body read that is queued already (it arrived while the reader was busy), without a
+   * promise: true if one was taken. Only once everything in hand is handed out, and never after a
+   * failure or the end, which next() tells.
+   */
+  #readNow(): boolean {
+    if (this.#failure !== undefined || this.#closed || this.#fi < this.#offs.length || this.#at < this.#ready.length) return false;
+    const bytes = takeReady<Buffer>(this.body);
+    if (bytes === undefined) return false;
+    this.#drop();
+    this.#take(bytes);
+    return true;
+  }
+
+  #inHand(): ChatChunk | undefined {
     const offs = this.#offs;
     const i = this.#fi;
     if (i < offs.length) {
@@ -86,6 +104,7 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
   }
 
   [readyFrames](): Frames<ChatChunk> | undefined {
+    if (this.#fi >= this.#offs.length && !this.#readNow()) return undefined;
     const offs = this.#offs;
     const i = this.#fi;
     const n = offs.length;
@@ -101,7 +120,7 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
   }
 
   next(): Promise<IteratorResult<ChatChunk>> {
-    const chunk = this[readyNow]();
+    const chunk = this.#inHand();
     if (chunk !== undefined) return Promise.resolve({ value: chunk, done: false });
     if (this.#failure !== undefined) return this.#fail();
     if (this.#closed) return Promise.resolve(DONE);
@@ -137,7 +156,7 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
       // A read that completed no event (a comment, half an event): read on.
       if (this.#offs.length === 0 && this.#ready.length === 0 && this.#failure === undefined) return this.#readBody();
     }
-    const chunk = this[readyNow]();
+    const chunk = this.#inHand();
     if (chunk !== undefined) return { value: chunk, done: false };
     if (this.#failure !== undefined) return this.#fail();
     return DONE;
