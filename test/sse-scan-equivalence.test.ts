@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { jsonText } from '../core/contract/raw.js';
-import { readyNow, takeFrames, takeReady } from '../core/contract/ready-now.js';
+import { endedNow, hasEndedNow, readyNow, takeFrames, takeReady } from '../core/contract/ready-now.js';
 import { openaiSseChunks } from '../core/upstream/openai-sse.js';
 
 const content = (text: string, finish: string | null = null) =>
@@ -97,6 +97,7 @@ function queuedBody(reads: Buffer[], rnd: () => number): AsyncIterable<Buffer> {
           i += k;
           return taken;
         },
+        [endedNow]: () => i >= reads.length && rnd() < 0.7,
         next: async () => (i < reads.length ? { value: reads[i++], done: false } : { value: undefined, done: true }),
         return: async () => ({ value: undefined, done: true }),
       };
@@ -120,7 +121,7 @@ async function viaNext(it: AsyncIterator<unknown>): Promise<Outcome> {
   }
 }
 
-/** Read it as the chat front door does: runs of frames when offered, single chunks in hand, else next(). */
+/** Read it as the chat front door does: runs of frames when offered, single chunks in hand, the end when known, else next(). */
 async function viaFrames(it: AsyncIterator<unknown>): Promise<Outcome> {
   const texts: string[] = [];
   try {
@@ -136,6 +137,11 @@ async function viaFrames(it: AsyncIterator<unknown>): Promise<Outcome> {
       if (ready !== undefined) {
         texts.push(jsonText(ready));
         continue;
+      }
+      if (hasEndedNow(it)) {
+        // as the committed stream ends on it, without asking next(); which must agree
+        const after = await it.next().then((r) => JSON.stringify(r), (err: Error) => `threw ${err.message}`);
+        return { texts, end: after === '{"done":true}' ? 'done' : `endedNow, yet next() ${after}` };
       }
       const r = await it.next();
       if (r.done) return { texts, end: 'done' };

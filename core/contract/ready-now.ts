@@ -41,3 +41,19 @@ export function takeFrames<T>(source: object): Frames<T> | undefined {
   const take = (source as Partial<ReadyFrames<T>>)[readyFrames];
   return take === undefined ? undefined : take.call(source);
 }
+
+export const endedNow: unique symbol = Symbol('switchboard.endedNow');
+
+/**
+ * A source that can tell, without a promise, that it has ended cleanly: nothing in hand, nothing
+ * more to come, no failure to report. `false` means "ask `next()`", never "not ended".
+ */
+export interface EndedNow {
+  [endedNow](): boolean;
+}
+
+/** Whether `source` knows now that it has ended cleanly (see {@link EndedNow}). */
+export function hasEndedNow(source: object): boolean {
+  const ended = (source as Partial<EndedNow>)[endedNow];
+  return ended !== undefined && ended.call(source);
+}

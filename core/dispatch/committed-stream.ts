@@ -2,7 +2,7 @@ import type { ChatChunk } from '../contract/openai.js';
 import type { Logger } from '../contract/provider.js';
 import { makeChunk } from '../canonical/chunks.js';
 import { peekChunk } from '../contract/raw.js';
-import { takeFrames, takeReady } from '../contract/ready-now.js';
+import { hasEndedNow, takeFrames, takeReady } from '../contract/ready-now.js';
 import { usageOf, type TokenUsage } from '../canonical/usage.js';
 import type { RouteTarget } from '../config/types.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -78,22 +78,27 @@ export class CommittedStream implements AsyncIterableIterator<ChatChunk> {
 
   /**
    * The next chunk: itself when it is in hand (the head, or what the provider's last read
-   * completed), else a promise of it; undefined, always through a promise, at the end. Front doors
-   * loop on this rather than `for await`, which pays `next()`'s promise hops on every chunk.
+   * completed), else a promise of it; undefined at the end (in hand when the provider's stream
+   * knows it has ended, else through a promise). Front doors loop on this rather than
+   * `for await`, which pays `next()`'s promise hops on every chunk.
    */
-  pull(): ChatChunk | Promise<ChatChunk | undefined> {
+  pull(): ChatChunk | undefined | Promise<ChatChunk | undefined> {
     const head = this.#head;
     if (head) {
       const value = head.shift() as ChatChunk;
       if (head.length === 0) this.#head = undefined;
       return value;
     }
-    if (this.#settled) return Promise.resolve(undefined);
+    if (this.#settled) return undefined;
     const value = takeReady<ChatChunk>(this.rest);
     this.ex.lastChunkAt = Date.now();
     if (value !== undefined) {
       this.#last = value;
       return value;
+    }
+    if (hasEndedNow(this.rest)) {
+      this.#succeed();
+      return undefined;
     }
     return this.#ask(this.#pulled);
   }

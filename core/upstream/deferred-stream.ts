@@ -1,14 +1,14 @@
-import { readyFrames, readyNow, takeFrames, takeReady, type ReadyFrames, type ReadyNow } from '../contract/ready-now.js';
+import { endedNow, hasEndedNow, readyFrames, readyNow, takeFrames, takeReady, type EndedNow, type ReadyFrames, type ReadyNow } from '../contract/ready-now.js';
 
 /**
  * A stream whose source is known only after an await (the upstream's answer), without an async
  * generator around it: `async *chat() { const res = await post(); yield* chunks(res) }` costs the
  * outer generator's own promise hops on every chunk. Here the first `next()` awaits `open`, and
- * every call after it goes straight to the source's iterator, as do its `readyNow` and `readyFrames` fast paths.
+ * every call after it goes straight to the source's iterator, as do its `readyNow`, `readyFrames` and `endedNow` fast paths.
  */
 export function deferredStream<T>(open: () => Promise<AsyncIterable<T> | Iterable<T>>): AsyncIterable<T> {
   return {
-    [Symbol.asyncIterator](): AsyncIterator<T> & ReadyNow<T> & ReadyFrames<T> {
+    [Symbol.asyncIterator](): AsyncIterator<T> & ReadyNow<T> & ReadyFrames<T> & EndedNow {
       let source: AsyncIterator<T> | Iterator<T> | undefined;
       /** The first `next()`: the source opened and its first result, in one `then`. */
       let opening: Promise<IteratorResult<T>> | undefined;
@@ -24,6 +24,7 @@ export function deferredStream<T>(open: () => Promise<AsyncIterable<T> | Iterabl
       return {
         [readyNow]: () => (source === undefined || finished ? undefined : takeReady<T>(source)),
         [readyFrames]: () => (source === undefined || finished ? undefined : takeFrames<T>(source)),
+        [endedNow]: () => source !== undefined && !finished && hasEndedNow(source),
         next(): Promise<IteratorResult<T>> {
           if (finished) return Promise.resolve({ value: undefined, done: true });
           if (!source) return step();

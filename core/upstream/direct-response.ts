@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { readyNow, type ReadyNow } from '../contract/ready-now.js';
+import { endedNow, readyNow, type EndedNow, type ReadyNow } from '../contract/ready-now.js';
 import type { HeaderMap } from './header-value.js';
 
 /** Chunks held before the upstream socket is paused (a slow client reading a fast upstream); taking them resumes it. */
@@ -12,7 +12,7 @@ const HIGH_WATER = 16;
  * of Buffers, with {@link text}, or abandon it with {@link destroy}. Leaving a `for await` early
  * (break, throw) destroys it too, which aborts the upstream request.
  */
-export class DirectBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer>, ReadyNow<Buffer> {
+export class DirectBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer>, ReadyNow<Buffer>, EndedNow {
   #queue: Buffer[] = [];
   #ended = false;
   #error: Error | undefined;
@@ -69,6 +69,11 @@ export class DirectBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer>,
   /** What is queued now, as one Buffer, without a promise; undefined when nothing is (next() tells the end or a failure). */
   [readyNow](): Buffer | undefined {
     return this.#error ? undefined : this.#take();
+  }
+
+  /** The body ended and everything in it was read: next() would answer done. */
+  [endedNow](): boolean {
+    return this.#ended && !this.#error && this.#queue.length === 0;
   }
 
   next(): Promise<IteratorResult<Buffer>> {

@@ -2,7 +2,7 @@ import { isAscii } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 import type { ChatChunk } from '../contract/openai.js';
 import { RawChatChunk } from '../contract/raw.js';
-import { readyFrames, readyNow, takeReady, type Frames, type ReadyFrames, type ReadyNow } from '../contract/ready-now.js';
+import { endedNow, hasEndedNow, readyFrames, readyNow, takeReady, type EndedNow, type Frames, type ReadyFrames, type ReadyNow } from '../contract/ready-now.js';
 import { SseParser, type SseEvent } from './sse-parser.js';
 import { UpstreamError } from './upstream-error.js';
 
@@ -42,7 +42,7 @@ const MAX_CARRY = 16 * 1024 * 1024;
  * after it until the parser is back at an event boundary, goes the general way: the WHATWG
  * parser and the per-event checks, so both ways hand out the same chunks.
  */
-class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, ReadyFrames<ChatChunk> {
+class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, ReadyFrames<ChatChunk>, EndedNow {
   readonly #decoder = new StringDecoder('utf8');
   readonly #parser = new SseParser();
   /** The text of the last read the scan took events from. */
@@ -93,6 +93,20 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
     return true;
   }
 
+  /**
+   * Ended cleanly, as next() would say: nothing in hand and no failure, and the body's end already
+   * taken (or taken here, when the body has ended: what the decoder and parser still held may then
+   * be chunks, or the failure of a stream cut short, and next() hands those out).
+   */
+  [endedNow](): boolean {
+    if (this.#failure !== undefined || this.#fi < this.#offs.length || this.#at < this.#ready.length) return false;
+    if (this.#closed) return true;
+    if (!hasEndedNow(this.body)) return false;
+    this.#drop();
+    this.#bodyEnd();
+    return this.#failure === undefined && this.#offs.length === 0 && this.#ready.length === 0;
+  }
+
   #inHand(): ChatChunk | undefined {
     const offs = this.#offs;
     const i = this.#fi;
@@ -120,7 +134,7 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
   }
 
   next(): Promise<IteratorResult<ChatChunk>> {
-    const chunk = this.#inHand();
+    const chunk = this[readyNow]();
     if (chunk !== undefined) return Promise.resolve({ value: chunk, done: false });
     if (this.#failure !== undefined) return this.#fail();
     if (this.#closed) return Promise.resolve(DONE);
@@ -144,14 +158,8 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
   }
 
   readonly #onRead = (r: IteratorResult<Buffer>): IteratorResult<ChatChunk> | Promise<IteratorResult<ChatChunk>> => {
-    if (r.done) {
-      this.#closed = this.#bodyEnded = true;
-      this.#take(undefined);
-      // Some servers omit [DONE]; a stream that reached its finish_reason is still complete.
-      if (this.#failure === undefined && !this.#done && !(this.#last && HAS_FINISH.test(this.#last))) {
-        this.#failure = UpstreamError.malformed('the upstream stream ended before it finished (no finish_reason, no [DONE])');
-      }
-    } else {
+    if (r.done) this.#bodyEnd();
+    else {
       this.#take(r.value);
       // A read that completed no event (a comment, half an event): read on.
       if (this.#offs.length === 0 && this.#ready.length === 0 && this.#failure === undefined) return this.#readBody();
@@ -161,6 +169,16 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
     if (this.#failure !== undefined) return this.#fail();
     return DONE;
   };
+
+  /** The body ended: what the decoder and the parser held is taken, and a stream cut short fails. */
+  #bodyEnd(): void {
+    this.#closed = this.#bodyEnded = true;
+    this.#take(undefined);
+    // Some servers omit [DONE]; a stream that reached its finish_reason is still complete.
+    if (this.#failure === undefined && !this.#done && !(this.#last && HAS_FINISH.test(this.#last))) {
+      this.#failure = UpstreamError.malformed('the upstream stream ended before it finished (no finish_reason, no [DONE])');
+    }
+  }
 
   readonly #onBodyError = (err: unknown): never => {
     throw this.#bodyFailed(err);
