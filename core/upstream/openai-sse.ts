@@ -43,8 +43,9 @@ const MAX_CARRY = 16 * 1024 * 1024;
  * parser and the per-event checks, so both ways hand out the same chunks.
  */
 class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, ReadyFrames<ChatChunk>, EndedNow {
-  readonly #decoder = new StringDecoder('utf8');
-  readonly #parser = new SseParser();
+  /** Made on first use: a stream of ASCII reads framed the common way needs neither. */
+  #decoder: StringDecoder | undefined;
+  #parser: SseParser | undefined;
   /** The text of the last read the scan took events from. */
   #text = '';
   /** That read's bytes, when they are its text one for one (ASCII): runs of frames go out as these bytes. */
@@ -194,21 +195,23 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
   #take(bytes: Buffer | undefined): void {
     try {
       if (bytes === undefined) {
-        const text = this.#carry + this.#decoder.end();
+        const text = this.#carry + (this.#decoder?.end() ?? '');
         this.#carry = '';
-        this.#general([...this.#parser.feed(text), ...this.#parser.end()]);
+        if (text === '' && this.#parser === undefined) return;
+        const parser = this.#sse();
+        this.#general([...parser.feed(text), ...parser.end()]);
         return;
       }
-      const scan = this.rewrite === undefined && !this.#done && this.#parser.idle;
+      const scan = this.rewrite === undefined && !this.#done && (this.#parser?.idle ?? true);
       // ASCII bytes are their own text, one for one (and leave the decoder nothing to hold back).
       const own = scan && this.#carry === '' && isAscii(bytes);
-      let text = own ? bytes.toString('latin1') : this.#decoder.write(bytes);
+      let text = own ? bytes.toString('latin1') : (this.#decoder ??= new StringDecoder('utf8')).write(bytes);
       if (this.#carry !== '') {
         text = this.#carry + text;
         this.#carry = '';
       }
       if (scan && text.indexOf('\r') === -1) this.#scan(text, own ? bytes : undefined);
-      else this.#general(this.#parser.feed(text));
+      else this.#general(this.#sse().feed(text));
     } catch (err) {
       this.#failure = err;
     }
@@ -255,7 +258,11 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
   /** The scan stopped at `p`: what it found stays ready, the rest of the read goes the general way. */
   #handOver(text: string, p: number, bytes: Buffer | undefined): void {
     this.#scanned(text, bytes);
-    this.#general(this.#parser.feed(text.slice(p)));
+    this.#general(this.#sse().feed(text.slice(p)));
+  }
+
+  #sse(): SseParser {
+    return (this.#parser ??= new SseParser());
   }
 
   #scanned(text: string, bytes: Buffer | undefined): void {
