@@ -6,9 +6,6 @@ export interface TokenUsage {
   completionTokens: number;
 }
 
-const PROMPT = /"prompt_tokens"\s*:\s*(\d+)/;
-const COMPLETION = /"completion_tokens"\s*:\s*(\d+)/;
-
 /**
  * Token counts from an answer or a stream's last chunk, for the stats. Raw answers are not parsed
  * for this: the `usage` object sits at the end, so a search from its key is enough.
@@ -24,9 +21,30 @@ export function usageOf(value: unknown): TokenUsage | undefined {
 function usageInText(text: string): TokenUsage | undefined {
   const at = text.lastIndexOf('"usage"');
   if (at === -1) return undefined;
-  const tail = text.slice(at);
-  const p = PROMPT.exec(tail);
-  if (!p) return undefined;
-  const c = COMPLETION.exec(tail);
-  return { promptTokens: Number(p[1]), completionTokens: c ? Number(c[1]) : 0 };
+  const prompt = countAfter(text, '"prompt_tokens"', at);
+  if (prompt === undefined) return undefined;
+  return { promptTokens: prompt, completionTokens: countAfter(text, '"completion_tokens"', at) ?? 0 };
+}
+
+/**
+ * The whole number after the first `key` from `from` on that is followed by `: <digits>` (JSON
+ * whitespace allowed around the colon): what `/"key"\s*:\s*(\d+)/` finds, without the regexp's
+ * match array and the slice it ran on.
+ */
+function countAfter(text: string, key: string, from: number): number | undefined {
+  for (let k = text.indexOf(key, from); k !== -1; k = text.indexOf(key, k + 1)) {
+    let i = skipSpace(text, k + key.length);
+    if (text.charCodeAt(i) !== 58 /* : */) continue;
+    i = skipSpace(text, i + 1);
+    const start = i;
+    let n = 0;
+    for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) n = n * 10 + (c - 48);
+    if (i > start) return n;
+  }
+  return undefined;
+}
+
+function skipSpace(text: string, i: number): number {
+  for (let c = text.charCodeAt(i); c === 32 || c === 10 || c === 13 || c === 9; c = text.charCodeAt(++i));
+  return i;
 }
