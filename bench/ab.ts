@@ -40,7 +40,6 @@ for (const [name, v] of Object.entries({ AB_PAIRS: pairs, AB_ROUNDS: rounds, AB_
 
 type Ratios = { rps: number[]; cpu: number[] };
 const tmp = mkdtempSync(join(tmpdir(), 'switchboard-ab-'));
-const all: Ratios = { rps: [], cpu: [] };
 const perPair: Ratios[] = [];
 try {
   const up = await startUpstream(undefined, 20, tmp);
@@ -49,6 +48,7 @@ try {
 } finally {
   await stopAll();
 }
+const all: Ratios = { rps: perPair.flatMap((r) => r.rps), cpu: perPair.flatMap((r) => r.cpu) };
 const fmt = (xs: number[]) => xs.map((x) => x.toFixed(3)).join(', ');
 process.stdout.write(
   `${mode}, ${pairs} pairs of fresh processes x ${rounds} paired rounds of ${seconds} s at c=32; B = ${dirs.B}, A = ${dirs.A}\n` +
@@ -81,7 +81,5 @@ async function pair(upPort: number, p: number): Promise<Ratios> {
   } finally {
     await stop(servers.A, servers.B);
   }
-  all.rps.push(...ratios.rps);
-  all.cpu.push(...ratios.cpu);
   return ratios;
 }

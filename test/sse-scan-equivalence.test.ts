@@ -72,24 +72,22 @@ function cut(bytes: Buffer, rnd: () => number): Buffer[] {
   return reads;
 }
 
-function body(reads: Buffer[]): AsyncIterable<Buffer> {
-  return {
-    [Symbol.asyncIterator]() {
-      let i = 0;
-      return { next: async () => (i < reads.length ? { value: reads[i++], done: false } : { value: undefined, done: true }), return: async () => ({ value: undefined, done: true }) };
-    },
-  };
-}
-
 /**
- * The same reads from a body that, like the upstream client's, may hold reads that arrived while
- * the reader was busy: offered without a promise (`readyNow`), several at once as one Buffer.
+ * The reads as a body. With `rnd` it is like the upstream client's: reads that arrived while the
+ * reader was busy are offered without a promise (`readyNow`), several at once as one Buffer, and
+ * it may say it has ended (`endedNow`).
  */
-function queuedBody(reads: Buffer[], rnd: () => number): AsyncIterable<Buffer> {
+function body(reads: Buffer[], rnd?: () => number): AsyncIterable<Buffer> {
   return {
     [Symbol.asyncIterator]() {
       let i = 0;
+      const it: AsyncIterator<Buffer> = {
+        next: async () => (i < reads.length ? { value: reads[i++], done: false } : { value: undefined, done: true }),
+        return: async () => ({ value: undefined, done: true }),
+      };
+      if (!rnd) return it;
       return {
+        ...it,
         [readyNow]: () => {
           if (i >= reads.length || rnd() < 0.4) return undefined;
           const k = Math.min(reads.length - i, 1 + Math.floor(rnd() * 3));
@@ -98,8 +96,6 @@ function queuedBody(reads: Buffer[], rnd: () => number): AsyncIterable<Buffer> {
           return taken;
         },
         [endedNow]: () => i >= reads.length && rnd() < 0.7,
-        next: async () => (i < reads.length ? { value: reads[i++], done: false } : { value: undefined, done: true }),
-        return: async () => ({ value: undefined, done: true }),
       };
     },
   };
@@ -174,8 +170,8 @@ describe('the SSE scan and the general parser agree', () => {
       const framed = await viaFrames(openaiSseChunks(body(reads)));
       expect(framed, ctx).toEqual(want);
       // reads that were queued already are taken at once, in order, by either reader
-      expect(await viaFrames(openaiSseChunks(queuedBody(reads, random(seed + 1000)))), `${ctx} (queued reads, frames)`).toEqual(want);
-      expect(await viaNext(openaiSseChunks(queuedBody(reads, random(seed + 2000)))), `${ctx} (queued reads, next)`).toEqual(want);
+      expect(await viaFrames(openaiSseChunks(body(reads, random(seed + 1000)))), `${ctx} (queued reads, frames)`).toEqual(want);
+      expect(await viaNext(openaiSseChunks(body(reads, random(seed + 2000)))), `${ctx} (queued reads, next)`).toEqual(want);
       if (want.texts.length > 1) fastRuns++;
     }
     expect(fastRuns).toBeGreaterThan(200); // the cases exercised streams with content, not just ends

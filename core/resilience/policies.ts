@@ -137,7 +137,7 @@ export class ProviderPolicies {
     // hand), and from there cockatiel decides as if it had run that attempt itself: whether to
     // retry, how often, and never once the client has left.
     return this.#once(breaker, fn).catch((first: unknown) => {
-      if (isGone(first)) return this.#toldGone(first);
+      if (isGone(first)) return this.#toldIfGone(first);
       if (!isRetryable(first) || this.#retries === 0) throw first;
       return this.#retry
         .execute(({ attempt }) => {
@@ -147,14 +147,14 @@ export class ProviderPolicies {
           const [ms] = halfJitterGenerator(attempt - 1, this.#backoff);
           return pause(ms, client ?? NEVER).then(() => this.#once(breaker, fn));
         }, asAbortSignal(client))
-        .catch((err: unknown) => (isGone(err) ? this.#toldGone(err) : Promise.reject(err)));
+        .catch(this.#toldIfGone);
     });
   }
 
   /**
    * One attempt through both breakers. While the provider-wide breaker is closed, which is nearly
    * always, the attempt skips its layer (cockatiel's execute costs a few promises and objects per
-   * call); a `provider_gone` failure is then handed to it afterwards ({@link #toldGone}), which
+   * call); a `provider_gone` failure is then handed to it afterwards ({@link #toldIfGone}), which
    * opens it as running through it would have: it counts nothing else, and opens on the first.
    */
   #once<T>(breaker: Breaker, fn: () => Promise<T>): Promise<T> {
@@ -163,15 +163,15 @@ export class ProviderPolicies {
   }
 
   /**
-   * A `provider_gone` failure, for the provider-wide breaker: one that ran outside it (the breaker
-   * was closed) is handed to it, which opens it. If it is no longer closed, it saw the failure
-   * itself (it ran through it), or another request's opened it meanwhile: either way the failure
-   * is told already, and stays this request's.
+   * A failed attempt's error, rethrown; a `provider_gone` one that ran outside the provider-wide
+   * breaker (it was closed) is handed to it first, which opens it. If it is no longer closed, it
+   * saw the failure itself (it ran through it), or another request's opened it meanwhile: either
+   * way the failure is told already, and stays this request's.
    */
-  #toldGone(err: unknown): Promise<never> {
+  readonly #toldIfGone = (err: unknown): Promise<never> => {
     const gone = this.#gone.policy;
-    return gone.state === CircuitState.Closed ? gone.execute(() => Promise.reject(err)) : Promise.reject(err);
-  }
+    return isGone(err) && gone.state === CircuitState.Closed ? gone.execute(() => Promise.reject(err)) : Promise.reject(err);
+  };
 
   /** Turn cockatiel's BrokenCircuitError into which breaker is open and for how long; other errors pass. */
   explain(err: unknown, model: string): unknown {

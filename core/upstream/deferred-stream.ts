@@ -30,16 +30,24 @@ class DeferredIterator<T> implements AsyncIterator<T>, ReadyNow<T>, ReadyFrames<
 
   constructor(private readonly open: Open<T>) {}
 
+  /** The source, once it is open and until the stream is closed: what the fast paths ask. */
+  get #live(): AsyncIterator<T> | Iterator<T> | undefined {
+    return this.#finished ? undefined : this.#source;
+  }
+
   [readyNow](): T | undefined {
-    return this.#source === undefined || this.#finished ? undefined : takeReady<T>(this.#source);
+    const source = this.#live;
+    return source && takeReady<T>(source);
   }
 
   [readyFrames](): Frames<T> | undefined {
-    return this.#source === undefined || this.#finished ? undefined : takeFrames<T>(this.#source);
+    const source = this.#live;
+    return source && takeFrames<T>(source);
   }
 
   [endedNow](): boolean {
-    return this.#source !== undefined && !this.#finished && hasEndedNow(this.#source);
+    const source = this.#live;
+    return source !== undefined && hasEndedNow(source);
   }
 
   next(): Promise<IteratorResult<T>> {

@@ -86,7 +86,7 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
    * failure or the end, which next() tells.
    */
   #readNow(): boolean {
-    if (this.#failure !== undefined || this.#closed || this.#fi < this.#offs.length || this.#at < this.#ready.length) return false;
+    if (this.#failure !== undefined || this.#closed || this.#holding()) return false;
     const bytes = takeReady<Buffer>(this.body);
     if (bytes === undefined) return false;
     this.#drop();
@@ -100,12 +100,17 @@ class SseChunks implements AsyncGenerator<ChatChunk>, ReadyNow<ChatChunk>, Ready
    * be chunks, or the failure of a stream cut short, and next() hands those out).
    */
   [endedNow](): boolean {
-    if (this.#failure !== undefined || this.#fi < this.#offs.length || this.#at < this.#ready.length) return false;
+    if (this.#failure !== undefined || this.#holding()) return false;
     if (this.#closed) return true;
     if (!hasEndedNow(this.body)) return false;
     this.#drop();
     this.#bodyEnd();
     return this.#failure === undefined && this.#offs.length === 0 && this.#ready.length === 0;
+  }
+
+  /** Chunks in hand not yet handed out. */
+  #holding(): boolean {
+    return this.#fi < this.#offs.length || this.#at < this.#ready.length;
   }
 
   #inHand(): ChatChunk | undefined {
